@@ -1,0 +1,114 @@
+//===- Type.h - Element types, dimensions and tensor types ----*- C++ -*-===//
+//
+// Every SSA value in dlc is a tensor: an element type plus a shape whose
+// dimensions are either static sizes, named symbols (`N`, equal wherever the
+// same name appears) or unknown (`?`, each one independent). A tensor type may
+// also have unknown rank (`f32[*]`), which frontends need when an exporter
+// could not say. Text form: `f32[N,3,224,224]`, `i64[]` (a scalar), `bool[?]`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_IR_TYPE_H
+#define DLC_IR_TYPE_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dlc {
+
+/// Element types. The order is part of nothing external; use the names.
+enum class DType : uint8_t { F32, F16, BF16, F64, I8, I32, I64, Bool };
+
+/// All dtypes, in printing order.
+inline constexpr DType kAllDTypes[] = {DType::F32, DType::F16, DType::BF16,
+                                       DType::F64, DType::I8,  DType::I32,
+                                       DType::I64, DType::Bool};
+
+/// The textual name (`f32`, `bf16`, `bool`, ...).
+std::string_view dtypeName(DType type);
+/// Parses a textual name; nullopt if it names no dtype.
+std::optional<DType> parseDType(std::string_view name);
+/// Storage size of one element in bytes (bool is one byte).
+int64_t dtypeSize(DType type);
+bool isFloat(DType type);
+bool isInteger(DType type);
+
+/// Largest static dimension accepted anywhere (2^40). Anything larger is an
+/// input error, reported before it can size an allocation.
+inline constexpr int64_t kMaxDimSize = int64_t(1) << 40;
+
+/// One dimension: static (`4`), symbolic (`N`) or unknown (`?`).
+class Dim {
+public:
+  /// An unknown dimension.
+  Dim() = default;
+  /// A static dimension; `size` must be in [0, kMaxDimSize].
+  Dim(int64_t size);
+  static Dim symbol(std::string name);
+  static Dim unknown() { return Dim(); }
+
+  bool isStatic() const { return size_ >= 0; }
+  bool isSymbolic() const { return !symbol_.empty(); }
+  bool isUnknown() const { return size_ < 0 && symbol_.empty(); }
+  /// The size of a static dimension (checked).
+  int64_t size() const;
+  /// The name of a symbolic dimension (checked).
+  const std::string &name() const;
+
+  /// Equal as written: same size, same symbol, or both unknown. Two unknown
+  /// dimensions compare equal here although they may differ at run time.
+  bool operator==(const Dim &other) const = default;
+  /// True if the two may denote the same size: either is unknown, or they
+  /// are identical.
+  bool compatibleWith(const Dim &other) const;
+
+  std::string str() const;
+
+private:
+  int64_t size_ = -1;
+  std::string symbol_;
+};
+
+/// A tensor type: dtype plus dims, or dtype with unknown rank.
+class TensorType {
+public:
+  /// A scalar f32, for default construction only.
+  TensorType() = default;
+  TensorType(DType dtype, std::vector<Dim> dims)
+      : dtype_(dtype), dims_(std::move(dims)) {}
+  static TensorType unranked(DType dtype);
+
+  DType dtype() const { return dtype_; }
+  bool hasRank() const { return ranked_; }
+  /// Rank of a ranked type (checked).
+  int64_t rank() const;
+  const std::vector<Dim> &dims() const;
+  const Dim &dim(int64_t i) const { return dims().at(i); }
+
+  /// True if ranked and every dimension is static.
+  bool isStatic() const;
+  /// The number of elements of a static type, or nullopt if it is not static
+  /// or the count exceeds `limit` (overflow-safe).
+  std::optional<int64_t> numElements(int64_t limit = INT64_MAX) const;
+
+  TensorType withDType(DType dtype) const;
+
+  bool operator==(const TensorType &other) const = default;
+  /// Same dtype, and shapes that may agree at run time (see Dim::compatibleWith;
+  /// an unranked side is compatible with any rank).
+  bool compatibleWith(const TensorType &other) const;
+
+  std::string str() const;
+
+private:
+  DType dtype_ = DType::F32;
+  bool ranked_ = true;
+  std::vector<Dim> dims_;
+};
+
+} // namespace dlc
+
+#endif // DLC_IR_TYPE_H
