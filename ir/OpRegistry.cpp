@@ -1,0 +1,254 @@
+//===- OpRegistry.cpp - Op definitions and type inference ----------------===//
+
+#include "ir/OpRegistry.h"
+
+#include "ir/Check.h"
+#include "ir/ops/Families.h"
+
+#include <algorithm>
+
+namespace dlc {
+
+bool OpDef::hasRegions() const {
+  return std::any_of(attrs.begin(), attrs.end(), [](const AttrSpec &spec) {
+    return spec.kind == AttrKind::Graph;
+  });
+}
+
+const AttrSpec *OpDef::attrSpec(std::string_view name) const {
+  for (const AttrSpec &spec : attrs)
+    if (spec.name == name)
+      return &spec;
+  return nullptr;
+}
+
+const OpRegistry &OpRegistry::get() {
+  static const OpRegistry registry = [] {
+    OpRegistry built;
+    registerCoreOps(built);
+    registerElementwiseOps(built);
+    registerLinalgOps(built);
+    registerConvOps(built);
+    registerReductionOps(built);
+    registerNormalizationOps(built);
+    registerShapeOps(built);
+    registerIndexingOps(built);
+    registerControlFlowOps(built);
+    std::sort(built.ops_.begin(), built.ops_.end(),
+              [](const auto &a, const auto &b) { return a->name < b->name; });
+    return built;
+  }();
+  return registry;
+}
+
+void OpRegistry::add(OpDef def) {
+  DLC_CHECK(lookup(def.name) == nullptr, "op registered twice");
+  DLC_CHECK(def.infer != nullptr, "op without inference");
+  ops_.push_back(std::make_unique<OpDef>(std::move(def)));
+}
+
+const OpDef *OpRegistry::lookup(std::string_view name) const {
+  for (const auto &op : ops_)
+    if (op->name == name)
+      return op.get();
+  return nullptr;
+}
+
+std::vector<const OpDef *> OpRegistry::ops() const {
+  std::vector<const OpDef *> result;
+  for (const auto &op : ops_)
+    result.push_back(op.get());
+  return result;
+}
+
+const OpDef *lookupOp(std::string_view name) {
+  return OpRegistry::get().lookup(name);
+}
+
+namespace {
+
+/// Operand count, captures and attribute kinds against the OpDef.
+LogicalResult checkSignature(const Node &node, Diagnostics &diag) {
+  const OpDef &def = node.def();
+  auto prefix = "'" + std::string(def.name) + "' op ";
+  int count = static_cast<int>(node.numOperands());
+  if (count < def.minOperands ||
+      (def.maxOperands != kVariadic && count > def.maxOperands)) {
+    std::string expected =
+        def.maxOperands == kVariadic
+            ? "at least " + std::to_string(def.minOperands)
+        : def.minOperands == def.maxOperands
+            ? std::to_string(def.minOperands)
+            : std::to_string(def.minOperands) + " to " +
+                  std::to_string(def.maxOperands);
+    return diag.error(node.location(),
+                      prefix + "expects " + expected + " operands, got " +
+                          std::to_string(count));
+  }
+  if (!node.captures().empty() && !def.hasRegions())
+    return diag.error(node.location(),
+                      prefix + "has no nested graphs and takes no captures");
+  for (const auto &[name, value] : node.attrs()) {
+    const AttrSpec *spec = def.attrSpec(name);
+    if (!spec)
+      return diag.error(node.location(),
+                        prefix + "has no attribute '" + name + "'");
+    if (spec->kind != value.kind())
+      return diag.error(node.location(),
+                        prefix + "attribute '" + name + "' must be " +
+                            std::string(attrKindName(spec->kind)) + ", got " +
+                            std::string(attrKindName(value.kind())));
+  }
+  for (const AttrSpec &spec : def.attrs)
+    if (spec.required && !node.attr(spec.name))
+      return diag.error(node.location(), prefix + "requires attribute '" +
+                                             std::string(spec.name) + "'");
+  return success();
+}
+
+} // namespace
+
+std::optional<std::vector<TensorType>> inferResultTypes(const Node &node,
+                                                        Diagnostics &diag) {
+  if (failed(checkSignature(node, diag)))
+    return std::nullopt;
+  InferContext ctx(node, diag);
+  if (failed(node.def().infer(ctx)))
+    return std::nullopt;
+  return std::move(ctx.results());
+}
+
+// Broadcasting one dimension pair, where numpy's rule (equal, or one is 1)
+// cannot be decided statically: a static size other than 1 wins (the other
+// side must be 1 or equal to it); the same symbol twice stays; anything else
+// is unknown.
+static std::optional<Dim> broadcastDim(const Dim &a, const Dim &b) {
+  if (a == b && !a.isUnknown())
+    return a;
+  if (a.isStatic() && a.size() == 1)
+    return b;
+  if (b.isStatic() && b.size() == 1)
+    return a;
+  if (a.isStatic() && b.isStatic())
+    return std::nullopt;
+  if (a.isStatic())
+    return a;
+  if (b.isStatic())
+    return b;
+  return Dim::unknown();
+}
+
+std::optional<std::vector<Dim>> broadcastDims(const std::vector<Dim> &a,
+                                              const std::vector<Dim> &b) {
+  size_t rank = std::max(a.size(), b.size());
+  std::vector<Dim> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const Dim one(1);
+    const Dim &da = i < rank - a.size() ? one : a[i - (rank - a.size())];
+    const Dim &db = i < rank - b.size() ? one : b[i - (rank - b.size())];
+    std::optional<Dim> dim = broadcastDim(da, db);
+    if (!dim)
+      return std::nullopt;
+    result[i] = *dim;
+  }
+  return result;
+}
+
+bool InferContext::operandsRanked() const {
+  for (Value *operand : node_.operands())
+    if (!operand->type().hasRank())
+      return false;
+  return true;
+}
+
+int64_t InferContext::intAttr(std::string_view name, int64_t fallback) const {
+  const Attribute *attr = node_.attr(name);
+  return attr ? attr->getInt() : fallback;
+}
+
+double InferContext::floatAttr(std::string_view name, double fallback) const {
+  const Attribute *attr = node_.attr(name);
+  return attr ? attr->getFloat() : fallback;
+}
+
+std::string InferContext::stringAttr(std::string_view name,
+                                     std::string fallback) const {
+  const Attribute *attr = node_.attr(name);
+  return attr ? attr->getString() : fallback;
+}
+
+const std::vector<int64_t> *
+InferContext::intsAttr(std::string_view name) const {
+  const Attribute *attr = node_.attr(name);
+  return attr ? &attr->getInts() : nullptr;
+}
+
+Graph *InferContext::region(std::string_view name) const {
+  const Attribute *attr = node_.attr(name);
+  DLC_CHECK(attr && attr->kind() == AttrKind::Graph, "missing region");
+  return &attr->getGraph();
+}
+
+const Tensor *InferContext::constantOperand(size_t i) const {
+  const Node *def = node_.operand(i)->definingNode();
+  if (!def)
+    return nullptr;
+  if (def->opName() == "constant") {
+    const Attribute *value = def->attr("value");
+    return value && value->kind() == AttrKind::Tensor ? &value->getTensor()
+                                                      : nullptr;
+  }
+  if (def->opName() == "weight") {
+    const Attribute *name = def->attr("name");
+    Module *module = def->graph()->module();
+    if (!name || name->kind() != AttrKind::String || !module)
+      return nullptr;
+    const Weight *weight = module->weight(name->getString());
+    return weight ? weight->value.get() : nullptr;
+  }
+  return nullptr;
+}
+
+std::optional<std::vector<int64_t>>
+InferContext::constantInts(size_t i) const {
+  const Tensor *tensor = constantOperand(i);
+  if (!tensor)
+    return std::nullopt;
+  return tensor->toInts();
+}
+
+LogicalResult InferContext::error(const std::string &message) const {
+  return diag_.error(node_.location(),
+                     "'" + std::string(node_.opName()) + "' op " + message);
+}
+
+LogicalResult InferContext::normalizeAxis(int64_t axis, int64_t rank,
+                                          int64_t &out) const {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+    return error("axis " + std::to_string(axis) + " is out of range for rank " +
+                 std::to_string(rank));
+  out = axis < 0 ? axis + rank : axis;
+  return success();
+}
+
+LogicalResult
+InferContext::expectDType(size_t i, std::initializer_list<DType> allowed) const {
+  DType actual = operandType(i).dtype();
+  if (std::find(allowed.begin(), allowed.end(), actual) != allowed.end())
+    return success();
+  std::string names;
+  for (DType type : allowed)
+    names += (names.empty() ? "" : ", ") + std::string(dtypeName(type));
+  return error("operand " + std::to_string(i) + " has dtype " +
+               std::string(dtypeName(actual)) + ", expected one of " + names);
+}
+
+LogicalResult InferContext::expectSameDType(size_t i, size_t j) const {
+  if (operandType(i).dtype() == operandType(j).dtype())
+    return success();
+  return error("operands " + std::to_string(i) + " and " + std::to_string(j) +
+               " must have the same dtype, got " + operandType(i).str() +
+               " and " + operandType(j).str());
+}
+
+} // namespace dlc

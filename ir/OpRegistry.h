@@ -1,0 +1,137 @@
+//===- OpRegistry.h - Op definitions and type inference -------*- C++ -*-===//
+//
+// Every op dlc knows is an OpDef in one registry: its name, operand count,
+// attributes (name, kind, required) and a type/shape inference function.
+// Graph-kind attributes are the op's nested graphs (regions). Ops are
+// defined by family, one file per family under ir/ops/.
+//
+// inferResultTypes() is the single entry point used by the builder (to type
+// new nodes) and the verifier (to check declared types): it checks operand
+// count and attributes against the OpDef, then runs the op's inference.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_IR_OPREGISTRY_H
+#define DLC_IR_OPREGISTRY_H
+
+#include "ir/Graph.h"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace dlc {
+
+/// maxOperands value for ops taking any number of operands.
+inline constexpr int kVariadic = -1;
+
+struct AttrSpec {
+  std::string_view name;
+  AttrKind kind;
+  bool required = false;
+};
+
+class InferContext;
+using InferFn = LogicalResult (*)(InferContext &ctx);
+
+struct OpDef {
+  std::string_view name;
+  std::string_view family;
+  int minOperands = 0;
+  int maxOperands = 0; ///< kVariadic for no upper bound.
+  std::vector<AttrSpec> attrs;
+  InferFn infer = nullptr;
+  /// Whether the op takes captures (only ops with nested graphs do).
+  bool hasRegions() const;
+  const AttrSpec *attrSpec(std::string_view name) const;
+};
+
+/// The registry of all ops. Built once, immutable afterwards; safe to read
+/// from any thread.
+class OpRegistry {
+public:
+  static const OpRegistry &get();
+  /// The op named `name`, or null.
+  const OpDef *lookup(std::string_view name) const;
+  /// All ops, ordered by name.
+  std::vector<const OpDef *> ops() const;
+
+  /// Adds an op (used by the family files while the registry is built).
+  void add(OpDef def);
+
+private:
+  std::vector<std::unique_ptr<OpDef>> ops_;
+};
+
+/// Shorthand for OpRegistry::get().lookup(name).
+const OpDef *lookupOp(std::string_view name);
+
+/// Checks `node`'s operand count and attributes against its OpDef, then
+/// infers its result types. On failure, errors were emitted to `diag`.
+std::optional<std::vector<TensorType>> inferResultTypes(const Node &node,
+                                                        Diagnostics &diag);
+
+/// Numpy-style broadcast of two shapes; nullopt if they cannot broadcast.
+/// Symbolic and unknown dims broadcast conservatively (see OpRegistry.cpp).
+std::optional<std::vector<Dim>> broadcastDims(const std::vector<Dim> &a,
+                                              const std::vector<Dim> &b);
+
+/// What an op's inference function sees: the node, typed operands,
+/// attribute accessors that apply defaults, and constant operand values.
+class InferContext {
+public:
+  InferContext(const Node &node, Diagnostics &diag)
+      : node_(node), diag_(diag) {}
+
+  const Node &node() const { return node_; }
+  size_t numOperands() const { return node_.numOperands(); }
+  const TensorType &operandType(size_t i) const {
+    return node_.operand(i)->type();
+  }
+  /// True if every operand has a known rank.
+  bool operandsRanked() const;
+
+  int64_t intAttr(std::string_view name, int64_t fallback) const;
+  double floatAttr(std::string_view name, double fallback) const;
+  std::string stringAttr(std::string_view name, std::string fallback) const;
+  /// The int-list attribute `name`, or null if absent.
+  const std::vector<int64_t> *intsAttr(std::string_view name) const;
+  /// The nested graph `name` (required attributes are checked beforehand).
+  Graph *region(std::string_view name) const;
+
+  /// The value of operand `i` if it is a compile-time constant (a `constant`
+  /// or `weight` node), else null.
+  const Tensor *constantOperand(size_t i) const;
+  /// The elements of constant operand `i` as int64, if it is constant.
+  std::optional<std::vector<int64_t>> constantInts(size_t i) const;
+
+  /// Emits "'op' op MESSAGE" at the node's location; returns failure().
+  LogicalResult error(const std::string &message) const;
+  /// Normalizes a possibly negative axis into [0, rank); error if outside.
+  LogicalResult normalizeAxis(int64_t axis, int64_t rank, int64_t &out) const;
+  /// Errors unless operand `i` has one of the allowed dtypes.
+  LogicalResult expectDType(size_t i, std::initializer_list<DType> allowed) const;
+  /// Errors unless operands `i` and `j` have the same dtype.
+  LogicalResult expectSameDType(size_t i, size_t j) const;
+
+  void addResult(TensorType type) { results_.push_back(std::move(type)); }
+  std::vector<TensorType> &results() { return results_; }
+
+private:
+  const Node &node_;
+  Diagnostics &diag_;
+  std::vector<TensorType> results_;
+};
+
+/// Dtype sets used by op definitions.
+inline constexpr std::initializer_list<DType> kFloatTypes = {
+    DType::F32, DType::F16, DType::BF16, DType::F64};
+inline constexpr std::initializer_list<DType> kNumericTypes = {
+    DType::F32, DType::F16, DType::BF16, DType::F64,
+    DType::I8,  DType::I32, DType::I64};
+inline constexpr std::initializer_list<DType> kIndexTypes = {DType::I32,
+                                                             DType::I64};
+
+} // namespace dlc
+
+#endif // DLC_IR_OPREGISTRY_H

@@ -1,0 +1,167 @@
+//===- Tensor.cpp - Dense constant tensors -------------------------------===//
+
+#include "ir/Tensor.h"
+
+#include "ir/Check.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+namespace dlc {
+
+float halfToFloat(uint16_t bits) {
+  uint32_t sign = uint32_t(bits & 0x8000) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1f;
+  uint32_t mantissa = bits & 0x3ff;
+  uint32_t out;
+  if (exponent == 0x1f) { // inf / nan
+    out = sign | 0x7f800000 | (mantissa << 13);
+  } else if (exponent != 0) { // normal
+    out = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) { // zero
+    out = sign;
+  } else { // subnormal: renormalize
+    int shift = 0;
+    while (!(mantissa & 0x400)) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    mantissa &= 0x3ff;
+    out = sign | (uint32_t(113 - shift) << 23) | (mantissa << 13);
+  }
+  return std::bit_cast<float>(out);
+}
+
+uint16_t floatToHalf(float value) {
+  uint32_t bits = std::bit_cast<uint32_t>(value);
+  uint16_t sign = uint16_t((bits >> 16) & 0x8000);
+  uint32_t absBits = bits & 0x7fffffff;
+  if (absBits >= 0x7f800000) // inf or nan
+    return sign | 0x7c00 | (absBits > 0x7f800000 ? 0x200 : 0);
+  if (absBits >= 0x477ff000) // rounds to >= 65520: overflow to inf
+    return sign | 0x7c00;
+  if (absBits < 0x38800000) { // below the smallest normal half
+    // Scale into the subnormal range and round to nearest even via float math.
+    float scaled = std::bit_cast<float>(absBits) * 16777216.0f; // 2^24
+    return sign | uint16_t(std::nearbyint(scaled));
+  }
+  uint32_t rounded = absBits + 0xfff + ((absBits >> 13) & 1);
+  return sign | uint16_t((rounded - 0x38000000) >> 13);
+}
+
+float bfloat16ToFloat(uint16_t bits) {
+  return std::bit_cast<float>(uint32_t(bits) << 16);
+}
+
+uint16_t floatToBFloat16(float value) {
+  uint32_t bits = std::bit_cast<uint32_t>(value);
+  if ((bits & 0x7fffffff) > 0x7f800000) // nan: keep it a quiet nan
+    return uint16_t((bits >> 16) | 0x40);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return uint16_t(bits >> 16);
+}
+
+std::optional<int64_t> Tensor::payloadBytes(const TensorType &type) {
+  int64_t elementSize = dtypeSize(type.dtype());
+  std::optional<int64_t> count =
+      type.numElements(kMaxTensorBytes / elementSize);
+  if (!count)
+    return std::nullopt;
+  return *count * elementSize;
+}
+
+Tensor::Tensor(const TensorType &type) : type_(type) {
+  std::optional<int64_t> bytes = payloadBytes(type);
+  DLC_CHECK(bytes.has_value(), "tensor type not static or too large");
+  numElements_ = *type.numElements();
+  bytes_.assign(static_cast<size_t>(*bytes), 0);
+}
+
+Tensor::Tensor(const TensorType &type, std::vector<uint8_t> bytes)
+    : type_(type), bytes_(std::move(bytes)) {
+  std::optional<int64_t> expected = payloadBytes(type);
+  DLC_CHECK(expected.has_value() &&
+                *expected == static_cast<int64_t>(bytes_.size()),
+            "tensor payload size does not match its type");
+  numElements_ = *type.numElements();
+}
+
+namespace {
+template <typename T> T load(const std::vector<uint8_t> &bytes, int64_t i) {
+  T value;
+  std::memcpy(&value, bytes.data() + i * sizeof(T), sizeof(T));
+  return value;
+}
+template <typename T>
+void store(std::vector<uint8_t> &bytes, int64_t i, T value) {
+  std::memcpy(bytes.data() + i * sizeof(T), &value, sizeof(T));
+}
+} // namespace
+
+double Tensor::getDouble(int64_t i) const {
+  DLC_CHECK(i >= 0 && i < numElements_, "element index out of range");
+  switch (dtype()) {
+  case DType::F32: return load<float>(bytes_, i);
+  case DType::F64: return load<double>(bytes_, i);
+  case DType::F16: return halfToFloat(load<uint16_t>(bytes_, i));
+  case DType::BF16: return bfloat16ToFloat(load<uint16_t>(bytes_, i));
+  case DType::I8: return load<int8_t>(bytes_, i);
+  case DType::I32: return load<int32_t>(bytes_, i);
+  case DType::I64: return static_cast<double>(load<int64_t>(bytes_, i));
+  case DType::Bool: return load<uint8_t>(bytes_, i) ? 1.0 : 0.0;
+  }
+  DLC_UNREACHABLE("bad dtype");
+}
+
+int64_t Tensor::getInt(int64_t i) const {
+  DLC_CHECK(i >= 0 && i < numElements_, "element index out of range");
+  switch (dtype()) {
+  case DType::I8: return load<int8_t>(bytes_, i);
+  case DType::I32: return load<int32_t>(bytes_, i);
+  case DType::I64: return load<int64_t>(bytes_, i);
+  case DType::Bool: return load<uint8_t>(bytes_, i) ? 1 : 0;
+  default: {
+    double value = getDouble(i);
+    if (!(value > -9.2e18 && value < 9.2e18)) // nan, inf, out of range
+      return 0;
+    return static_cast<int64_t>(value);
+  }
+  }
+}
+
+void Tensor::setDouble(int64_t i, double value) {
+  DLC_CHECK(i >= 0 && i < numElements_, "element index out of range");
+  switch (dtype()) {
+  case DType::F32: return store<float>(bytes_, i, static_cast<float>(value));
+  case DType::F64: return store<double>(bytes_, i, value);
+  case DType::F16:
+    return store<uint16_t>(bytes_, i, floatToHalf(static_cast<float>(value)));
+  case DType::BF16:
+    return store<uint16_t>(bytes_, i,
+                           floatToBFloat16(static_cast<float>(value)));
+  case DType::Bool: return store<uint8_t>(bytes_, i, value != 0.0);
+  default: return setInt(i, static_cast<int64_t>(value));
+  }
+}
+
+void Tensor::setInt(int64_t i, int64_t value) {
+  DLC_CHECK(i >= 0 && i < numElements_, "element index out of range");
+  switch (dtype()) {
+  case DType::I8: return store<int8_t>(bytes_, i, static_cast<int8_t>(value));
+  case DType::I32:
+    return store<int32_t>(bytes_, i, static_cast<int32_t>(value));
+  case DType::I64: return store<int64_t>(bytes_, i, value);
+  case DType::Bool: return store<uint8_t>(bytes_, i, value != 0);
+  default: return setDouble(i, static_cast<double>(value));
+  }
+}
+
+std::vector<int64_t> Tensor::toInts() const {
+  std::vector<int64_t> values(static_cast<size_t>(numElements_));
+  for (int64_t i = 0; i < numElements_; ++i)
+    values[i] = getInt(i);
+  return values;
+}
+
+} // namespace dlc

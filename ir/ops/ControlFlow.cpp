@@ -1,0 +1,145 @@
+//===- ControlFlow.cpp - if and loop -------------------------------------===//
+//
+// `if(cond) captures(c...)` has graphs then_branch and else_branch; each
+// takes the captures as inputs and both return values of the same dtypes.
+//
+// `loop(max_trip, cond, v...) captures(c...)` has one graph, body, with
+// inputs (iteration: i64[], cond: bool[], v..., c...) and outputs
+// (cond: bool[], v'..., s...). It runs while iteration < max_trip and cond
+// holds; results are the final v and each s stacked along a new leading dim.
+// These are ONNX's Loop semantics with captures made explicit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/OpRegistry.h"
+#include "ir/ops/Families.h"
+
+namespace dlc {
+namespace {
+
+/// The most precise type both `a` and `b` are instances of. Dtypes must match.
+TensorType joinTypes(const TensorType &a, const TensorType &b) {
+  if (!a.hasRank() || !b.hasRank() || a.rank() != b.rank())
+    return TensorType::unranked(a.dtype());
+  std::vector<Dim> dims;
+  for (int64_t i = 0; i < a.rank(); ++i)
+    dims.push_back(a.dim(i) == b.dim(i) ? a.dim(i) : Dim::unknown());
+  return TensorType(a.dtype(), std::move(dims));
+}
+
+/// True for bool scalars and single-element bool tensors.
+bool isBoolScalar(const TensorType &type) {
+  if (type.dtype() != DType::Bool)
+    return false;
+  if (!type.hasRank())
+    return true;
+  for (const Dim &dim : type.dims())
+    if (!dim.isUnknown() && !(dim.isStatic() && dim.size() == 1))
+      return false;
+  return true;
+}
+
+/// Checks that `graph`'s inputs from `first` on receive the node's captures.
+LogicalResult checkCaptureInputs(InferContext &ctx, std::string_view region,
+                                 const Graph &graph, size_t first) {
+  const std::vector<Value *> &captures = ctx.node().captures();
+  std::string where = "graph '" + std::string(region) + "' ";
+  if (graph.numInputs() != first + captures.size())
+    return ctx.error(where + "must take " + std::to_string(first) +
+                     " inputs plus " + std::to_string(captures.size()) +
+                     " captures, has " + std::to_string(graph.numInputs()) +
+                     " inputs");
+  for (size_t i = 0; i < captures.size(); ++i)
+    if (!graph.input(first + i)->type().compatibleWith(captures[i]->type()))
+      return ctx.error(where + "input " + std::to_string(first + i) + " " +
+                       graph.input(first + i)->type().str() +
+                       " does not match capture " + std::to_string(i) + " " +
+                       captures[i]->type().str());
+  return success();
+}
+
+LogicalResult inferIf(InferContext &ctx) {
+  if (!isBoolScalar(ctx.operandType(0)))
+    return ctx.error("condition must be a bool scalar, got " +
+                     ctx.operandType(0).str());
+  Graph *thenGraph = ctx.region("then_branch");
+  Graph *elseGraph = ctx.region("else_branch");
+  if (failed(checkCaptureInputs(ctx, "then_branch", *thenGraph, 0)) ||
+      failed(checkCaptureInputs(ctx, "else_branch", *elseGraph, 0)))
+    return failure();
+  const std::vector<Value *> &thenOut = thenGraph->outputs();
+  const std::vector<Value *> &elseOut = elseGraph->outputs();
+  if (thenOut.size() != elseOut.size())
+    return ctx.error("branches return " + std::to_string(thenOut.size()) +
+                     " and " + std::to_string(elseOut.size()) + " values");
+  for (size_t i = 0; i < thenOut.size(); ++i) {
+    const TensorType &a = thenOut[i]->type(), &b = elseOut[i]->type();
+    if (a.dtype() != b.dtype())
+      return ctx.error("branches return different dtypes for result " +
+                       std::to_string(i) + ": " + a.str() + " and " + b.str());
+    ctx.addResult(joinTypes(a, b));
+  }
+  return success();
+}
+
+LogicalResult inferLoop(InferContext &ctx) {
+  const TensorType &trip = ctx.operandType(0), &cond = ctx.operandType(1);
+  if (trip.dtype() != DType::I64 || (trip.hasRank() && trip.rank() > 1))
+    return ctx.error("max trip count must be an i64 scalar, got " + trip.str());
+  if (!isBoolScalar(cond))
+    return ctx.error("condition must be a bool scalar, got " + cond.str());
+  Graph *body = ctx.region("body");
+  size_t carried = ctx.numOperands() - 2;
+  if (failed(checkCaptureInputs(ctx, "body", *body, 2 + carried)))
+    return failure();
+  if (body->input(0)->type() != TensorType(DType::I64, {}) ||
+      body->input(1)->type() != TensorType(DType::Bool, {}))
+    return ctx.error("graph 'body' must start with inputs i64[] (iteration) "
+                     "and bool[] (condition)");
+  for (size_t i = 0; i < carried; ++i)
+    if (body->input(2 + i)->type().dtype() != ctx.operandType(2 + i).dtype())
+      return ctx.error("graph 'body' input " + std::to_string(2 + i) + " " +
+                       body->input(2 + i)->type().str() +
+                       " does not match loop-carried operand " +
+                       ctx.operandType(2 + i).str());
+  const std::vector<Value *> &outputs = body->outputs();
+  if (outputs.size() < 1 + carried)
+    return ctx.error("graph 'body' must return the condition and " +
+                     std::to_string(carried) + " loop-carried values, "
+                     "returns " + std::to_string(outputs.size()) + " values");
+  if (!isBoolScalar(outputs[0]->type()))
+    return ctx.error("graph 'body' must return a bool scalar condition first, "
+                     "got " + outputs[0]->type().str());
+  for (size_t i = 0; i < carried; ++i) {
+    const TensorType &in = ctx.operandType(2 + i);
+    const TensorType &out = outputs[1 + i]->type();
+    if (in.dtype() != out.dtype())
+      return ctx.error("graph 'body' returns " + out.str() +
+                       " for loop-carried operand " + in.str());
+    ctx.addResult(joinTypes(joinTypes(in, out), body->input(2 + i)->type()));
+  }
+  for (size_t i = 1 + carried; i < outputs.size(); ++i) {
+    const TensorType &scan = outputs[i]->type();
+    if (!scan.hasRank()) {
+      ctx.addResult(scan);
+      continue;
+    }
+    std::vector<Dim> dims = {Dim::unknown()};
+    dims.insert(dims.end(), scan.dims().begin(), scan.dims().end());
+    ctx.addResult(TensorType(scan.dtype(), std::move(dims)));
+  }
+  return success();
+}
+
+} // namespace
+
+void registerControlFlowOps(OpRegistry &registry) {
+  registry.add({"if", "control", 1, 1,
+                {{"then_branch", AttrKind::Graph, true},
+                 {"else_branch", AttrKind::Graph, true}},
+                inferIf});
+  registry.add({"loop", "control", 2, kVariadic,
+                {{"body", AttrKind::Graph, true}}, inferLoop});
+}
+
+} // namespace dlc

@@ -1,0 +1,401 @@
+//===- Shape.cpp - Ops that only move data: reshape, transpose, ... ------===//
+//
+// Shape operands (reshape's target, slice's bounds, expand's shape) are i64
+// tensors. When they are compile-time constants the result shape is exact;
+// otherwise only the rank is known and the dims are `?`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/OpRegistry.h"
+#include "ir/ops/Families.h"
+
+#include <algorithm>
+
+namespace dlc {
+namespace {
+
+/// Requires operand `i` to be a 1-D i64 tensor; sets `length` to its static
+/// length or -1.
+LogicalResult shapeOperand(InferContext &ctx, size_t i, int64_t &length) {
+  const TensorType &type = ctx.operandType(i);
+  if (type.dtype() != DType::I64 || (type.hasRank() && type.rank() != 1))
+    return ctx.error("operand " + std::to_string(i) +
+                     " must be a 1-D i64 tensor, got " + type.str());
+  length = type.hasRank() && type.dim(0).isStatic() ? type.dim(0).size() : -1;
+  return success();
+}
+
+/// The dim that `inferred` must have so that product(known) * inferred ==
+/// product(source): equal symbols cancel; the rest must be static.
+Dim inferredDim(std::vector<Dim> source,
+                const std::vector<Dim> &known, bool &mismatch) {
+  std::vector<Dim> rest;
+  for (const Dim &dim : known) {
+    auto it = std::find(source.begin(), source.end(), dim);
+    if (!dim.isStatic() && it != source.end())
+      source.erase(it);
+    else
+      rest.push_back(dim);
+  }
+  int64_t numerator = 1, denominator = 1;
+  for (const Dim &dim : source) {
+    if (!dim.isStatic())
+      return Dim::unknown();
+    numerator *= dim.size();
+  }
+  for (const Dim &dim : rest) {
+    if (!dim.isStatic())
+      return Dim::unknown();
+    denominator *= dim.size();
+  }
+  if (denominator == 0 || numerator % denominator != 0) {
+    mismatch = true;
+    return Dim::unknown();
+  }
+  return Dim(numerator / denominator);
+}
+
+LogicalResult inferReshape(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  int64_t length;
+  if (failed(shapeOperand(ctx, 1, length)))
+    return failure();
+  std::optional<std::vector<int64_t>> target = ctx.constantInts(1);
+  if (!target) {
+    ctx.addResult(length < 0 ? TensorType::unranked(x.dtype())
+                             : TensorType(x.dtype(), std::vector<Dim>(length)));
+    return success();
+  }
+  bool allowZero = ctx.intAttr("allowzero", 0);
+  std::vector<Dim> dims, known;
+  int inferredAt = -1;
+  for (size_t i = 0; i < target->size(); ++i) {
+    int64_t value = (*target)[i];
+    if (value == -1) {
+      if (inferredAt >= 0)
+        return ctx.error("shape has more than one -1");
+      inferredAt = static_cast<int>(i);
+      dims.push_back(Dim::unknown());
+      continue;
+    }
+    if (value == 0 && !allowZero) {
+      if (!x.hasRank() || static_cast<int64_t>(i) >= x.rank())
+        return ctx.error("shape copies dim " + std::to_string(i) +
+                         " (0) that the input " + x.str() + " does not have");
+      dims.push_back(x.dim(i));
+    } else if (value < 0 || value > kMaxDimSize) {
+      return ctx.error("shape value " + std::to_string(value) +
+                       " is out of range");
+    } else {
+      dims.push_back(Dim(value));
+    }
+    known.push_back(dims.back());
+  }
+  bool mismatch = false;
+  if (inferredAt >= 0 && x.hasRank())
+    dims[inferredAt] = inferredDim(x.dims(), known, mismatch);
+  TensorType result(x.dtype(), dims);
+  if (!mismatch && x.isStatic() && result.isStatic())
+    mismatch = *x.numElements() != *result.numElements();
+  if (mismatch)
+    return ctx.error("cannot reshape " + x.str() + " to " + result.str());
+  ctx.addResult(result);
+  return success();
+}
+
+LogicalResult inferTranspose(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  const std::vector<int64_t> *perm = ctx.intsAttr("perm");
+  if (!x.hasRank()) {
+    ctx.addResult(perm ? TensorType(x.dtype(), std::vector<Dim>(perm->size()))
+                       : x);
+    return success();
+  }
+  std::vector<int64_t> order;
+  if (perm) {
+    order = *perm;
+  } else {
+    for (int64_t i = x.rank() - 1; i >= 0; --i)
+      order.push_back(i);
+  }
+  std::vector<int64_t> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < static_cast<int64_t>(sorted.size()); ++i)
+    if (sorted[i] != i || static_cast<int64_t>(sorted.size()) != x.rank())
+      return ctx.error("attribute 'perm' is not a permutation of the " +
+                       std::to_string(x.rank()) + " dims of " + x.str());
+  std::vector<Dim> dims;
+  for (int64_t axis : order)
+    dims.push_back(x.dim(axis));
+  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  return success();
+}
+
+LogicalResult inferConcat(InferContext &ctx) {
+  for (size_t i = 1; i < ctx.numOperands(); ++i)
+    if (failed(ctx.expectSameDType(0, i)))
+      return failure();
+  DType dtype = ctx.operandType(0).dtype();
+  if (!ctx.operandsRanked()) {
+    ctx.addResult(TensorType::unranked(dtype));
+    return success();
+  }
+  int64_t rank = ctx.operandType(0).rank(), axis;
+  if (failed(ctx.normalizeAxis(ctx.intAttr("axis", 0), rank, axis)))
+    return failure();
+  if (rank == 0)
+    return ctx.error("cannot concatenate scalars");
+  std::vector<Dim> dims = ctx.operandType(0).dims();
+  int64_t total = 0;
+  bool staticAxis = true;
+  for (size_t i = 0; i < ctx.numOperands(); ++i) {
+    const TensorType &type = ctx.operandType(i);
+    if (type.rank() != rank)
+      return ctx.error("operands must have equal ranks, got " +
+                       ctx.operandType(0).str() + " and " + type.str());
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == axis)
+        continue;
+      if (!dims[d].compatibleWith(type.dim(d)) && dims[d].isStatic() &&
+          type.dim(d).isStatic())
+        return ctx.error("operand shapes differ outside the axis: " +
+                         ctx.operandType(0).str() + " and " + type.str());
+      if (!dims[d].isStatic() && type.dim(d).isStatic())
+        dims[d] = type.dim(d);
+    }
+    if (type.dim(axis).isStatic())
+      total += type.dim(axis).size();
+    else
+      staticAxis = false;
+  }
+  if (ctx.numOperands() == 1)
+    staticAxis = false; // keep the operand's dim as is
+  if (staticAxis && total > kMaxDimSize)
+    return ctx.error("result dim is too large");
+  if (ctx.numOperands() > 1)
+    dims[axis] = staticAxis ? Dim(total) : Dim::unknown();
+  ctx.addResult(TensorType(dtype, std::move(dims)));
+  return success();
+}
+
+/// Clamps ONNX slice bounds for a dim of size `size`; returns the length.
+int64_t sliceLength(int64_t size, int64_t start, int64_t end, int64_t step) {
+  auto clamp = [&](int64_t v, int64_t lo, int64_t hi) {
+    if (v < 0)
+      v += size;
+    return std::clamp(v, lo, hi);
+  };
+  if (step > 0) {
+    start = clamp(start, 0, size);
+    end = clamp(end, 0, size);
+    return end > start ? (end - start + step - 1) / step : 0;
+  }
+  start = clamp(start, 0, size - 1);
+  end = clamp(end, -1, size - 1);
+  return start > end ? (start - end - step - 1) / -step : 0;
+}
+
+// slice(x, starts, ends, [axes], [steps]) with ONNX semantics.
+LogicalResult inferSlice(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  int64_t count = -1;
+  for (size_t i = 1; i < ctx.numOperands(); ++i) {
+    int64_t length;
+    if (failed(shapeOperand(ctx, i, length)))
+      return failure();
+    if (length >= 0 && count >= 0 && length != count)
+      return ctx.error("starts, ends, axes and steps must have equal lengths");
+    if (length >= 0)
+      count = length;
+  }
+  if (!x.hasRank()) {
+    ctx.addResult(x);
+    return success();
+  }
+  std::optional<std::vector<int64_t>> starts = ctx.constantInts(1),
+                                      ends = ctx.constantInts(2);
+  std::optional<std::vector<int64_t>> axes, steps;
+  if (ctx.numOperands() > 3)
+    axes = ctx.constantInts(3);
+  if (ctx.numOperands() > 4)
+    steps = ctx.constantInts(4);
+  bool axesKnown = ctx.numOperands() <= 3 || axes.has_value();
+  if (!axesKnown) {
+    ctx.addResult(TensorType(x.dtype(), std::vector<Dim>(x.rank())));
+    return success();
+  }
+  if (!axes) {
+    axes.emplace();
+    for (int64_t i = 0; i < count; ++i)
+      axes->push_back(i);
+  }
+  std::vector<Dim> dims = x.dims();
+  bool boundsKnown = starts && ends && (ctx.numOperands() <= 4 || steps);
+  for (size_t i = 0; i < axes->size(); ++i) {
+    int64_t axis;
+    if (failed(ctx.normalizeAxis((*axes)[i], x.rank(), axis)))
+      return failure();
+    if (!boundsKnown || !x.dim(axis).isStatic()) {
+      dims[axis] = Dim::unknown();
+      continue;
+    }
+    int64_t step = steps ? (*steps)[i] : 1;
+    if (step == 0)
+      return ctx.error("slice step must not be 0");
+    dims[axis] = Dim(sliceLength(x.dim(axis).size(), (*starts)[i], (*ends)[i],
+                                 step));
+  }
+  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  return success();
+}
+
+LogicalResult inferSqueeze(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  if (!x.hasRank()) {
+    ctx.addResult(x);
+    return success();
+  }
+  std::vector<int64_t> axes;
+  if (const std::vector<int64_t> *given = ctx.intsAttr("axes")) {
+    for (int64_t axis : *given) {
+      int64_t normalized;
+      if (failed(ctx.normalizeAxis(axis, x.rank(), normalized)))
+        return failure();
+      if (x.dim(normalized).isStatic() && x.dim(normalized).size() != 1)
+        return ctx.error("cannot squeeze dim " + std::to_string(normalized) +
+                         " of " + x.str());
+      axes.push_back(normalized);
+    }
+  } else {
+    for (int64_t i = 0; i < x.rank(); ++i) {
+      if (!x.dim(i).isStatic())
+        return ctx.error("squeeze without 'axes' needs static dims, got " +
+                         x.str());
+      if (x.dim(i).size() == 1)
+        axes.push_back(i);
+    }
+  }
+  std::vector<Dim> dims;
+  for (int64_t i = 0; i < x.rank(); ++i)
+    if (std::find(axes.begin(), axes.end(), i) == axes.end())
+      dims.push_back(x.dim(i));
+  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  return success();
+}
+
+LogicalResult inferUnsqueeze(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  const std::vector<int64_t> &given = *ctx.intsAttr("axes");
+  if (!x.hasRank()) {
+    ctx.addResult(x);
+    return success();
+  }
+  int64_t rank = x.rank() + static_cast<int64_t>(given.size());
+  std::vector<int64_t> axes;
+  for (int64_t axis : given) {
+    int64_t normalized;
+    if (failed(ctx.normalizeAxis(axis, rank, normalized)))
+      return failure();
+    axes.push_back(normalized);
+  }
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    return ctx.error("attribute 'axes' repeats an axis");
+  std::vector<Dim> dims;
+  size_t next = 0;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (std::binary_search(axes.begin(), axes.end(), i))
+      dims.push_back(Dim(1));
+    else
+      dims.push_back(x.dim(next++));
+  }
+  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  return success();
+}
+
+/// Product of dims [begin, end), static if all are.
+Dim productDim(const TensorType &x, int64_t begin, int64_t end) {
+  if (end - begin == 1)
+    return x.dim(begin);
+  int64_t product = 1;
+  for (int64_t i = begin; i < end; ++i) {
+    if (!x.dim(i).isStatic() || product > kMaxDimSize)
+      return Dim::unknown();
+    product *= x.dim(i).size();
+  }
+  return product > kMaxDimSize ? Dim::unknown() : Dim(product);
+}
+
+LogicalResult inferFlatten(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  if (!x.hasRank()) {
+    ctx.addResult(TensorType(x.dtype(), {Dim::unknown(), Dim::unknown()}));
+    return success();
+  }
+  int64_t axis = ctx.intAttr("axis", 1);
+  if (axis < -x.rank() || axis > x.rank())
+    return ctx.error("axis " + std::to_string(axis) +
+                     " is out of range for rank " + std::to_string(x.rank()));
+  if (axis < 0)
+    axis += x.rank();
+  ctx.addResult(TensorType(
+      x.dtype(), {productDim(x, 0, axis), productDim(x, axis, x.rank())}));
+  return success();
+}
+
+// expand(x, shape): broadcast x to the shape (numpy rules, both directions).
+LogicalResult inferExpand(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  int64_t length;
+  if (failed(shapeOperand(ctx, 1, length)))
+    return failure();
+  std::optional<std::vector<int64_t>> shape = ctx.constantInts(1);
+  if (!x.hasRank() || !shape) {
+    int64_t rank = x.hasRank() && length >= 0 ? std::max(x.rank(), length) : -1;
+    ctx.addResult(rank < 0 ? TensorType::unranked(x.dtype())
+                           : TensorType(x.dtype(), std::vector<Dim>(rank)));
+    return success();
+  }
+  std::vector<Dim> target;
+  for (int64_t value : *shape) {
+    if (value < 0 || value > kMaxDimSize)
+      return ctx.error("shape value " + std::to_string(value) +
+                       " is out of range");
+    target.push_back(Dim(value));
+  }
+  std::optional<std::vector<Dim>> dims = broadcastDims(x.dims(), target);
+  if (!dims)
+    return ctx.error("cannot expand " + x.str() + " to " +
+                     TensorType(x.dtype(), target).str());
+  ctx.addResult(TensorType(x.dtype(), std::move(*dims)));
+  return success();
+}
+
+LogicalResult inferShape(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  ctx.addResult(TensorType(DType::I64, {x.hasRank() ? Dim(x.rank())
+                                                    : Dim::unknown()}));
+  return success();
+}
+
+} // namespace
+
+void registerShapeOps(OpRegistry &registry) {
+  registry.add({"reshape", "shape", 2, 2, {{"allowzero", AttrKind::Int}},
+                inferReshape});
+  registry.add({"transpose", "shape", 1, 1, {{"perm", AttrKind::Ints}},
+                inferTranspose});
+  registry.add({"concat", "shape", 1, kVariadic,
+                {{"axis", AttrKind::Int, true}}, inferConcat});
+  registry.add({"slice", "shape", 3, 5, {}, inferSlice});
+  registry.add({"squeeze", "shape", 1, 1, {{"axes", AttrKind::Ints}},
+                inferSqueeze});
+  registry.add({"unsqueeze", "shape", 1, 1, {{"axes", AttrKind::Ints, true}},
+                inferUnsqueeze});
+  registry.add({"flatten", "shape", 1, 1, {{"axis", AttrKind::Int}},
+                inferFlatten});
+  registry.add({"expand", "shape", 2, 2, {}, inferExpand});
+  registry.add({"shape", "shape", 1, 1, {}, inferShape});
+}
+
+} // namespace dlc
