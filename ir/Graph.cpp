@@ -5,6 +5,8 @@
 #include "ir/Check.h"
 #include "ir/OpRegistry.h"
 
+#include <algorithm>
+
 namespace dlc {
 
 std::string_view attrKindName(AttrKind kind) {
@@ -39,6 +41,12 @@ std::vector<Value *> Node::results() const {
   for (const auto &result : results_)
     values.push_back(result.get());
   return values;
+}
+
+void Node::addResults(std::vector<TensorType> types) {
+  for (TensorType &type : types)
+    results_.push_back(std::make_unique<Value>(
+        std::move(type), "", graph_, this, static_cast<int>(results_.size())));
 }
 
 const Attribute *Node::attr(std::string_view name) const {
@@ -85,13 +93,18 @@ Node *Graph::addNode(const OpDef &def, std::vector<Value *> operands,
   auto node = std::make_unique<Node>(def, this, std::move(location));
   node->operands_ = std::move(operands);
   node->captures_ = std::move(captures);
-  for (size_t i = 0; i < resultTypes.size(); ++i)
-    node->results_.push_back(std::make_unique<Value>(
-        std::move(resultTypes[i]), "", this, node.get(), static_cast<int>(i)));
+  node->addResults(std::move(resultTypes));
   for (auto &[name, value] : attrs)
     node->setAttr(name, std::move(value));
   nodes_.push_back(std::move(node));
   return nodes_.back().get();
+}
+
+void Graph::eraseNode(Node *node) {
+  auto it = std::find_if(nodes_.begin(), nodes_.end(),
+                         [&](const auto &owned) { return owned.get() == node; });
+  DLC_CHECK(it != nodes_.end(), "eraseNode: node not in this graph");
+  nodes_.erase(it);
 }
 
 Graph *Module::addGraph(std::string name) {

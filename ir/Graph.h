@@ -86,6 +86,9 @@ public:
   size_t numResults() const { return results_.size(); }
   Value *result(size_t i) const { return results_.at(i).get(); }
   std::vector<Value *> results() const;
+  /// Appends results of the given types (builders type a node after
+  /// creating it).
+  void addResults(std::vector<TensorType> types);
 
   /// Attributes, ordered by name.
   const std::map<std::string, Attribute, std::less<>> &attrs() const {
@@ -137,6 +140,8 @@ public:
                 std::map<std::string, Attribute, std::less<>> attrs = {},
                 std::vector<Value *> captures = {}, Location location = {});
   const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
+  /// Removes `node`; none of its results may still be used.
+  void eraseNode(Node *node);
 
   const std::vector<Value *> &outputs() const { return outputs_; }
   void setOutputs(std::vector<Value *> outputs) { outputs_ = std::move(outputs); }

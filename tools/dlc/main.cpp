@@ -1,0 +1,146 @@
+//===- main.cpp - The dlc driver ------------------------------------------===//
+//
+// `dlc <command> [options] args`. Exit codes: 0 success, 1 user error (bad
+// input or usage; a one-line message per error on stderr), 2 internal error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/OpRegistry.h"
+#include "ir/Parser.h"
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+#include "tools/dlc/Options.h"
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <new>
+
+namespace dlc::tool {
+namespace {
+
+constexpr int kExitOk = 0, kExitUser = 1, kExitInternal = 2;
+
+int userError(const std::string &message) {
+  std::fprintf(stderr, "dlc: error: %s\n", message.c_str());
+  return kExitUser;
+}
+
+int reportDiagnostics(const Diagnostics &diag) {
+  std::fputs(diag.str().c_str(), stderr);
+  return kExitUser;
+}
+
+/// Writes `text` to `path`, or stdout when `path` is empty or "-".
+int writeOutput(const std::string &text, const std::string &path) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : userError("cannot write output");
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out)
+    return userError("cannot write '" + path + "'");
+  return kExitOk;
+}
+
+const CommandSpec kOptSpec = {
+    "opt",
+    "Parses a .dlir file (or '-' for stdin), verifies it and prints it back.",
+    "FILE.dlir",
+    {{"output", 'o', true, "write the IR to FILE instead of stdout", "FILE"},
+     {"no-verify", 0, false, "print without verifying (for broken IR)"}},
+    1,
+    1};
+
+int runOpt(const ParsedArgs &args) {
+  Diagnostics diag;
+  std::unique_ptr<Module> module = parseModuleFile(args.positional[0], diag);
+  if (!module)
+    return reportDiagnostics(diag);
+  if (!args.has("no-verify") && failed(verifyModule(*module, diag)))
+    return reportDiagnostics(diag);
+  return writeOutput(printModule(*module), args.get("output").value_or(""));
+}
+
+const CommandSpec kOpsSpec = {
+    "ops", "Lists the ops of the IR by family.", "", {}, 0, 0};
+
+int runOps(const ParsedArgs &) {
+  std::string text;
+  for (const OpDef *op : OpRegistry::get().ops()) {
+    text += std::string(op->name) + "  (" + std::string(op->family) + ")";
+    for (const AttrSpec &attr : op->attrs)
+      text += " " + std::string(attr.name) + ":" +
+              std::string(attrKindName(attr.kind)) + (attr.required ? "!" : "");
+    text += "\n";
+  }
+  return writeOutput(text, "");
+}
+
+struct Command {
+  const CommandSpec &spec;
+  std::function<int(const ParsedArgs &)> run;
+};
+
+const std::vector<Command> &commands() {
+  static const std::vector<Command> all = {{kOptSpec, runOpt},
+                                           {kOpsSpec, runOps}};
+  return all;
+}
+
+std::string topHelp() {
+  std::string text = "usage: dlc <command> [options] [args]\n\n"
+                     "dlc compiles dynamic neural networks.\n\ncommands:\n";
+  for (const Command &command : commands()) {
+    std::string name = command.spec.name;
+    name.resize(10, ' ');
+    text += "  " + name + command.spec.summary + "\n";
+  }
+  text += "\nRun 'dlc <command> --help' for a command's options.\n";
+  return text;
+}
+
+int run(int argc, char **argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty())
+    return userError("no command given (see 'dlc --help')");
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(topHelp().c_str(), stdout);
+    return kExitOk;
+  }
+  for (const Command &command : commands()) {
+    if (command.spec.name != args[0])
+      continue;
+    std::string error;
+    std::optional<ParsedArgs> parsed = parseArgs(
+        command.spec, std::vector<std::string>(args.begin() + 1, args.end()),
+        error);
+    if (!parsed)
+      return userError(error);
+    if (parsed->help) {
+      std::fputs(commandHelp(command.spec).c_str(), stdout);
+      return kExitOk;
+    }
+    return command.run(*parsed);
+  }
+  if (!args[0].empty() && args[0][0] == '-')
+    return userError("unknown option '" + args[0] + "' (see 'dlc --help')");
+  return userError("unknown command '" + args[0] + "' (see 'dlc --help')");
+}
+
+} // namespace
+} // namespace dlc::tool
+
+int main(int argc, char **argv) {
+  try {
+    return dlc::tool::run(argc, argv);
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "dlc: internal error: out of memory\n");
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "dlc: internal error: %s\n", e.what());
+  }
+  return dlc::tool::kExitInternal;
+}
