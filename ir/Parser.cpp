@@ -183,6 +183,13 @@ public:
     throw ParseError{Location::fileLine(file_, at.line, at.column),
                      std::move(message)};
   }
+  /// Fails at byte `offset` of the current line's text.
+  [[noreturn]] void failAtByte(size_t offset, std::string message) const {
+    throw ParseError{Location::fileLine(file_, line_,
+                                        static_cast<int>(offset - lineStart_) +
+                                            1),
+                     std::move(message)};
+  }
 
 private:
   int column() const { return static_cast<int>(pos_ - lineStart_) + 1; }
@@ -269,15 +276,17 @@ private:
               std::stoi(std::string(text_.substr(pos_, 2)), nullptr, 16));
           pos_ += 2;
         } else {
-          fail(token, std::string("unknown escape '\\") + e + "' in string");
+          failAtByte(pos_ - 2, std::string("unknown escape '\\") + e +
+                                   "' in string");
         }
         continue;
       }
       size_t length = utf8Length(text_.substr(pos_));
       if (length == 0)
-        fail(token, "invalid UTF-8 in string (use \\xHH escapes for bytes)");
+        failAtByte(pos_, "invalid UTF-8 in string (use \\xHH escapes for "
+                         "bytes)");
       if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
-        fail(token, "control character in string");
+        failAtByte(pos_, "control character in string");
       out.append(text_.substr(pos_, length));
       pos_ += length;
     }
@@ -467,6 +476,9 @@ private:
       do {
         if (static_cast<int64_t>(elements.size()) == count)
           fail("more elements than type " + type.str() + " holds");
+        if (tok_.kind != Tok::Int && tok_.kind != Tok::Float &&
+            tok_.kind != Tok::Ident)
+          fail("expected a tensor element, got " + describe(tok_));
         elements.push_back(tok_);
         advance();
       } while (accept(Tok::Comma));

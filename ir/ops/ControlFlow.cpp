@@ -39,16 +39,20 @@ bool isBoolScalar(const TensorType &type) {
   return true;
 }
 
+/// "1 value", "2 values".
+std::string count(size_t n, const std::string &noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 /// Checks that `graph`'s inputs from `first` on receive the node's captures.
 LogicalResult checkCaptureInputs(InferContext &ctx, std::string_view region,
                                  const Graph &graph, size_t first) {
   const std::vector<Value *> &captures = ctx.node().captures();
   std::string where = "graph '" + std::string(region) + "' ";
   if (graph.numInputs() != first + captures.size())
-    return ctx.error(where + "must take " + std::to_string(first) +
-                     " inputs plus " + std::to_string(captures.size()) +
-                     " captures, has " + std::to_string(graph.numInputs()) +
-                     " inputs");
+    return ctx.error(where + "must take " + count(first, "input") + " plus " +
+                     count(captures.size(), "capture") + ", has " +
+                     count(graph.numInputs(), "input"));
   for (size_t i = 0; i < captures.size(); ++i)
     if (!graph.input(first + i)->type().compatibleWith(captures[i]->type()))
       return ctx.error(where + "input " + std::to_string(first + i) + " " +
@@ -71,7 +75,7 @@ LogicalResult inferIf(InferContext &ctx) {
   const std::vector<Value *> &elseOut = elseGraph->outputs();
   if (thenOut.size() != elseOut.size())
     return ctx.error("branches return " + std::to_string(thenOut.size()) +
-                     " and " + std::to_string(elseOut.size()) + " values");
+                     " and " + count(elseOut.size(), "value"));
   for (size_t i = 0; i < thenOut.size(); ++i) {
     const TensorType &a = thenOut[i]->type(), &b = elseOut[i]->type();
     if (a.dtype() != b.dtype())
@@ -105,8 +109,8 @@ LogicalResult inferLoop(InferContext &ctx) {
   const std::vector<Value *> &outputs = body->outputs();
   if (outputs.size() < 1 + carried)
     return ctx.error("graph 'body' must return the condition and " +
-                     std::to_string(carried) + " loop-carried values, "
-                     "returns " + std::to_string(outputs.size()) + " values");
+                     count(carried, "loop-carried value") + ", returns " +
+                     count(outputs.size(), "value"));
   if (!isBoolScalar(outputs[0]->type()))
     return ctx.error("graph 'body' must return a bool scalar condition first, "
                      "got " + outputs[0]->type().str());

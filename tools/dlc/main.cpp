@@ -11,10 +11,12 @@
 #include "ir/Verifier.h"
 #include "tools/dlc/Options.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <new>
 
 namespace dlc::tool {
@@ -51,18 +53,81 @@ const CommandSpec kOptSpec = {
     "Parses a .dlir file (or '-' for stdin), verifies it and prints it back.",
     "FILE.dlir",
     {{"output", 'o', true, "write the IR to FILE instead of stdout", "FILE"},
-     {"no-verify", 0, false, "print without verifying (for broken IR)"}},
+     {"no-verify", 0, false, "print without verifying (for broken IR)"},
+     {"split-input-file", 0, false,
+      "treat each '// -----'-separated chunk as its own module (tests)"}},
     1,
     1};
 
+/// Reads `path` ("-" for stdin) into `text`; false after reporting.
+bool readInput(const std::string &path, std::string &text) {
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    userError("cannot open '" + path + "'");
+    return false;
+  }
+  text.assign(std::istreambuf_iterator<char>(in), {});
+  return true;
+}
+
+/// Parses, verifies and prints one module's text; errors go to `diag`.
+std::optional<std::string> optText(const std::string &text,
+                                   const std::string &path, bool verify,
+                                   Diagnostics &diag) {
+  std::unique_ptr<Module> module = parseModule(text, path, diag);
+  if (!module || (verify && failed(verifyModule(*module, diag))))
+    return std::nullopt;
+  return printModule(*module);
+}
+
 int runOpt(const ParsedArgs &args) {
-  Diagnostics diag;
-  std::unique_ptr<Module> module = parseModuleFile(args.positional[0], diag);
-  if (!module)
-    return reportDiagnostics(diag);
-  if (!args.has("no-verify") && failed(verifyModule(*module, diag)))
-    return reportDiagnostics(diag);
-  return writeOutput(printModule(*module), args.get("output").value_or(""));
+  const std::string &path = args.positional[0];
+  bool verify = !args.has("no-verify");
+  std::string output = args.get("output").value_or("");
+  if (!args.has("split-input-file")) {
+    Diagnostics diag;
+    std::unique_ptr<Module> module = parseModuleFile(path, diag);
+    if (!module || (verify && failed(verifyModule(*module, diag))))
+      return reportDiagnostics(diag);
+    return writeOutput(printModule(*module), output);
+  }
+  // Each chunk keeps its line numbers: earlier chunks become blank lines.
+  std::string text;
+  if (!readInput(path, text))
+    return kExitUser;
+  const std::string separator = "// -----";
+  std::string printed;
+  bool anyFailed = false;
+  size_t start = 0, lineOffset = 0;
+  while (start <= text.size()) {
+    // Chunks after the first start at their separator line; skip past it.
+    size_t from = start == 0 ? 0 : start + separator.size();
+    size_t end = text.find(separator, from);
+    while (end != std::string::npos && end != 0 && text[end - 1] != '\n')
+      end = text.find(separator, end + 1);
+    std::string chunk = text.substr(start, end == std::string::npos
+                                               ? std::string::npos
+                                               : end - start);
+    Diagnostics diag;
+    std::optional<std::string> result =
+        optText(std::string(lineOffset, '\n') + chunk, path, verify, diag);
+    if (result) {
+      printed += (printed.empty() ? "" : separator + "\n") + *result;
+    } else {
+      anyFailed = true;
+      std::fputs(diag.str().c_str(), stderr);
+    }
+    if (end == std::string::npos)
+      break;
+    lineOffset += std::count(chunk.begin(), chunk.end(), '\n');
+    start = end;
+  }
+  int written = writeOutput(printed, output);
+  return anyFailed ? kExitUser : written;
 }
 
 const CommandSpec kOpsSpec = {
