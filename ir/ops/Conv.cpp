@@ -40,24 +40,31 @@ LogicalResult windowDims(InferContext &ctx, const TensorType &x,
     return failure();
   bool ceilMode = ctx.intAttr("ceil_mode", 0);
   for (size_t i = 0; i < spatial; ++i) {
-    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
-        pads[i + spatial] < 0 || kernel[i] < 1)
+    auto inRange = [](int64_t v, int64_t lo) {
+      return v >= lo && v <= kMaxDimSize;
+    };
+    if (!inRange(strides[i], 1) || !inRange(dilations[i], 1) ||
+        !inRange(pads[i], 0) || !inRange(pads[i + spatial], 0) ||
+        !inRange(kernel[i], 1))
       return ctx.error("strides, dilations and kernel must be positive and "
-                       "pads non-negative");
+                       "pads non-negative (and all at most 2^40)");
     const Dim &in = x.dim(2 + i);
     if (!in.isStatic()) {
       dims.push_back(Dim::unknown());
       continue;
     }
-    int64_t span = in.size() + pads[i] + pads[i + spatial] -
-                   dilations[i] * (kernel[i] - 1) - 1;
+    // 128-bit: each term is at most 2^40, the product at most 2^80.
+    __int128 span = __int128(in.size()) + pads[i] + pads[i + spatial] -
+                    __int128(dilations[i]) * (kernel[i] - 1) - 1;
     if (span < 0)
       return ctx.error("window of size " + std::to_string(kernel[i]) +
                        " does not fit spatial dim " + std::to_string(i) +
                        " of " + x.str());
-    int64_t out = (ceilMode ? (span + strides[i] - 1) / strides[i]
-                            : span / strides[i]) + 1;
-    dims.push_back(Dim(out));
+    __int128 out = (ceilMode ? (span + strides[i] - 1) / strides[i]
+                             : span / strides[i]) + 1;
+    if (out > kMaxDimSize)
+      return ctx.error("output dim is too large");
+    dims.push_back(Dim(static_cast<int64_t>(out)));
   }
   return success();
 }

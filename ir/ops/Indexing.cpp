@@ -124,7 +124,7 @@ LogicalResult inferTopK(InferContext &ctx) {
   dims[axis] = Dim::unknown();
   if (std::optional<std::vector<int64_t>> value = ctx.constantInts(1)) {
     int64_t kValue = value->empty() ? -1 : value->front();
-    if (kValue < 0 ||
+    if (kValue < 0 || kValue > kMaxDimSize ||
         (x.dim(axis).isStatic() && kValue > x.dim(axis).size()))
       return ctx.error("k = " + std::to_string(kValue) +
                        " is out of range for axis of " + x.str());

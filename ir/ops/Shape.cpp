@@ -26,29 +26,39 @@ LogicalResult shapeOperand(InferContext &ctx, size_t i, int64_t &length) {
 }
 
 /// The dim that `inferred` must have so that product(known) * inferred ==
-/// product(source): equal symbols cancel; the rest must be static.
-Dim inferredDim(std::vector<Dim> source,
-                const std::vector<Dim> &known, bool &mismatch) {
-  std::vector<Dim> rest;
+/// product(source). Equal symbolic dims cancel; what remains must be static,
+/// except that a single leftover symbol of the source with a static ratio of
+/// 1 is the answer itself ([N,12] -> [-1,3,4] infers N).
+Dim inferredDim(std::vector<Dim> source, const std::vector<Dim> &known,
+                bool &mismatch) {
+  int64_t denominator = 1;
   for (const Dim &dim : known) {
+    if (dim.isStatic()) {
+      if (__builtin_mul_overflow(denominator, dim.size(), &denominator))
+        return Dim::unknown();
+      continue;
+    }
     auto it = std::find(source.begin(), source.end(), dim);
-    if (!dim.isStatic() && it != source.end())
-      source.erase(it);
-    else
-      rest.push_back(dim);
+    if (dim.isUnknown() || it == source.end())
+      return Dim::unknown();
+    source.erase(it);
   }
-  int64_t numerator = 1, denominator = 1;
+  int64_t numerator = 1;
+  std::vector<Dim> symbols;
   for (const Dim &dim : source) {
-    if (!dim.isStatic())
-      return Dim::unknown();
-    numerator *= dim.size();
+    if (dim.isStatic()) {
+      if (__builtin_mul_overflow(numerator, dim.size(), &numerator))
+        return Dim::unknown();
+    } else
+      symbols.push_back(dim);
   }
-  for (const Dim &dim : rest) {
-    if (!dim.isStatic())
-      return Dim::unknown();
-    denominator *= dim.size();
-  }
-  if (denominator == 0 || numerator % denominator != 0) {
+  if (symbols.size() == 1 && !symbols[0].isUnknown() &&
+      numerator == denominator)
+    return symbols[0];
+  if (!symbols.empty())
+    return Dim::unknown();
+  if (denominator == 0 || numerator % denominator != 0 ||
+      numerator / denominator > kMaxDimSize) {
     mismatch = true;
     return Dim::unknown();
   }
@@ -96,7 +106,7 @@ LogicalResult inferReshape(InferContext &ctx) {
     dims[inferredAt] = inferredDim(x.dims(), known, mismatch);
   TensorType result(x.dtype(), dims);
   if (!mismatch && x.isStatic() && result.isStatic())
-    mismatch = *x.numElements() != *result.numElements();
+    mismatch = x.numElements() != result.numElements();
   if (mismatch)
     return ctx.error("cannot reshape " + x.str() + " to " + result.str());
   ctx.addResult(result);
@@ -318,11 +328,10 @@ Dim productDim(const TensorType &x, int64_t begin, int64_t end) {
   if (end - begin == 1)
     return x.dim(begin);
   int64_t product = 1;
-  for (int64_t i = begin; i < end; ++i) {
-    if (!x.dim(i).isStatic() || product > kMaxDimSize)
+  for (int64_t i = begin; i < end; ++i)
+    if (!x.dim(i).isStatic() ||
+        __builtin_mul_overflow(product, x.dim(i).size(), &product))
       return Dim::unknown();
-    product *= x.dim(i).size();
-  }
   return product > kMaxDimSize ? Dim::unknown() : Dim(product);
 }
 
