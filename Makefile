@@ -3,6 +3,9 @@
 BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
+# Tests run under an address-space cap so a runaway allocation fails the test
+# instead of taking the machine down (8 GiB; the machine has 24).
+TEST_MEMORY_KB ?= 8388608
 
 .PHONY: all deps configure build test demo clean
 
@@ -20,7 +23,7 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ulimit -v $(TEST_MEMORY_KB) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
 	$(BUILD)/tools/dlc/dlc opt examples/gated_loop.dlir

@@ -186,6 +186,8 @@ public:
   /// Adds a weight; the name must be new (checked).
   const Weight &addWeight(Weight weight);
   const std::deque<Weight> &weights() const { return weights_; }
+  /// Mutable weights: payloads may be replaced and storage changed, names not.
+  std::deque<Weight> &weights() { return weights_; }
   /// The weight named `name`, or null.
   const Weight *weight(std::string_view name) const;
 

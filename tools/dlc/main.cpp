@@ -9,10 +9,13 @@
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "ir/Weights.h"
 #include "tools/dlc/Options.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -54,6 +57,12 @@ const CommandSpec kOptSpec = {
     "FILE.dlir",
     {{"output", 'o', true, "write the IR to FILE instead of stdout", "FILE"},
      {"no-verify", 0, false, "print without verifying (for broken IR)"},
+     {"weights-file", 0, true,
+      "store weights of at least --weights-threshold bytes in FILE",
+      "FILE"},
+     {"weights-threshold", 0, true,
+      "minimum size in bytes of an external weight (default 1024)", "BYTES"},
+     {"inline-weights", 0, false, "print every weight inline"},
      {"split-input-file", 0, false,
       "treat each '// -----'-separated chunk as its own module (tests)"}},
     1,
@@ -84,6 +93,28 @@ std::optional<std::string> optText(const std::string &text,
   return printModule(*module);
 }
 
+/// Applies --weights-file / --inline-weights to `module`.
+LogicalResult placeWeights(const ParsedArgs &args, const std::string &output,
+                           Module &module, Diagnostics &diag) {
+  if (args.has("inline-weights"))
+    internalizeWeights(module);
+  std::optional<std::string> file = args.get("weights-file");
+  if (!file)
+    return success();
+  int64_t threshold = 1024;
+  if (std::optional<std::string> text = args.get("weights-threshold")) {
+    char *end = nullptr;
+    threshold = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || threshold < 0)
+      return diag.error({}, "--weights-threshold needs a byte count, got '" +
+                                *text + "'");
+  }
+  std::string textDir = output.empty() || output == "-"
+                            ? std::string()
+                            : std::filesystem::path(output).parent_path().string();
+  return externalizeWeights(module, *file, textDir, threshold, diag);
+}
+
 int runOpt(const ParsedArgs &args) {
   const std::string &path = args.positional[0];
   bool verify = !args.has("no-verify");
@@ -92,6 +123,8 @@ int runOpt(const ParsedArgs &args) {
     Diagnostics diag;
     std::unique_ptr<Module> module = parseModuleFile(path, diag);
     if (!module || (verify && failed(verifyModule(*module, diag))))
+      return reportDiagnostics(diag);
+    if (failed(placeWeights(args, output, *module, diag)))
       return reportDiagnostics(diag);
     return writeOutput(printModule(*module), output);
   }
