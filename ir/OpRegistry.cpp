@@ -243,6 +243,32 @@ InferContext::expectDType(size_t i, std::initializer_list<DType> allowed) const 
                std::string(dtypeName(actual)) + ", expected one of " + names);
 }
 
+LogicalResult
+InferContext::expectUniformDType(std::initializer_list<DType> allowed) const {
+  if (failed(expectDType(0, allowed)))
+    return failure();
+  for (size_t i = 1; i < numOperands(); ++i)
+    if (failed(expectSameDType(0, i)))
+      return failure();
+  return success();
+}
+
+LogicalResult InferContext::normalizeAxes(const std::vector<int64_t> &axes,
+                                          int64_t rank, std::string_view attr,
+                                          std::vector<int64_t> &out) const {
+  out.clear();
+  for (int64_t axis : axes) {
+    int64_t normalized;
+    if (failed(normalizeAxis(axis, rank, normalized)))
+      return failure();
+    out.push_back(normalized);
+  }
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end())
+    return error("attribute '" + std::string(attr) + "' repeats an axis");
+  return success();
+}
+
 LogicalResult InferContext::expectSameDType(size_t i, size_t j) const {
   if (operandType(i).dtype() == operandType(j).dtype())
     return success();

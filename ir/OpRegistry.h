@@ -113,6 +113,13 @@ public:
   LogicalResult expectDType(size_t i, std::initializer_list<DType> allowed) const;
   /// Errors unless operands `i` and `j` have the same dtype.
   LogicalResult expectSameDType(size_t i, size_t j) const;
+  /// Errors unless operand 0 has one of `allowed` and all operands share it.
+  LogicalResult expectUniformDType(std::initializer_list<DType> allowed) const;
+  /// Normalizes axes for `rank`, sorted; errors on out-of-range or repeated
+  /// axes (`attr` names the attribute in messages).
+  LogicalResult normalizeAxes(const std::vector<int64_t> &axes, int64_t rank,
+                              std::string_view attr,
+                              std::vector<int64_t> &out) const;
 
   void addResult(TensorType type) { results_.push_back(std::move(type)); }
   std::vector<TensorType> &results() { return results_; }

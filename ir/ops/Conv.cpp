@@ -70,10 +70,7 @@ LogicalResult windowDims(InferContext &ctx, const TensorType &x,
 }
 
 LogicalResult inferConv(InferContext &ctx) {
-  if (failed(ctx.expectDType(0, kFloatTypes)) ||
-      failed(ctx.expectSameDType(0, 1)))
-    return failure();
-  if (ctx.numOperands() == 3 && failed(ctx.expectSameDType(0, 2)))
+  if (failed(ctx.expectUniformDType(kFloatTypes)))
     return failure();
   DType dtype = ctx.operandType(0).dtype();
   if (!ctx.operandsRanked()) {
@@ -116,16 +113,27 @@ LogicalResult inferConv(InferContext &ctx) {
   return success();
 }
 
-LogicalResult inferPool(InferContext &ctx) {
+/// Pools take one float N,C,spatial... input. Sets `done` when the result
+/// is already decided (unranked input).
+LogicalResult poolInput(InferContext &ctx, bool &done) {
   if (failed(ctx.expectDType(0, kFloatTypes)))
     return failure();
   const TensorType &x = ctx.operandType(0);
-  if (!x.hasRank()) {
+  done = !x.hasRank();
+  if (done)
     ctx.addResult(x);
-    return success();
-  }
-  if (x.rank() < 3)
+  else if (x.rank() < 3)
     return ctx.error("expects input N,C,spatial..., got " + x.str());
+  return success();
+}
+
+LogicalResult inferPool(InferContext &ctx) {
+  bool done;
+  if (failed(poolInput(ctx, done)))
+    return failure();
+  if (done)
+    return success();
+  const TensorType &x = ctx.operandType(0);
   const std::vector<int64_t> &kernel = *ctx.intsAttr("kernel_shape");
   if (static_cast<int64_t>(kernel.size()) != x.rank() - 2)
     return ctx.error("attribute 'kernel_shape' needs " +
@@ -138,15 +146,12 @@ LogicalResult inferPool(InferContext &ctx) {
 }
 
 LogicalResult inferGlobalPool(InferContext &ctx) {
-  if (failed(ctx.expectDType(0, kFloatTypes)))
+  bool done;
+  if (failed(poolInput(ctx, done)))
     return failure();
-  const TensorType &x = ctx.operandType(0);
-  if (!x.hasRank()) {
-    ctx.addResult(x);
+  if (done)
     return success();
-  }
-  if (x.rank() < 3)
-    return ctx.error("expects input N,C,spatial..., got " + x.str());
+  const TensorType &x = ctx.operandType(0);
   std::vector<Dim> dims = {x.dim(0), x.dim(1)};
   dims.resize(x.rank(), Dim(1));
   ctx.addResult(TensorType(x.dtype(), std::move(dims)));

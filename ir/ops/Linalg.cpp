@@ -19,8 +19,7 @@ LogicalResult checkContraction(InferContext &ctx, const Dim &k1,
 // Numpy matmul: 1-D operands are promoted (and the added dim removed from the
 // result); batch dims broadcast.
 LogicalResult inferMatmul(InferContext &ctx) {
-  if (failed(ctx.expectDType(0, kNumericTypes)) ||
-      failed(ctx.expectSameDType(0, 1)))
+  if (failed(ctx.expectUniformDType(kNumericTypes)))
     return failure();
   DType dtype = ctx.operandType(0).dtype();
   if (!ctx.operandsRanked()) {
@@ -59,10 +58,7 @@ LogicalResult inferMatmul(InferContext &ctx) {
 // gemm(a, b, [c]) = alpha * op(a) * op(b) + beta * c, with 2-D a and b and c
 // broadcastable to the result.
 LogicalResult inferGemm(InferContext &ctx) {
-  if (failed(ctx.expectDType(0, kNumericTypes)) ||
-      failed(ctx.expectSameDType(0, 1)))
-    return failure();
-  if (ctx.numOperands() == 3 && failed(ctx.expectSameDType(0, 2)))
+  if (failed(ctx.expectUniformDType(kNumericTypes)))
     return failure();
   DType dtype = ctx.operandType(0).dtype();
   if (!ctx.operandsRanked()) {

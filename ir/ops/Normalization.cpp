@@ -6,19 +6,9 @@
 namespace dlc {
 namespace {
 
-/// All operands share x's float dtype; the result has x's type.
-LogicalResult sameFloatDTypes(InferContext &ctx) {
-  if (failed(ctx.expectDType(0, kFloatTypes)))
-    return failure();
-  for (size_t i = 1; i < ctx.numOperands(); ++i)
-    if (failed(ctx.expectSameDType(0, i)))
-      return failure();
-  return success();
-}
-
 /// Operands 1.. are per-channel vectors matching x's dim 1.
 LogicalResult inferChannelNorm(InferContext &ctx) {
-  if (failed(sameFloatDTypes(ctx)))
+  if (failed(ctx.expectUniformDType(kFloatTypes)))
     return failure();
   const TensorType &x = ctx.operandType(0);
   if (x.hasRank()) {
@@ -39,7 +29,7 @@ LogicalResult inferChannelNorm(InferContext &ctx) {
 // layer_norm(x, scale, [bias]) normalizes over dims [axis, rank); scale and
 // bias broadcast to those dims.
 LogicalResult inferLayerNorm(InferContext &ctx) {
-  if (failed(sameFloatDTypes(ctx)))
+  if (failed(ctx.expectUniformDType(kFloatTypes)))
     return failure();
   const TensorType &x = ctx.operandType(0);
   if (x.hasRank()) {

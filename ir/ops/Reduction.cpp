@@ -17,16 +17,7 @@ LogicalResult reductionAxes(InferContext &ctx, int64_t rank,
       axes.push_back(i);
     return success();
   }
-  for (int64_t axis : *given) {
-    int64_t normalized;
-    if (failed(ctx.normalizeAxis(axis, rank, normalized)))
-      return failure();
-    axes.push_back(normalized);
-  }
-  std::sort(axes.begin(), axes.end());
-  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
-    return ctx.error("attribute 'axes' repeats an axis");
-  return success();
+  return ctx.normalizeAxes(*given, rank, "axes", axes);
 }
 
 /// x's dims with `axes` removed, or set to 1 when keepdims.

@@ -267,15 +267,12 @@ LogicalResult inferSqueeze(InferContext &ctx) {
   }
   std::vector<int64_t> axes;
   if (const std::vector<int64_t> *given = ctx.intsAttr("axes")) {
-    for (int64_t axis : *given) {
-      int64_t normalized;
-      if (failed(ctx.normalizeAxis(axis, x.rank(), normalized)))
-        return failure();
-      if (x.dim(normalized).isStatic() && x.dim(normalized).size() != 1)
-        return ctx.error("cannot squeeze dim " + std::to_string(normalized) +
+    if (failed(ctx.normalizeAxes(*given, x.rank(), "axes", axes)))
+      return failure();
+    for (int64_t axis : axes)
+      if (x.dim(axis).isStatic() && x.dim(axis).size() != 1)
+        return ctx.error("cannot squeeze dim " + std::to_string(axis) +
                          " of " + x.str());
-      axes.push_back(normalized);
-    }
   } else {
     for (int64_t i = 0; i < x.rank(); ++i) {
       if (!x.dim(i).isStatic())
@@ -302,15 +299,8 @@ LogicalResult inferUnsqueeze(InferContext &ctx) {
   }
   int64_t rank = x.rank() + static_cast<int64_t>(given.size());
   std::vector<int64_t> axes;
-  for (int64_t axis : given) {
-    int64_t normalized;
-    if (failed(ctx.normalizeAxis(axis, rank, normalized)))
-      return failure();
-    axes.push_back(normalized);
-  }
-  std::sort(axes.begin(), axes.end());
-  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
-    return ctx.error("attribute 'axes' repeats an axis");
+  if (failed(ctx.normalizeAxes(given, rank, "axes", axes)))
+    return failure();
   std::vector<Dim> dims;
   size_t next = 0;
   for (int64_t i = 0; i < rank; ++i) {

@@ -1,6 +1,7 @@
 //===- TypeTest.cpp - DType, Dim and TensorType --------------------------===//
 
 #include "ir/Type.h"
+#include "ir/Check.h"
 
 #include <gtest/gtest.h>
 
@@ -42,6 +43,19 @@ TEST(TypeTest, Compatibility) {
   EXPECT_FALSE(a.compatibleWith(a.withDType(DType::F16)));
   EXPECT_TRUE(a.compatibleWith(TensorType::unranked(DType::F32)));
   EXPECT_FALSE(a.compatibleWith(TensorType(DType::F32, {4})));
+}
+
+} // namespace
+} // namespace dlc
+
+namespace dlc {
+namespace {
+
+// Compiler bugs (never user input) end the process with status 2, the
+// driver's "internal error" code.
+TEST(CheckDeathTest, InternalErrorExitsWithStatusTwo) {
+  EXPECT_EXIT(Dim(-1), ::testing::ExitedWithCode(2),
+              "dlc: internal error: static dim out of range");
 }
 
 } // namespace
