@@ -134,8 +134,9 @@ private:
 inline constexpr std::initializer_list<DType> kFloatTypes = {
     DType::F32, DType::F16, DType::BF16, DType::F64};
 inline constexpr std::initializer_list<DType> kNumericTypes = {
-    DType::F32, DType::F16, DType::BF16, DType::F64,
-    DType::I8,  DType::I32, DType::I64};
+    DType::F32, DType::F16, DType::BF16, DType::F64, DType::I8,
+    DType::I16, DType::I32, DType::I64,  DType::U8,  DType::U16,
+    DType::U32, DType::U64};
 inline constexpr std::initializer_list<DType> kIndexTypes = {DType::I32,
                                                              DType::I64};
 

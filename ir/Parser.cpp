@@ -510,11 +510,23 @@ private:
     } else {
       if (token.kind != Tok::Int)
         failAt(token, "expected an integer, got " + describe(token));
+      if (dtype == DType::U64) {
+        uint64_t value = 0;
+        auto [end, ec] = std::from_chars(
+            token.text.data(), token.text.data() + token.text.size(), value);
+        if (ec != std::errc() || end != token.text.data() + token.text.size())
+          failAt(token, "value " + token.text + " is out of range for u64");
+        tensor.setInt(i, static_cast<int64_t>(value));
+        return;
+      }
       int64_t value = integer(token);
-      int64_t lo = dtype == DType::I8 ? INT8_MIN
-                   : dtype == DType::I32 ? INT32_MIN : INT64_MIN;
-      int64_t hi = dtype == DType::I8 ? INT8_MAX
-                   : dtype == DType::I32 ? INT32_MAX : INT64_MAX;
+      int bits = 8 * static_cast<int>(dtypeSize(dtype));
+      int64_t lo = isUnsigned(dtype) ? 0
+                   : bits == 64      ? INT64_MIN
+                                     : -(int64_t(1) << (bits - 1));
+      int64_t hi = bits == 64 ? INT64_MAX
+                   : isUnsigned(dtype) ? (int64_t(1) << bits) - 1
+                                       : (int64_t(1) << (bits - 1)) - 1;
       if (value < lo || value > hi)
         failAt(token, "value " + token.text + " is out of range for " +
                           std::string(dtypeName(dtype)));

@@ -90,6 +90,8 @@ std::string elementText(const Tensor &tensor, int64_t i) {
   case DType::F16:
   case DType::BF16: return shortest(static_cast<float>(tensor.getDouble(i)));
   case DType::Bool: return tensor.getInt(i) ? "true" : "false";
+  case DType::U64:
+    return std::to_string(static_cast<uint64_t>(tensor.getInt(i)));
   default: return std::to_string(tensor.getInt(i));
   }
 }

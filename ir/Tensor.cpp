@@ -107,8 +107,13 @@ double Tensor::getDouble(int64_t i) const {
   case DType::F16: return halfToFloat(load<uint16_t>(bytes_, i));
   case DType::BF16: return bfloat16ToFloat(load<uint16_t>(bytes_, i));
   case DType::I8: return load<int8_t>(bytes_, i);
+  case DType::I16: return load<int16_t>(bytes_, i);
   case DType::I32: return load<int32_t>(bytes_, i);
   case DType::I64: return static_cast<double>(load<int64_t>(bytes_, i));
+  case DType::U8: return load<uint8_t>(bytes_, i);
+  case DType::U16: return load<uint16_t>(bytes_, i);
+  case DType::U32: return load<uint32_t>(bytes_, i);
+  case DType::U64: return static_cast<double>(load<uint64_t>(bytes_, i));
   case DType::Bool: return load<uint8_t>(bytes_, i) ? 1.0 : 0.0;
   }
   DLC_UNREACHABLE("bad dtype");
@@ -118,8 +123,13 @@ int64_t Tensor::getInt(int64_t i) const {
   DLC_CHECK(i >= 0 && i < numElements_, "element index out of range");
   switch (dtype()) {
   case DType::I8: return load<int8_t>(bytes_, i);
+  case DType::I16: return load<int16_t>(bytes_, i);
   case DType::I32: return load<int32_t>(bytes_, i);
   case DType::I64: return load<int64_t>(bytes_, i);
+  case DType::U8: return load<uint8_t>(bytes_, i);
+  case DType::U16: return load<uint16_t>(bytes_, i);
+  case DType::U32: return load<uint32_t>(bytes_, i);
+  case DType::U64: return static_cast<int64_t>(load<uint64_t>(bytes_, i));
   case DType::Bool: return load<uint8_t>(bytes_, i) ? 1 : 0;
   default: {
     double value = getDouble(i);
@@ -149,9 +159,19 @@ void Tensor::setInt(int64_t i, int64_t value) {
   DLC_CHECK(i >= 0 && i < numElements_, "element index out of range");
   switch (dtype()) {
   case DType::I8: return store<int8_t>(bytes_, i, static_cast<int8_t>(value));
+  case DType::I16:
+    return store<int16_t>(bytes_, i, static_cast<int16_t>(value));
   case DType::I32:
     return store<int32_t>(bytes_, i, static_cast<int32_t>(value));
   case DType::I64: return store<int64_t>(bytes_, i, value);
+  case DType::U8:
+    return store<uint8_t>(bytes_, i, static_cast<uint8_t>(value));
+  case DType::U16:
+    return store<uint16_t>(bytes_, i, static_cast<uint16_t>(value));
+  case DType::U32:
+    return store<uint32_t>(bytes_, i, static_cast<uint32_t>(value));
+  case DType::U64:
+    return store<uint64_t>(bytes_, i, static_cast<uint64_t>(value));
   case DType::Bool: return store<uint8_t>(bytes_, i, value != 0);
   default: return setDouble(i, static_cast<double>(value));
   }

@@ -48,7 +48,8 @@ public:
 
   /// Element `i` converted to double (bool: 0/1; integers exactly up to 2^53).
   double getDouble(int64_t i) const;
-  /// Element `i` converted to int64 (floats truncated toward zero).
+  /// Element `i` converted to int64 (floats truncated toward zero; u64
+  /// keeps its bit pattern).
   int64_t getInt(int64_t i) const;
   /// Stores `value` into element `i`, converting to the dtype.
   void setDouble(int64_t i, double value);

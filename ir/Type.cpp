@@ -13,6 +13,11 @@ std::string_view dtypeName(DType type) {
   case DType::BF16: return "bf16";
   case DType::F64: return "f64";
   case DType::I8: return "i8";
+  case DType::I16: return "i16";
+  case DType::U8: return "u8";
+  case DType::U16: return "u16";
+  case DType::U32: return "u32";
+  case DType::U64: return "u64";
   case DType::I32: return "i32";
   case DType::I64: return "i64";
   case DType::Bool: return "bool";
@@ -30,12 +35,17 @@ std::optional<DType> parseDType(std::string_view name) {
 int64_t dtypeSize(DType type) {
   switch (type) {
   case DType::F64:
-  case DType::I64: return 8;
+  case DType::I64:
+  case DType::U64: return 8;
   case DType::F32:
-  case DType::I32: return 4;
+  case DType::I32:
+  case DType::U32: return 4;
   case DType::F16:
-  case DType::BF16: return 2;
+  case DType::BF16:
+  case DType::I16:
+  case DType::U16: return 2;
   case DType::I8:
+  case DType::U8:
   case DType::Bool: return 1;
   }
   DLC_UNREACHABLE("bad dtype");
@@ -47,7 +57,13 @@ bool isFloat(DType type) {
 }
 
 bool isInteger(DType type) {
-  return type == DType::I8 || type == DType::I32 || type == DType::I64;
+  return type == DType::I8 || type == DType::I16 || type == DType::I32 ||
+         type == DType::I64 || isUnsigned(type);
+}
+
+bool isUnsigned(DType type) {
+  return type == DType::U8 || type == DType::U16 || type == DType::U32 ||
+         type == DType::U64;
 }
 
 Dim::Dim(int64_t size) : size_(size) {

@@ -20,12 +20,17 @@
 namespace dlc {
 
 /// Element types. The order is part of nothing external; use the names.
-enum class DType : uint8_t { F32, F16, BF16, F64, I8, I32, I64, Bool };
+/// The unsigned and 16-bit integers exist for imported models (quantized
+/// data, ONNX's full type set).
+enum class DType : uint8_t {
+  F32, F16, BF16, F64, I8, I16, I32, I64, U8, U16, U32, U64, Bool
+};
 
 /// All dtypes, in printing order.
-inline constexpr DType kAllDTypes[] = {DType::F32, DType::F16, DType::BF16,
-                                       DType::F64, DType::I8,  DType::I32,
-                                       DType::I64, DType::Bool};
+inline constexpr DType kAllDTypes[] = {
+    DType::F32, DType::F16, DType::BF16, DType::F64, DType::I8,
+    DType::I16, DType::I32, DType::I64,  DType::U8,  DType::U16,
+    DType::U32, DType::U64, DType::Bool};
 
 /// The textual name (`f32`, `bf16`, `bool`, ...).
 std::string_view dtypeName(DType type);
@@ -34,7 +39,9 @@ std::optional<DType> parseDType(std::string_view name);
 /// Storage size of one element in bytes (bool is one byte).
 int64_t dtypeSize(DType type);
 bool isFloat(DType type);
+/// Signed or unsigned integer (not bool).
 bool isInteger(DType type);
+bool isUnsigned(DType type);
 
 /// Largest static dimension accepted anywhere (2^40). Anything larger is an
 /// input error, reported before it can size an allocation.

@@ -68,10 +68,9 @@ LogicalResult inferArithmetic(InferContext &ctx) {
   return inferBinary(ctx, kNumericTypes, std::nullopt);
 }
 LogicalResult inferEquality(InferContext &ctx) {
-  return inferBinary(ctx,
-                     {DType::F32, DType::F16, DType::BF16, DType::F64,
-                      DType::I8, DType::I32, DType::I64, DType::Bool},
-                     DType::Bool);
+  if (failed(ctx.expectSameDType(0, 1)))
+    return failure();
+  return addBroadcastResult(ctx, 0, DType::Bool);
 }
 LogicalResult inferOrdering(InferContext &ctx) {
   return inferBinary(ctx, kNumericTypes, DType::Bool);
