@@ -44,6 +44,7 @@ const OpRegistry &OpRegistry::get() {
 void OpRegistry::add(OpDef def) {
   DLC_CHECK(lookup(def.name) == nullptr, "op registered twice");
   DLC_CHECK(def.infer != nullptr, "op without inference");
+  DLC_CHECK(def.eval != nullptr, "op without a reference implementation");
   ops_.push_back(std::make_unique<OpDef>(std::move(def)));
 }
 
@@ -112,7 +113,7 @@ std::optional<std::vector<TensorType>> inferResultTypes(const Node &node,
                                                         Diagnostics &diag) {
   if (failed(checkSignature(node, diag)))
     return std::nullopt;
-  InferContext ctx(node, diag);
+  InferContext ctx(node, diag, nullptr);
   if (failed(node.def().infer(ctx)))
     return std::nullopt;
   return std::move(ctx.results());
@@ -190,6 +191,8 @@ Graph *InferContext::region(std::string_view name) const {
 }
 
 const Tensor *InferContext::constantOperand(size_t i) const {
+  if (values_)
+    return (*values_)[i];
   const Node *def = node_.operand(i)->definingNode();
   if (!def)
     return nullptr;

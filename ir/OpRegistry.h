@@ -32,7 +32,9 @@ struct AttrSpec {
 };
 
 class InferContext;
+class EvalContext;
 using InferFn = LogicalResult (*)(InferContext &ctx);
+using EvalFn = LogicalResult (*)(EvalContext &ctx);
 
 struct OpDef {
   std::string_view name;
@@ -41,6 +43,8 @@ struct OpDef {
   int maxOperands = 0; ///< kVariadic for no upper bound.
   std::vector<AttrSpec> attrs;
   InferFn infer = nullptr;
+  /// The reference implementation, run by the interpreter.
+  EvalFn eval = nullptr;
   /// Whether the op takes captures (only ops with nested graphs do).
   bool hasRegions() const;
   const AttrSpec *attrSpec(std::string_view name) const;
@@ -78,15 +82,22 @@ std::optional<std::vector<Dim>> broadcastDims(const std::vector<Dim> &a,
 
 /// What an op's inference function sees: the node, typed operands,
 /// attribute accessors that apply defaults, and constant operand values.
+///
+/// The same inference runs at compile time (operand types from the IR,
+/// constants from `constant`/`weight` nodes) and in the interpreter, which
+/// passes the concrete operand tensors: then every operand is constant and
+/// every shape that depends only on operand values comes out exact.
 class InferContext {
 public:
-  InferContext(const Node &node, Diagnostics &diag)
-      : node_(node), diag_(diag) {}
+  /// `values`, if given, are the concrete operands (interpreter).
+  InferContext(const Node &node, Diagnostics &diag,
+               const std::vector<const Tensor *> *values = nullptr)
+      : node_(node), diag_(diag), values_(values) {}
 
   const Node &node() const { return node_; }
   size_t numOperands() const { return node_.numOperands(); }
   const TensorType &operandType(size_t i) const {
-    return node_.operand(i)->type();
+    return values_ ? (*values_)[i]->type() : node_.operand(i)->type();
   }
   /// True if every operand has a known rank.
   bool operandsRanked() const;
@@ -124,9 +135,10 @@ public:
   void addResult(TensorType type) { results_.push_back(std::move(type)); }
   std::vector<TensorType> &results() { return results_; }
 
-private:
+protected:
   const Node &node_;
   Diagnostics &diag_;
+  const std::vector<const Tensor *> *values_;
   std::vector<TensorType> results_;
 };
 

@@ -151,7 +151,17 @@ void Tensor::setDouble(int64_t i, double value) {
     return store<uint16_t>(bytes_, i,
                            floatToBFloat16(static_cast<float>(value)));
   case DType::Bool: return store<uint8_t>(bytes_, i, value != 0.0);
-  default: return setInt(i, static_cast<int64_t>(value));
+  default:
+    // Out-of-range conversions are undefined in C++: saturate, NaN -> 0.
+    if (std::isnan(value))
+      return setInt(i, 0);
+    if (value >= 9.2233720368547758e18)
+      return setInt(i, isUnsigned(dtype()) && value < 1.8446744073709552e19
+                           ? static_cast<int64_t>(static_cast<uint64_t>(value))
+                           : INT64_MAX);
+    if (value <= -9.2233720368547758e18)
+      return setInt(i, INT64_MIN);
+    return setInt(i, static_cast<int64_t>(value));
   }
 }
 

@@ -157,6 +157,19 @@ bool TensorType::compatibleWith(const TensorType &other) const {
   return true;
 }
 
+bool TensorType::admits(const TensorType &value) const {
+  if (dtype_ != value.dtype_)
+    return false;
+  if (!ranked_)
+    return true;
+  if (!value.ranked_ || dims_.size() != value.dims_.size())
+    return false;
+  for (size_t i = 0; i < dims_.size(); ++i)
+    if (dims_[i].isStatic() && dims_[i] != value.dims_[i])
+      return false;
+  return true;
+}
+
 std::string TensorType::str() const {
   std::string text(dtypeName(dtype_));
   if (!ranked_)

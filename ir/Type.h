@@ -108,6 +108,11 @@ public:
   /// an unranked side is compatible with any rank).
   bool compatibleWith(const TensorType &other) const;
 
+  /// True if a value of the static type `value` is an instance of this
+  /// type: same dtype, and equal sizes wherever this type is static.
+  /// (Agreement of equal symbols is the caller's business.)
+  bool admits(const TensorType &value) const;
+
   std::string str() const;
 
 private:

@@ -13,6 +13,9 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
+#include "ir/ops/Kernels.h"
+
+#include <cstring>
 
 namespace dlc {
 namespace {
@@ -135,15 +138,102 @@ LogicalResult inferLoop(InferContext &ctx) {
   return success();
 }
 
+using namespace kernels;
+
+LogicalResult evalIf(EvalContext &ctx) {
+  if (ctx.input(0).numElements() != 1)
+    return ctx.error("condition has " +
+                     std::to_string(ctx.input(0).numElements()) +
+                     " elements at run time, expected 1");
+  Graph *branch =
+      ctx.region(ctx.input(0).getInt(0) ? "then_branch" : "else_branch");
+  std::optional<std::vector<TensorRef>> results =
+      ctx.runGraph(*branch, ctx.captures());
+  if (!results)
+    return failure();
+  for (TensorRef &result : *results)
+    ctx.addOutput(std::move(result));
+  return success();
+}
+
+/// Stacks equally shaped tensors along a new leading dim.
+LogicalResult stack(EvalContext &ctx, const std::vector<TensorRef> &parts,
+                    const TensorType &declared) {
+  Shape shape;
+  if (!parts.empty()) {
+    shape = shapeOf(*parts[0]);
+  } else if (declared.hasRank()) {
+    // No iterations: an empty stack, with the static dims that are known.
+    for (int64_t d = 1; d < declared.rank(); ++d)
+      shape.push_back(declared.dim(d).isStatic() ? declared.dim(d).size() : 0);
+  }
+  for (const TensorRef &part : parts)
+    if (shapeOf(*part) != shape)
+      return ctx.error("scan output changes shape between iterations: " +
+                       parts[0]->type().str() + " then " + part->type().str());
+  shape.insert(shape.begin(), static_cast<int64_t>(parts.size()));
+  Tensor *out = ctx.addOutput(typeOf(declared.dtype(), shape));
+  if (!out)
+    return failure();
+  size_t offset = 0;
+  for (const TensorRef &part : parts) {
+    std::memcpy(out->bytes().data() + offset, part->bytes().data(),
+                part->bytes().size());
+    offset += part->bytes().size();
+  }
+  return success();
+}
+
+LogicalResult evalLoop(EvalContext &ctx) {
+  Graph *body = ctx.region("body");
+  int64_t maxTrip = ctx.input(0).getInt(0);
+  bool cond = ctx.input(1).getInt(0);
+  size_t carried = ctx.numOperands() - 2;
+  std::vector<TensorRef> state;
+  for (size_t i = 0; i < carried; ++i)
+    state.push_back(std::make_shared<Tensor>(ctx.input(2 + i)));
+  size_t scans = body->outputs().size() - 1 - carried;
+  std::vector<std::vector<TensorRef>> scanned(scans);
+  for (int64_t iteration = 0; iteration < maxTrip && cond; ++iteration) {
+    if (iteration >= ctx.options().maxLoopIterations)
+      return ctx.error("ran more than " +
+                       std::to_string(ctx.options().maxLoopIterations) +
+                       " iterations (the interpreter's limit)");
+    std::vector<TensorRef> inputs;
+    auto counter = std::make_shared<Tensor>(TensorType(DType::I64, {}));
+    counter->setInt(0, iteration);
+    auto condition = std::make_shared<Tensor>(TensorType(DType::Bool, {}));
+    condition->setInt(0, cond);
+    inputs.push_back(std::move(counter));
+    inputs.push_back(std::move(condition));
+    inputs.insert(inputs.end(), state.begin(), state.end());
+    inputs.insert(inputs.end(), ctx.captures().begin(), ctx.captures().end());
+    std::optional<std::vector<TensorRef>> outputs = ctx.runGraph(*body, inputs);
+    if (!outputs)
+      return failure();
+    cond = (*outputs)[0]->numElements() > 0 && (*outputs)[0]->getInt(0);
+    for (size_t i = 0; i < carried; ++i)
+      state[i] = (*outputs)[1 + i];
+    for (size_t i = 0; i < scans; ++i)
+      scanned[i].push_back((*outputs)[1 + carried + i]);
+  }
+  for (TensorRef &value : state)
+    ctx.addOutput(std::move(value));
+  for (size_t i = 0; i < scans; ++i)
+    if (failed(stack(ctx, scanned[i], ctx.node().result(carried + i)->type())))
+      return failure();
+  return success();
+}
+
 } // namespace
 
 void registerControlFlowOps(OpRegistry &registry) {
   registry.add({"if", "control", 1, 1,
                 {{"then_branch", AttrKind::Graph, true},
                  {"else_branch", AttrKind::Graph, true}},
-                inferIf});
+                inferIf, evalIf});
   registry.add({"loop", "control", 2, kVariadic,
-                {{"body", AttrKind::Graph, true}}, inferLoop});
+                {{"body", AttrKind::Graph, true}}, inferLoop, evalLoop});
 }
 
 } // namespace dlc

@@ -7,6 +7,9 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
+#include "ir/ops/Kernels.h"
+
+#include <cmath>
 
 namespace dlc {
 namespace {
@@ -158,6 +161,128 @@ LogicalResult inferGlobalPool(InferContext &ctx) {
   return success();
 }
 
+using namespace kernels;
+
+/// Window geometry of a conv or pool node, for `spatial` dims.
+struct Window {
+  Shape kernel, strides, dilations, padBegin, padEnd;
+
+  Window(const EvalContext &ctx, Shape kernelShape) : kernel(std::move(kernelShape)) {
+    size_t spatial = kernel.size();
+    auto get = [&](std::string_view name, int64_t fallback) {
+      const std::vector<int64_t> *values = ctx.intsAttr(name);
+      return values ? *values : Shape(spatial, fallback);
+    };
+    strides = get("strides", 1);
+    dilations = get("dilations", 1);
+    Shape pads = get("pads", 0);
+    if (pads.size() != 2 * spatial)
+      pads.assign(2 * spatial, 0);
+    padBegin.assign(pads.begin(), pads.begin() + spatial);
+    padEnd.assign(pads.begin() + spatial, pads.end());
+  }
+
+  /// Input position of kernel offset `k` for output position `o` along `d`.
+  int64_t position(size_t d, int64_t o, int64_t k) const {
+    return o * strides[d] - padBegin[d] + k * dilations[d];
+  }
+};
+
+LogicalResult evalConv(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &w = ctx.input(1);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), ws = shapeOf(w), os = shapeOf(*out);
+  size_t spatial = xs.size() - 2;
+  Window window(ctx, Shape(ws.begin() + 2, ws.end()));
+  int64_t group = ctx.intAttr("group", 1);
+  int64_t inPerGroup = ws[1], outPerGroup = ws[0] / group;
+  Shape xStrides = stridesOf(xs), wStrides = stridesOf(ws);
+  Shape outSpatial(os.begin() + 2, os.end());
+  int64_t linear = 0;
+  for (int64_t n = 0; n < os[0]; ++n)
+    for (int64_t m = 0; m < os[1]; ++m) {
+      int64_t g = m / outPerGroup;
+      double bias = ctx.numOperands() == 3 ? ctx.input(2).getDouble(m) : 0.0;
+      forEachIndex(outSpatial, [&](const Shape &o) {
+        double sum = bias;
+        for (int64_t c = 0; c < inPerGroup; ++c)
+          forEachIndex(window.kernel, [&](const Shape &k) {
+            int64_t xOffset = n * xStrides[0] + (g * inPerGroup + c) * xStrides[1];
+            int64_t wOffset = m * wStrides[0] + c * wStrides[1];
+            for (size_t d = 0; d < spatial; ++d) {
+              int64_t pos = window.position(d, o[d], k[d]);
+              if (pos < 0 || pos >= xs[2 + d])
+                return;
+              xOffset += pos * xStrides[2 + d];
+              wOffset += k[d] * wStrides[2 + d];
+            }
+            sum += x.getDouble(xOffset) * w.getDouble(wOffset);
+          });
+        out->setDouble(linear++, sum);
+      });
+    }
+  return success();
+}
+
+/// Max or average pooling over each (n, c) plane.
+LogicalResult evalPool(EvalContext &ctx, bool isMax) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), os = shapeOf(*out);
+  size_t spatial = xs.size() - 2;
+  Window window(ctx, *ctx.intsAttr("kernel_shape"));
+  bool includePad = ctx.intAttr("count_include_pad", 0);
+  Shape xStrides = stridesOf(xs);
+  Shape outSpatial(os.begin() + 2, os.end());
+  int64_t linear = 0;
+  for (int64_t plane = 0; plane < os[0] * os[1]; ++plane)
+    forEachIndex(outSpatial, [&](const Shape &o) {
+      double acc = isMax ? -INFINITY : 0.0;
+      int64_t count = 0;
+      forEachIndex(window.kernel, [&](const Shape &k) {
+        int64_t offset = plane * xStrides[1];
+        bool inside = true, insidePadded = true;
+        for (size_t d = 0; d < spatial; ++d) {
+          int64_t pos = window.position(d, o[d], k[d]);
+          inside &= pos >= 0 && pos < xs[2 + d];
+          insidePadded &= pos >= -window.padBegin[d] &&
+                          pos < xs[2 + d] + window.padEnd[d];
+          offset += pos * xStrides[2 + d];
+        }
+        if (inside) {
+          double v = x.getDouble(offset);
+          acc = isMax ? (std::isnan(v) ? v : std::max(acc, v)) : acc + v;
+        }
+        if (inside || (includePad && insidePadded))
+          ++count;
+      });
+      out->setDouble(linear++, isMax ? acc : acc / std::max<int64_t>(count, 1));
+    });
+  return success();
+}
+
+LogicalResult evalGlobalPool(EvalContext &ctx, bool isMax) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  int64_t planes = out->numElements();
+  int64_t size = planes ? x.numElements() / planes : 0;
+  for (int64_t p = 0; p < planes; ++p) {
+    double acc = isMax ? -INFINITY : 0.0;
+    for (int64_t i = 0; i < size; ++i) {
+      double v = x.getDouble(p * size + i);
+      acc = isMax ? std::max(acc, v) : acc + v;
+    }
+    out->setDouble(p, isMax ? acc : acc / std::max<int64_t>(size, 1));
+  }
+  return success();
+}
+
 } // namespace
 
 void registerConvOps(OpRegistry &registry) {
@@ -167,14 +292,14 @@ void registerConvOps(OpRegistry &registry) {
                  {"dilations", AttrKind::Ints},
                  {"group", AttrKind::Int},
                  {"kernel_shape", AttrKind::Ints}},
-                inferConv});
+                inferConv, evalConv});
   registry.add({"max_pool", "conv", 1, 1,
                 {{"kernel_shape", AttrKind::Ints, true},
                  {"strides", AttrKind::Ints},
                  {"pads", AttrKind::Ints},
                  {"dilations", AttrKind::Ints},
                  {"ceil_mode", AttrKind::Int}},
-                inferPool});
+                inferPool, [](EvalContext &c) { return evalPool(c, true); }});
   registry.add({"avg_pool", "conv", 1, 1,
                 {{"kernel_shape", AttrKind::Ints, true},
                  {"strides", AttrKind::Ints},
@@ -182,9 +307,11 @@ void registerConvOps(OpRegistry &registry) {
                  {"dilations", AttrKind::Ints},
                  {"ceil_mode", AttrKind::Int},
                  {"count_include_pad", AttrKind::Int}},
-                inferPool});
-  registry.add({"global_avg_pool", "conv", 1, 1, {}, inferGlobalPool});
-  registry.add({"global_max_pool", "conv", 1, 1, {}, inferGlobalPool});
+                inferPool, [](EvalContext &c) { return evalPool(c, false); }});
+  registry.add({"global_avg_pool", "conv", 1, 1, {}, inferGlobalPool,
+                [](EvalContext &c) { return evalGlobalPool(c, false); }});
+  registry.add({"global_max_pool", "conv", 1, 1, {}, inferGlobalPool,
+                [](EvalContext &c) { return evalGlobalPool(c, true); }});
 }
 
 } // namespace dlc

@@ -2,6 +2,7 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
+#include "ir/ops/Kernels.h"
 
 namespace dlc {
 namespace {
@@ -36,16 +37,50 @@ LogicalResult inferCast(InferContext &ctx) {
   return success();
 }
 
+LogicalResult evalConstant(EvalContext &ctx) {
+  ctx.addOutput(ctx.node().attr("value")->getTensorPtr());
+  return success();
+}
+
+LogicalResult evalWeight(EvalContext &ctx) {
+  const Module *module = ctx.node().graph()->module();
+  ctx.addOutput(module->weight(ctx.stringAttr("name", ""))->value);
+  return success();
+}
+
+LogicalResult evalIdentity(EvalContext &ctx) {
+  ctx.addOutput(std::make_shared<Tensor>(ctx.input(0)));
+  return success();
+}
+
+// Float to integer truncates toward zero (NaN becomes 0); integer to integer
+// wraps; anything to bool tests != 0.
+LogicalResult evalCast(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  bool exactInts = !isFloat(x.dtype()) && !isFloat(out->dtype());
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    if (exactInts)
+      out->setInt(i, x.getInt(i));
+    else
+      out->setDouble(i, x.getDouble(i));
+  }
+  return success();
+}
+
 } // namespace
 
 void registerCoreOps(OpRegistry &registry) {
   registry.add({"constant", "core", 0, 0,
-                {{"value", AttrKind::Tensor, true}}, inferConstant});
+                {{"value", AttrKind::Tensor, true}}, inferConstant,
+                evalConstant});
   registry.add({"weight", "core", 0, 0,
-                {{"name", AttrKind::String, true}}, inferWeight});
-  registry.add({"identity", "core", 1, 1, {}, inferIdentity});
+                {{"name", AttrKind::String, true}}, inferWeight, evalWeight});
+  registry.add({"identity", "core", 1, 1, {}, inferIdentity, evalIdentity});
   registry.add({"cast", "core", 1, 1, {{"to", AttrKind::String, true}},
-                inferCast});
+                inferCast, evalCast});
 }
 
 } // namespace dlc

@@ -7,6 +7,10 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
+#include "ir/ops/Kernels.h"
+
+#include <cmath>
+#include <functional>
 
 namespace dlc {
 namespace {
@@ -102,33 +106,252 @@ LogicalResult inferClip(InferContext &ctx) {
   return success();
 }
 
+
+//===----------------------------------------------------------------------===//
+// Reference implementations
+//===----------------------------------------------------------------------===//
+
+using namespace kernels;
+
+/// out[i] = fn(x[i]) computed in double (floats) or int64 (integers, bool).
+template <typename FloatFn, typename IntFn>
+LogicalResult unaryKernel(EvalContext &ctx, FloatFn floatFn, IntFn intFn) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  bool useFloat = floatMath(x.dtype());
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    if (useFloat)
+      out->setDouble(i, floatFn(x.getDouble(i)));
+    else
+      out->setInt(i, intFn(x.getInt(i)));
+  }
+  return success();
+}
+
+template <typename FloatFn> LogicalResult floatKernel(EvalContext &ctx, FloatFn fn) {
+  return unaryKernel(ctx, fn, [](int64_t v) { return v; });
+}
+
+/// Applies fn(element of each operand) over the broadcast result shape;
+/// fn receives the operands' flat offsets and the output's.
+template <typename Fn> LogicalResult broadcastKernel(EvalContext &ctx, Fn fn) {
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape outShape = shapeOf(*out);
+  std::vector<Shape> strides;
+  for (size_t i = 0; i < ctx.numOperands(); ++i)
+    strides.push_back(broadcastStrides(shapeOf(ctx.input(i)), outShape));
+  int64_t linear = 0;
+  std::vector<int64_t> offsets(ctx.numOperands());
+  forEachIndex(outShape, [&](const Shape &index) {
+    for (size_t i = 0; i < offsets.size(); ++i)
+      offsets[i] = offsetOf(index, strides[i]);
+    fn(*out, linear++, offsets);
+  });
+  return success();
+}
+
+/// out = a OP b with broadcasting; floats in double, integers in int64.
+template <typename FloatFn, typename IntFn>
+LogicalResult binaryKernel(EvalContext &ctx, FloatFn floatFn, IntFn intFn) {
+  const Tensor &a = ctx.input(0), &b = ctx.input(1);
+  bool useFloat = floatMath(a.dtype());
+  bool ok = true;
+  LogicalResult result = broadcastKernel(
+      ctx, [&](Tensor &out, int64_t i, const std::vector<int64_t> &at) {
+        if (useFloat)
+          out.setDouble(i, floatFn(a.getDouble(at[0]), b.getDouble(at[1])));
+        else
+          out.setInt(i, intFn(a.getInt(at[0]), b.getInt(at[1]), ok));
+      });
+  if (failed(result))
+    return failure();
+  if (!ok)
+    return ctx.error("integer division by zero");
+  return success();
+}
+
+/// Integer ops that cannot fail ignore the `ok` flag.
+template <typename Fn> auto total(Fn fn) {
+  return [fn](int64_t a, int64_t b, bool &) { return fn(a, b); };
+}
+
+template <typename FloatFn, typename IntFn>
+LogicalResult compareKernel(EvalContext &ctx, FloatFn floatFn, IntFn intFn) {
+  const Tensor &a = ctx.input(0), &b = ctx.input(1);
+  bool useFloat = floatMath(a.dtype());
+  bool isUnsigned64 = a.dtype() == DType::U64;
+  return broadcastKernel(
+      ctx, [&](Tensor &out, int64_t i, const std::vector<int64_t> &at) {
+        bool value;
+        if (useFloat)
+          value = floatFn(a.getDouble(at[0]), b.getDouble(at[1]));
+        else if (isUnsigned64)
+          value = intFn(static_cast<uint64_t>(a.getInt(at[0])),
+                        static_cast<uint64_t>(b.getInt(at[1])));
+        else
+          value = intFn(a.getInt(at[0]), b.getInt(at[1]));
+        out.setInt(i, value);
+      });
+}
+
+LogicalResult evalWhere(EvalContext &ctx) {
+  const Tensor &c = ctx.input(0), &a = ctx.input(1), &b = ctx.input(2);
+  return broadcastKernel(
+      ctx, [&](Tensor &out, int64_t i, const std::vector<int64_t> &at) {
+        if (c.getInt(at[0]))
+          copyElement(a, at[1], out, i);
+        else
+          copyElement(b, at[2], out, i);
+      });
+}
+
+LogicalResult evalClip(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  bool hasMin = ctx.numOperands() > 1, hasMax = ctx.numOperands() > 2;
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    if (floatMath(x.dtype())) {
+      double v = x.getDouble(i);
+      if (hasMin) v = std::max(v, ctx.input(1).getDouble(0));
+      if (hasMax) v = std::min(v, ctx.input(2).getDouble(0));
+      out->setDouble(i, v);
+    } else {
+      int64_t v = x.getInt(i);
+      if (hasMin) v = std::max(v, ctx.input(1).getInt(0));
+      if (hasMax) v = std::min(v, ctx.input(2).getInt(0));
+      out->setInt(i, v);
+    }
+  }
+  return success();
+}
+
+int64_t intPow(int64_t base, int64_t exponent) {
+  if (exponent < 0)
+    return base == 1 ? 1 : base == -1 ? (exponent % 2 ? -1 : 1) : 0;
+  int64_t result = 1;
+  for (; exponent > 0; --exponent)
+    result *= base;
+  return result;
+}
+
+double pythonMod(double a, double b) {
+  double r = std::fmod(a, b);
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
 } // namespace
 
 void registerElementwiseOps(OpRegistry &registry) {
-  for (std::string_view name :
-       {"exp", "log", "sqrt", "rsqrt", "reciprocal", "sigmoid", "tanh", "erf",
-        "sin", "cos", "floor", "ceil", "round", "softplus"})
-    registry.add({name, "elementwise", 1, 1, {}, inferUnaryFloat});
-  registry.add({"leaky_relu", "elementwise", 1, 1,
-                {{"alpha", AttrKind::Float}}, inferUnaryFloat});
-  registry.add({"elu", "elementwise", 1, 1, {{"alpha", AttrKind::Float}},
-                inferUnaryFloat});
-  for (std::string_view name : {"neg", "abs", "relu", "sign"})
-    registry.add({name, "elementwise", 1, 1, {}, inferUnaryNumeric});
-  registry.add({"not", "elementwise", 1, 1, {}, inferUnaryBool});
+  auto unaryFloat = [&](std::string_view name, EvalFn eval,
+                        std::vector<AttrSpec> attrs = {}) {
+    registry.add({name, "elementwise", 1, 1, std::move(attrs), inferUnaryFloat,
+                  eval});
+  };
+  unaryFloat("exp", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::exp(x); }); });
+  unaryFloat("log", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::log(x); }); });
+  unaryFloat("sqrt", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::sqrt(x); }); });
+  unaryFloat("rsqrt", [](EvalContext &c) { return floatKernel(c, [](double x) { return 1 / std::sqrt(x); }); });
+  unaryFloat("reciprocal", [](EvalContext &c) { return floatKernel(c, [](double x) { return 1 / x; }); });
+  unaryFloat("sigmoid", [](EvalContext &c) { return floatKernel(c, [](double x) { return 1 / (1 + std::exp(-x)); }); });
+  unaryFloat("tanh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::tanh(x); }); });
+  unaryFloat("erf", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::erf(x); }); });
+  unaryFloat("sin", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::sin(x); }); });
+  unaryFloat("cos", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::cos(x); }); });
+  unaryFloat("tan", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::tan(x); }); });
+  unaryFloat("asin", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::asin(x); }); });
+  unaryFloat("acos", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::acos(x); }); });
+  unaryFloat("atan", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::atan(x); }); });
+  unaryFloat("sinh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::sinh(x); }); });
+  unaryFloat("cosh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::cosh(x); }); });
+  unaryFloat("asinh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::asinh(x); }); });
+  unaryFloat("acosh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::acosh(x); }); });
+  unaryFloat("atanh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::atanh(x); }); });
+  unaryFloat("floor", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::floor(x); }); });
+  unaryFloat("ceil", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::ceil(x); }); });
+  // Round half to even, as ONNX and numpy do.
+  unaryFloat("round", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::nearbyint(x); }); });
+  unaryFloat("softplus", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::log1p(std::exp(x)); }); });
+  unaryFloat(
+      "leaky_relu",
+      [](EvalContext &c) {
+        double alpha = c.floatAttr("alpha", 0.01);
+        return floatKernel(c, [alpha](double x) { return x < 0 ? alpha * x : x; });
+      },
+      {{"alpha", AttrKind::Float}});
+  unaryFloat(
+      "elu",
+      [](EvalContext &c) {
+        double alpha = c.floatAttr("alpha", 1.0);
+        return floatKernel(c, [alpha](double x) { return x < 0 ? alpha * (std::exp(x) - 1) : x; });
+      },
+      {{"alpha", AttrKind::Float}});
 
-  for (std::string_view name :
-       {"add", "sub", "mul", "div", "pow", "mod", "max", "min"})
-    registry.add({name, "elementwise", 2, 2, {}, inferArithmetic});
-  registry.add({"equal", "elementwise", 2, 2, {}, inferEquality});
-  for (std::string_view name : {"less", "less_equal", "greater",
-                                "greater_equal"})
-    registry.add({name, "elementwise", 2, 2, {}, inferOrdering});
-  for (std::string_view name : {"and", "or", "xor"})
-    registry.add({name, "elementwise", 2, 2, {}, inferLogic});
+  auto unaryNumeric = [&](std::string_view name, EvalFn eval) {
+    registry.add({name, "elementwise", 1, 1, {}, inferUnaryNumeric, eval});
+  };
+  unaryNumeric("neg", [](EvalContext &c) { return unaryKernel(c, [](double x) { return -x; }, [](int64_t x) { return -x; }); });
+  unaryNumeric("abs", [](EvalContext &c) { return unaryKernel(c, [](double x) { return std::fabs(x); }, [](int64_t x) { return x < 0 ? -x : x; }); });
+  unaryNumeric("relu", [](EvalContext &c) { return unaryKernel(c, [](double x) { return x > 0 ? x : 0.0; }, [](int64_t x) { return x > 0 ? x : 0; }); });
+  unaryNumeric("sign", [](EvalContext &c) { return unaryKernel(c, [](double x) { return double((x > 0) - (x < 0)); }, [](int64_t x) { return int64_t((x > 0) - (x < 0)); }); });
+  registry.add({"not", "elementwise", 1, 1, {}, inferUnaryBool,
+                [](EvalContext &c) { return unaryKernel(c, [](double x) { return x; }, [](int64_t x) { return int64_t(!x); }); }});
 
-  registry.add({"where", "elementwise", 3, 3, {}, inferWhere});
-  registry.add({"clip", "elementwise", 1, 3, {}, inferClip});
+  auto arithmetic = [&](std::string_view name, EvalFn eval,
+                        std::vector<AttrSpec> attrs = {}) {
+    registry.add({name, "elementwise", 2, 2, std::move(attrs), inferArithmetic, eval});
+  };
+  arithmetic("add", [](EvalContext &c) { return binaryKernel(c, std::plus<double>(), total(std::plus<int64_t>())); });
+  arithmetic("sub", [](EvalContext &c) { return binaryKernel(c, std::minus<double>(), total(std::minus<int64_t>())); });
+  arithmetic("mul", [](EvalContext &c) { return binaryKernel(c, std::multiplies<double>(), total(std::multiplies<int64_t>())); });
+  arithmetic("div", [](EvalContext &c) {
+    return binaryKernel(c, std::divides<double>(), [](int64_t a, int64_t b, bool &ok) {
+      if (b == 0) { ok = false; return int64_t(0); }
+      return a / b;
+    });
+  });
+  arithmetic("pow", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::pow(a, b); }, total(intPow)); });
+  // fmod = 0: the result takes the divisor's sign (Python); 1: C fmod.
+  arithmetic(
+      "mod",
+      [](EvalContext &c) {
+        bool cStyle = c.intAttr("fmod", 0);
+        return binaryKernel(
+            c,
+            [cStyle](double a, double b) { return cStyle ? std::fmod(a, b) : pythonMod(a, b); },
+            [cStyle](int64_t a, int64_t b, bool &ok) {
+              if (b == 0) { ok = false; return int64_t(0); }
+              int64_t r = a % b;
+              return (!cStyle && r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+            });
+      },
+      {{"fmod", AttrKind::Int}});
+  arithmetic("max", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }, total([](int64_t a, int64_t b) { return std::max(a, b); })); });
+  arithmetic("min", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); }, total([](int64_t a, int64_t b) { return std::min(a, b); })); });
+
+  registry.add({"equal", "elementwise", 2, 2, {}, inferEquality,
+                [](EvalContext &c) { return compareKernel(c, std::equal_to<double>(), std::equal_to<>()); }});
+  auto ordering = [&](std::string_view name, EvalFn eval) {
+    registry.add({name, "elementwise", 2, 2, {}, inferOrdering, eval});
+  };
+  ordering("less", [](EvalContext &c) { return compareKernel(c, std::less<double>(), std::less<>()); });
+  ordering("less_equal", [](EvalContext &c) { return compareKernel(c, std::less_equal<double>(), std::less_equal<>()); });
+  ordering("greater", [](EvalContext &c) { return compareKernel(c, std::greater<double>(), std::greater<>()); });
+  ordering("greater_equal", [](EvalContext &c) { return compareKernel(c, std::greater_equal<double>(), std::greater_equal<>()); });
+  auto logic = [&](std::string_view name, EvalFn eval) {
+    registry.add({name, "elementwise", 2, 2, {}, inferLogic, eval});
+  };
+  logic("and", [](EvalContext &c) { return compareKernel(c, std::logical_and<double>(), std::logical_and<>()); });
+  logic("or", [](EvalContext &c) { return compareKernel(c, std::logical_or<double>(), std::logical_or<>()); });
+  logic("xor", [](EvalContext &c) { return compareKernel(c, std::not_equal_to<double>(), std::not_equal_to<>()); });
+
+  registry.add({"where", "elementwise", 3, 3, {}, inferWhere, evalWhere});
+  registry.add({"clip", "elementwise", 1, 3, {}, inferClip, evalClip});
 }
 
 } // namespace dlc

@@ -2,6 +2,10 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
+#include "ir/ops/Kernels.h"
+
+#include <algorithm>
+#include <numeric>
 
 namespace dlc {
 namespace {
@@ -143,24 +147,223 @@ LogicalResult inferNonZero(InferContext &ctx) {
   return success();
 }
 
+using namespace kernels;
+
+/// Index `value` into a dim of `size`, negative counting from the end.
+/// False if out of range.
+bool wrapIndex(int64_t &value, int64_t size) {
+  if (value < 0)
+    value += size;
+  return value >= 0 && value < size;
+}
+
+LogicalResult indexError(EvalContext &ctx, int64_t value, int64_t size) {
+  return ctx.error("index " + std::to_string(value) +
+                   " is out of range for a dim of size " + std::to_string(size));
+}
+
+LogicalResult evalGather(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &indices = ctx.input(1);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), xStrides = stridesOf(xs);
+  int64_t axis;
+  (void)ctx.normalizeAxis(ctx.intAttr("axis", 0),
+                          static_cast<int64_t>(xs.size()), axis);
+  size_t r = indices.type().rank();
+  Shape idxStrides = stridesOf(shapeOf(indices));
+  int64_t linear = 0;
+  bool ok = true;
+  int64_t bad = 0;
+  forEachIndex(shapeOf(*out), [&](const Shape &index) {
+    if (!ok)
+      return;
+    int64_t idxOffset = 0;
+    for (size_t d = 0; d < r; ++d)
+      idxOffset += index[axis + d] * idxStrides[d];
+    int64_t at = indices.getInt(idxOffset);
+    if (!wrapIndex(at, xs[axis])) {
+      ok = false;
+      bad = indices.getInt(idxOffset);
+      return;
+    }
+    int64_t offset = at * xStrides[axis];
+    for (int64_t d = 0; d < axis; ++d)
+      offset += index[d] * xStrides[d];
+    for (size_t d = axis + 1; d < xs.size(); ++d)
+      offset += index[d - 1 + r] * xStrides[d];
+    copyElement(x, offset, *out, linear++);
+  });
+  return ok ? success() : indexError(ctx, bad, xs[axis]);
+}
+
+/// Calls fn(index into indices, flat offset into x) for gather/scatter
+/// _elements: the offset replaces the `axis` coordinate by the index value.
+template <typename Fn>
+LogicalResult forEachElementIndex(EvalContext &ctx, const Tensor &x,
+                                  const Tensor &indices, Fn fn) {
+  Shape xs = shapeOf(x), xStrides = stridesOf(xs);
+  int64_t axis;
+  (void)ctx.normalizeAxis(ctx.intAttr("axis", 0),
+                          static_cast<int64_t>(xs.size()), axis);
+  int64_t linear = 0;
+  std::optional<int64_t> bad;
+  forEachIndex(shapeOf(indices), [&](const Shape &index) {
+    int64_t at = indices.getInt(linear);
+    if (bad || !wrapIndex(at, xs[axis])) {
+      if (!bad)
+        bad = indices.getInt(linear);
+      return;
+    }
+    Shape target = index;
+    target[axis] = at;
+    fn(linear++, offsetOf(target, xStrides));
+  });
+  return bad ? indexError(ctx, *bad, xs[axis]) : success();
+}
+
+LogicalResult evalGatherElements(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  return forEachElementIndex(ctx, x, ctx.input(1),
+                             [&](int64_t i, int64_t offset) {
+                               copyElement(x, offset, *out, i);
+                             });
+}
+
+/// Writes `value` into element `at` of `out` under a scatter reduction.
+void scatterInto(Tensor &out, int64_t at, const Tensor &updates, int64_t from,
+                 const std::string &reduction) {
+  if (reduction == "none") {
+    copyElement(updates, from, out, at);
+    return;
+  }
+  double old = out.getDouble(at), v = updates.getDouble(from);
+  double result = reduction == "add"   ? old + v
+                  : reduction == "mul" ? old * v
+                  : reduction == "max" ? std::max(old, v)
+                                       : std::min(old, v);
+  if (isFloat(out.dtype()))
+    out.setDouble(at, result);
+  else
+    out.setInt(at, static_cast<int64_t>(result));
+}
+
+LogicalResult evalScatterElements(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &updates = ctx.input(2);
+  auto out = std::make_shared<Tensor>(x);
+  std::string reduction = ctx.stringAttr("reduction", "none");
+  if (failed(forEachElementIndex(ctx, x, ctx.input(1),
+                                 [&](int64_t i, int64_t offset) {
+                                   scatterInto(*out, offset, updates, i,
+                                               reduction);
+                                 })))
+    return failure();
+  ctx.addOutput(std::move(out));
+  return success();
+}
+
+LogicalResult evalScatterNd(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &indices = ctx.input(1),
+               &updates = ctx.input(2);
+  auto out = std::make_shared<Tensor>(x);
+  std::string reduction = ctx.stringAttr("reduction", "none");
+  Shape xs = shapeOf(x), xStrides = stridesOf(xs), is = shapeOf(indices);
+  int64_t depth = is.back();
+  int64_t count = depth ? indices.numElements() / depth : 0;
+  int64_t sliceSize = 1;
+  for (size_t d = depth; d < xs.size(); ++d)
+    sliceSize *= xs[d];
+  for (int64_t u = 0; u < count; ++u) {
+    int64_t base = 0;
+    for (int64_t d = 0; d < depth; ++d) {
+      int64_t at = indices.getInt(u * depth + d);
+      if (!wrapIndex(at, xs[d]))
+        return indexError(ctx, indices.getInt(u * depth + d), xs[d]);
+      base += at * xStrides[d];
+    }
+    for (int64_t i = 0; i < sliceSize; ++i)
+      scatterInto(*out, base + i, updates, u * sliceSize + i, reduction);
+  }
+  ctx.addOutput(std::move(out));
+  return success();
+}
+
+LogicalResult evalTopK(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *values = ctx.addInferredOutput();
+  Tensor *indices = values ? ctx.addInferredOutput() : nullptr;
+  if (!indices)
+    return failure();
+  Shape xs = shapeOf(x), xStrides = stridesOf(xs);
+  int64_t axis;
+  (void)ctx.normalizeAxis(ctx.intAttr("axis", -1),
+                          static_cast<int64_t>(xs.size()), axis);
+  bool largest = ctx.intAttr("largest", 1);
+  Shape os = shapeOf(*values), oStrides = stridesOf(os);
+  int64_t k = os[axis];
+  Shape outer = xs;
+  outer[axis] = 1;
+  std::vector<int64_t> order(xs[axis]);
+  forEachIndex(outer, [&](const Shape &index) {
+    int64_t base = offsetOf(index, xStrides), outBase = offsetOf(index, oStrides);
+    std::iota(order.begin(), order.end(), 0);
+    // Ties keep the lower index first, as ONNX specifies.
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      double va = x.getDouble(base + a * xStrides[axis]);
+      double vb = x.getDouble(base + b * xStrides[axis]);
+      return largest ? va > vb : va < vb;
+    });
+    for (int64_t i = 0; i < k; ++i) {
+      copyElement(x, base + order[i] * xStrides[axis], *values,
+                  outBase + i * oStrides[axis]);
+      indices->setInt(outBase + i * oStrides[axis], order[i]);
+    }
+  });
+  return success();
+}
+
+LogicalResult evalNonZero(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Shape xs = shapeOf(x);
+  std::vector<Shape> found;
+  int64_t linear = 0;
+  forEachIndex(xs, [&](const Shape &index) {
+    if (x.getDouble(linear++) != 0)
+      found.push_back(index);
+  });
+  int64_t count = static_cast<int64_t>(found.size());
+  Tensor *out = ctx.addOutput(typeOf(DType::I64, {static_cast<int64_t>(xs.size()), count}));
+  if (!out)
+    return failure();
+  for (size_t d = 0; d < xs.size(); ++d)
+    for (int64_t i = 0; i < count; ++i)
+      out->setInt(d * count + i, found[i][d]);
+  return success();
+}
+
 } // namespace
 
 void registerIndexingOps(OpRegistry &registry) {
   registry.add({"gather", "indexing", 2, 2, {{"axis", AttrKind::Int}},
-                inferGather});
+                inferGather, evalGather});
   registry.add({"gather_elements", "indexing", 2, 2, {{"axis", AttrKind::Int}},
-                inferGatherElements});
+                inferGatherElements, evalGatherElements});
   registry.add({"scatter_elements", "indexing", 3, 3,
                 {{"axis", AttrKind::Int}, {"reduction", AttrKind::String}},
-                inferScatterElements});
+                inferScatterElements, evalScatterElements});
   registry.add({"scatter_nd", "indexing", 3, 3,
-                {{"reduction", AttrKind::String}}, inferScatterNd});
+                {{"reduction", AttrKind::String}}, inferScatterNd,
+                evalScatterNd});
   registry.add({"topk", "indexing", 2, 2,
                 {{"axis", AttrKind::Int},
                  {"largest", AttrKind::Int},
                  {"sorted", AttrKind::Int}},
-                inferTopK});
-  registry.add({"nonzero", "indexing", 1, 1, {}, inferNonZero});
+                inferTopK, evalTopK});
+  registry.add({"nonzero", "indexing", 1, 1, {}, inferNonZero, evalNonZero});
 }
 
 } // namespace dlc

@@ -2,6 +2,9 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
+#include "ir/ops/Kernels.h"
+
+#include <cmath>
 
 namespace dlc {
 namespace {
@@ -52,16 +55,127 @@ LogicalResult inferLayerNorm(InferContext &ctx) {
   return success();
 }
 
+using namespace kernels;
+
+// y = scale * (x - mean) / sqrt(var + epsilon) + bias, per channel (dim 1).
+LogicalResult evalBatchNorm(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape shape = shapeOf(x);
+  double epsilon = ctx.floatAttr("epsilon", 1e-5);
+  int64_t channels = shape[1];
+  int64_t inner = channels ? x.numElements() / (shape[0] * channels) : 0;
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    int64_t c = (i / inner) % channels;
+    double normalized = (x.getDouble(i) - ctx.input(3).getDouble(c)) /
+                        std::sqrt(ctx.input(4).getDouble(c) + epsilon);
+    out->setDouble(i, normalized * ctx.input(1).getDouble(c) +
+                          ctx.input(2).getDouble(c));
+  }
+  return success();
+}
+
+/// Normalizes each of `groups` contiguous runs of `size` elements of x to
+/// zero mean and unit variance; then applies scale[param(i)] and
+/// bias[param(i)], where i is the element index.
+template <typename ParamIndex>
+void normalizeRuns(const Tensor &x, Tensor &out, int64_t groups, int64_t size,
+                   double epsilon, const Tensor &scale, const Tensor *bias,
+                   ParamIndex param) {
+  for (int64_t g = 0; g < groups; ++g) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < size; ++i)
+      mean += x.getDouble(g * size + i);
+    mean /= size;
+    for (int64_t i = 0; i < size; ++i) {
+      double d = x.getDouble(g * size + i) - mean;
+      var += d * d;
+    }
+    var /= size;
+    double inv = 1 / std::sqrt(var + epsilon);
+    for (int64_t i = 0; i < size; ++i) {
+      int64_t at = g * size + i;
+      double y = (x.getDouble(at) - mean) * inv * scale.getDouble(param(at));
+      if (bias)
+        y += bias->getDouble(param(at));
+      out.setDouble(at, y);
+    }
+  }
+}
+
+LogicalResult evalInstanceNorm(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape shape = shapeOf(x);
+  int64_t planes = shape[0] * shape[1];
+  int64_t size = planes ? x.numElements() / planes : 0;
+  int64_t channels = shape[1];
+  normalizeRuns(x, *out, planes, size, ctx.floatAttr("epsilon", 1e-5),
+                ctx.input(1), &ctx.input(2),
+                [&](int64_t i) { return (i / size) % channels; });
+  return success();
+}
+
+LogicalResult evalLayerNorm(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape shape = shapeOf(x);
+  int64_t axis;
+  (void)ctx.normalizeAxis(ctx.intAttr("axis", -1),
+                          static_cast<int64_t>(shape.size()), axis);
+  Shape normalized(shape.begin() + axis, shape.end());
+  int64_t size = 1;
+  for (int64_t d : normalized)
+    size *= d;
+  int64_t groups = size ? x.numElements() / size : 0;
+  // Scale and bias broadcast to the normalized dims.
+  Shape scaleStrides = broadcastStrides(shapeOf(ctx.input(1)), normalized);
+  Shape biasStrides = ctx.numOperands() == 3
+                          ? broadcastStrides(shapeOf(ctx.input(2)), normalized)
+                          : Shape();
+  Shape inner = stridesOf(normalized);
+  auto paramOffset = [&](int64_t i, const Shape &strides) {
+    int64_t r = i % size, offset = 0;
+    for (size_t d = 0; d < normalized.size(); ++d) {
+      offset += (r / inner[d]) * strides[d];
+      r %= inner[d];
+    }
+    return offset;
+  };
+  // Scale and bias may broadcast differently; normalize with a unit scale,
+  // then apply both.
+  Tensor unit(TensorType(x.dtype(), {}));
+  unit.setDouble(0, 1.0);
+  normalizeRuns(x, *out, groups, size, ctx.floatAttr("epsilon", 1e-5), unit,
+                nullptr, [](int64_t) { return int64_t(0); });
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    double y = out->getDouble(i) *
+               ctx.input(1).getDouble(paramOffset(i, scaleStrides));
+    if (ctx.numOperands() == 3)
+      y += ctx.input(2).getDouble(paramOffset(i, biasStrides));
+    out->setDouble(i, y);
+  }
+  return success();
+}
+
 } // namespace
 
 void registerNormalizationOps(OpRegistry &registry) {
   registry.add({"batch_norm", "normalization", 5, 5,
-                {{"epsilon", AttrKind::Float}}, inferChannelNorm});
+                {{"epsilon", AttrKind::Float}}, inferChannelNorm,
+                evalBatchNorm});
   registry.add({"instance_norm", "normalization", 3, 3,
-                {{"epsilon", AttrKind::Float}}, inferChannelNorm});
+                {{"epsilon", AttrKind::Float}}, inferChannelNorm,
+                evalInstanceNorm});
   registry.add({"layer_norm", "normalization", 2, 3,
                 {{"axis", AttrKind::Int}, {"epsilon", AttrKind::Float}},
-                inferLayerNorm});
+                inferLayerNorm, evalLayerNorm});
 }
 
 } // namespace dlc

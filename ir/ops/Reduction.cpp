@@ -2,6 +2,9 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
+#include "ir/ops/Kernels.h"
+
+#include <cmath>
 
 #include <algorithm>
 
@@ -78,23 +81,145 @@ LogicalResult inferSoftmax(InferContext &ctx) {
   return success();
 }
 
+using namespace kernels;
+
+/// Strides, over the input's index space, of the output element each input
+/// element reduces into: 0 along `axes`.
+Shape reductionStrides(const Shape &in, const std::vector<int64_t> &axes) {
+  Shape kept = in;
+  for (int64_t axis : axes)
+    kept[axis] = 1;
+  Shape strides = stridesOf(kept);
+  for (int64_t axis : axes)
+    strides[axis] = 0;
+  return strides;
+}
+
+enum class Reduce { Sum, Mean, Max, Min, Prod };
+
+LogicalResult evalReduce(EvalContext &ctx, Reduce kind) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape in = shapeOf(x);
+  std::vector<int64_t> axes;
+  if (failed(reductionAxes(ctx, static_cast<int64_t>(in.size()), axes)))
+    return failure();
+  double init = kind == Reduce::Max ? -INFINITY
+                : kind == Reduce::Min ? INFINITY
+                : kind == Reduce::Prod ? 1.0 : 0.0;
+  std::vector<double> acc(out->numElements(), init);
+  Shape strides = reductionStrides(in, axes);
+  int64_t linear = 0;
+  forEachIndex(in, [&](const Shape &index) {
+    double v = x.getDouble(linear++);
+    double &a = acc[offsetOf(index, strides)];
+    switch (kind) {
+    case Reduce::Sum:
+    case Reduce::Mean: a += v; break;
+    case Reduce::Prod: a *= v; break;
+    case Reduce::Max: a = std::isnan(v) ? v : std::max(a, v); break;
+    case Reduce::Min: a = std::isnan(v) ? v : std::min(a, v); break;
+    }
+  });
+  int64_t count = out->numElements() ? x.numElements() / out->numElements() : 0;
+  for (int64_t i = 0; i < out->numElements(); ++i)
+    out->setDouble(i, kind == Reduce::Mean ? acc[i] / count : acc[i]);
+  return success();
+}
+
+/// Calls fn(base, stride, length) for every 1-D slice of `shape` along `axis`.
+template <typename Fn> void forEachSlice(const Shape &shape, int64_t axis, Fn fn) {
+  Shape outer = shape;
+  outer[axis] = 1;
+  Shape strides = stridesOf(shape);
+  forEachIndex(outer, [&](const Shape &index) {
+    fn(offsetOf(index, strides), strides[axis], shape[axis]);
+  });
+}
+
+LogicalResult evalArgReduce(EvalContext &ctx, bool isMax) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  int64_t axis;
+  Shape shape = shapeOf(x);
+  (void)ctx.normalizeAxis(ctx.intAttr("axis", 0),
+                          static_cast<int64_t>(shape.size()), axis);
+  bool last = ctx.intAttr("select_last_index", 0);
+  int64_t linear = 0;
+  forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
+    int64_t best = 0;
+    for (int64_t i = 1; i < length; ++i) {
+      double v = x.getDouble(base + i * stride);
+      double b = x.getDouble(base + best * stride);
+      bool better = isMax ? (v > b || (last && v == b))
+                          : (v < b || (last && v == b));
+      if (better)
+        best = i;
+    }
+    out->setInt(linear++, best);
+  });
+  return success();
+}
+
+LogicalResult evalSoftmax(EvalContext &ctx, bool log) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape shape = shapeOf(x);
+  if (shape.empty()) {
+    out->setDouble(0, log ? 0.0 : 1.0);
+    return success();
+  }
+  int64_t axis;
+  (void)ctx.normalizeAxis(ctx.intAttr("axis", -1),
+                          static_cast<int64_t>(shape.size()), axis);
+  forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
+    double max = -INFINITY;
+    for (int64_t i = 0; i < length; ++i)
+      max = std::max(max, x.getDouble(base + i * stride));
+    double sum = 0;
+    for (int64_t i = 0; i < length; ++i)
+      sum += std::exp(x.getDouble(base + i * stride) - max);
+    for (int64_t i = 0; i < length; ++i) {
+      double shifted = x.getDouble(base + i * stride) - max;
+      out->setDouble(base + i * stride,
+                     log ? shifted - std::log(sum) : std::exp(shifted) / sum);
+    }
+  });
+  return success();
+}
+
 } // namespace
 
 void registerReductionOps(OpRegistry &registry) {
-  for (std::string_view name : {"reduce_sum", "reduce_mean", "reduce_max",
-                                "reduce_min", "reduce_prod"})
+  auto reduce = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "reduction", 1, 1,
                   {{"axes", AttrKind::Ints}, {"keepdims", AttrKind::Int}},
-                  inferReduce});
-  for (std::string_view name : {"argmax", "argmin"})
+                  inferReduce, eval});
+  };
+  reduce("reduce_sum", [](EvalContext &c) { return evalReduce(c, Reduce::Sum); });
+  reduce("reduce_mean", [](EvalContext &c) { return evalReduce(c, Reduce::Mean); });
+  reduce("reduce_max", [](EvalContext &c) { return evalReduce(c, Reduce::Max); });
+  reduce("reduce_min", [](EvalContext &c) { return evalReduce(c, Reduce::Min); });
+  reduce("reduce_prod", [](EvalContext &c) { return evalReduce(c, Reduce::Prod); });
+  auto argReduce = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "reduction", 1, 1,
                   {{"axis", AttrKind::Int},
                    {"keepdims", AttrKind::Int},
                    {"select_last_index", AttrKind::Int}},
-                  inferArgReduce});
-  for (std::string_view name : {"softmax", "log_softmax"})
-    registry.add({name, "reduction", 1, 1, {{"axis", AttrKind::Int}},
-                  inferSoftmax});
+                  inferArgReduce, eval});
+  };
+  argReduce("argmax", [](EvalContext &c) { return evalArgReduce(c, true); });
+  argReduce("argmin", [](EvalContext &c) { return evalArgReduce(c, false); });
+  registry.add({"softmax", "reduction", 1, 1, {{"axis", AttrKind::Int}},
+                inferSoftmax, [](EvalContext &c) { return evalSoftmax(c, false); }});
+  registry.add({"log_softmax", "reduction", 1, 1, {{"axis", AttrKind::Int}},
+                inferSoftmax, [](EvalContext &c) { return evalSoftmax(c, true); }});
 }
 
 } // namespace dlc

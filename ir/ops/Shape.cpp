@@ -8,6 +8,7 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
+#include "ir/ops/Kernels.h"
 
 #include <algorithm>
 
@@ -377,24 +378,145 @@ LogicalResult inferShape(InferContext &ctx) {
   return success();
 }
 
+using namespace kernels;
+
+/// Ops that only change the type: the bytes stay as they are.
+LogicalResult evalRetype(EvalContext &ctx) {
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  out->bytes() = ctx.input(0).bytes();
+  return success();
+}
+
+LogicalResult evalTranspose(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape in = shapeOf(x), strides = stridesOf(in);
+  std::vector<int64_t> perm;
+  if (const std::vector<int64_t> *given = ctx.intsAttr("perm"))
+    perm = *given;
+  else
+    for (int64_t i = static_cast<int64_t>(in.size()) - 1; i >= 0; --i)
+      perm.push_back(i);
+  Shape permuted;
+  for (int64_t axis : perm)
+    permuted.push_back(strides[axis]);
+  int64_t linear = 0;
+  forEachIndex(shapeOf(*out), [&](const Shape &index) {
+    copyElement(x, offsetOf(index, permuted), *out, linear++);
+  });
+  return success();
+}
+
+LogicalResult evalConcat(EvalContext &ctx) {
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape os = shapeOf(*out);
+  int64_t axis;
+  (void)ctx.normalizeAxis(ctx.intAttr("axis", 0),
+                          static_cast<int64_t>(os.size()), axis);
+  Shape outStrides = stridesOf(os);
+  int64_t base = 0;
+  for (size_t i = 0; i < ctx.numOperands(); ++i) {
+    const Tensor &x = ctx.input(i);
+    Shape xs = shapeOf(x);
+    int64_t linear = 0;
+    forEachIndex(xs, [&](const Shape &index) {
+      Shape at = index;
+      at[axis] += base;
+      copyElement(x, linear++, *out, offsetOf(at, outStrides));
+    });
+    base += xs[axis];
+  }
+  return success();
+}
+
+LogicalResult evalSlice(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x);
+  std::vector<int64_t> starts = ctx.input(1).toInts();
+  std::vector<int64_t> axes, steps;
+  if (ctx.numOperands() > 3)
+    axes = ctx.input(3).toInts();
+  else
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(static_cast<int64_t>(i));
+  if (ctx.numOperands() > 4)
+    steps = ctx.input(4).toInts();
+  else
+    steps.assign(starts.size(), 1);
+  // Per dim: first index and step (the whole dim by default).
+  Shape first(xs.size(), 0), step(xs.size(), 1);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t axis = axes[i] < 0 ? axes[i] + static_cast<int64_t>(xs.size()) : axes[i];
+    int64_t size = xs[axis], start = starts[i];
+    if (start < 0)
+      start += size;
+    start = steps[i] > 0 ? std::clamp<int64_t>(start, 0, size)
+                         : std::clamp<int64_t>(start, 0, size - 1);
+    first[axis] = start;
+    step[axis] = steps[i];
+  }
+  Shape strides = stridesOf(xs);
+  int64_t linear = 0;
+  forEachIndex(shapeOf(*out), [&](const Shape &index) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < index.size(); ++d)
+      offset += (first[d] + index[d] * step[d]) * strides[d];
+    copyElement(x, offset, *out, linear++);
+  });
+  return success();
+}
+
+LogicalResult evalExpand(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape os = shapeOf(*out);
+  Shape strides = broadcastStrides(shapeOf(x), os);
+  int64_t linear = 0;
+  forEachIndex(os, [&](const Shape &index) {
+    copyElement(x, offsetOf(index, strides), *out, linear++);
+  });
+  return success();
+}
+
+LogicalResult evalShape(EvalContext &ctx) {
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape shape = shapeOf(ctx.input(0));
+  for (size_t i = 0; i < shape.size(); ++i)
+    out->setInt(i, shape[i]);
+  return success();
+}
+
 } // namespace
 
 void registerShapeOps(OpRegistry &registry) {
   registry.add({"reshape", "shape", 2, 2, {{"allowzero", AttrKind::Int}},
-                inferReshape});
+                inferReshape, evalRetype});
   registry.add({"transpose", "shape", 1, 1, {{"perm", AttrKind::Ints}},
-                inferTranspose});
+                inferTranspose, evalTranspose});
   registry.add({"concat", "shape", 1, kVariadic,
-                {{"axis", AttrKind::Int, true}}, inferConcat});
-  registry.add({"slice", "shape", 3, 5, {}, inferSlice});
+                {{"axis", AttrKind::Int, true}}, inferConcat, evalConcat});
+  registry.add({"slice", "shape", 3, 5, {}, inferSlice, evalSlice});
   registry.add({"squeeze", "shape", 1, 1, {{"axes", AttrKind::Ints}},
-                inferSqueeze});
+                inferSqueeze, evalRetype});
   registry.add({"unsqueeze", "shape", 1, 1, {{"axes", AttrKind::Ints, true}},
-                inferUnsqueeze});
+                inferUnsqueeze, evalRetype});
   registry.add({"flatten", "shape", 1, 1, {{"axis", AttrKind::Int}},
-                inferFlatten});
-  registry.add({"expand", "shape", 2, 2, {}, inferExpand});
-  registry.add({"shape", "shape", 1, 1, {}, inferShape});
+                inferFlatten, evalRetype});
+  registry.add({"expand", "shape", 2, 2, {}, inferExpand, evalExpand});
+  registry.add({"shape", "shape", 1, 1, {}, inferShape, evalShape});
 }
 
 } // namespace dlc

@@ -8,7 +8,12 @@ std::optional<std::string> ParsedArgs::get(const std::string &flag) const {
   auto it = values.find(flag);
   if (it == values.end())
     return std::nullopt;
-  return it->second;
+  return it->second.back();
+}
+
+std::vector<std::string> ParsedArgs::getAll(const std::string &flag) const {
+  auto it = values.find(flag);
+  return it == values.end() ? std::vector<std::string>() : it->second;
 }
 
 std::optional<ParsedArgs> parseArgs(const CommandSpec &spec,
@@ -74,7 +79,7 @@ std::optional<ParsedArgs> parseArgs(const CommandSpec &spec,
       error = "option '--" + flag->name + "' takes no value";
       return std::nullopt;
     }
-    parsed.values[flag->name] = value;
+    parsed.values[flag->name].push_back(value);
   }
   if (parsed.help)
     return parsed;

@@ -34,12 +34,16 @@ struct CommandSpec {
 };
 
 struct ParsedArgs {
-  std::map<std::string, std::string> values; ///< Flag name -> value ("" if none).
+  /// Flag name -> values, one per occurrence ("" for flags without value).
+  std::map<std::string, std::vector<std::string>> values;
   std::vector<std::string> positional;
   bool help = false;
 
   bool has(const std::string &flag) const { return values.count(flag) != 0; }
+  /// The last value given for `flag`.
   std::optional<std::string> get(const std::string &flag) const;
+  /// Every value given for a repeatable flag, in order.
+  std::vector<std::string> getAll(const std::string &flag) const;
 };
 
 /// Parses `args` (after the subcommand name). On error returns nullopt and

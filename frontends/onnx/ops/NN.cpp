@@ -1,0 +1,188 @@
+//===- NN.cpp - ONNX matmul, convolution, pooling, normalization ---------===//
+
+#include "frontends/onnx/Import.h"
+
+namespace dlc::onnximport {
+namespace {
+
+LogicalResult importMatMul(NodeContext &ctx) {
+  ctx.setOutputs({ctx.op("matmul", {ctx.input(0), ctx.input(1)})});
+  return success();
+}
+
+LogicalResult importGemm(NodeContext &ctx) {
+  std::vector<Value *> operands = {ctx.input(0), ctx.input(1)};
+  if (Value *c = ctx.input(2))
+    operands.push_back(c);
+  ctx.setOutputs({ctx.create("gemm", operands)
+                      .attr("alpha", ctx.attrFloat("alpha", 1.0))
+                      .attr("beta", ctx.attrFloat("beta", 1.0))
+                      .attr("trans_a", ctx.attrInt("transA", 0))
+                      .attr("trans_b", ctx.attrInt("transB", 0))
+                      .result()});
+  return success();
+}
+
+/// Explicit pads for a window op: `pads`, or computed from `auto_pad`
+/// (which needs static spatial dims). Empty optional after an error.
+std::optional<std::vector<int64_t>> windowPads(NodeContext &ctx, Value *x,
+                                               const std::vector<int64_t> &kernel) {
+  size_t spatial = kernel.size();
+  std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
+  if (autoPad == "NOTSET" || autoPad.empty())
+    return ctx.attrInts("pads").value_or(std::vector<int64_t>(2 * spatial, 0));
+  if (autoPad == "VALID")
+    return std::vector<int64_t>(2 * spatial, 0);
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER") {
+    (void)ctx.error("unknown auto_pad '" + autoPad + "'");
+    return std::nullopt;
+  }
+  std::vector<int64_t> strides = ctx.attrInts("strides").value_or(std::vector<int64_t>(spatial, 1));
+  std::vector<int64_t> dilations = ctx.attrInts("dilations").value_or(std::vector<int64_t>(spatial, 1));
+  std::vector<int64_t> pads(2 * spatial, 0);
+  for (size_t i = 0; i < spatial; ++i) {
+    const TensorType &type = x->type();
+    if (!type.hasRank() || !type.dim(2 + i).isStatic()) {
+      (void)ctx.unsupported("auto_pad needs static spatial dims, got " + type.str());
+      return std::nullopt;
+    }
+    int64_t in = type.dim(2 + i).size();
+    int64_t out = (in + strides[i] - 1) / strides[i];
+    int64_t total = std::max<int64_t>(
+        0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - in);
+    int64_t small = total / 2, large = total - small;
+    pads[i] = autoPad == "SAME_UPPER" ? small : large;
+    pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
+
+/// Copies the window attributes shared by conv and pools.
+void windowAttrs(NodeContext &ctx, NodeBuilder &node, const std::vector<int64_t> &pads) {
+  node.attr("pads", Attribute(pads));
+  if (auto strides = ctx.attrInts("strides"))
+    node.attr("strides", Attribute(*strides));
+  if (auto dilations = ctx.attrInts("dilations"))
+    node.attr("dilations", Attribute(*dilations));
+}
+
+LogicalResult importConv(NodeContext &ctx) {
+  Value *x = ctx.input(0), *w = ctx.input(1);
+  if (!w->type().hasRank())
+    return ctx.unsupported("weights of unknown rank");
+  std::vector<int64_t> kernel;
+  for (int64_t i = 2; i < w->type().rank(); ++i) {
+    if (!w->type().dim(i).isStatic())
+      return ctx.unsupported("non-static kernel dims");
+    kernel.push_back(w->type().dim(i).size());
+  }
+  std::optional<std::vector<int64_t>> pads = windowPads(ctx, x, kernel);
+  if (!pads)
+    return failure();
+  std::vector<Value *> operands = {x, w};
+  if (Value *bias = ctx.input(2))
+    operands.push_back(bias);
+  NodeBuilder node = ctx.create("conv", operands);
+  windowAttrs(ctx, node, *pads);
+  node.attr("group", ctx.attrInt("group", 1));
+  ctx.setOutputs({node.result()});
+  return success();
+}
+
+LogicalResult importPool(NodeContext &ctx) {
+  if (ctx.wantsOutput(1))
+    return ctx.unsupported("the Indices output is not supported");
+  std::vector<int64_t> kernel = ctx.attrInts("kernel_shape").value_or(std::vector<int64_t>{});
+  std::optional<std::vector<int64_t>> pads = windowPads(ctx, ctx.input(0), kernel);
+  if (!pads)
+    return failure();
+  bool isMax = ctx.opType() == "MaxPool";
+  NodeBuilder node = ctx.create(isMax ? "max_pool" : "avg_pool", {ctx.input(0)});
+  node.attr("kernel_shape", Attribute(kernel));
+  windowAttrs(ctx, node, *pads);
+  node.attr("ceil_mode", ctx.attrInt("ceil_mode", 0));
+  if (!isMax)
+    node.attr("count_include_pad", ctx.attrInt("count_include_pad", 0));
+  ctx.setOutputs({node.result()});
+  return success();
+}
+
+LogicalResult importGlobalPool(NodeContext &ctx) {
+  ctx.setOutputs({ctx.op(ctx.opType() == "GlobalMaxPool" ? "global_max_pool"
+                                                          : "global_avg_pool",
+                         {ctx.input(0)})});
+  return success();
+}
+
+LogicalResult importBatchNorm(NodeContext &ctx) {
+  if (ctx.wantsOutput(1) || ctx.attrInt("training_mode", 0))
+    return ctx.unsupported("training mode is not supported");
+  ctx.setOutputs({ctx.create("batch_norm", {ctx.input(0), ctx.input(1), ctx.input(2),
+                                            ctx.input(3), ctx.input(4)})
+                      .attr("epsilon", ctx.attrFloat("epsilon", 1e-5))
+                      .result()});
+  return success();
+}
+
+LogicalResult importInstanceNorm(NodeContext &ctx) {
+  ctx.setOutputs({ctx.create("instance_norm", {ctx.input(0), ctx.input(1), ctx.input(2)})
+                      .attr("epsilon", ctx.attrFloat("epsilon", 1e-5))
+                      .result()});
+  return success();
+}
+
+LogicalResult importLayerNorm(NodeContext &ctx) {
+  if (ctx.wantsOutput(1) || ctx.wantsOutput(2))
+    return ctx.graph().expandFunction(ctx); // mean and inverse std as well
+  std::vector<Value *> operands = {ctx.input(0), ctx.input(1)};
+  if (Value *bias = ctx.input(2))
+    operands.push_back(bias);
+  ctx.setOutputs({ctx.create("layer_norm", operands)
+                      .attr("axis", ctx.attrInt("axis", -1))
+                      .attr("epsilon", ctx.attrFloat("epsilon", 1e-5))
+                      .result()});
+  return success();
+}
+
+// Before opset 13, softmax coerces its input to 2-D at `axis` (default 1).
+LogicalResult importSoftmax(NodeContext &ctx) {
+  std::string op = ctx.opType() == "Softmax" ? "softmax" : "log_softmax";
+  Value *x = ctx.input(0);
+  if (ctx.opset() >= 13) {
+    ctx.setOutputs({ctx.create(op, {x}).attr("axis", ctx.attrInt("axis", -1)).result()});
+    return success();
+  }
+  if (!x->type().hasRank())
+    return ctx.unsupported("input of unknown rank");
+  int64_t rank = x->type().rank(), axis = ctx.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis == rank - 1) {
+    ctx.setOutputs({ctx.create(op, {x}).attr("axis", int64_t(-1)).result()});
+    return success();
+  }
+  Value *shape = ctx.op("shape", {x});
+  Value *flat = ctx.create("flatten", {x}).attr("axis", axis).result();
+  Value *y = flat ? ctx.create(op, {flat}).attr("axis", int64_t(1)).result() : nullptr;
+  ctx.setOutputs({y && shape ? ctx.op("reshape", {y, shape}) : nullptr});
+  return success();
+}
+
+} // namespace
+
+void registerNNImporters(ImporterTable &table) {
+  table["MatMul"] = importMatMul;
+  table["Gemm"] = importGemm;
+  table["Conv"] = importConv;
+  table["MaxPool"] = importPool;
+  table["AveragePool"] = importPool;
+  table["GlobalMaxPool"] = importGlobalPool;
+  table["GlobalAveragePool"] = importGlobalPool;
+  table["BatchNormalization"] = importBatchNorm;
+  table["InstanceNormalization"] = importInstanceNorm;
+  table["LayerNormalization"] = importLayerNorm;
+  table["Softmax"] = importSoftmax;
+  table["LogSoftmax"] = importSoftmax;
+}
+
+} // namespace dlc::onnximport

@@ -1,0 +1,130 @@
+//===- Interpreter.cpp - Reference execution of IR graphs ----------------===//
+
+#include "ir/Interpreter.h"
+
+#include "ir/Check.h"
+
+#include <unordered_map>
+
+namespace dlc {
+
+Tensor *EvalContext::addOutput(const TensorType &type) {
+  std::optional<int64_t> bytes = Tensor::payloadBytes(type);
+  if (!bytes) {
+    (void)error(type.isStatic()
+                    ? "result " + type.str() + " exceeds the " +
+                          std::to_string(kMaxTensorBytes >> 30) +
+                          " GiB tensor limit"
+                    : "cannot allocate a result of non-static type " +
+                          type.str());
+    return nullptr;
+  }
+  auto tensor = std::make_shared<Tensor>(type);
+  Tensor *raw = tensor.get();
+  outputs_.push_back(std::move(tensor));
+  return raw;
+}
+
+LogicalResult Interpreter::checkInputs(const Graph &graph,
+                                       const std::vector<TensorRef> &inputs) {
+  std::string where = graph.name().empty() ? "graph" : "graph @" + graph.name();
+  if (inputs.size() != graph.numInputs())
+    return diag_.error({}, where + " takes " +
+                               std::to_string(graph.numInputs()) +
+                               " inputs, got " + std::to_string(inputs.size()));
+  std::map<std::string, int64_t> symbols;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value *input = graph.input(i);
+    const TensorType &declared = input->type();
+    const TensorType &actual = inputs[i]->type();
+    std::string name = input->name().empty() ? "input " + std::to_string(i)
+                                             : "input '" + input->name() + "'";
+    auto mismatch = [&](const std::string &what) {
+      return diag_.error({}, name + " of " + where + ": " + what +
+                                 " (expected " + declared.str() + ", got " +
+                                 actual.str() + ")");
+    };
+    if (declared.dtype() != actual.dtype())
+      return mismatch("wrong dtype");
+    if (!declared.hasRank())
+      continue;
+    if (declared.rank() != actual.rank())
+      return mismatch("wrong rank");
+    for (int64_t d = 0; d < declared.rank(); ++d) {
+      const Dim &dim = declared.dim(d);
+      int64_t size = actual.dim(d).size();
+      if (dim.isStatic() && dim.size() != size)
+        return mismatch("wrong size of dim " + std::to_string(d));
+      if (dim.isSymbolic()) {
+        auto [it, inserted] = symbols.emplace(dim.name(), size);
+        if (!inserted && it->second != size)
+          return mismatch("dim " + std::to_string(d) + " is " + dim.name() +
+                          ", which an earlier input bound to " +
+                          std::to_string(it->second));
+      }
+    }
+  }
+  return success();
+}
+
+std::optional<std::vector<TensorRef>>
+Interpreter::run(const Graph &graph, const std::vector<TensorRef> &inputs) {
+  if (failed(checkInputs(graph, inputs)))
+    return std::nullopt;
+  return runGraph(graph, inputs);
+}
+
+std::optional<std::vector<TensorRef>>
+Interpreter::runGraph(const Graph &graph,
+                      const std::vector<TensorRef> &inputs) {
+  DLC_CHECK(inputs.size() == graph.numInputs(), "runGraph: input count");
+  std::unordered_map<const Value *, TensorRef> values;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    values[graph.input(i)] = inputs[i];
+  auto lookup = [&](const Value *value) -> const TensorRef & {
+    auto it = values.find(value);
+    DLC_CHECK(it != values.end(), "interpreter: value used before definition "
+                                  "(unverified IR)");
+    return it->second;
+  };
+
+  for (const auto &owned : graph.nodes()) {
+    const Node &node = *owned;
+    std::vector<const Tensor *> operands;
+    for (const Value *operand : node.operands())
+      operands.push_back(lookup(operand).get());
+    std::vector<TensorRef> captures;
+    for (const Value *capture : node.captures())
+      captures.push_back(lookup(capture));
+
+    std::vector<TensorType> inferred;
+    if (!node.def().hasRegions()) {
+      InferContext infer(node, diag_, &operands);
+      if (failed(node.def().infer(infer)))
+        return std::nullopt;
+      inferred = std::move(infer.results());
+    }
+    EvalContext ctx(node, diag_, operands, std::move(captures),
+                    std::move(inferred), *this);
+    if (failed(node.def().eval(ctx)))
+      return std::nullopt;
+    DLC_CHECK(ctx.outputs().size() == node.numResults(),
+              "reference kernel produced the wrong number of results");
+    for (size_t i = 0; i < node.numResults(); ++i) {
+      const TensorType &declared = node.result(i)->type();
+      const TensorType &actual = ctx.outputs()[i]->type();
+      if (!declared.admits(actual)) {
+        (void)ctx.error("result " + std::to_string(i) + " is " + actual.str() +
+                        " at run time, but declared " + declared.str());
+        return std::nullopt;
+      }
+      values[node.result(i)] = ctx.outputs()[i];
+    }
+  }
+  std::vector<TensorRef> outputs;
+  for (const Value *output : graph.outputs())
+    outputs.push_back(lookup(output));
+  return outputs;
+}
+
+} // namespace dlc

@@ -1,0 +1,104 @@
+//===- Interpreter.h - Reference execution of IR graphs -------*- C++ -*-===//
+//
+// The interpreter runs any graph, control flow included, by calling each
+// op's reference implementation (OpDef::eval): plain, obviously correct
+// loops, the oracle every compiled path is checked against. Result shapes
+// come from the same inference that types the IR, run on the concrete
+// operand values; kernels only fill in data (and decide data-dependent
+// dims, such as nonzero's count).
+//
+// Bad input is an error, never a crash: inputs are checked against the
+// graph's declared types (dtype, rank, static dims, one size per symbol),
+// every allocation against kMaxTensorBytes, and loops against an iteration
+// limit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_IR_INTERPRETER_H
+#define DLC_IR_INTERPRETER_H
+
+#include "ir/OpRegistry.h"
+
+#include <map>
+#include <memory>
+
+namespace dlc {
+
+/// Tensors are immutable once produced; values share them.
+using TensorRef = std::shared_ptr<const Tensor>;
+
+struct InterpreterOptions {
+  /// A loop running more iterations than this is stopped with an error.
+  int64_t maxLoopIterations = int64_t(1) << 24;
+};
+
+class Interpreter {
+public:
+  explicit Interpreter(Diagnostics &diag, InterpreterOptions options = {})
+      : diag_(diag), options_(options) {}
+
+  /// Checks `inputs` against `graph`'s input types, then runs it. Returns
+  /// the outputs, or nullopt after emitting an error.
+  std::optional<std::vector<TensorRef>>
+  run(const Graph &graph, const std::vector<TensorRef> &inputs);
+
+  /// Runs a graph without checking its inputs (nested graphs, whose input
+  /// types the verifier has matched to their operands already).
+  std::optional<std::vector<TensorRef>>
+  runGraph(const Graph &graph, const std::vector<TensorRef> &inputs);
+
+  const InterpreterOptions &options() const { return options_; }
+
+private:
+  LogicalResult checkInputs(const Graph &graph,
+                            const std::vector<TensorRef> &inputs);
+
+  Diagnostics &diag_;
+  InterpreterOptions options_;
+};
+
+/// What a reference implementation sees: the InferContext helpers over the
+/// concrete operands, the inferred result types, output allocation and a
+/// way to run nested graphs.
+class EvalContext : public InferContext {
+public:
+  EvalContext(const Node &node, Diagnostics &diag,
+              const std::vector<const Tensor *> &operands,
+              std::vector<TensorRef> captures, std::vector<TensorType> inferred,
+              Interpreter &interpreter)
+      : InferContext(node, diag, &operands), operands_(operands),
+        captures_(std::move(captures)), inferred_(std::move(inferred)),
+        interpreter_(interpreter) {}
+
+  const Tensor &input(size_t i) const { return *operands_.at(i); }
+  const std::vector<TensorRef> &captures() const { return captures_; }
+  /// Result types inferred from the operand values; dims that depend on
+  /// data (not just shapes) are unknown. Empty for ops with nested graphs.
+  const std::vector<TensorType> &inferred() const { return inferred_; }
+
+  /// Allocates the next output, zero-filled. `type` must be static; null
+  /// after an error if the payload exceeds kMaxTensorBytes.
+  Tensor *addOutput(const TensorType &type);
+  /// addOutput() with the next inferred result type.
+  Tensor *addInferredOutput() { return addOutput(inferred_.at(outputs_.size())); }
+  /// Appends an existing tensor as the next output (no copy).
+  void addOutput(TensorRef tensor) { outputs_.push_back(std::move(tensor)); }
+  std::vector<TensorRef> &outputs() { return outputs_; }
+
+  std::optional<std::vector<TensorRef>>
+  runGraph(const Graph &graph, const std::vector<TensorRef> &inputs) {
+    return interpreter_.runGraph(graph, inputs);
+  }
+  const InterpreterOptions &options() const { return interpreter_.options(); }
+
+private:
+  const std::vector<const Tensor *> &operands_;
+  std::vector<TensorRef> captures_;
+  std::vector<TensorType> inferred_;
+  std::vector<TensorRef> outputs_;
+  Interpreter &interpreter_;
+};
+
+} // namespace dlc
+
+#endif // DLC_IR_INTERPRETER_H

@@ -1,0 +1,325 @@
+//===- Conformance.cpp - ONNX backend test data through dlc ---------------===//
+//
+// For every test under the data directories (Debian's libonnx-testdata):
+// import model.onnx, run each test_data_set_* on the reference interpreter
+// and compare with the expected outputs (floats: |got - want| <= atol +
+// rtol * |want|, NaN matches NaN; integers and bools exactly).
+//
+// Each test runs in a forked child with a memory cap and a time limit, so a
+// crash or runaway is recorded as such instead of ending the run. Results
+// are categorized (passed, wrong result, unsupported op, unsupported dtype,
+// import error, run error, crash/timeout), printed as a table with pass
+// rates per directory and written to --report; --floor FILE makes the exit
+// status fail if any directory passes fewer tests than the floor lists.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OnnxImporter.h"
+#include "ir/Interpreter.h"
+#include "ir/Verifier.h"
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using namespace dlc;
+
+namespace {
+
+enum class Outcome {
+  Passed, WrongResult, UnsupportedOp, UnsupportedDType, ImportError, RunError,
+  Crash
+};
+constexpr const char *kOutcomeNames[] = {
+    "passed", "wrong result", "unsupported op", "unsupported dtype",
+    "import error", "run error", "crash/timeout"};
+constexpr int kOutcomes = 7;
+
+struct Result {
+  Outcome outcome;
+  std::string detail;
+};
+
+Outcome classify(const std::string &message, Outcome fallback) {
+  if (message.find("unsupported op") != std::string::npos)
+    return Outcome::UnsupportedOp;
+  if (message.find("unsupported dtype") != std::string::npos)
+    return Outcome::UnsupportedDType;
+  return fallback;
+}
+
+std::string firstLine(const Diagnostics &diag) {
+  if (!diag.hasErrors())
+    return "";
+  return diag.errors()[0].str();
+}
+
+/// `input_3.pb` -> 3; files sorted by this index.
+std::vector<fs::path> numbered(const fs::path &dir, const std::string &prefix) {
+  std::vector<std::pair<int, fs::path>> found;
+  for (const fs::directory_entry &entry : fs::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && entry.path().extension() == ".pb")
+      found.emplace_back(std::atoi(name.c_str() + prefix.size()), entry.path());
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<fs::path> paths;
+  for (auto &[index, path] : found)
+    paths.push_back(path);
+  return paths;
+}
+
+std::string compare(const Tensor &got, const Tensor &want, double rtol,
+                    double atol) {
+  if (got.dtype() != want.dtype() || !(got.type() == want.type()))
+    return "got " + got.type().str() + ", expected " + want.type().str();
+  bool exact = !isFloat(got.dtype());
+  for (int64_t i = 0; i < got.numElements(); ++i) {
+    bool ok;
+    if (exact) {
+      ok = got.getInt(i) == want.getInt(i);
+    } else {
+      double g = got.getDouble(i), w = want.getDouble(i);
+      ok = (std::isnan(g) && std::isnan(w)) || g == w ||
+           std::fabs(g - w) <= atol + rtol * std::fabs(w);
+    }
+    if (!ok) {
+      std::ostringstream text;
+      text << "element " << i << ": got " << got.getDouble(i) << ", expected "
+           << want.getDouble(i);
+      return text.str();
+    }
+  }
+  return "";
+}
+
+/// Runs one test directory (in the child process).
+Result runTest(const fs::path &dir) {
+  Diagnostics diag;
+  std::unique_ptr<Module> module =
+      importOnnxFile((dir / "model.onnx").string(), diag);
+  if (!module || failed(verifyModule(*module, diag)))
+    return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
+  Graph *graph = module->graph("main");
+  std::vector<fs::path> sets;
+  for (const fs::directory_entry &entry : fs::directory_iterator(dir))
+    if (entry.is_directory() &&
+        entry.path().filename().string().rfind("test_data_set_", 0) == 0)
+      sets.push_back(entry.path());
+  std::sort(sets.begin(), sets.end());
+  if (sets.empty())
+    return {Outcome::ImportError, "no test_data_set_* folders"};
+  for (const fs::path &set : sets) {
+    std::vector<TensorRef> inputs;
+    for (const fs::path &file : numbered(set, "input_")) {
+      std::optional<Tensor> tensor = readOnnxTensorFile(file.string(), diag);
+      if (!tensor)
+        return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
+      inputs.push_back(std::make_shared<Tensor>(std::move(*tensor)));
+    }
+    // Optional trailing inputs may be left out of the data.
+    if (inputs.size() != graph->numInputs())
+      return {Outcome::ImportError,
+              "data has " + std::to_string(inputs.size()) +
+                  " inputs, the model " + std::to_string(graph->numInputs())};
+    Interpreter interpreter(diag);
+    std::optional<std::vector<TensorRef>> outputs = interpreter.run(*graph, inputs);
+    if (!outputs)
+      return {classify(firstLine(diag), Outcome::RunError), firstLine(diag)};
+    std::vector<fs::path> expected = numbered(set, "output_");
+    if (expected.size() != outputs->size())
+      return {Outcome::WrongResult, "produced " + std::to_string(outputs->size()) +
+                                        " outputs, expected " +
+                                        std::to_string(expected.size())};
+    for (size_t i = 0; i < expected.size(); ++i) {
+      std::optional<Tensor> want = readOnnxTensorFile(expected[i].string(), diag);
+      if (!want)
+        return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
+      std::string mismatch = compare(*(*outputs)[i], *want, 1e-3, 1e-5);
+      if (!mismatch.empty())
+        return {Outcome::WrongResult, set.filename().string() + " output " +
+                                          std::to_string(i) + ": " + mismatch};
+    }
+  }
+  return {Outcome::Passed, ""};
+}
+
+/// Runs a test in a child with limits; the child reports over a pipe.
+Result runIsolated(const fs::path &dir, int seconds) {
+  int fds[2];
+  if (pipe(fds) != 0)
+    return {Outcome::Crash, "pipe failed"};
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    rlimit memory = {rlim_t(4) << 30, rlim_t(4) << 30};
+    setrlimit(RLIMIT_AS, &memory);
+    alarm(seconds);
+    Result result = runTest(dir);
+    std::string message = std::to_string(static_cast<int>(result.outcome)) +
+                          " " + result.detail;
+    (void)!write(fds[1], message.data(), message.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string message;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buffer, sizeof(buffer))) > 0)
+    message.append(buffer, n);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (message.empty()) {
+    std::string why = WIFSIGNALED(status)
+                          ? std::string("killed by signal ") +
+                                strsignal(WTERMSIG(status))
+                          : "exit status " + std::to_string(WEXITSTATUS(status));
+    return {Outcome::Crash, why};
+  }
+  size_t space = message.find(' ');
+  return {static_cast<Outcome>(std::atoi(message.c_str())),
+          space == std::string::npos ? "" : message.substr(space + 1)};
+}
+
+/// The op named in an "unsupported op X: ..." message.
+std::string missingOp(const std::string &detail) {
+  size_t at = detail.find("unsupported op ");
+  if (at == std::string::npos)
+    return "";
+  std::string rest = detail.substr(at + 15);
+  return rest.substr(0, rest.find(':'));
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: onnx_conformance --data DIR [--dirs a,b,...] "
+               "[--report FILE] [--floor FILE] [--filter TEXT] [--timeout S]\n");
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string data = "/usr/share/libonnx-testdata/data", report, floorFile,
+              filter;
+  std::vector<std::string> dirs = {"node", "pytorch-converted",
+                                   "pytorch-operator", "simple"};
+  int timeout = 60;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--data") data = value();
+    else if (arg == "--report") report = value();
+    else if (arg == "--floor") floorFile = value();
+    else if (arg == "--filter") filter = value();
+    else if (arg == "--timeout") timeout = std::atoi(value().c_str());
+    else if (arg == "--dirs") {
+      dirs.clear();
+      std::stringstream list(value());
+      for (std::string d; std::getline(list, d, ',');)
+        dirs.push_back(d);
+    } else return usage();
+  }
+  if (!fs::is_directory(data)) {
+    std::printf("[SKIP] ONNX test data not found at %s\n", data.c_str());
+    return 0;
+  }
+
+  std::ostringstream details;
+  std::map<std::string, std::array<int, kOutcomes>> counts;
+  std::map<std::string, int> missing;
+  for (const std::string &sub : dirs) {
+    std::vector<fs::path> tests;
+    for (const fs::directory_entry &entry : fs::directory_iterator(fs::path(data) / sub))
+      if (fs::exists(entry.path() / "model.onnx") &&
+          entry.path().filename().string().find(filter) != std::string::npos)
+        tests.push_back(entry.path());
+    std::sort(tests.begin(), tests.end());
+    std::array<int, kOutcomes> &row = counts[sub];
+    row.fill(0);
+    for (const fs::path &test : tests) {
+      Result result = runIsolated(test, timeout);
+      ++row[static_cast<int>(result.outcome)];
+      details << sub << "/" << test.filename().string() << ": "
+              << kOutcomeNames[static_cast<int>(result.outcome)];
+      if (!result.detail.empty())
+        details << ": " << result.detail;
+      details << "\n";
+      if (result.outcome == Outcome::UnsupportedOp)
+        ++missing[missingOp(result.detail)];
+    }
+  }
+
+  std::ostringstream table;
+  char line[256];
+  std::snprintf(line, sizeof(line), "%-18s %6s %7s %6s %6s %6s %6s %6s %6s %7s\n",
+                "directory", "total", "passed", "wrong", "op", "dtype",
+                "import", "run", "crash", "rate");
+  table << line;
+  int totalAll = 0, passedAll = 0;
+  for (const auto &[sub, row] : counts) {
+    int total = 0;
+    for (int n : row)
+      total += n;
+    totalAll += total;
+    passedAll += row[0];
+    std::snprintf(line, sizeof(line),
+                  "%-18s %6d %7d %6d %6d %6d %6d %6d %6d %6.1f%%\n", sub.c_str(),
+                  total, row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                  total ? 100.0 * row[0] / total : 0.0);
+    table << line;
+  }
+  std::snprintf(line, sizeof(line), "%-18s %6d %7d %56.1f%%\n", "all", totalAll,
+                passedAll, totalAll ? 100.0 * passedAll / totalAll : 0.0);
+  table << line;
+  std::vector<std::pair<int, std::string>> byCount;
+  for (const auto &[op, n] : missing)
+    byCount.emplace_back(-n, op);
+  std::sort(byCount.begin(), byCount.end());
+  table << "\nunsupported ops (tests):";
+  for (size_t i = 0; i < byCount.size(); ++i)
+    table << (i ? ", " : " ") << byCount[i].second << " (" << -byCount[i].first << ")";
+  table << "\n";
+
+  std::cout << table.str();
+  if (!report.empty()) {
+    std::ofstream out(report);
+    out << table.str() << "\n" << details.str();
+  }
+
+  if (floorFile.empty())
+    return 0;
+  std::ifstream in(floorFile);
+  if (!in) {
+    std::fprintf(stderr, "cannot read floor file %s\n", floorFile.c_str());
+    return 1;
+  }
+  int status = 0;
+  std::string sub;
+  int floor;
+  while (in >> sub >> floor) {
+    auto it = counts.find(sub);
+    int passed = it == counts.end() ? 0 : it->second[0];
+    if (passed < floor) {
+      std::printf("FLOOR: %s passed %d, below the floor of %d\n", sub.c_str(),
+                  passed, floor);
+      status = 1;
+    } else if (passed > floor) {
+      std::printf("floor: %s passed %d, above the floor of %d: raise it\n",
+                  sub.c_str(), passed, floor);
+    }
+  }
+  return status;
+}

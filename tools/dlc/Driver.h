@@ -1,0 +1,43 @@
+//===- Driver.h - Shared pieces of the dlc subcommands --------*- C++ -*-===//
+//
+// Exit codes, error reporting, output and model loading shared by the
+// subcommands, and the subcommands themselves (one file each).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_TOOLS_DLC_DRIVER_H
+#define DLC_TOOLS_DLC_DRIVER_H
+
+#include "ir/Graph.h"
+#include "tools/dlc/Options.h"
+
+#include <memory>
+#include <string>
+
+namespace dlc::tool {
+
+constexpr int kExitOk = 0, kExitUser = 1, kExitInternal = 2;
+
+/// Prints "dlc: error: MESSAGE" and returns kExitUser.
+int userError(const std::string &message);
+/// Prints every diagnostic and returns kExitUser.
+int reportDiagnostics(const Diagnostics &diag);
+/// Writes `text` to `path`, or stdout when `path` is empty or "-".
+int writeOutput(const std::string &text, const std::string &path);
+
+/// Loads a model: `.onnx` through the ONNX frontend, anything else as
+/// .dlir text ("-" reads stdin). Verifies it. Null after errors.
+std::unique_ptr<Module> loadModel(const std::string &path, Diagnostics &diag);
+
+struct Subcommand {
+  const CommandSpec &spec;
+  int (*run)(const ParsedArgs &args);
+};
+
+extern const Subcommand kOptCommand;
+extern const Subcommand kOpsCommand;
+extern const Subcommand kRunCommand;
+
+} // namespace dlc::tool
+
+#endif

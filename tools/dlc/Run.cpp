@@ -1,0 +1,224 @@
+//===- Run.cpp - `dlc run`: execute a model on the reference interpreter -===//
+
+#include "ir/Interpreter.h"
+#include "tools/dlc/Driver.h"
+#include "tools/dlc/Npy.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <sstream>
+
+namespace dlc::tool {
+namespace {
+
+const CommandSpec kRunSpec = {
+    "run",
+    "Runs a model (.onnx or .dlir) on the reference interpreter and prints a\n"
+    "summary of each output.",
+    "MODEL",
+    {{"input", 'i', true, "bind input NAME to a .npy file (repeatable)",
+      "NAME=FILE.npy"},
+     {"random-inputs", 0, false, "fill inputs not given with random values"},
+     {"seed", 0, true, "seed for --random-inputs (default 0)", "S"},
+     {"shape", 0, true,
+      "shape of random input NAME, or size of symbolic dim NAME (repeatable)",
+      "NAME=1x3x224x224"},
+     {"output-dir", 'o', true, "write each output as DIR/NAME.npy", "DIR"},
+     {"graph", 0, true, "the graph to run (default main)", "NAME"}},
+    1,
+    1};
+
+/// Splits "NAME=VALUE"; false if there is no '='.
+bool splitBinding(const std::string &text, std::string &name,
+                  std::string &value) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return false;
+  name = text.substr(0, eq);
+  value = text.substr(eq + 1);
+  return true;
+}
+
+/// Parses "1x3x224x224" (or "" for a scalar); nullopt if malformed.
+std::optional<std::vector<int64_t>> parseShape(const std::string &text) {
+  std::vector<int64_t> dims;
+  if (text.empty())
+    return dims;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, 'x')) {
+    if (part.empty() || part.size() > 13 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    int64_t dim = std::stoll(part);
+    if (dim > kMaxDimSize)
+      return std::nullopt;
+    dims.push_back(dim);
+  }
+  return dims;
+}
+
+Tensor randomTensor(const TensorType &type, std::mt19937_64 &rng) {
+  Tensor tensor(type);
+  std::uniform_real_distribution<double> real(-1.0, 1.0);
+  std::uniform_int_distribution<int64_t> integer(0, 9);
+  for (int64_t i = 0; i < tensor.numElements(); ++i) {
+    if (isFloat(type.dtype()))
+      tensor.setDouble(i, real(rng));
+    else if (type.dtype() == DType::Bool)
+      tensor.setInt(i, rng() & 1);
+    else
+      tensor.setInt(i, integer(rng));
+  }
+  return tensor;
+}
+
+/// One line: type, then min/max/mean and the first values.
+std::string summary(const std::string &name, const Tensor &tensor) {
+  std::string text = name + ": " + tensor.type().str();
+  int64_t n = tensor.numElements();
+  if (n == 0)
+    return text + " (empty)";
+  double lo = INFINITY, hi = -INFINITY, sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double v = tensor.getDouble(i);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  }
+  char stats[128];
+  std::snprintf(stats, sizeof(stats), " min %.6g max %.6g mean %.6g [", lo, hi,
+                sum / n);
+  text += stats;
+  for (int64_t i = 0; i < std::min<int64_t>(n, 8); ++i) {
+    char value[32];
+    std::snprintf(value, sizeof(value), "%s%.6g", i ? ", " : "",
+                  tensor.getDouble(i));
+    text += value;
+  }
+  return text + (n > 8 ? ", ...]" : "]");
+}
+
+int runRun(const ParsedArgs &args) {
+  Diagnostics diag;
+  std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
+  if (!module)
+    return reportDiagnostics(diag);
+  std::string graphName = args.get("graph").value_or("main");
+  Graph *graph = module->graph(graphName);
+  if (!graph)
+    return userError(args.positional[0] + " has no graph @" + graphName);
+
+  std::map<std::string, std::string> files;
+  for (const std::string &binding : args.getAll("input")) {
+    std::string name, file;
+    if (!splitBinding(binding, name, file))
+      return userError("--input expects NAME=FILE.npy, got '" + binding + "'");
+    files[name] = file;
+  }
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const std::string &binding : args.getAll("shape")) {
+    std::string name, text;
+    std::optional<std::vector<int64_t>> dims;
+    if (!splitBinding(binding, name, text) || !(dims = parseShape(text)))
+      return userError("--shape expects NAME=1x3x224x224, got '" + binding + "'");
+    shapes[name] = *dims;
+  }
+  int64_t seed = 0;
+  if (std::optional<std::string> text = args.get("seed")) {
+    char *end = nullptr;
+    seed = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0')
+      return userError("--seed expects an integer, got '" + *text + "'");
+  }
+  std::mt19937_64 rng(static_cast<uint64_t>(seed));
+
+  std::vector<TensorRef> inputs;
+  for (const auto &input : graph->inputs()) {
+    const std::string &name = input->name();
+    auto file = files.find(name);
+    if (file != files.end()) {
+      std::string error;
+      std::optional<Tensor> tensor = readNpy(file->second, error);
+      if (!tensor)
+        return userError("input '" + name + "': " + error);
+      inputs.push_back(std::make_shared<Tensor>(std::move(*tensor)));
+      files.erase(file);
+      continue;
+    }
+    if (!args.has("random-inputs"))
+      return userError("input '" + name + "' (" + input->type().str() +
+                       ") is not given; use --input " + name +
+                       "=FILE.npy or --random-inputs");
+    const TensorType &declared = input->type();
+    std::vector<Dim> dims;
+    if (auto given = shapes.find(name); given != shapes.end()) {
+      for (int64_t d : given->second)
+        dims.push_back(Dim(d));
+    } else if (!declared.hasRank()) {
+      return userError("input '" + name + "' has unknown rank; give --shape " +
+                       name + "=...");
+    } else {
+      for (const Dim &dim : declared.dims()) {
+        if (dim.isStatic()) {
+          dims.push_back(dim);
+          continue;
+        }
+        auto bound = dim.isSymbolic() ? shapes.find(dim.name()) : shapes.end();
+        if (bound == shapes.end() || bound->second.size() != 1)
+          return userError("input '" + name + "' has dim " + dim.str() +
+                           "; bind it with --shape " +
+                           (dim.isSymbolic() ? dim.name() : name) + "=...");
+        dims.push_back(Dim(bound->second[0]));
+      }
+    }
+    TensorType type(declared.dtype(), dims);
+    if (!Tensor::payloadBytes(type))
+      return userError("input '" + name + "' of type " + type.str() +
+                       " exceeds the 4 GiB tensor limit");
+    inputs.push_back(std::make_shared<Tensor>(randomTensor(type, rng)));
+  }
+  if (!files.empty())
+    return userError("--input names '" + files.begin()->first +
+                     "', which is not an input of @" + graphName);
+
+  Interpreter interpreter(diag);
+  std::optional<std::vector<TensorRef>> outputs =
+      interpreter.run(*graph, inputs);
+  if (!outputs)
+    return reportDiagnostics(diag);
+
+  std::optional<std::string> dir = args.get("output-dir");
+  if (dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(*dir, ec);
+    if (ec)
+      return userError("cannot create '" + *dir + "': " + ec.message());
+  }
+  for (size_t i = 0; i < outputs->size(); ++i) {
+    const Value *value = graph->outputs()[i];
+    std::string name =
+        value->name().empty() ? "output" + std::to_string(i) : value->name();
+    std::printf("%s\n", summary(name, *(*outputs)[i]).c_str());
+    if (dir) {
+      std::string safe = name;
+      for (char &c : safe)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' &&
+            c != '-' && c != '.')
+          c = '_';
+      std::string error;
+      if (!writeNpy(*dir + "/" + safe + ".npy", *(*outputs)[i], error))
+        return userError(error);
+    }
+  }
+  return kExitOk;
+}
+
+} // namespace
+
+const Subcommand kRunCommand = {kRunSpec, runRun};
+
+} // namespace dlc::tool
