@@ -220,6 +220,18 @@ InferContext::constantInts(size_t i) const {
   return tensor->toInts();
 }
 
+std::optional<std::vector<int64_t>>
+InferContext::axesAttrOrOperand(size_t operand, bool &dynamic) const {
+  dynamic = false;
+  if (const std::vector<int64_t> *attr = intsAttr("axes"))
+    return *attr;
+  if (numOperands() <= operand)
+    return std::nullopt;
+  std::optional<std::vector<int64_t>> values = constantInts(operand);
+  dynamic = !values;
+  return values;
+}
+
 LogicalResult InferContext::error(const std::string &message) const {
   return diag_.error(node_.location(),
                      "'" + std::string(node_.opName()) + "' op " + message);

@@ -115,6 +115,11 @@ public:
   const Tensor *constantOperand(size_t i) const;
   /// The elements of constant operand `i` as int64, if it is constant.
   std::optional<std::vector<int64_t>> constantInts(size_t i) const;
+  /// Axes given as the `axes` attribute or as constant operand `operand`
+  /// (ONNX moved them from attributes to inputs). Nullopt if neither; sets
+  /// `dynamic` if the operand exists but is known only at run time.
+  std::optional<std::vector<int64_t>> axesAttrOrOperand(size_t operand,
+                                                        bool &dynamic) const;
 
   /// Emits "'op' op MESSAGE" at the node's location; returns failure().
   LogicalResult error(const std::string &message) const;

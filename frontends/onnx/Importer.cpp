@@ -19,6 +19,7 @@
 #include <onnx/defs/schema.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <set>
 
@@ -508,6 +509,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     if (static_cast<size_t>(i) >= outputs.size() || !outputs[i]) {
       if (diag_.errors().size() > errors)
         return failure(); // inference already explained why
+      if (outputs.empty() && lookup(node.output(i)))
+        continue; // defined by an expanded function body
       return ctx.unsupported("output " + std::to_string(i) +
                              " is not supported");
     }
@@ -580,6 +583,28 @@ LogicalResult GraphImporter::expandFunction(NodeContext &ctx) {
     if (import.domain().empty() || import.domain() == "ai.onnx")
       bodyOpset = static_cast<int>(import.version());
 
+  // Nested graphs of the body are renamed the same way, so references to
+  // body names from inside them stay consistent.
+  std::function<void(onnx::GraphProto &)> renameGraph = [&](onnx::GraphProto &g) {
+    for (onnx::ValueInfoProto &v : *g.mutable_input())
+      v.set_name(renamed(v.name()));
+    for (onnx::ValueInfoProto &v : *g.mutable_output())
+      v.set_name(renamed(v.name()));
+    for (onnx::TensorProto &t : *g.mutable_initializer())
+      t.set_name(renamed(t.name()));
+    for (onnx::NodeProto &n : *g.mutable_node()) {
+      for (int i = 0; i < n.input_size(); ++i)
+        n.set_input(i, renamed(n.input(i)));
+      for (int i = 0; i < n.output_size(); ++i)
+        n.set_output(i, renamed(n.output(i)));
+      for (onnx::AttributeProto &a : *n.mutable_attribute()) {
+        if (a.has_g())
+          renameGraph(*a.mutable_g());
+        for (onnx::GraphProto &nested : *a.mutable_graphs())
+          renameGraph(nested);
+      }
+    }
+  };
   for (const onnx::NodeProto &inner : function.node()) {
     onnx::NodeProto copy = inner;
     copy.set_name(prefix + (inner.name().empty() ? inner.op_type() : inner.name()));
@@ -587,8 +612,16 @@ LogicalResult GraphImporter::expandFunction(NodeContext &ctx) {
       copy.set_input(i, renamed(inner.input(i)));
     for (int i = 0; i < copy.output_size(); ++i)
       copy.set_output(i, renamed(inner.output(i)));
+    for (onnx::AttributeProto &a : *copy.mutable_attribute()) {
+      if (a.has_g())
+        renameGraph(*a.mutable_g());
+      for (onnx::GraphProto &nested : *a.mutable_graphs())
+        renameGraph(nested);
+    }
+    google::protobuf::RepeatedPtrField<onnx::AttributeProto> attrs =
+        copy.attribute();
     copy.clear_attribute();
-    for (const onnx::AttributeProto &attr : inner.attribute()) {
+    for (const onnx::AttributeProto &attr : attrs) {
       if (attr.ref_attr_name().empty()) {
         *copy.add_attribute() = attr;
         continue;
@@ -695,8 +728,12 @@ std::unique_ptr<Module> importOnnxFile(const std::string &path,
     if (import.domain().empty() || import.domain() == "ai.onnx")
       opset = static_cast<int>(import.version());
   if (opset == 0)
-    return (void)diag.error(where, "the model imports no default-domain "
-                                   "opset"),
+    return (void)diag.error(where,
+                            "unsupported op: the model uses only domain '" +
+                                (model.opset_import_size()
+                                     ? model.opset_import(0).domain()
+                                     : std::string("?")) +
+                                "'"),
            nullptr;
   if (opset > 17)
     return (void)diag.error(where, "opset " + std::to_string(opset) +

@@ -119,7 +119,9 @@ LogicalResult inferConv(InferContext &ctx) {
 /// Pools take one float N,C,spatial... input. Sets `done` when the result
 /// is already decided (unranked input).
 LogicalResult poolInput(InferContext &ctx, bool &done) {
-  if (failed(ctx.expectDType(0, kFloatTypes)))
+  bool isMax = ctx.node().opName() == "max_pool" ||
+               ctx.node().opName() == "global_max_pool";
+  if (failed(ctx.expectDType(0, isMax ? kNumericTypes : kFloatTypes)))
     return failure();
   const TensorType &x = ctx.operandType(0);
   done = !x.hasRank();

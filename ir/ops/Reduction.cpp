@@ -11,11 +11,12 @@
 namespace dlc {
 namespace {
 
-/// Normalized, sorted, unique reduction axes; all axes when `axes` is absent.
+/// Normalized, sorted, unique reduction axes; all axes when none are given.
 LogicalResult reductionAxes(InferContext &ctx, int64_t rank,
                             std::vector<int64_t> &axes) {
-  const std::vector<int64_t> *given = ctx.intsAttr("axes");
-  if (!given) {
+  bool dynamic;
+  std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
+  if (!given || given->empty()) {
     for (int64_t i = 0; i < rank; ++i)
       axes.push_back(i);
     return success();
@@ -41,8 +42,12 @@ LogicalResult inferReduce(InferContext &ctx) {
   if (failed(ctx.expectDType(0, kNumericTypes)))
     return failure();
   const TensorType &x = ctx.operandType(0);
-  if (!x.hasRank()) {
-    ctx.addResult(x);
+  bool dynamic;
+  (void)ctx.axesAttrOrOperand(1, dynamic);
+  if (!x.hasRank() || dynamic) {
+    bool keep = ctx.intAttr("keepdims", 1) && x.hasRank();
+    ctx.addResult(keep ? TensorType(x.dtype(), std::vector<Dim>(x.rank()))
+                       : TensorType::unranked(x.dtype()));
     return success();
   }
   std::vector<int64_t> axes;
@@ -198,7 +203,7 @@ LogicalResult evalSoftmax(EvalContext &ctx, bool log) {
 
 void registerReductionOps(OpRegistry &registry) {
   auto reduce = [&](std::string_view name, EvalFn eval) {
-    registry.add({name, "reduction", 1, 1,
+    registry.add({name, "reduction", 1, 2,
                   {{"axes", AttrKind::Ints}, {"keepdims", AttrKind::Int}},
                   inferReduce, eval});
   };

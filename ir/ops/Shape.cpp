@@ -262,12 +262,14 @@ LogicalResult inferSlice(InferContext &ctx) {
 
 LogicalResult inferSqueeze(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
-  if (!x.hasRank()) {
-    ctx.addResult(x);
+  bool dynamic;
+  std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
+  if (!x.hasRank() || dynamic) {
+    ctx.addResult(TensorType::unranked(x.dtype()));
     return success();
   }
   std::vector<int64_t> axes;
-  if (const std::vector<int64_t> *given = ctx.intsAttr("axes")) {
+  if (given) {
     if (failed(ctx.normalizeAxes(*given, x.rank(), "axes", axes)))
       return failure();
     for (int64_t axis : axes)
@@ -293,11 +295,21 @@ LogicalResult inferSqueeze(InferContext &ctx) {
 
 LogicalResult inferUnsqueeze(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
-  const std::vector<int64_t> &given = *ctx.intsAttr("axes");
-  if (!x.hasRank()) {
-    ctx.addResult(x);
+  bool dynamic;
+  std::optional<std::vector<int64_t>> axesGiven = ctx.axesAttrOrOperand(1, dynamic);
+  if (!axesGiven && !dynamic)
+    return ctx.error("needs axes (attribute or operand 1)");
+  if (!x.hasRank() || dynamic) {
+    const TensorType &axesType = ctx.numOperands() > 1 ? ctx.operandType(1) : x;
+    bool rankKnown = x.hasRank() && ctx.numOperands() > 1 &&
+                     axesType.hasRank() && axesType.rank() == 1 &&
+                     axesType.dim(0).isStatic();
+    ctx.addResult(rankKnown ? TensorType(x.dtype(), std::vector<Dim>(
+                                                        x.rank() + axesType.dim(0).size()))
+                            : TensorType::unranked(x.dtype()));
     return success();
   }
+  const std::vector<int64_t> &given = *axesGiven;
   int64_t rank = x.rank() + static_cast<int64_t>(given.size());
   std::vector<int64_t> axes;
   if (failed(ctx.normalizeAxes(given, rank, "axes", axes)))
@@ -509,9 +521,9 @@ void registerShapeOps(OpRegistry &registry) {
   registry.add({"concat", "shape", 1, kVariadic,
                 {{"axis", AttrKind::Int, true}}, inferConcat, evalConcat});
   registry.add({"slice", "shape", 3, 5, {}, inferSlice, evalSlice});
-  registry.add({"squeeze", "shape", 1, 1, {{"axes", AttrKind::Ints}},
+  registry.add({"squeeze", "shape", 1, 2, {{"axes", AttrKind::Ints}},
                 inferSqueeze, evalRetype});
-  registry.add({"unsqueeze", "shape", 1, 1, {{"axes", AttrKind::Ints, true}},
+  registry.add({"unsqueeze", "shape", 1, 2, {{"axes", AttrKind::Ints}},
                 inferUnsqueeze, evalRetype});
   registry.add({"flatten", "shape", 1, 1, {{"axis", AttrKind::Int}},
                 inferFlatten, evalRetype});

@@ -104,6 +104,13 @@ std::string compare(const Tensor &got, const Tensor &want, double rtol,
   return "";
 }
 
+/// ONNX's test data stores bfloat16 tensors as uint16 bit patterns.
+Tensor asBFloat16IfDeclared(Tensor tensor, const TensorType &declared) {
+  if (tensor.dtype() != DType::U16 || declared.dtype() != DType::BF16)
+    return tensor;
+  return Tensor(tensor.type().withDType(DType::BF16), std::move(tensor.bytes()));
+}
+
 /// Runs one test directory (in the child process).
 Result runTest(const fs::path &dir) {
   Diagnostics diag;
@@ -126,6 +133,9 @@ Result runTest(const fs::path &dir) {
       std::optional<Tensor> tensor = readOnnxTensorFile(file.string(), diag);
       if (!tensor)
         return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
+      size_t index = inputs.size();
+      if (index < graph->numInputs())
+        tensor = asBFloat16IfDeclared(std::move(*tensor), graph->input(index)->type());
       inputs.push_back(std::make_shared<Tensor>(std::move(*tensor)));
     }
     // Optional trailing inputs may be left out of the data.
@@ -146,6 +156,7 @@ Result runTest(const fs::path &dir) {
       std::optional<Tensor> want = readOnnxTensorFile(expected[i].string(), diag);
       if (!want)
         return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
+      want = asBFloat16IfDeclared(std::move(*want), (*outputs)[i]->type());
       std::string mismatch = compare(*(*outputs)[i], *want, 1e-3, 1e-5);
       if (!mismatch.empty())
         return {Outcome::WrongResult, set.filename().string() + " output " +

@@ -211,8 +211,10 @@ LogicalResult importClip(NodeContext &ctx) {
   } else {
     low = ctx.input(1);
     high = ctx.input(2);
-    if (!low && high)
-      low = ctx.scalar(dtype, isFloat(dtype) ? -INFINITY : double(INT64_MIN));
+    if (!low && high) { // only an upper bound: min(x, high)
+      ctx.setOutputs({ctx.op("min", {x, high})});
+      return success();
+    }
   }
   std::vector<Value *> operands = {x};
   if (low)
@@ -251,6 +253,11 @@ LogicalResult importIsInf(NodeContext &ctx) {
 // true.
 LogicalResult importDropout(NodeContext &ctx) {
   Value *x = ctx.input(0);
+  if (Value *training = ctx.input(2)) {
+    std::optional<std::vector<int64_t>> mode = ctx.constantInts(training);
+    if (!mode || (!mode->empty() && mode->front()))
+      return ctx.unsupported("training mode (random masks) is not supported");
+  }
   Value *y = ctx.op("identity", {x});
   std::vector<Value *> outputs = {y};
   if (ctx.wantsOutput(1)) {

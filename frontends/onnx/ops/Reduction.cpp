@@ -15,9 +15,9 @@ LogicalResult importReduce(NodeContext &ctx) {
   Value *x = ctx.input(0);
   bool dynamic;
   std::optional<std::vector<int64_t>> axes = ctx.intsFromAttrOrInput("axes", 1, dynamic);
-  if (dynamic)
-    return ctx.unsupported("axes must be a constant");
-  if ((!axes || axes->empty()) && ctx.attrInt("noop_with_empty_axes", 0)) {
+  if (dynamic && ctx.attrInt("noop_with_empty_axes", 0))
+    return ctx.unsupported("run-time axes with noop_with_empty_axes");
+  if (!dynamic && (!axes || axes->empty()) && ctx.attrInt("noop_with_empty_axes", 0)) {
     ctx.setOutputs({ctx.op("identity", {x})});
     return success();
   }
@@ -36,7 +36,10 @@ LogicalResult importReduce(NodeContext &ctx) {
   else if (type == "ReduceLogSumExp") operand = ctx.op("exp", {x}), after = "log";
   if (!operand)
     return failure();
-  NodeBuilder node = ctx.create(reduction, {operand});
+  std::vector<Value *> operands = {operand};
+  if (dynamic)
+    operands.push_back(ctx.input(1)); // axes known at run time only
+  NodeBuilder node = ctx.create(reduction, operands);
   if (axes && !axes->empty())
     node.attr("axes", Attribute(*axes));
   node.attr("keepdims", ctx.attrInt("keepdims", 1));

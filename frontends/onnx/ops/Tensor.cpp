@@ -89,14 +89,13 @@ LogicalResult importFlatten(NodeContext &ctx) {
 LogicalResult importSqueeze(NodeContext &ctx) {
   bool dynamic;
   std::optional<std::vector<int64_t>> axes = ctx.intsFromAttrOrInput("axes", 1, dynamic);
-  if (dynamic)
-    return ctx.unsupported("axes must be a constant");
   bool squeeze = ctx.opType() == "Squeeze";
-  NodeBuilder node = ctx.create(squeeze ? "squeeze" : "unsqueeze", {ctx.input(0)});
+  std::vector<Value *> operands = {ctx.input(0)};
+  if (dynamic)
+    operands.push_back(ctx.input(1)); // axes known at run time only
+  NodeBuilder node = ctx.create(squeeze ? "squeeze" : "unsqueeze", operands);
   if (axes)
     node.attr("axes", Attribute(*axes));
-  else if (!squeeze)
-    return ctx.error("needs axes");
   ctx.setOutputs({node.result()});
   return success();
 }
@@ -163,9 +162,23 @@ LogicalResult importSplit(NodeContext &ctx) {
     return ctx.error("axis out of range");
   bool dynamic;
   std::optional<std::vector<int64_t>> sizes = ctx.intsFromAttrOrInput("split", 1, dynamic);
-  if (dynamic)
-    return ctx.unsupported("split sizes must be constant");
   size_t parts = ctx.numOutputs();
+  if (dynamic) {
+    // Sizes known at run time: part i is x[start_i : start_i + split[i]]
+    // with start_i = sum(split[:i]).
+    Value *split = ctx.input(1);
+    std::vector<Value *> outputs;
+    for (size_t i = 0; i < parts; ++i) {
+      int64_t at = static_cast<int64_t>(i);
+      Value *before = ctx.op("slice", {split, ctx.i64s({0}), ctx.i64s({at})});
+      Value *start = before ? ctx.create("reduce_sum", {before}).attr("keepdims", 1).result() : nullptr;
+      Value *size = ctx.op("slice", {split, ctx.i64s({at}), ctx.i64s({at + 1})});
+      Value *end = start && size ? ctx.op("add", {start, size}) : nullptr;
+      outputs.push_back(end ? ctx.op("slice", {x, start, end, ctx.i64s({axis})}) : nullptr);
+    }
+    ctx.setOutputs(outputs);
+    return success();
+  }
   if (!sizes) {
     if (!type.dim(axis).isStatic())
       return ctx.unsupported("equal split of a non-static dim");
