@@ -34,6 +34,7 @@ const OpRegistry &OpRegistry::get() {
     registerShapeOps(built);
     registerIndexingOps(built);
     registerControlFlowOps(built);
+    registerGenerationOps(built);
     std::sort(built.ops_.begin(), built.ops_.end(),
               [](const auto &a, const auto &b) { return a->name < b->name; });
     return built;

@@ -20,6 +20,8 @@
 namespace dlc {
 namespace {
 
+using namespace kernels;
+
 /// The most precise type both `a` and `b` are instances of. Dtypes must match.
 TensorType joinTypes(const TensorType &a, const TensorType &b) {
   if (!a.hasRank() || !b.hasRank() || a.rank() != b.rank())
@@ -137,8 +139,6 @@ LogicalResult inferLoop(InferContext &ctx) {
   }
   return success();
 }
-
-using namespace kernels;
 
 LogicalResult evalIf(EvalContext &ctx) {
   if (ctx.input(0).numElements() != 1)

@@ -14,6 +14,8 @@
 namespace dlc {
 namespace {
 
+using namespace kernels;
+
 /// Reads a per-spatial-dim attribute, defaulting each entry to `fallback`.
 LogicalResult spatialAttr(InferContext &ctx, std::string_view name,
                           size_t count, int64_t fallback,
@@ -162,8 +164,6 @@ LogicalResult inferGlobalPool(InferContext &ctx) {
   ctx.addResult(TensorType(x.dtype(), std::move(dims)));
   return success();
 }
-
-using namespace kernels;
 
 /// Window geometry of a conv or pool node, for `spatial` dims.
 struct Window {

@@ -15,6 +15,8 @@
 namespace dlc {
 namespace {
 
+using namespace kernels;
+
 LogicalResult inferUnaryFloat(InferContext &ctx) {
   if (failed(ctx.expectDType(0, kFloatTypes)))
     return failure();
@@ -110,8 +112,6 @@ LogicalResult inferClip(InferContext &ctx) {
 //===----------------------------------------------------------------------===//
 // Reference implementations
 //===----------------------------------------------------------------------===//
-
-using namespace kernels;
 
 /// out[i] = fn(x[i]) computed in double (floats) or int64 (integers, bool).
 template <typename FloatFn, typename IntFn>
@@ -350,6 +350,27 @@ void registerElementwiseOps(OpRegistry &registry) {
   logic("or", [](EvalContext &c) { return compareKernel(c, std::logical_or<double>(), std::logical_or<>()); });
   logic("xor", [](EvalContext &c) { return compareKernel(c, std::not_equal_to<double>(), std::not_equal_to<>()); });
 
+  registry.add({"bit_shift", "elementwise", 2, 2,
+                {{"direction", AttrKind::String, true}},
+                [](InferContext &c) {
+                  if (failed(c.expectDType(0, {DType::U8, DType::U16, DType::U32, DType::U64})))
+                    return failure();
+                  std::string direction = c.stringAttr("direction", "");
+                  if (direction != "LEFT" && direction != "RIGHT")
+                    return c.error("direction must be LEFT or RIGHT");
+                  return inferBinary(c, kNumericTypes, std::nullopt);
+                },
+                [](EvalContext &c) {
+                  bool left = c.stringAttr("direction", "") == "LEFT";
+                  return binaryKernel(
+                      c, [](double a, double) { return a; },
+                      total([left](int64_t a, int64_t b) {
+                        uint64_t u = static_cast<uint64_t>(a);
+                        if (b < 0 || b >= 64)
+                          return int64_t(0);
+                        return static_cast<int64_t>(left ? u << b : u >> b);
+                      }));
+                }});
   registry.add({"where", "elementwise", 3, 3, {}, inferWhere, evalWhere});
   registry.add({"clip", "elementwise", 1, 3, {}, inferClip, evalClip});
 }

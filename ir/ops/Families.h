@@ -21,6 +21,7 @@ void registerNormalizationOps(OpRegistry &registry);
 void registerShapeOps(OpRegistry &registry);
 void registerIndexingOps(OpRegistry &registry);
 void registerControlFlowOps(OpRegistry &registry);
+void registerGenerationOps(OpRegistry &registry);
 } // namespace dlc
 
 #endif // DLC_IR_OPS_FAMILIES_H

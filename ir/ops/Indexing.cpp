@@ -10,6 +10,8 @@
 namespace dlc {
 namespace {
 
+using namespace kernels;
+
 LogicalResult inferGather(InferContext &ctx) {
   if (failed(ctx.expectDType(1, kIndexTypes)))
     return failure();
@@ -146,8 +148,6 @@ LogicalResult inferNonZero(InferContext &ctx) {
                                         Dim::unknown()}));
   return success();
 }
-
-using namespace kernels;
 
 /// Index `value` into a dim of `size`, negative counting from the end.
 /// False if out of range.
@@ -345,6 +345,106 @@ LogicalResult evalNonZero(EvalContext &ctx) {
   return success();
 }
 
+// gather_nd(data, indices[..., k]) with `batch_dims` leading dims shared:
+// result = indices.dims[:-1] + data.dims[batch_dims + k:].
+LogicalResult inferGatherNd(InferContext &ctx) {
+  if (failed(ctx.expectDType(1, {DType::I64})))
+    return failure();
+  const TensorType &data = ctx.operandType(0), &indices = ctx.operandType(1);
+  int64_t batch = ctx.intAttr("batch_dims", 0);
+  if (!ctx.operandsRanked() || !indices.dim(indices.rank() - 1).isStatic()) {
+    ctx.addResult(TensorType::unranked(data.dtype()));
+    return success();
+  }
+  int64_t k = indices.dim(indices.rank() - 1).size();
+  if (indices.rank() < 1 || batch < 0 || batch >= indices.rank() ||
+      batch + k > data.rank())
+    return ctx.error("indices " + indices.str() + " do not fit data " +
+                     data.str() + " with batch_dims " + std::to_string(batch));
+  std::vector<Dim> dims(indices.dims().begin(), indices.dims().end() - 1);
+  dims.insert(dims.end(), data.dims().begin() + batch + k, data.dims().end());
+  ctx.addResult(TensorType(data.dtype(), std::move(dims)));
+  return success();
+}
+
+LogicalResult evalGatherNd(EvalContext &ctx) {
+  const Tensor &data = ctx.input(0), &indices = ctx.input(1);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape ds = shapeOf(data), is = shapeOf(indices), dStrides = stridesOf(ds);
+  int64_t batch = ctx.intAttr("batch_dims", 0), k = is.back();
+  int64_t sliceSize = 1;
+  for (size_t d = batch + k; d < ds.size(); ++d)
+    sliceSize *= ds[d];
+  int64_t tuples = k ? indices.numElements() / k : 0;
+  int64_t perBatch = 1; // index tuples per batch entry
+  for (size_t d = batch; d + 1 < is.size(); ++d)
+    perBatch *= is[d];
+  int64_t batchStride = batch ? dStrides[batch - 1] : 0;
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t offset = batch ? (t / perBatch) * batchStride : 0;
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t at = indices.getInt(t * k + j);
+      if (!wrapIndex(at, ds[batch + j]))
+        return indexError(ctx, indices.getInt(t * k + j), ds[batch + j]);
+      offset += at * dStrides[batch + j];
+    }
+    for (int64_t i = 0; i < sliceSize; ++i)
+      copyElement(data, offset + i, *out, t * sliceSize + i);
+  }
+  return success();
+}
+
+// compress(x, condition): keeps the slices along `axis` (or the elements of
+// the flattened x) whose condition is true.
+LogicalResult inferCompress(InferContext &ctx) {
+  if (failed(ctx.expectDType(1, {DType::Bool})))
+    return failure();
+  const TensorType &x = ctx.operandType(0);
+  const Attribute *axisAttr = ctx.node().attr("axis");
+  if (!axisAttr || !x.hasRank()) {
+    ctx.addResult(axisAttr ? TensorType::unranked(x.dtype())
+                           : TensorType(x.dtype(), {Dim::unknown()}));
+    return success();
+  }
+  int64_t axis;
+  if (failed(ctx.normalizeAxis(axisAttr->getInt(), x.rank(), axis)))
+    return failure();
+  std::vector<Dim> dims = x.dims();
+  dims[axis] = Dim::unknown();
+  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  return success();
+}
+
+LogicalResult evalCompress(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &cond = ctx.input(1);
+  Shape xs = shapeOf(x);
+  bool flat = !ctx.node().attr("axis");
+  int64_t axis = 0;
+  if (flat)
+    xs = {x.numElements()};
+  else
+    (void)ctx.normalizeAxis(ctx.intAttr("axis", 0), static_cast<int64_t>(xs.size()), axis);
+  std::vector<int64_t> kept;
+  for (int64_t i = 0; i < std::min(xs[axis], cond.numElements()); ++i)
+    if (cond.getInt(i))
+      kept.push_back(i);
+  Shape os = xs;
+  os[axis] = static_cast<int64_t>(kept.size());
+  Tensor *out = ctx.addOutput(typeOf(x.dtype(), os));
+  if (!out)
+    return failure();
+  Shape strides = stridesOf(xs);
+  int64_t linear = 0;
+  forEachIndex(os, [&](const Shape &index) {
+    Shape at = index;
+    at[axis] = kept[index[axis]];
+    copyElement(x, offsetOf(at, strides), *out, linear++);
+  });
+  return success();
+}
+
 } // namespace
 
 void registerIndexingOps(OpRegistry &registry) {
@@ -364,6 +464,10 @@ void registerIndexingOps(OpRegistry &registry) {
                  {"sorted", AttrKind::Int}},
                 inferTopK, evalTopK});
   registry.add({"nonzero", "indexing", 1, 1, {}, inferNonZero, evalNonZero});
+  registry.add({"gather_nd", "indexing", 2, 2, {{"batch_dims", AttrKind::Int}},
+                inferGatherNd, evalGatherNd});
+  registry.add({"compress", "indexing", 2, 2, {{"axis", AttrKind::Int}},
+                inferCompress, evalCompress});
 }
 
 } // namespace dlc

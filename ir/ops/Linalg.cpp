@@ -7,6 +7,8 @@
 namespace dlc {
 namespace {
 
+using namespace kernels;
+
 /// The contraction dims must agree where both are static; symbolic and
 /// unknown dims are checked at run time.
 LogicalResult checkContraction(InferContext &ctx, const Dim &k1,
@@ -87,8 +89,6 @@ LogicalResult inferGemm(InferContext &ctx) {
   ctx.addResult(TensorType(dtype, std::move(dims)));
   return success();
 }
-
-using namespace kernels;
 
 LogicalResult evalMatmul(EvalContext &ctx) {
   const Tensor &a = ctx.input(0), &b = ctx.input(1);

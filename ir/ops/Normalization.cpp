@@ -9,6 +9,8 @@
 namespace dlc {
 namespace {
 
+using namespace kernels;
+
 /// Operands 1.. are per-channel vectors matching x's dim 1.
 LogicalResult inferChannelNorm(InferContext &ctx) {
   if (failed(ctx.expectUniformDType(kFloatTypes)))
@@ -54,8 +56,6 @@ LogicalResult inferLayerNorm(InferContext &ctx) {
   ctx.addResult(x);
   return success();
 }
-
-using namespace kernels;
 
 // y = scale * (x - mean) / sqrt(var + epsilon) + bias, per channel (dim 1).
 LogicalResult evalBatchNorm(EvalContext &ctx) {

@@ -11,6 +11,8 @@
 namespace dlc {
 namespace {
 
+using namespace kernels;
+
 /// Normalized, sorted, unique reduction axes; all axes when none are given.
 LogicalResult reductionAxes(InferContext &ctx, int64_t rank,
                             std::vector<int64_t> &axes) {
@@ -85,8 +87,6 @@ LogicalResult inferSoftmax(InferContext &ctx) {
   ctx.addResult(x);
   return success();
 }
-
-using namespace kernels;
 
 /// Strides, over the input's index space, of the output element each input
 /// element reduces into: 0 along `axes`.
@@ -199,6 +199,46 @@ LogicalResult evalSoftmax(EvalContext &ctx, bool log) {
   return success();
 }
 
+// cumsum(x, axis): running sums along axis; `exclusive` shifts by one,
+// `reverse` runs from the end.
+LogicalResult inferCumSum(InferContext &ctx) {
+  if (failed(ctx.expectDType(0, kNumericTypes)) ||
+      failed(ctx.expectDType(1, kIndexTypes)))
+    return failure();
+  ctx.addResult(ctx.operandType(0));
+  return success();
+}
+
+LogicalResult evalCumSum(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape shape = shapeOf(x);
+  int64_t axis;
+  if (failed(ctx.normalizeAxis(ctx.input(1).getInt(0),
+                               static_cast<int64_t>(shape.size()), axis)))
+    return failure();
+  bool exclusive = ctx.intAttr("exclusive", 0), reverse = ctx.intAttr("reverse", 0);
+  bool useFloat = floatMath(x.dtype());
+  forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
+    double sum = 0;
+    int64_t isum = 0;
+    for (int64_t n = 0; n < length; ++n) {
+      int64_t at = base + (reverse ? length - 1 - n : n) * stride;
+      if (exclusive) {
+        useFloat ? out->setDouble(at, sum) : out->setInt(at, isum);
+      }
+      sum += x.getDouble(at);
+      isum += x.getInt(at);
+      if (!exclusive) {
+        useFloat ? out->setDouble(at, sum) : out->setInt(at, isum);
+      }
+    }
+  });
+  return success();
+}
+
 } // namespace
 
 void registerReductionOps(OpRegistry &registry) {
@@ -223,6 +263,9 @@ void registerReductionOps(OpRegistry &registry) {
   argReduce("argmin", [](EvalContext &c) { return evalArgReduce(c, false); });
   registry.add({"softmax", "reduction", 1, 1, {{"axis", AttrKind::Int}},
                 inferSoftmax, [](EvalContext &c) { return evalSoftmax(c, false); }});
+  registry.add({"cumsum", "reduction", 2, 2,
+                {{"exclusive", AttrKind::Int}, {"reverse", AttrKind::Int}},
+                inferCumSum, evalCumSum});
   registry.add({"log_softmax", "reduction", 1, 1, {{"axis", AttrKind::Int}},
                 inferSoftmax, [](EvalContext &c) { return evalSoftmax(c, true); }});
 }

@@ -11,9 +11,12 @@
 #include "ir/ops/Kernels.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace dlc {
 namespace {
+
+using namespace kernels;
 
 /// Requires operand `i` to be a 1-D i64 tensor; sets `length` to its static
 /// length or -1.
@@ -383,14 +386,141 @@ LogicalResult inferExpand(InferContext &ctx) {
   return success();
 }
 
+// tile(x, repeats): x repeated repeats[d] times along each dim d.
+LogicalResult inferTile(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  int64_t length;
+  if (failed(shapeOperand(ctx, 1, length)))
+    return failure();
+  if (!x.hasRank()) {
+    ctx.addResult(x);
+    return success();
+  }
+  if (length >= 0 && length != x.rank())
+    return ctx.error("repeats has " + std::to_string(length) +
+                     " values for rank " + std::to_string(x.rank()));
+  std::optional<std::vector<int64_t>> repeats = ctx.constantInts(1);
+  std::vector<Dim> dims;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    if (!repeats || !x.dim(d).isStatic()) {
+      dims.push_back(repeats && (*repeats)[d] == 1 ? x.dim(d) : Dim::unknown());
+      continue;
+    }
+    int64_t r = (*repeats)[d];
+    if (r < 0 || (r > 0 && x.dim(d).size() > kMaxDimSize / r))
+      return ctx.error("repeat " + std::to_string(r) + " is out of range");
+    dims.push_back(Dim(x.dim(d).size() * r));
+  }
+  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  return success();
+}
+
+LogicalResult evalTile(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), strides = stridesOf(xs);
+  int64_t linear = 0;
+  forEachIndex(shapeOf(*out), [&](const Shape &index) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < index.size(); ++d)
+      offset += (index[d] % xs[d]) * strides[d];
+    copyElement(x, offset, *out, linear++);
+  });
+  return success();
+}
+
+// pad(x, pads, [value]): pads = begins then ends per dim (negative crops);
+// mode "constant" (value, default 0), "edge" or "reflect".
+LogicalResult inferPad(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  int64_t length;
+  if (failed(shapeOperand(ctx, 1, length)))
+    return failure();
+  if (ctx.numOperands() == 3 && failed(ctx.expectSameDType(0, 2)))
+    return failure();
+  std::string mode = ctx.stringAttr("mode", "constant");
+  if (mode != "constant" && mode != "edge" && mode != "reflect")
+    return ctx.error("mode must be constant, edge or reflect, got \"" + mode + "\"");
+  if (!x.hasRank()) {
+    ctx.addResult(x);
+    return success();
+  }
+  if (length >= 0 && length != 2 * x.rank())
+    return ctx.error("pads has " + std::to_string(length) + " values, rank " +
+                     std::to_string(x.rank()) + " needs " +
+                     std::to_string(2 * x.rank()));
+  std::optional<std::vector<int64_t>> pads = ctx.constantInts(1);
+  std::vector<Dim> dims;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    if (!pads || !x.dim(d).isStatic()) {
+      dims.push_back(pads && (*pads)[d] == 0 && (*pads)[d + x.rank()] == 0
+                         ? x.dim(d) : Dim::unknown());
+      continue;
+    }
+    int64_t begin = (*pads)[d], end = (*pads)[d + x.rank()];
+    if (std::abs(begin) > kMaxDimSize || std::abs(end) > kMaxDimSize)
+      return ctx.error("pad out of range");
+    int64_t size = x.dim(d).size() + begin + end;
+    if (size < 0 || size > kMaxDimSize)
+      return ctx.error("padding gives dim " + std::to_string(d) + " size " +
+                       std::to_string(size));
+    dims.push_back(Dim(size));
+  }
+  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  return success();
+}
+
+LogicalResult evalPad(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), strides = stridesOf(xs);
+  std::vector<int64_t> pads = ctx.input(1).toInts();
+  std::string mode = ctx.stringAttr("mode", "constant");
+  size_t rank = xs.size();
+  for (size_t d = 0; d < rank; ++d)
+    if (mode != "constant" && xs[d] == 0 && shapeOf(*out)[d] > 0)
+      return ctx.error("cannot " + mode + "-pad an empty dim");
+  int64_t linear = 0;
+  forEachIndex(shapeOf(*out), [&](const Shape &index) {
+    int64_t offset = 0;
+    bool inside = true;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t i = index[d] - pads[d], n = xs[d];
+      if (i < 0 || i >= n) {
+        if (mode == "edge") {
+          i = std::clamp<int64_t>(i, 0, n - 1);
+        } else if (mode == "reflect" && n > 1) {
+          int64_t period = 2 * (n - 1);
+          i = ((i % period) + period) % period;
+          if (i >= n)
+            i = period - i;
+        } else if (mode == "reflect") {
+          i = 0;
+        } else {
+          inside = false;
+        }
+      }
+      offset += i * strides[d];
+    }
+    if (inside)
+      copyElement(x, offset, *out, linear);
+    else if (ctx.numOperands() == 3)
+      copyElement(ctx.input(2), 0, *out, linear);
+    ++linear;
+  });
+  return success();
+}
+
 LogicalResult inferShape(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
   ctx.addResult(TensorType(DType::I64, {x.hasRank() ? Dim(x.rank())
                                                     : Dim::unknown()}));
   return success();
 }
-
-using namespace kernels;
 
 /// Ops that only change the type: the bytes stay as they are.
 LogicalResult evalRetype(EvalContext &ctx) {
@@ -529,6 +659,9 @@ void registerShapeOps(OpRegistry &registry) {
                 inferFlatten, evalRetype});
   registry.add({"expand", "shape", 2, 2, {}, inferExpand, evalExpand});
   registry.add({"shape", "shape", 1, 1, {}, inferShape, evalShape});
+  registry.add({"tile", "shape", 2, 2, {}, inferTile, evalTile});
+  registry.add({"pad", "shape", 2, 3, {{"mode", AttrKind::String}}, inferPad,
+                evalPad});
 }
 
 } // namespace dlc

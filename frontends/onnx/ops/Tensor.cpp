@@ -246,6 +246,182 @@ LogicalResult importNonZero(NodeContext &ctx) {
   return success();
 }
 
+/// Ops whose inputs and attributes map one to one (attribute names given
+/// with their defaults).
+LogicalResult importSimple(NodeContext &ctx) {
+  struct Spec {
+    const char *op;
+    std::vector<std::pair<const char *, int64_t>> intAttrs;
+  };
+  static const std::map<std::string, Spec, std::less<>> specs = {
+      {"Range", {"range", {}}},
+      {"Tile", {"tile", {}}},
+      {"Trilu", {"trilu", {{"upper", 1}}}},
+      {"CumSum", {"cumsum", {{"exclusive", 0}, {"reverse", 0}}}},
+      {"GatherND", {"gather_nd", {{"batch_dims", 0}}}},
+      {"OneHot", {"one_hot", {{"axis", -1}}}},
+  };
+  const Spec &spec = specs.at(ctx.opType());
+  std::vector<Value *> operands;
+  for (size_t i = 0; i < ctx.numInputs(); ++i)
+    if (Value *value = ctx.input(i))
+      operands.push_back(value);
+  NodeBuilder node = ctx.create(spec.op, operands);
+  for (const auto &[name, fallback] : spec.intAttrs)
+    node.attr(name, ctx.attrInt(name, fallback));
+  ctx.setOutputs({node.result()});
+  return success();
+}
+
+LogicalResult importCompress(NodeContext &ctx) {
+  NodeBuilder node = ctx.create("compress", {ctx.input(0), ctx.input(1)});
+  if (ctx.hasAttr("axis"))
+    node.attr("axis", ctx.attrInt("axis", 0));
+  ctx.setOutputs({node.result()});
+  return success();
+}
+
+LogicalResult importBitShift(NodeContext &ctx) {
+  ctx.setOutputs({ctx.create("bit_shift", {ctx.input(0), ctx.input(1)})
+                      .attr("direction", ctx.attrString("direction", ""))
+                      .result()});
+  return success();
+}
+
+LogicalResult importPad(NodeContext &ctx) {
+  Value *x = ctx.input(0);
+  std::string mode = ctx.attrString("mode", "constant");
+  std::vector<Value *> operands = {x};
+  if (ctx.opset() < 11) {
+    operands.push_back(ctx.i64s(ctx.attrInts(ctx.opset() < 2 ? "paddings" : "pads")
+                                    .value_or(std::vector<int64_t>{})));
+    operands.push_back(ctx.scalar(x->type().dtype(), ctx.attrFloat("value", 0.0)));
+  } else {
+    operands.push_back(ctx.input(1));
+    if (Value *value = ctx.input(2))
+      operands.push_back(value->type().hasRank() && value->type().rank() == 1
+                             ? ctx.create("reshape", {value, ctx.i64s({})}).result()
+                             : value);
+    if (ctx.hasInput(3))
+      return ctx.unsupported("the axes input is not supported");
+  }
+  ctx.setOutputs({ctx.create("pad", operands).attr("mode", mode).result()});
+  return success();
+}
+
+/// Dim `d` of `x` as an i64 scalar value.
+Value *dimScalar(NodeContext &ctx, Value *x, int64_t d) {
+  Value *shape = ctx.op("shape", {x});
+  Tensor index(TensorType(DType::I64, {}));
+  index.setInt(0, d);
+  return shape ? ctx.op("gather", {shape, ctx.constant(std::move(index))}) : nullptr;
+}
+
+// EyeLike: ones where column - row == k.
+LogicalResult importEyeLike(NodeContext &ctx) {
+  Value *x = ctx.input(0);
+  DType dtype = x->type().dtype();
+  if (ctx.hasAttr("dtype")) {
+    std::optional<DType> given = dtypeFromOnnx(static_cast<int32_t>(ctx.attrInt("dtype", 1)));
+    if (!given)
+      return ctx.error("unsupported dtype " + onnxTypeName(static_cast<int32_t>(ctx.attrInt("dtype", 1))));
+    dtype = *given;
+  }
+  Value *zero = ctx.scalar(DType::I64, 0), *one = ctx.scalar(DType::I64, 1);
+  Value *rows = ctx.op("range", {zero, dimScalar(ctx, x, 0), one});
+  Value *cols = ctx.op("range", {zero, dimScalar(ctx, x, 1), one});
+  Value *column = rows ? ctx.create("unsqueeze", {rows}).attr("axes", {1}).result() : nullptr;
+  Value *diff = column && cols ? ctx.op("sub", {cols, column}) : nullptr;
+  Value *eye = diff ? ctx.op("equal", {diff, ctx.scalar(DType::I64, ctx.attrInt("k", 0))}) : nullptr;
+  ctx.setOutputs({eye ? ctx.create("cast", {eye}).attr("to", std::string(dtypeName(dtype))).result()
+                      : nullptr});
+  return success();
+}
+
+/// DepthToSpace / SpaceToDepth as reshape, transpose, reshape (static dims).
+LogicalResult importDepthSpace(NodeContext &ctx) {
+  Value *x = ctx.input(0);
+  const TensorType &type = x->type();
+  int64_t b = ctx.attrInt("blocksize", 0);
+  if (!type.hasRank() || type.rank() != 4 || !type.dim(1).isStatic() ||
+      !type.dim(2).isStatic() || !type.dim(3).isStatic() || b <= 0)
+    return ctx.unsupported("needs a static N,C,H,W input and a blocksize, got " + type.str());
+  int64_t c = type.dim(1).size(), h = type.dim(2).size(), w = type.dim(3).size();
+  std::vector<int64_t> first, perm, last;
+  if (ctx.opType() == "DepthToSpace") {
+    if (c % (b * b))
+      return ctx.error("channels must be divisible by blocksize^2");
+    if (ctx.attrString("mode", "DCR") == "CRD") {
+      first = {0, c / (b * b), b, b, h, w};
+      perm = {0, 1, 4, 2, 5, 3};
+    } else {
+      first = {0, b, b, c / (b * b), h, w};
+      perm = {0, 3, 4, 1, 5, 2};
+    }
+    last = {0, c / (b * b), h * b, w * b};
+  } else {
+    if (h % b || w % b)
+      return ctx.error("spatial dims must be divisible by blocksize");
+    first = {0, c, h / b, b, w / b, b};
+    perm = {0, 3, 5, 1, 2, 4};
+    last = {0, c * b * b, h / b, w / b};
+  }
+  Value *split = ctx.op("reshape", {x, ctx.i64s(first)});
+  Value *moved = split ? ctx.create("transpose", {split}).attr("perm", Attribute(perm)).result() : nullptr;
+  ctx.setOutputs({moved ? ctx.op("reshape", {moved, ctx.i64s(last)}) : nullptr});
+  return success();
+}
+
+/// A per-axis parameter (scale, zero point) shaped to broadcast along
+/// `axis` of `x`: 1-D [C] becomes [C, 1, ..., 1].
+Value *alongAxis(NodeContext &ctx, Value *param, Value *x) {
+  if (!param->type().hasRank() || param->type().rank() != 1 || !x->type().hasRank())
+    return param;
+  int64_t rank = x->type().rank(), axis = ctx.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  std::vector<int64_t> axes;
+  for (int64_t i = axis + 1; i < rank; ++i)
+    axes.push_back(i - axis);
+  if (axes.empty())
+    return param;
+  return ctx.create("unsqueeze", {param}).attr("axes", Attribute(axes)).result();
+}
+
+// y = saturate(round(x / scale) + zero_point), in zero_point's dtype (u8
+// by default).
+LogicalResult importQuantize(NodeContext &ctx) {
+  Value *x = ctx.input(0), *scale = alongAxis(ctx, ctx.input(1), x);
+  Value *zero = ctx.input(2) ? alongAxis(ctx, ctx.input(2), x) : nullptr;
+  DType target = zero ? zero->type().dtype() : DType::U8;
+  DType dtype = x->type().dtype();
+  if (target != DType::U8 && target != DType::I8)
+    return ctx.unsupported("quantizing to " + std::string(dtypeName(target)));
+  Value *q = scale ? ctx.op("div", {x, scale}) : nullptr;
+  q = q ? ctx.op("round", {q}) : nullptr;
+  if (q && zero)
+    q = ctx.op("add", {q, ctx.create("cast", {zero}).attr("to", std::string(dtypeName(dtype))).result()});
+  double lo = target == DType::U8 ? 0 : -128, hi = target == DType::U8 ? 255 : 127;
+  q = q ? ctx.op("clip", {q, ctx.scalar(dtype, lo), ctx.scalar(dtype, hi)}) : nullptr;
+  ctx.setOutputs({q ? ctx.create("cast", {q}).attr("to", std::string(dtypeName(target))).result() : nullptr});
+  return success();
+}
+
+// y = (x - zero_point) * scale, in scale's dtype.
+LogicalResult importDequantize(NodeContext &ctx) {
+  Value *x = ctx.input(0), *scale = alongAxis(ctx, ctx.input(1), x);
+  if (!scale)
+    return failure();
+  std::string dtype(dtypeName(scale->type().dtype()));
+  Value *value = ctx.create("cast", {x}).attr("to", dtype).result();
+  if (value && ctx.input(2)) {
+    Value *zero = alongAxis(ctx, ctx.input(2), x);
+    value = ctx.op("sub", {value, ctx.create("cast", {zero}).attr("to", dtype).result()});
+  }
+  ctx.setOutputs({value ? ctx.op("mul", {value, scale}) : nullptr});
+  return success();
+}
+
 } // namespace
 
 void registerTensorImporters(ImporterTable &table) {
@@ -269,6 +445,16 @@ void registerTensorImporters(ImporterTable &table) {
   table["ScatterND"] = importScatterNd;
   table["TopK"] = importTopK;
   table["NonZero"] = importNonZero;
+  for (const char *name : {"Range", "Tile", "Trilu", "CumSum", "GatherND", "OneHot"})
+    table[name] = importSimple;
+  table["Compress"] = importCompress;
+  table["BitShift"] = importBitShift;
+  table["Pad"] = importPad;
+  table["EyeLike"] = importEyeLike;
+  table["DepthToSpace"] = importDepthSpace;
+  table["SpaceToDepth"] = importDepthSpace;
+  table["QuantizeLinear"] = importQuantize;
+  table["DequantizeLinear"] = importDequantize;
 }
 
 } // namespace dlc::onnximport
