@@ -626,7 +626,15 @@ LogicalResult GraphImporter::expandFunction(NodeContext &ctx) {
         *copy.add_attribute() = attr;
         continue;
       }
-      if (const onnx::AttributeProto *given = ctx.attr(attr.ref_attr_name())) {
+      // The caller's attribute, or else the schema's default for it.
+      const onnx::AttributeProto *given = ctx.attr(attr.ref_attr_name());
+      if (!given) {
+        auto it = schema->attributes().find(attr.ref_attr_name());
+        if (it != schema->attributes().end() &&
+            it->second.default_value.type() != onnx::AttributeProto::UNDEFINED)
+          given = &it->second.default_value;
+      }
+      if (given) {
         onnx::AttributeProto resolved = *given;
         resolved.set_name(attr.name());
         *copy.add_attribute() = resolved;

@@ -285,6 +285,96 @@ LogicalResult evalGlobalPool(EvalContext &ctx, bool isMax) {
   return success();
 }
 
+// conv_transpose(x, w, [b]): the gradient of conv with respect to its input.
+// Weights are C_in, C_out/group, kernel...; each output spatial dim is
+// stride * (in - 1) + output_padding + dilation * (k - 1) + 1 - pads.
+LogicalResult inferConvTranspose(InferContext &ctx) {
+  if (failed(ctx.expectUniformDType(kFloatTypes)))
+    return failure();
+  DType dtype = ctx.operandType(0).dtype();
+  if (!ctx.operandsRanked()) {
+    ctx.addResult(TensorType::unranked(dtype));
+    return success();
+  }
+  const TensorType &x = ctx.operandType(0), &w = ctx.operandType(1);
+  if (x.rank() < 3 || w.rank() != x.rank())
+    return ctx.error("expects input N,C,spatial... and weights of the same "
+                     "rank, got " + x.str() + " and " + w.str());
+  int64_t group = ctx.intAttr("group", 1);
+  if (group < 1)
+    return ctx.error("group must be positive");
+  size_t spatial = x.rank() - 2;
+  std::vector<int64_t> strides, dilations, pads, outputPadding;
+  if (failed(spatialAttr(ctx, "strides", spatial, 1, strides)) ||
+      failed(spatialAttr(ctx, "dilations", spatial, 1, dilations)) ||
+      failed(spatialAttr(ctx, "pads", 2 * spatial, 0, pads)) ||
+      failed(spatialAttr(ctx, "output_padding", spatial, 0, outputPadding)))
+    return failure();
+  Dim channels = w.dim(1).isStatic() ? Dim(w.dim(1).size() * group) : Dim::unknown();
+  std::vector<Dim> dims = {x.dim(0), channels};
+  for (size_t i = 0; i < spatial; ++i) {
+    const Dim &in = x.dim(2 + i), &k = w.dim(2 + i);
+    for (int64_t v : {strides[i], dilations[i], pads[i], pads[i + spatial], outputPadding[i]})
+      if (v < 0 || v > kMaxDimSize)
+        return ctx.error("strides, dilations, pads and output_padding must be "
+                         "in [0, 2^40]");
+    if (!in.isStatic() || !k.isStatic()) {
+      dims.push_back(Dim::unknown());
+      continue;
+    }
+    __int128 out = __int128(strides[i]) * (in.size() - 1) + outputPadding[i] +
+                   __int128(dilations[i]) * (k.size() - 1) + 1 - pads[i] -
+                   pads[i + spatial];
+    if (out < 0 || out > kMaxDimSize)
+      return ctx.error("output dim " + std::to_string(i) + " is out of range");
+    dims.push_back(Dim(static_cast<int64_t>(out)));
+  }
+  ctx.addResult(TensorType(dtype, std::move(dims)));
+  return success();
+}
+
+LogicalResult evalConvTranspose(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &w = ctx.input(1);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), ws = shapeOf(w), os = shapeOf(*out);
+  size_t spatial = xs.size() - 2;
+  Window window(ctx, Shape(ws.begin() + 2, ws.end()));
+  int64_t group = ctx.intAttr("group", 1);
+  int64_t inPerGroup = xs[1] / group, outPerGroup = ws[1];
+  Shape xStrides = stridesOf(xs), wStrides = stridesOf(ws), oStrides = stridesOf(os);
+  std::vector<double> acc(out->numElements(), 0.0);
+  Shape inSpatial(xs.begin() + 2, xs.end());
+  for (int64_t n = 0; n < xs[0]; ++n)
+    for (int64_t ci = 0; ci < xs[1]; ++ci) {
+      int64_t g = ci / inPerGroup;
+      forEachIndex(inSpatial, [&](const Shape &i) {
+        double v = x.getDouble(n * xStrides[0] + ci * xStrides[1] +
+                               offsetOf(i, Shape(xStrides.begin() + 2, xStrides.end())));
+        for (int64_t co = 0; co < outPerGroup; ++co)
+          forEachIndex(window.kernel, [&](const Shape &k) {
+            int64_t o = n * oStrides[0] + (g * outPerGroup + co) * oStrides[1];
+            int64_t wo = ci * wStrides[0] + co * wStrides[1];
+            for (size_t d = 0; d < spatial; ++d) {
+              int64_t pos = window.position(d, i[d], k[d]);
+              if (pos < 0 || pos >= os[2 + d])
+                return;
+              o += pos * oStrides[2 + d];
+              wo += k[d] * wStrides[2 + d];
+            }
+            acc[o] += v * w.getDouble(wo);
+          });
+      });
+    }
+  int64_t plane = out->numElements() / std::max<int64_t>(os[0] * os[1], 1);
+  for (int64_t i = 0; i < out->numElements(); ++i) {
+    double bias = ctx.numOperands() == 3 ? ctx.input(2).getDouble((i / plane) % os[1]) : 0.0;
+    out->setDouble(i, acc[i] + bias);
+  }
+  return success();
+}
+
 } // namespace
 
 void registerConvOps(OpRegistry &registry) {
@@ -295,6 +385,13 @@ void registerConvOps(OpRegistry &registry) {
                  {"group", AttrKind::Int},
                  {"kernel_shape", AttrKind::Ints}},
                 inferConv, evalConv});
+  registry.add({"conv_transpose", "conv", 2, 3,
+                {{"strides", AttrKind::Ints},
+                 {"pads", AttrKind::Ints},
+                 {"dilations", AttrKind::Ints},
+                 {"group", AttrKind::Int},
+                 {"output_padding", AttrKind::Ints}},
+                inferConvTranspose, evalConvTranspose});
   registry.add({"max_pool", "conv", 1, 1,
                 {{"kernel_shape", AttrKind::Ints, true},
                  {"strides", AttrKind::Ints},

@@ -45,7 +45,11 @@ LogicalResult inferReduce(InferContext &ctx) {
     return failure();
   const TensorType &x = ctx.operandType(0);
   bool dynamic;
-  (void)ctx.axesAttrOrOperand(1, dynamic);
+  std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
+  if (given && given->empty() && ctx.intAttr("noop_with_empty_axes", 0)) {
+    ctx.addResult(x);
+    return success();
+  }
   if (!x.hasRank() || dynamic) {
     bool keep = ctx.intAttr("keepdims", 1) && x.hasRank();
     ctx.addResult(keep ? TensorType(x.dtype(), std::vector<Dim>(x.rank()))
@@ -104,6 +108,12 @@ enum class Reduce { Sum, Mean, Max, Min, Prod };
 
 LogicalResult evalReduce(EvalContext &ctx, Reduce kind) {
   const Tensor &x = ctx.input(0);
+  bool dynamic;
+  std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
+  if (given && given->empty() && ctx.intAttr("noop_with_empty_axes", 0)) {
+    ctx.addOutput(std::make_shared<Tensor>(x));
+    return success();
+  }
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
@@ -244,7 +254,9 @@ LogicalResult evalCumSum(EvalContext &ctx) {
 void registerReductionOps(OpRegistry &registry) {
   auto reduce = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "reduction", 1, 2,
-                  {{"axes", AttrKind::Ints}, {"keepdims", AttrKind::Int}},
+                  {{"axes", AttrKind::Ints},
+                   {"keepdims", AttrKind::Int},
+                   {"noop_with_empty_axes", AttrKind::Int}},
                   inferReduce, eval});
   };
   reduce("reduce_sum", [](EvalContext &c) { return evalReduce(c, Reduce::Sum); });

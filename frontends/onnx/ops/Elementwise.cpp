@@ -255,7 +255,13 @@ LogicalResult importDropout(NodeContext &ctx) {
   Value *x = ctx.input(0);
   if (Value *training = ctx.input(2)) {
     std::optional<std::vector<int64_t>> mode = ctx.constantInts(training);
-    if (!mode || (!mode->empty() && mode->front()))
+    // Training with ratio 0 keeps everything; other ratios are random.
+    std::optional<std::vector<int64_t>> ratio;
+    bool zeroRatio = false;
+    if (Value *r = ctx.input(1); r && r->definingNode() &&
+                                 r->definingNode()->opName() == "constant")
+      zeroRatio = r->definingNode()->attr("value")->getTensor().getDouble(0) == 0;
+    if ((!mode || (!mode->empty() && mode->front())) && !zeroRatio)
       return ctx.unsupported("training mode (random masks) is not supported");
   }
   Value *y = ctx.op("identity", {x});

@@ -89,6 +89,96 @@ LogicalResult importConv(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importConvTranspose(NodeContext &ctx) {
+  Value *x = ctx.input(0), *w = ctx.input(1);
+  const TensorType &wt = w->type(), &xt = x->type();
+  if (!wt.hasRank() || !xt.hasRank())
+    return ctx.unsupported("operands of unknown rank");
+  size_t spatial = wt.rank() - 2;
+  std::vector<int64_t> kernel;
+  for (size_t i = 0; i < spatial; ++i) {
+    if (!wt.dim(2 + i).isStatic())
+      return ctx.unsupported("non-static kernel dims");
+    kernel.push_back(wt.dim(2 + i).size());
+  }
+  std::vector<int64_t> strides = ctx.attrInts("strides").value_or(std::vector<int64_t>(spatial, 1));
+  std::vector<int64_t> dilations = ctx.attrInts("dilations").value_or(std::vector<int64_t>(spatial, 1));
+  std::vector<int64_t> outputPadding =
+      ctx.attrInts("output_padding").value_or(std::vector<int64_t>(spatial, 0));
+  std::vector<int64_t> pads = ctx.attrInts("pads").value_or(std::vector<int64_t>(2 * spatial, 0));
+  std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
+  std::optional<std::vector<int64_t>> outputShape = ctx.attrInts("output_shape");
+  if (outputShape || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    // Pads follow from the requested output size (ONNX's formula).
+    for (size_t i = 0; i < spatial; ++i) {
+      if (!xt.dim(2 + i).isStatic())
+        return ctx.unsupported("output_shape/auto_pad need static input dims");
+      int64_t in = xt.dim(2 + i).size();
+      int64_t target = outputShape
+                           ? (*outputShape)[outputShape->size() - spatial + i]
+                           : in * strides[i];
+      int64_t total = strides[i] * (in - 1) + outputPadding[i] +
+                      ((kernel[i] - 1) * dilations[i] + 1) - target;
+      if (total < 0) { // the output grows past the natural size
+        outputPadding[i] -= total;
+        total = 0;
+      }
+      bool upper = autoPad == "SAME_UPPER";
+      pads[i] = upper ? total / 2 : total - total / 2;
+      pads[i + spatial] = total - pads[i];
+    }
+  } else if (autoPad == "VALID") {
+    pads.assign(2 * spatial, 0);
+  }
+  std::vector<Value *> operands = {x, w};
+  if (Value *bias = ctx.input(2))
+    operands.push_back(bias);
+  ctx.setOutputs({ctx.create("conv_transpose", operands)
+                      .attr("strides", Attribute(strides))
+                      .attr("dilations", Attribute(dilations))
+                      .attr("pads", Attribute(pads))
+                      .attr("output_padding", Attribute(outputPadding))
+                      .attr("group", ctx.attrInt("group", 1))
+                      .result()});
+  return success();
+}
+
+// hardmax(x) = one-hot of argmax along axis (the first maximum); before
+// opset 13 on the input coerced to 2-D at axis.
+LogicalResult importHardmax(NodeContext &ctx) {
+  Value *x = ctx.input(0);
+  if (!x->type().hasRank())
+    return ctx.unsupported("input of unknown rank");
+  int64_t rank = x->type().rank();
+  int64_t axis = ctx.attrInt("axis", ctx.opset() >= 13 ? -1 : 1);
+  if (axis < 0)
+    axis += rank;
+  Value *input = x, *shape = nullptr;
+  if (ctx.opset() < 13 && axis != rank - 1) {
+    shape = ctx.op("shape", {x});
+    input = ctx.create("flatten", {x}).attr("axis", axis).result();
+    axis = 1;
+    rank = 2;
+  }
+  if (!input)
+    return failure();
+  Value *best = ctx.create("argmax", {input}).attr("axis", axis).attr("keepdims", int64_t(1)).result();
+  Value *dims = ctx.op("shape", {input});
+  Tensor at(TensorType(DType::I64, {}));
+  at.setInt(0, axis);
+  Value *count = dims ? ctx.op("gather", {dims, ctx.constant(std::move(at))}) : nullptr;
+  Value *iota = count ? ctx.op("range", {ctx.scalar(DType::I64, 0), count, ctx.scalar(DType::I64, 1)}) : nullptr;
+  std::vector<int64_t> column = {-1};
+  column.resize(rank - axis, 1);
+  Value *positions = iota ? ctx.op("reshape", {iota, ctx.i64s(column)}) : nullptr;
+  Value *hot = best && positions ? ctx.op("equal", {positions, best}) : nullptr;
+  Value *y = hot ? ctx.create("cast", {hot}).attr("to", std::string(dtypeName(x->type().dtype()))).result() : nullptr;
+  if (y && shape)
+    y = ctx.op("reshape", {y, shape});
+  ctx.setOutputs({y});
+  return success();
+}
+
 LogicalResult importPool(NodeContext &ctx) {
   if (ctx.wantsOutput(1))
     return ctx.unsupported("the Indices output is not supported");
@@ -174,6 +264,8 @@ void registerNNImporters(ImporterTable &table) {
   table["MatMul"] = importMatMul;
   table["Gemm"] = importGemm;
   table["Conv"] = importConv;
+  table["ConvTranspose"] = importConvTranspose;
+  table["Hardmax"] = importHardmax;
   table["MaxPool"] = importPool;
   table["AveragePool"] = importPool;
   table["GlobalMaxPool"] = importGlobalPool;

@@ -15,8 +15,6 @@ LogicalResult importReduce(NodeContext &ctx) {
   Value *x = ctx.input(0);
   bool dynamic;
   std::optional<std::vector<int64_t>> axes = ctx.intsFromAttrOrInput("axes", 1, dynamic);
-  if (dynamic && ctx.attrInt("noop_with_empty_axes", 0))
-    return ctx.unsupported("run-time axes with noop_with_empty_axes");
   if (!dynamic && (!axes || axes->empty()) && ctx.attrInt("noop_with_empty_axes", 0)) {
     ctx.setOutputs({ctx.op("identity", {x})});
     return success();
@@ -43,6 +41,8 @@ LogicalResult importReduce(NodeContext &ctx) {
   if (axes && !axes->empty())
     node.attr("axes", Attribute(*axes));
   node.attr("keepdims", ctx.attrInt("keepdims", 1));
+  if (dynamic && ctx.attrInt("noop_with_empty_axes", 0))
+    node.attr("noop_with_empty_axes", int64_t(1));
   Value *result = node.result();
   if (result && !after.empty())
     result = ctx.op(after, {result});
