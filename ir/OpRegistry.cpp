@@ -35,6 +35,7 @@ const OpRegistry &OpRegistry::get() {
     registerIndexingOps(built);
     registerControlFlowOps(built);
     registerGenerationOps(built);
+    registerImageOps(built);
     std::sort(built.ops_.begin(), built.ops_.end(),
               [](const auto &a, const auto &b) { return a->name < b->name; });
     return built;

@@ -22,6 +22,7 @@ void registerShapeOps(OpRegistry &registry);
 void registerIndexingOps(OpRegistry &registry);
 void registerControlFlowOps(OpRegistry &registry);
 void registerGenerationOps(OpRegistry &registry);
+void registerImageOps(OpRegistry &registry);
 } // namespace dlc
 
 #endif // DLC_IR_OPS_FAMILIES_H

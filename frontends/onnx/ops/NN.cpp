@@ -179,6 +179,47 @@ LogicalResult importHardmax(NodeContext &ctx) {
   return success();
 }
 
+// Resize (and Upsample, its older form): scales or sizes become operand 1;
+// a constant roi becomes an attribute.
+LogicalResult importResize(NodeContext &ctx) {
+  Value *x = ctx.input(0), *target = nullptr;
+  std::string mode = ctx.attrString("mode", "nearest");
+  if (ctx.opType() == "Upsample" || ctx.opset() < 11) {
+    if (std::optional<std::vector<double>> scales = ctx.attrFloats("scales")) {
+      Tensor t(TensorType(DType::F32, {static_cast<int64_t>(scales->size())}));
+      for (size_t i = 0; i < scales->size(); ++i)
+        t.setDouble(i, (*scales)[i]);
+      target = ctx.constant(std::move(t));
+    } else {
+      target = ctx.input(1);
+    }
+    NodeBuilder legacy = ctx.create("resize", {x, target});
+    legacy.attr("mode", mode == "bilinear" ? std::string("linear") : mode);
+    legacy.attr("coordinate_transformation_mode", "asymmetric");
+    legacy.attr("nearest_mode", "floor");
+    ctx.setOutputs({legacy.result()});
+    return success();
+  }
+  target = ctx.input(3) ? ctx.input(3) : ctx.input(2);
+  if (!target)
+    return ctx.error("needs scales or sizes");
+  std::vector<Value *> operands = {x, target};
+  Value *roi = ctx.input(1);
+  if (roi && roi->type().hasRank() &&
+      !(roi->type().rank() == 1 && roi->type().dim(0) == Dim(0)))
+    operands.push_back(roi);
+  NodeBuilder resize = ctx.create("resize", operands);
+  resize.attr("mode", mode);
+  for (const char *name : {"coordinate_transformation_mode", "nearest_mode"})
+    if (ctx.hasAttr(name))
+      resize.attr(name, ctx.attrString(name, ""));
+  resize.attr("cubic_coeff_a", ctx.attrFloat("cubic_coeff_a", -0.75));
+  resize.attr("exclude_outside", ctx.attrInt("exclude_outside", 0));
+  resize.attr("extrapolation_value", ctx.attrFloat("extrapolation_value", 0.0));
+  ctx.setOutputs({resize.result()});
+  return success();
+}
+
 LogicalResult importPool(NodeContext &ctx) {
   if (ctx.wantsOutput(1))
     return ctx.unsupported("the Indices output is not supported");
@@ -266,6 +307,8 @@ void registerNNImporters(ImporterTable &table) {
   table["Conv"] = importConv;
   table["ConvTranspose"] = importConvTranspose;
   table["Hardmax"] = importHardmax;
+  table["Resize"] = importResize;
+  table["Upsample"] = importResize;
   table["MaxPool"] = importPool;
   table["AveragePool"] = importPool;
   table["GlobalMaxPool"] = importGlobalPool;
