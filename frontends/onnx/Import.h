@@ -33,6 +33,7 @@ void registerTensorImporters(ImporterTable &table);
 void registerNNImporters(ImporterTable &table);
 void registerReductionImporters(ImporterTable &table);
 void registerControlFlowImporters(ImporterTable &table);
+void registerSequenceImporters(ImporterTable &table);
 
 /// The IR dtype of an ONNX TensorProto data type, or nullopt.
 std::optional<DType> dtypeFromOnnx(int32_t onnxType);
@@ -96,6 +97,18 @@ public:
   void setOutputs(std::vector<Value *> values) { outputs_ = std::move(values); }
   const std::vector<Value *> &outputs() const { return outputs_; }
 
+  /// ONNX sequences are resolved while importing: a sequence is a list of
+  /// IR values, so positions and lengths must be known at import time.
+  /// Input `i` as a sequence, or nullopt if it is not one.
+  std::optional<std::vector<Value *>> sequence(size_t i) const;
+  /// Makes output 0 a sequence of `values`.
+  void setSequenceOutput(std::vector<Value *> values) {
+    sequenceOutput_ = std::move(values);
+  }
+  const std::optional<std::vector<Value *>> &sequenceOutput() const {
+    return sequenceOutput_;
+  }
+
   /// Emits an error naming the node; returns failure().
   LogicalResult error(const std::string &message) const;
   /// An error in the "unsupported op" category.
@@ -107,6 +120,7 @@ private:
   int opset_;
   Builder &builder_;
   std::vector<Value *> outputs_;
+  std::optional<std::vector<Value *>> sequenceOutput_;
 };
 
 /// Imports ONNX graphs (the main graph and nested ones).
@@ -127,6 +141,8 @@ public:
   void defineValue(const std::string &name, Value *value);
   /// The value of `name` in this graph's scope, or null.
   Value *lookup(std::string_view name) const;
+  /// The sequence named `name`, or null.
+  const std::vector<Value *> *lookupSequence(std::string_view name) const;
 
   /// Builds a nested graph for a node's graph attribute. Its inputs are
   /// `formals` (already typed) followed by one input per capture; the
@@ -174,6 +190,7 @@ private:
   int opset_;
   GraphImporter *parent_;
   std::map<std::string, Value *, std::less<>> scope_;
+  std::map<std::string, std::vector<Value *>, std::less<>> sequences_;
 };
 
 } // namespace dlc::onnximport

@@ -36,6 +36,7 @@ const ImporterTable &importers() {
     registerNNImporters(built);
     registerReductionImporters(built);
     registerControlFlowImporters(built);
+    registerSequenceImporters(built);
     return built;
   }();
   return table;
@@ -204,6 +205,15 @@ NodeContext::intsFromAttrOrInput(std::string_view name, size_t index,
   return std::nullopt;
 }
 
+std::optional<std::vector<Value *>> NodeContext::sequence(size_t i) const {
+  if (static_cast<int>(i) >= node_.input_size())
+    return std::nullopt;
+  const std::vector<Value *> *values = graph_.lookupSequence(node_.input(i));
+  if (!values)
+    return std::nullopt;
+  return *values;
+}
+
 LogicalResult NodeContext::error(const std::string &message) const {
   return graph_.diag().error(graph_.location(node_.name()),
                              node_.op_type() + ": " + message);
@@ -233,6 +243,12 @@ Location GraphImporter::location(const std::string &node) const {
 
 void GraphImporter::defineValue(const std::string &name, Value *value) {
   scope_[name] = value;
+}
+
+const std::vector<Value *> *
+GraphImporter::lookupSequence(std::string_view name) const {
+  auto it = sequences_.find(name);
+  return it == sequences_.end() ? nullptr : &it->second;
 }
 
 Value *GraphImporter::lookup(std::string_view name) const {
@@ -490,7 +506,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   named.set_name(name);
   NodeContext ctx(*this, named, opset, builder_);
   for (int i = 0; i < node.input_size(); ++i)
-    if (!node.input(i).empty() && !lookup(node.input(i)))
+    if (!node.input(i).empty() && !lookup(node.input(i)) &&
+        !lookupSequence(node.input(i)))
       return ctx.error("input '" + node.input(i) +
                        "' is not defined before this node");
   if (!node.domain().empty() && node.domain() != "ai.onnx")
@@ -502,6 +519,10 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   size_t errors = diag_.errors().size();
   if (failed(it->second(ctx)))
     return failure();
+  if (ctx.sequenceOutput()) {
+    sequences_[node.output(0)] = *ctx.sequenceOutput();
+    return success();
+  }
   const std::vector<Value *> &outputs = ctx.outputs();
   for (int i = 0; i < node.output_size(); ++i) {
     if (node.output(i).empty())

@@ -1,0 +1,194 @@
+//===- Sequence.cpp - ONNX sequence ops, resolved at import time ---------===//
+//
+// The IR has no sequence type. A sequence whose length and positions are
+// known while importing (the common case: built by SequenceConstruct or
+// SplitToSequence, indexed by constants) is tracked as a list of IR values,
+// and every sequence op becomes list manipulation plus ordinary IR ops.
+// Anything that needs a run-time position is "unsupported".
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/Import.h"
+
+namespace dlc::onnximport {
+namespace {
+
+/// Input `i` as a sequence, or an error.
+std::optional<std::vector<Value *>> sequenceInput(NodeContext &ctx, size_t i) {
+  std::optional<std::vector<Value *>> values = ctx.sequence(i);
+  if (!values)
+    (void)ctx.unsupported("input " + std::to_string(i) +
+                          " is not a sequence known at import time");
+  return values;
+}
+
+/// A position given by constant input `i` (or `fallback` if absent),
+/// normalized against `size` (`inclusive` allows size itself, for insert).
+std::optional<size_t> position(NodeContext &ctx, size_t i, int64_t fallback,
+                               size_t size, bool inclusive) {
+  int64_t at = fallback;
+  if (Value *value = ctx.input(i)) {
+    std::optional<std::vector<int64_t>> given = ctx.constantInts(value);
+    if (!given || given->size() != 1) {
+      (void)ctx.unsupported("positions must be constant scalars");
+      return std::nullopt;
+    }
+    at = given->front();
+  }
+  int64_t n = static_cast<int64_t>(size);
+  if (at < 0)
+    at += n;
+  if (at < 0 || at > n || (!inclusive && at == n)) {
+    (void)ctx.error("position " + std::to_string(at) +
+                    " is out of range for a sequence of " + std::to_string(n));
+    return std::nullopt;
+  }
+  return static_cast<size_t>(at);
+}
+
+LogicalResult importSequenceEmpty(NodeContext &ctx) {
+  ctx.setSequenceOutput({});
+  return success();
+}
+
+LogicalResult importSequenceConstruct(NodeContext &ctx) {
+  std::vector<Value *> values;
+  for (size_t i = 0; i < ctx.numInputs(); ++i)
+    values.push_back(ctx.input(i));
+  ctx.setSequenceOutput(values);
+  return success();
+}
+
+LogicalResult importSequenceInsert(NodeContext &ctx) {
+  std::optional<std::vector<Value *>> values = sequenceInput(ctx, 0);
+  if (!values)
+    return failure();
+  std::optional<size_t> at =
+      position(ctx, 2, static_cast<int64_t>(values->size()), values->size(), true);
+  if (!at)
+    return failure();
+  values->insert(values->begin() + *at, ctx.input(1));
+  ctx.setSequenceOutput(*values);
+  return success();
+}
+
+LogicalResult importSequenceErase(NodeContext &ctx) {
+  std::optional<std::vector<Value *>> values = sequenceInput(ctx, 0);
+  if (!values)
+    return failure();
+  std::optional<size_t> at = position(ctx, 1, -1, values->size(), false);
+  if (!at)
+    return failure();
+  values->erase(values->begin() + *at);
+  ctx.setSequenceOutput(*values);
+  return success();
+}
+
+LogicalResult importSequenceAt(NodeContext &ctx) {
+  std::optional<std::vector<Value *>> values = sequenceInput(ctx, 0);
+  if (!values)
+    return failure();
+  std::optional<size_t> at = position(ctx, 1, 0, values->size(), false);
+  if (!at)
+    return failure();
+  ctx.setOutputs({ctx.op("identity", {(*values)[*at]})});
+  return success();
+}
+
+LogicalResult importSequenceLength(NodeContext &ctx) {
+  std::optional<std::vector<Value *>> values = sequenceInput(ctx, 0);
+  if (!values)
+    return failure();
+  Tensor length(TensorType(DType::I64, {}));
+  length.setInt(0, static_cast<int64_t>(values->size()));
+  ctx.setOutputs({ctx.constant(std::move(length))});
+  return success();
+}
+
+LogicalResult importConcatFromSequence(NodeContext &ctx) {
+  std::optional<std::vector<Value *>> values = sequenceInput(ctx, 0);
+  if (!values)
+    return failure();
+  if (values->empty())
+    return ctx.error("cannot concatenate an empty sequence");
+  int64_t axis = ctx.attrInt("axis", 0);
+  if (ctx.attrInt("new_axis", 0)) {
+    for (Value *&value : *values) {
+      int64_t rank = value->type().hasRank() ? value->type().rank() : 0;
+      int64_t at = axis < 0 ? axis + rank + 1 : axis;
+      value = ctx.create("unsqueeze", {value}).attr("axes", {at}).result();
+      if (!value)
+        return failure();
+    }
+  }
+  ctx.setOutputs({ctx.create("concat", *values).attr("axis", axis).result()});
+  return success();
+}
+
+// SplitToSequence: like Split, with the number of parts from the split
+// sizes (or the dim, for parts of size 1 without split).
+LogicalResult importSplitToSequence(NodeContext &ctx) {
+  Value *x = ctx.input(0);
+  const TensorType &type = x->type();
+  if (!type.hasRank())
+    return ctx.unsupported("input of unknown rank");
+  int64_t axis = ctx.attrInt("axis", 0);
+  if (axis < 0)
+    axis += type.rank();
+  if (axis < 0 || axis >= type.rank())
+    return ctx.error("axis out of range");
+  Value *split = ctx.input(1);
+  std::vector<Value *> parts;
+  auto slice = [&](Value *start, Value *end) {
+    return ctx.op("slice", {x, start, end, ctx.i64s({axis})});
+  };
+  if (!split || (split->type().hasRank() && split->type().rank() == 0)) {
+    // Parts of equal size (1, or the scalar split), the last may be shorter.
+    int64_t size = 1;
+    if (split) {
+      std::optional<std::vector<int64_t>> given = ctx.constantInts(split);
+      if (!given)
+        return ctx.unsupported("a scalar split known only at run time");
+      size = given->front();
+    }
+    if (!type.dim(axis).isStatic() || size <= 0)
+      return ctx.unsupported("splitting a non-static dim");
+    for (int64_t start = 0; start < type.dim(axis).size(); start += size)
+      parts.push_back(slice(ctx.i64s({start}), ctx.i64s({std::min(start + size, type.dim(axis).size())})));
+    if (!split && !ctx.attrInt("keepdims", 1))
+      for (Value *&part : parts)
+        part = part ? ctx.create("squeeze", {part}).attr("axes", {axis}).result() : nullptr;
+  } else {
+    const TensorType &sizes = split->type();
+    if (!sizes.hasRank() || sizes.rank() != 1 || !sizes.dim(0).isStatic())
+      return ctx.unsupported("split sizes of unknown count");
+    for (int64_t i = 0; i < sizes.dim(0).size(); ++i) {
+      // start_i = sum(split[:i]), end_i = start_i + split[i].
+      Value *before = ctx.op("slice", {split, ctx.i64s({0}), ctx.i64s({i})});
+      Value *start = before ? ctx.create("reduce_sum", {before}).attr("keepdims", 1).result() : nullptr;
+      Value *size = ctx.op("slice", {split, ctx.i64s({i}), ctx.i64s({i + 1})});
+      Value *end = start && size ? ctx.op("add", {start, size}) : nullptr;
+      parts.push_back(end ? slice(start, end) : nullptr);
+    }
+  }
+  for (Value *part : parts)
+    if (!part)
+      return failure();
+  ctx.setSequenceOutput(parts);
+  return success();
+}
+
+} // namespace
+
+void registerSequenceImporters(ImporterTable &table) {
+  table["SequenceEmpty"] = importSequenceEmpty;
+  table["SequenceConstruct"] = importSequenceConstruct;
+  table["SequenceInsert"] = importSequenceInsert;
+  table["SequenceErase"] = importSequenceErase;
+  table["SequenceAt"] = importSequenceAt;
+  table["SequenceLength"] = importSequenceLength;
+  table["ConcatFromSequence"] = importConcatFromSequence;
+  table["SplitToSequence"] = importSplitToSequence;
+}
+
+} // namespace dlc::onnximport
