@@ -36,6 +36,7 @@ const OpRegistry &OpRegistry::get() {
     registerControlFlowOps(built);
     registerGenerationOps(built);
     registerImageOps(built);
+    registerRecurrentOps(built);
     std::sort(built.ops_.begin(), built.ops_.end(),
               [](const auto &a, const auto &b) { return a->name < b->name; });
     return built;

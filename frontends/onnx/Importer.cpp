@@ -478,6 +478,9 @@ LogicalResult GraphImporter::importBody(const onnx::GraphProto &proto) {
   std::vector<Value *> outputs;
   for (const onnx::ValueInfoProto &output : proto.output()) {
     Value *value = lookup(output.name());
+    if (!value && lookupSequence(output.name()))
+      return diag_.error(location(""), "unsupported dtype: graph output '" +
+                                           output.name() + "' is a sequence");
     if (!value)
       return diag_.error(location(""), "graph output '" + output.name() +
                                            "' is not produced by any node");

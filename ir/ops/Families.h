@@ -23,6 +23,7 @@ void registerIndexingOps(OpRegistry &registry);
 void registerControlFlowOps(OpRegistry &registry);
 void registerGenerationOps(OpRegistry &registry);
 void registerImageOps(OpRegistry &registry);
+void registerRecurrentOps(OpRegistry &registry);
 } // namespace dlc
 
 #endif // DLC_IR_OPS_FAMILIES_H

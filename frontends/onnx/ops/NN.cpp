@@ -220,6 +220,93 @@ LogicalResult importResize(NodeContext &ctx) {
   return success();
 }
 
+/// Zeros of shape [a, b, c] where each entry is a constant or the size of
+/// dim `d` of `x` (given as -1 - d).
+Value *zerosLike(NodeContext &ctx, DType dtype, Value *x, std::vector<int64_t> dims) {
+  std::vector<Value *> parts;
+  Value *shape = ctx.op("shape", {x});
+  for (int64_t d : dims) {
+    if (d >= 0)
+      parts.push_back(ctx.i64s({d}));
+    else
+      parts.push_back(shape ? ctx.op("slice", {shape, ctx.i64s({-1 - d}), ctx.i64s({-d})}) : nullptr);
+  }
+  for (Value *p : parts)
+    if (!p)
+      return nullptr;
+  Value *target = ctx.create("concat", parts).attr("axis", int64_t(0)).result();
+  return target ? ctx.op("expand", {ctx.scalar(dtype, 0), target}) : nullptr;
+}
+
+// RNN, GRU, LSTM: optional inputs become explicit operands (zeros, full
+// lengths); layout 1 (batch first) is transposed in and out.
+LogicalResult importRecurrent(NodeContext &ctx) {
+  if (std::optional<std::vector<double>> alpha = ctx.attrFloats("activation_alpha"))
+    return ctx.unsupported("custom activation parameters");
+  if (const onnx::AttributeProto *acts = ctx.attr("activations")) {
+    std::vector<std::string> defaults =
+        ctx.opType() == "RNN" ? std::vector<std::string>{"Tanh"}
+        : ctx.opType() == "GRU" ? std::vector<std::string>{"Sigmoid", "Tanh"}
+                                : std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"};
+    for (int i = 0; i < acts->strings_size(); ++i)
+      if (acts->strings(i) != defaults[i % defaults.size()])
+        return ctx.unsupported("activation " + acts->strings(i));
+  }
+  std::string op = ctx.opType() == "LSTM" ? "lstm" : ctx.opType() == "GRU" ? "gru" : "rnn";
+  int64_t gates = op == "lstm" ? 4 : op == "gru" ? 3 : 1;
+  bool batchFirst = ctx.attrInt("layout", 0);
+  Value *x = ctx.input(0), *w = ctx.input(1), *r = ctx.input(2);
+  if (batchFirst)
+    x = ctx.create("transpose", {x}).attr("perm", {1, 0, 2}).result();
+  const TensorType &rt = r->type();
+  if (!x || !rt.hasRank() || rt.rank() != 3 || !rt.dim(0).isStatic() || !rt.dim(2).isStatic())
+    return ctx.unsupported("R must have static dims");
+  int64_t dirs = rt.dim(0).size(), hidden = rt.dim(2).size();
+  DType dtype = x->type().dtype();
+  Value *b = ctx.input(3) ? ctx.input(3) : zerosLike(ctx, dtype, x, {dirs, 2 * gates * hidden});
+  Value *lens = ctx.input(4);
+  if (!lens) { // every sequence runs the full length
+    Value *shape = ctx.op("shape", {x});
+    Value *seq = shape ? ctx.op("slice", {shape, ctx.i64s({0}), ctx.i64s({1})}) : nullptr;
+    Value *batch = shape ? ctx.op("slice", {shape, ctx.i64s({1}), ctx.i64s({2})}) : nullptr;
+    Value *flat = seq ? ctx.op("reshape", {seq, ctx.i64s({})}) : nullptr;
+    lens = flat && batch ? ctx.op("expand", {flat, batch}) : nullptr;
+  }
+  auto state = [&](size_t index) {
+    Value *given = ctx.input(index);
+    if (given && batchFirst)
+      given = ctx.create("transpose", {given}).attr("perm", {1, 0, 2}).result();
+    return given ? given : zerosLike(ctx, dtype, x, {dirs, -2, hidden});
+  };
+  std::vector<Value *> operands = {x, w, r, b, lens, state(5)};
+  if (op == "lstm") {
+    operands.push_back(state(6));
+    operands.push_back(ctx.input(7) ? ctx.input(7) : zerosLike(ctx, dtype, x, {dirs, 3 * hidden}));
+  }
+  for (Value *operand : operands)
+    if (!operand)
+      return failure();
+  NodeBuilder node = ctx.create(op, operands);
+  node.attr("direction", ctx.attrString("direction", "forward"));
+  if (ctx.hasAttr("clip"))
+    node.attr("clip", ctx.attrFloat("clip", 0.0));
+  node.attr("hidden_size", hidden);
+  if (op == "gru")
+    node.attr("linear_before_reset", ctx.attrInt("linear_before_reset", 0));
+  if (op == "lstm")
+    node.attr("input_forget", ctx.attrInt("input_forget", 0));
+  std::vector<Value *> results = node.results();
+  if (results.empty())
+    return failure();
+  if (batchFirst) {
+    results[0] = ctx.create("transpose", {results[0]}).attr("perm", {2, 0, 1, 3}).result();
+    for (size_t i = 1; i < results.size(); ++i)
+      results[i] = ctx.create("transpose", {results[i]}).attr("perm", {1, 0, 2}).result();
+  }
+  ctx.setOutputs(results);
+  return success();
+}
+
 LogicalResult importPool(NodeContext &ctx) {
   if (ctx.wantsOutput(1))
     return ctx.unsupported("the Indices output is not supported");
@@ -308,6 +395,8 @@ void registerNNImporters(ImporterTable &table) {
   table["ConvTranspose"] = importConvTranspose;
   table["Hardmax"] = importHardmax;
   table["Resize"] = importResize;
+  for (const char *name : {"RNN", "GRU", "LSTM"})
+    table[name] = importRecurrent;
   table["Upsample"] = importResize;
   table["MaxPool"] = importPool;
   table["AveragePool"] = importPool;
