@@ -4,6 +4,8 @@
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
 
+#include <map>
+
 namespace dlc {
 namespace {
 
@@ -162,10 +164,190 @@ LogicalResult evalGemm(EvalContext &ctx) {
   return success();
 }
 
+/// A parsed einsum equation: one label list per operand and the output's.
+/// Ellipsis dims get labels '0', '1', ... (right-aligned across operands).
+struct Einsum {
+  std::vector<std::string> inputs;
+  std::string output;
+};
+
+/// Parses `equation` for operands of the given ranks; error text if bad.
+std::optional<Einsum> parseEinsum(const std::string &equation,
+                                  const std::vector<int64_t> &ranks,
+                                  std::string &error) {
+  std::string text;
+  for (char c : equation)
+    if (c != ' ')
+      text += c;
+  size_t arrow = text.find("->");
+  std::string lhs = text.substr(0, arrow);
+  std::vector<std::string> terms;
+  for (size_t start = 0;;) {
+    size_t comma = lhs.find(',', start);
+    terms.push_back(lhs.substr(start, comma - start));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (terms.size() != ranks.size()) {
+    error = "equation has " + std::to_string(terms.size()) + " terms for " +
+            std::to_string(ranks.size()) + " operands";
+    return std::nullopt;
+  }
+  // Expand "..." into digit labels for the dims it covers.
+  int64_t ellipsisRank = 0;
+  auto expand = [&](const std::string &term, int64_t rank, std::string &out) {
+    size_t dots = term.find("...");
+    int64_t letters = static_cast<int64_t>(term.size()) - (dots == std::string::npos ? 0 : 3);
+    if (dots == std::string::npos) {
+      out = term;
+      return letters == rank;
+    }
+    int64_t covered = rank - letters;
+    if (covered < 0)
+      return false;
+    ellipsisRank = std::max(ellipsisRank, covered);
+    std::string labels;
+    for (int64_t i = 0; i < covered; ++i)
+      labels += static_cast<char>('0' + (9 - covered + 1 + i));
+    out = term.substr(0, dots) + labels + term.substr(dots + 3);
+    return true;
+  };
+  Einsum result;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    std::string labels;
+    if (!expand(terms[i], ranks[i], labels)) {
+      error = "term '" + terms[i] + "' does not match operand " + std::to_string(i) +
+              " of rank " + std::to_string(ranks[i]);
+      return std::nullopt;
+    }
+    for (char c : labels)
+      if (!std::isalnum(static_cast<unsigned char>(c))) {
+        error = "bad label '" + std::string(1, c) + "'";
+        return std::nullopt;
+      }
+    result.inputs.push_back(labels);
+  }
+  std::string ellipsis;
+  for (int64_t i = 0; i < ellipsisRank; ++i)
+    ellipsis += static_cast<char>('0' + (9 - ellipsisRank + 1 + i));
+  if (arrow != std::string::npos) {
+    std::string out = text.substr(arrow + 2);
+    size_t dots = out.find("...");
+    result.output = dots == std::string::npos
+                        ? out
+                        : out.substr(0, dots) + ellipsis + out.substr(dots + 3);
+  } else {
+    // Implicit output: ellipsis dims, then labels used once, alphabetically.
+    std::map<char, int> uses;
+    for (const std::string &labels : result.inputs)
+      for (char c : labels)
+        ++uses[c];
+    result.output = ellipsis;
+    for (const auto &[c, n] : uses)
+      if (n == 1 && std::isalpha(static_cast<unsigned char>(c)))
+        result.output += c;
+  }
+  return result;
+}
+
+LogicalResult inferEinsum(InferContext &ctx) {
+  if (failed(ctx.expectUniformDType(kNumericTypes)))
+    return failure();
+  DType dtype = ctx.operandType(0).dtype();
+  if (!ctx.operandsRanked()) {
+    ctx.addResult(TensorType::unranked(dtype));
+    return success();
+  }
+  std::vector<int64_t> ranks;
+  for (size_t i = 0; i < ctx.numOperands(); ++i)
+    ranks.push_back(ctx.operandType(i).rank());
+  std::string error;
+  std::optional<Einsum> einsum = parseEinsum(ctx.stringAttr("equation", ""), ranks, error);
+  if (!einsum)
+    return ctx.error(error);
+  std::map<char, Dim> sizes;
+  for (size_t i = 0; i < einsum->inputs.size(); ++i)
+    for (size_t d = 0; d < einsum->inputs[i].size(); ++d) {
+      char label = einsum->inputs[i][d];
+      const Dim &dim = ctx.operandType(i).dim(d);
+      auto [it, inserted] = sizes.emplace(label, dim);
+      if (inserted || it->second == dim || (dim.isStatic() && dim.size() == 1))
+        continue;
+      if (it->second.isStatic() && it->second.size() == 1)
+        it->second = dim;
+      else if (it->second.isStatic() && dim.isStatic())
+        return ctx.error("label '" + std::string(1, label) + "' has sizes " +
+                         it->second.str() + " and " + dim.str());
+      else
+        it->second = Dim::unknown();
+    }
+  std::vector<Dim> dims;
+  for (char label : einsum->output) {
+    auto it = sizes.find(label);
+    if (it == sizes.end())
+      return ctx.error("output label '" + std::string(1, label) +
+                       "' appears in no input");
+    dims.push_back(it->second);
+  }
+  ctx.addResult(TensorType(dtype, std::move(dims)));
+  return success();
+}
+
+// Sums the product of the operands over every assignment of the labels
+// that are not in the output.
+LogicalResult evalEinsum(EvalContext &ctx) {
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  std::vector<int64_t> ranks;
+  for (size_t i = 0; i < ctx.numOperands(); ++i)
+    ranks.push_back(ctx.input(i).type().rank());
+  std::string error;
+  Einsum einsum = *parseEinsum(ctx.stringAttr("equation", ""), ranks, error);
+  std::string labels = einsum.output;
+  std::map<char, int64_t> size;
+  for (size_t i = 0; i < einsum.inputs.size(); ++i)
+    for (size_t d = 0; d < einsum.inputs[i].size(); ++d) {
+      char label = einsum.inputs[i][d];
+      size[label] = std::max(size[label], shapeOf(ctx.input(i))[d]);
+      if (labels.find(label) == std::string::npos)
+        labels += label;
+    }
+  Shape space;
+  for (char label : labels)
+    space.push_back(size[label]);
+  std::vector<Shape> strides; // per operand, over `labels` (0 if absent/broadcast)
+  for (size_t i = 0; i < einsum.inputs.size(); ++i) {
+    Shape own = stridesOf(shapeOf(ctx.input(i)));
+    Shape s(labels.size(), 0);
+    for (size_t d = 0; d < einsum.inputs[i].size(); ++d)
+      if (shapeOf(ctx.input(i))[d] != 1)
+        s[labels.find(einsum.inputs[i][d])] += own[d];
+    strides.push_back(s);
+  }
+  Shape outStrides(labels.size(), 0);
+  Shape outOwn = stridesOf(shapeOf(*out));
+  for (size_t d = 0; d < einsum.output.size(); ++d)
+    outStrides[d] = outOwn[d];
+  std::vector<double> acc(out->numElements(), 0.0);
+  forEachIndex(space, [&](const Shape &index) {
+    double product = 1;
+    for (size_t i = 0; i < strides.size(); ++i)
+      product *= ctx.input(i).getDouble(offsetOf(index, strides[i]));
+    acc[offsetOf(index, outStrides)] += product;
+  });
+  for (int64_t i = 0; i < out->numElements(); ++i)
+    out->setDouble(i, acc[i]);
+  return success();
+}
+
 } // namespace
 
 void registerLinalgOps(OpRegistry &registry) {
   registry.add({"matmul", "linalg", 2, 2, {}, inferMatmul, evalMatmul});
+  registry.add({"einsum", "linalg", 1, kVariadic,
+                {{"equation", AttrKind::String, true}}, inferEinsum, evalEinsum});
   registry.add({"gemm", "linalg", 2, 3,
                 {{"alpha", AttrKind::Float},
                  {"beta", AttrKind::Float},

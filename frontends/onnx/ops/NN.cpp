@@ -10,6 +10,16 @@ LogicalResult importMatMul(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importEinsum(NodeContext &ctx) {
+  std::vector<Value *> operands;
+  for (size_t i = 0; i < ctx.numInputs(); ++i)
+    operands.push_back(ctx.input(i));
+  ctx.setOutputs({ctx.create("einsum", operands)
+                      .attr("equation", ctx.attrString("equation", ""))
+                      .result()});
+  return success();
+}
+
 LogicalResult importGemm(NodeContext &ctx) {
   std::vector<Value *> operands = {ctx.input(0), ctx.input(1)};
   if (Value *c = ctx.input(2))
@@ -391,6 +401,7 @@ LogicalResult importSoftmax(NodeContext &ctx) {
 void registerNNImporters(ImporterTable &table) {
   table["MatMul"] = importMatMul;
   table["Gemm"] = importGemm;
+  table["Einsum"] = importEinsum;
   table["Conv"] = importConv;
   table["ConvTranspose"] = importConvTranspose;
   table["Hardmax"] = importHardmax;
