@@ -134,6 +134,11 @@ public:
   LogicalResult importBody(const onnx::GraphProto &proto);
   /// Imports the top-level graph: inputs, initializers, nodes, outputs.
   LogicalResult importMain(const onnx::GraphProto &proto);
+  /// Imports `proto` into this graph after its inputs are defined (via
+  /// defineValue) under the body's input names.
+  LogicalResult importNested(const onnx::GraphProto &proto) { return importBody(proto); }
+  Builder &builder() { return builder_; }
+
   /// Imports a list of nodes into this graph.
   LogicalResult importNodes(const std::vector<const onnx::NodeProto *> &nodes);
 

@@ -210,7 +210,8 @@ std::string missingOp(const std::string &detail) {
   if (at == std::string::npos)
     return "";
   std::string rest = detail.substr(at + 15);
-  return rest.substr(0, rest.find(':'));
+  std::string op = rest.substr(0, rest.find(':'));
+  return op.empty() ? "<non-default domain>" : op;
 }
 
 int usage() {
