@@ -7,6 +7,8 @@ import lit.formats
 config.name = "dlc"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".dlir", ".test"]
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%make_models", os.path.join(os.path.dirname(__file__), "..", "onnx", "make_models.py")))
 config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dlc_obj_root, "tests", "lit")

@@ -20,8 +20,9 @@ namespace {
 
 const CommandSpec kOptSpec = {
     "opt",
-    "Parses a .dlir file (or '-' for stdin), verifies it and prints it back.",
-    "FILE.dlir",
+    "Reads a model (.dlir text, '-' for stdin, or .onnx), verifies it and\n"
+    "prints its IR.",
+    "FILE.dlir|FILE.onnx",
     {{"output", 'o', true, "write the IR to FILE instead of stdout", "FILE"},
      {"no-verify", 0, false, "print without verifying (for broken IR)"},
      {"weights-file", 0, true,
@@ -88,8 +89,10 @@ int runOpt(const ParsedArgs &args) {
   std::string output = args.get("output").value_or("");
   if (!args.has("split-input-file")) {
     Diagnostics diag;
-    std::unique_ptr<Module> module = parseModuleFile(path, diag);
-    if (!module || (verify && failed(verifyModule(*module, diag))))
+    bool isOnnx = path.size() > 5 && path.substr(path.size() - 5) == ".onnx";
+    std::unique_ptr<Module> module =
+        isOnnx || verify ? loadModel(path, diag) : parseModuleFile(path, diag);
+    if (!module)
       return reportDiagnostics(diag);
     if (failed(placeWeights(args, output, *module, diag)))
       return reportDiagnostics(diag);

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Writes the small ONNX models dlc's frontend tests use into a folder.
+
+Run with Debian's /usr/bin/python3 (python3-onnx). Good models exercise
+symbolic dims, control flow with outer-scope references and external data;
+bad ones each break one rule the importer must report clearly.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+
+def save(model, name, check=True):
+    if check:
+        onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, name))
+
+
+def model(nodes, inputs, outputs, initializers=(), opset=13, name="test"):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+f32 = TensorProto.FLOAT
+vi = helper.make_tensor_value_info
+
+# A dynamic network: a gated layer under If whose branch reads an outer
+# value, with a symbolic batch dim.
+w = numpy_helper.from_array(np.eye(4, dtype=np.float32) * 2, "w")
+then_graph = helper.make_graph(
+    [helper.make_node("MatMul", ["x", "w"], ["y_then"])], "then", [],
+    [vi("y_then", f32, ["N", 4])])
+else_graph = helper.make_graph(
+    [helper.make_node("Identity", ["x"], ["y_else"])], "else", [],
+    [vi("y_else", f32, ["N", 4])])
+gated = model(
+    [helper.make_node("ReduceMean", ["x"], ["m"], keepdims=0),
+     helper.make_node("Constant", [], ["zero"],
+                      value=numpy_helper.from_array(np.array(0, np.float32))),
+     helper.make_node("Greater", ["m", "zero"], ["c"]),
+     helper.make_node("If", ["c"], ["y"], then_branch=then_graph,
+                      else_branch=else_graph)],
+    [vi("x", f32, ["N", 4])], [vi("y", f32, ["N", 4])], [w])
+save(gated, "gated.onnx")
+
+# The same weights kept in an external data file.
+external = model([helper.make_node("MatMul", ["x", "w"], ["y"])],
+                 [vi("x", f32, [2, 4])], [vi("y", f32, [2, 4])], [w])
+onnx.save(external, os.path.join(out, "external.onnx"),
+          save_as_external_data=True, all_tensors_to_one_file=True,
+          location="external.bin", size_threshold=0)
+# ... and one whose data file is missing.
+missing = onnx.load(os.path.join(out, "external.onnx"), load_external_data=False)
+for entry in missing.graph.initializer[0].external_data:
+    if entry.key == "location":
+        entry.value = "nowhere.bin"
+with open(os.path.join(out, "missing_external.onnx"), "wb") as f:
+    f.write(missing.SerializeToString())
+
+# Not a protobuf at all, and a truncated model.
+with open(os.path.join(out, "not_protobuf.onnx"), "wb") as f:
+    f.write(b"\xff\xff\xff\xff garbage")
+data = gated.SerializeToString()
+with open(os.path.join(out, "truncated.onnx"), "wb") as f:
+    f.write(data[: len(data) // 2])
+
+# An op that does not exist, and one from a domain dlc does not know.
+save(model([helper.make_node("Frobnicate", ["x"], ["y"])],
+           [vi("x", f32, [2])], [vi("y", f32, [2])]),
+     "unknown_op.onnx", check=False)
+custom = model([helper.make_node("Gelu", ["x"], ["y"], domain="com.example")],
+               [vi("x", f32, [2])], [vi("y", f32, [2])])
+custom.opset_import.append(helper.make_opsetid("com.example", 1))
+save(custom, "unknown_domain.onnx", check=False)
+
+# A string input.
+save(model([helper.make_node("Identity", ["s"], ["t"])],
+           [vi("s", TensorProto.STRING, [2])],
+           [vi("t", TensorProto.STRING, [2])]),
+     "string_input.onnx")
+
+# Shapes that contradict each other: [2,3] + [4].
+save(model([helper.make_node("Add", ["a", "b"], ["c"])],
+           [vi("a", f32, [2, 3]), vi("b", f32, [4])], [vi("c", f32, [2, 3])]),
+     "bad_shapes.onnx", check=False)
+
+# A node reading a value nothing defines.
+save(model([helper.make_node("Relu", ["ghost"], ["y"])],
+           [vi("x", f32, [2])], [vi("y", f32, [2])]),
+     "undefined_input.onnx", check=False)
+
+# An initializer whose data does not match its shape.
+bad = numpy_helper.from_array(np.zeros(3, np.float32), "k")
+bad.dims[:] = [4]
+save(model([helper.make_node("Add", ["x", "k"], ["y"])],
+           [vi("x", f32, [4])], [vi("y", f32, [4])], [bad]),
+     "bad_initializer.onnx", check=False)
+
+# Opset 7 semantics (attribute-style Slice) next to opset 13.
+save(model([helper.make_node("Slice", ["x"], ["y"], starts=[1], ends=[3])],
+           [vi("x", f32, [4])], [vi("y", f32, [2])], opset=7),
+     "opset7_slice.onnx")
+
+# Inputs for `dlc run`.
+np.save(os.path.join(out, "x.npy"), np.arange(8, dtype=np.float32).reshape(2, 4))
+np.save(os.path.join(out, "x_int.npy"), np.arange(8, dtype=np.int64).reshape(2, 4))
+np.save(os.path.join(out, "x_wide.npy"), np.zeros((2, 5), np.float32))
