@@ -93,6 +93,17 @@ public:
                                                           size_t index,
                                                           bool &dynamic) const;
 
+  /// Attribute `name` (default `fallback`) as an axis of `x`, made
+  /// non-negative; nullopt after an error (unknown rank, out of range).
+  std::optional<int64_t> axisOf(Value *x, std::string_view name, int64_t fallback);
+  /// Consecutive slices of `x` along `axis` with static `sizes`.
+  std::vector<Value *> splitStatic(Value *x, int64_t axis,
+                                   const std::vector<int64_t> &sizes);
+  /// `count` consecutive slices of `x` along `axis` whose sizes are the
+  /// values of the 1-D i64 tensor `sizes`, known at run time.
+  std::vector<Value *> splitDynamic(Value *x, int64_t axis, Value *sizes,
+                                    int64_t count);
+
   /// The node's results, in output order.
   void setOutputs(std::vector<Value *> values) { outputs_ = std::move(values); }
   const std::vector<Value *> &outputs() const { return outputs_; }

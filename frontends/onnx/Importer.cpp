@@ -214,6 +214,46 @@ std::optional<std::vector<Value *>> NodeContext::sequence(size_t i) const {
   return *values;
 }
 
+std::optional<int64_t> NodeContext::axisOf(Value *x, std::string_view name,
+                                           int64_t fallback) {
+  if (!x->type().hasRank()) {
+    (void)unsupported("input of unknown rank");
+    return std::nullopt;
+  }
+  int64_t rank = x->type().rank(), axis = attrInt(name, fallback);
+  if (axis < -rank || axis >= rank) {
+    (void)error(std::string(name) + " " + std::to_string(axis) +
+                " is out of range for rank " + std::to_string(rank));
+    return std::nullopt;
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::vector<Value *> NodeContext::splitStatic(Value *x, int64_t axis,
+                                              const std::vector<int64_t> &sizes) {
+  std::vector<Value *> parts;
+  int64_t start = 0;
+  for (int64_t size : sizes) {
+    parts.push_back(op("slice", {x, i64s({start}), i64s({start + size}), i64s({axis})}));
+    start += size;
+  }
+  return parts;
+}
+
+// Part i is x[start_i : start_i + sizes[i]] with start_i = sum(sizes[:i]).
+std::vector<Value *> NodeContext::splitDynamic(Value *x, int64_t axis,
+                                               Value *sizes, int64_t count) {
+  std::vector<Value *> parts;
+  for (int64_t i = 0; i < count; ++i) {
+    Value *before = op("slice", {sizes, i64s({0}), i64s({i})});
+    Value *start = before ? create("reduce_sum", {before}).attr("keepdims", 1).result() : nullptr;
+    Value *size = op("slice", {sizes, i64s({i}), i64s({i + 1})});
+    Value *end = start && size ? op("add", {start, size}) : nullptr;
+    parts.push_back(end ? op("slice", {x, start, end, i64s({axis})}) : nullptr);
+  }
+  return parts;
+}
+
 LogicalResult NodeContext::error(const std::string &message) const {
   return graph_.diag().error(graph_.location(node_.name()),
                              node_.op_type() + ": " + message);

@@ -74,21 +74,35 @@ LogicalResult windowDims(InferContext &ctx, const TensorType &x,
   return success();
 }
 
-LogicalResult inferConv(InferContext &ctx) {
+/// The checks conv and conv_transpose share: float operands of one dtype,
+/// input N,C,spatial... and weights of its rank, a positive group. Sets
+/// `done` when the result is already decided (an operand of unknown rank).
+LogicalResult convOperands(InferContext &ctx, bool &done) {
   if (failed(ctx.expectUniformDType(kFloatTypes)))
     return failure();
-  DType dtype = ctx.operandType(0).dtype();
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(dtype));
+  done = !ctx.operandsRanked();
+  if (done) {
+    ctx.addResult(TensorType::unranked(ctx.operandType(0).dtype()));
     return success();
   }
   const TensorType &x = ctx.operandType(0), &w = ctx.operandType(1);
   if (x.rank() < 3 || w.rank() != x.rank())
     return ctx.error("expects input N,C,spatial... and weights of the same "
                      "rank, got " + x.str() + " and " + w.str());
-  int64_t group = ctx.intAttr("group", 1);
-  if (group < 1)
+  if (ctx.intAttr("group", 1) < 1)
     return ctx.error("group must be positive");
+  return success();
+}
+
+LogicalResult inferConv(InferContext &ctx) {
+  bool done = false;
+  if (failed(convOperands(ctx, done)))
+    return failure();
+  if (done)
+    return success();
+  DType dtype = ctx.operandType(0).dtype();
+  const TensorType &x = ctx.operandType(0), &w = ctx.operandType(1);
+  int64_t group = ctx.intAttr("group", 1);
   if (x.dim(1).isStatic() && w.dim(1).isStatic() &&
       x.dim(1).size() != w.dim(1).size() * group)
     return ctx.error("input channels " + x.dim(1).str() + " != weight channels " +
@@ -289,20 +303,14 @@ LogicalResult evalGlobalPool(EvalContext &ctx, bool isMax) {
 // Weights are C_in, C_out/group, kernel...; each output spatial dim is
 // stride * (in - 1) + output_padding + dilation * (k - 1) + 1 - pads.
 LogicalResult inferConvTranspose(InferContext &ctx) {
-  if (failed(ctx.expectUniformDType(kFloatTypes)))
+  bool done = false;
+  if (failed(convOperands(ctx, done)))
     return failure();
-  DType dtype = ctx.operandType(0).dtype();
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(dtype));
+  if (done)
     return success();
-  }
+  DType dtype = ctx.operandType(0).dtype();
   const TensorType &x = ctx.operandType(0), &w = ctx.operandType(1);
-  if (x.rank() < 3 || w.rank() != x.rank())
-    return ctx.error("expects input N,C,spatial... and weights of the same "
-                     "rank, got " + x.str() + " and " + w.str());
   int64_t group = ctx.intAttr("group", 1);
-  if (group < 1)
-    return ctx.error("group must be positive");
   size_t spatial = x.rank() - 2;
   std::vector<int64_t> strides, dilations, pads, outputPadding;
   if (failed(spatialAttr(ctx, "strides", spatial, 1, strides)) ||

@@ -101,8 +101,7 @@ LogicalResult evalOneHot(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape os = shapeOf(*out);
-  int64_t axis;
-  (void)ctx.normalizeAxis(ctx.intAttr("axis", -1), static_cast<int64_t>(os.size()), axis);
+  int64_t axis = ctx.axisAttr("axis", -1, os.size());
   int64_t depth = os[axis];
   Shape idxStrides = stridesOf(shapeOf(indices));
   int64_t linear = 0;

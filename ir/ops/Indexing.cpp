@@ -168,9 +168,7 @@ LogicalResult evalGather(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis;
-  (void)ctx.normalizeAxis(ctx.intAttr("axis", 0),
-                          static_cast<int64_t>(xs.size()), axis);
+  int64_t axis = ctx.axisAttr("axis", 0, xs.size());
   size_t r = indices.type().rank();
   Shape idxStrides = stridesOf(shapeOf(indices));
   int64_t linear = 0;
@@ -204,9 +202,7 @@ template <typename Fn>
 LogicalResult forEachElementIndex(EvalContext &ctx, const Tensor &x,
                                   const Tensor &indices, Fn fn) {
   Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis;
-  (void)ctx.normalizeAxis(ctx.intAttr("axis", 0),
-                          static_cast<int64_t>(xs.size()), axis);
+  int64_t axis = ctx.axisAttr("axis", 0, xs.size());
   int64_t linear = 0;
   std::optional<int64_t> bad;
   forEachIndex(shapeOf(indices), [&](const Shape &index) {
@@ -299,9 +295,7 @@ LogicalResult evalTopK(EvalContext &ctx) {
   if (!indices)
     return failure();
   Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis;
-  (void)ctx.normalizeAxis(ctx.intAttr("axis", -1),
-                          static_cast<int64_t>(xs.size()), axis);
+  int64_t axis = ctx.axisAttr("axis", -1, xs.size());
   bool largest = ctx.intAttr("largest", 1);
   Shape os = shapeOf(*values), oStrides = stridesOf(os);
   int64_t k = os[axis];
@@ -421,11 +415,9 @@ LogicalResult evalCompress(EvalContext &ctx) {
   const Tensor &x = ctx.input(0), &cond = ctx.input(1);
   Shape xs = shapeOf(x);
   bool flat = !ctx.node().attr("axis");
-  int64_t axis = 0;
+  int64_t axis = flat ? 0 : ctx.axisAttr("axis", 0, xs.size());
   if (flat)
     xs = {x.numElements()};
-  else
-    (void)ctx.normalizeAxis(ctx.intAttr("axis", 0), static_cast<int64_t>(xs.size()), axis);
   std::vector<int64_t> kept;
   for (int64_t i = 0; i < std::min(xs[axis], cond.numElements()); ++i)
     if (cond.getInt(i))

@@ -126,9 +126,7 @@ LogicalResult evalLayerNorm(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape shape = shapeOf(x);
-  int64_t axis;
-  (void)ctx.normalizeAxis(ctx.intAttr("axis", -1),
-                          static_cast<int64_t>(shape.size()), axis);
+  int64_t axis = ctx.axisAttr("axis", -1, shape.size());
   Shape normalized(shape.begin() + axis, shape.end());
   int64_t size = 1;
   for (int64_t d : normalized)

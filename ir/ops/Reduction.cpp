@@ -159,10 +159,8 @@ LogicalResult evalArgReduce(EvalContext &ctx, bool isMax) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  int64_t axis;
   Shape shape = shapeOf(x);
-  (void)ctx.normalizeAxis(ctx.intAttr("axis", 0),
-                          static_cast<int64_t>(shape.size()), axis);
+  int64_t axis = ctx.axisAttr("axis", 0, shape.size());
   bool last = ctx.intAttr("select_last_index", 0);
   int64_t linear = 0;
   forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
@@ -190,9 +188,7 @@ LogicalResult evalSoftmax(EvalContext &ctx, bool log) {
     out->setDouble(0, log ? 0.0 : 1.0);
     return success();
   }
-  int64_t axis;
-  (void)ctx.normalizeAxis(ctx.intAttr("axis", -1),
-                          static_cast<int64_t>(shape.size()), axis);
+  int64_t axis = ctx.axisAttr("axis", -1, shape.size());
   forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
     double max = -INFINITY;
     for (int64_t i = 0; i < length; ++i)

@@ -558,9 +558,7 @@ LogicalResult evalConcat(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape os = shapeOf(*out);
-  int64_t axis;
-  (void)ctx.normalizeAxis(ctx.intAttr("axis", 0),
-                          static_cast<int64_t>(os.size()), axis);
+  int64_t axis = ctx.axisAttr("axis", 0, os.size());
   Shape outStrides = stridesOf(os);
   int64_t base = 0;
   for (size_t i = 0; i < ctx.numOperands(); ++i) {

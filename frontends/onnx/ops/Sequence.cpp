@@ -129,19 +129,11 @@ LogicalResult importConcatFromSequence(NodeContext &ctx) {
 // sizes (or the dim, for parts of size 1 without split).
 LogicalResult importSplitToSequence(NodeContext &ctx) {
   Value *x = ctx.input(0);
-  const TensorType &type = x->type();
-  if (!type.hasRank())
-    return ctx.unsupported("input of unknown rank");
-  int64_t axis = ctx.attrInt("axis", 0);
-  if (axis < 0)
-    axis += type.rank();
-  if (axis < 0 || axis >= type.rank())
-    return ctx.error("axis out of range");
+  std::optional<int64_t> axis = ctx.axisOf(x, "axis", 0);
+  if (!axis)
+    return failure();
   Value *split = ctx.input(1);
   std::vector<Value *> parts;
-  auto slice = [&](Value *start, Value *end) {
-    return ctx.op("slice", {x, start, end, ctx.i64s({axis})});
-  };
   if (!split || (split->type().hasRank() && split->type().rank() == 0)) {
     // Parts of equal size (1, or the scalar split), the last may be shorter.
     int64_t size = 1;
@@ -151,25 +143,21 @@ LogicalResult importSplitToSequence(NodeContext &ctx) {
         return ctx.unsupported("a scalar split known only at run time");
       size = given->front();
     }
-    if (!type.dim(axis).isStatic() || size <= 0)
+    const Dim &dim = x->type().dim(*axis);
+    if (!dim.isStatic() || size <= 0)
       return ctx.unsupported("splitting a non-static dim");
-    for (int64_t start = 0; start < type.dim(axis).size(); start += size)
-      parts.push_back(slice(ctx.i64s({start}), ctx.i64s({std::min(start + size, type.dim(axis).size())})));
+    std::vector<int64_t> sizes;
+    for (int64_t start = 0; start < dim.size(); start += size)
+      sizes.push_back(std::min(size, dim.size() - start));
+    parts = ctx.splitStatic(x, *axis, sizes);
     if (!split && !ctx.attrInt("keepdims", 1))
       for (Value *&part : parts)
-        part = part ? ctx.create("squeeze", {part}).attr("axes", {axis}).result() : nullptr;
+        part = part ? ctx.create("squeeze", {part}).attr("axes", {*axis}).result() : nullptr;
   } else {
     const TensorType &sizes = split->type();
     if (!sizes.hasRank() || sizes.rank() != 1 || !sizes.dim(0).isStatic())
       return ctx.unsupported("split sizes of unknown count");
-    for (int64_t i = 0; i < sizes.dim(0).size(); ++i) {
-      // start_i = sum(split[:i]), end_i = start_i + split[i].
-      Value *before = ctx.op("slice", {split, ctx.i64s({0}), ctx.i64s({i})});
-      Value *start = before ? ctx.create("reduce_sum", {before}).attr("keepdims", 1).result() : nullptr;
-      Value *size = ctx.op("slice", {split, ctx.i64s({i}), ctx.i64s({i + 1})});
-      Value *end = start && size ? ctx.op("add", {start, size}) : nullptr;
-      parts.push_back(end ? slice(start, end) : nullptr);
-    }
+    parts = ctx.splitDynamic(x, *axis, split, sizes.dim(0).size());
   }
   for (Value *part : parts)
     if (!part)

@@ -152,53 +152,29 @@ LogicalResult importSlice(NodeContext &ctx) {
 // or equal parts.
 LogicalResult importSplit(NodeContext &ctx) {
   Value *x = ctx.input(0);
-  const TensorType &type = x->type();
-  if (!type.hasRank())
-    return ctx.unsupported("input of unknown rank");
-  int64_t axis = ctx.attrInt("axis", 0);
-  if (axis < 0)
-    axis += type.rank();
-  if (axis < 0 || axis >= type.rank())
-    return ctx.error("axis out of range");
+  std::optional<int64_t> axis = ctx.axisOf(x, "axis", 0);
+  if (!axis)
+    return failure();
   bool dynamic;
   std::optional<std::vector<int64_t>> sizes = ctx.intsFromAttrOrInput("split", 1, dynamic);
-  size_t parts = ctx.numOutputs();
+  int64_t parts = static_cast<int64_t>(ctx.numOutputs());
   if (dynamic) {
-    // Sizes known at run time: part i is x[start_i : start_i + split[i]]
-    // with start_i = sum(split[:i]).
-    Value *split = ctx.input(1);
-    std::vector<Value *> outputs;
-    for (size_t i = 0; i < parts; ++i) {
-      int64_t at = static_cast<int64_t>(i);
-      Value *before = ctx.op("slice", {split, ctx.i64s({0}), ctx.i64s({at})});
-      Value *start = before ? ctx.create("reduce_sum", {before}).attr("keepdims", 1).result() : nullptr;
-      Value *size = ctx.op("slice", {split, ctx.i64s({at}), ctx.i64s({at + 1})});
-      Value *end = start && size ? ctx.op("add", {start, size}) : nullptr;
-      outputs.push_back(end ? ctx.op("slice", {x, start, end, ctx.i64s({axis})}) : nullptr);
-    }
-    ctx.setOutputs(outputs);
+    ctx.setOutputs(ctx.splitDynamic(x, *axis, ctx.input(1), parts));
     return success();
   }
-  if (!sizes) {
-    if (!type.dim(axis).isStatic())
+  if (!sizes) { // equal parts, the last one possibly shorter
+    const Dim &dim = x->type().dim(*axis);
+    if (!dim.isStatic())
       return ctx.unsupported("equal split of a non-static dim");
-    int64_t total = type.dim(axis).size();
-    int64_t each = (total + static_cast<int64_t>(parts) - 1) / static_cast<int64_t>(parts);
+    int64_t each = (dim.size() + parts - 1) / parts;
     sizes.emplace();
-    for (size_t i = 0; i < parts; ++i)
-      sizes->push_back(std::min(each, total - each * static_cast<int64_t>(i)));
+    for (int64_t i = 0; i < parts; ++i)
+      sizes->push_back(std::min(each, dim.size() - each * i));
   }
-  if (sizes->size() != parts)
+  if (static_cast<int64_t>(sizes->size()) != parts)
     return ctx.error("has " + std::to_string(parts) + " outputs but " +
                      std::to_string(sizes->size()) + " split sizes");
-  std::vector<Value *> outputs;
-  int64_t start = 0;
-  for (int64_t size : *sizes) {
-    outputs.push_back(ctx.op("slice", {x, ctx.i64s({start}), ctx.i64s({start + size}),
-                                       ctx.i64s({axis})}));
-    start += size;
-  }
-  ctx.setOutputs(outputs);
+  ctx.setOutputs(ctx.splitStatic(x, *axis, *sizes));
   return success();
 }
 
