@@ -167,15 +167,17 @@ Result runTest(const fs::path &dir) {
 }
 
 /// Runs a test in a child with limits; the child reports over a pipe.
-Result runIsolated(const fs::path &dir, int seconds) {
+Result runIsolated(const fs::path &dir, int seconds, bool memoryCap) {
   int fds[2];
   if (pipe(fds) != 0)
     return {Outcome::Crash, "pipe failed"};
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    rlimit memory = {rlim_t(4) << 30, rlim_t(4) << 30};
-    setrlimit(RLIMIT_AS, &memory);
+    if (memoryCap) { // (sanitizer builds reserve more address space)
+      rlimit memory = {rlim_t(4) << 30, rlim_t(4) << 30};
+      setrlimit(RLIMIT_AS, &memory);
+    }
     alarm(seconds);
     Result result = runTest(dir);
     std::string message = std::to_string(static_cast<int>(result.outcome)) +
@@ -217,7 +219,8 @@ std::string missingOp(const std::string &detail) {
 int usage() {
   std::fprintf(stderr,
                "usage: onnx_conformance --data DIR [--dirs a,b,...] "
-               "[--report FILE] [--floor FILE] [--filter TEXT] [--timeout S]\n");
+               "[--report FILE] [--floor FILE] [--filter TEXT] [--timeout S] "
+               "[--no-memory-cap]\n");
   return 2;
 }
 
@@ -229,6 +232,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> dirs = {"node", "pytorch-converted",
                                    "pytorch-operator", "simple"};
   int timeout = 60;
+  bool memoryCap = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -237,6 +241,7 @@ int main(int argc, char **argv) {
     else if (arg == "--floor") floorFile = value();
     else if (arg == "--filter") filter = value();
     else if (arg == "--timeout") timeout = std::atoi(value().c_str());
+    else if (arg == "--no-memory-cap") memoryCap = false;
     else if (arg == "--dirs") {
       dirs.clear();
       std::stringstream list(value());
@@ -262,7 +267,7 @@ int main(int argc, char **argv) {
     std::array<int, kOutcomes> &row = counts[sub];
     row.fill(0);
     for (const fs::path &test : tests) {
-      Result result = runIsolated(test, timeout);
+      Result result = runIsolated(test, timeout, memoryCap);
       ++row[static_cast<int>(result.outcome)];
       details << sub << "/" << test.filename().string() << ": "
               << kOutcomeNames[static_cast<int>(result.outcome)];
