@@ -210,7 +210,7 @@ Result runIsolated(const fs::path &dir, int seconds, bool memoryCap) {
 std::string missingOp(const std::string &detail) {
   size_t at = detail.find("unsupported op ");
   if (at == std::string::npos)
-    return "";
+    return "<non-default domain>";
   std::string rest = detail.substr(at + 15);
   std::string op = rest.substr(0, rest.find(':'));
   return op.empty() ? "<non-default domain>" : op;
