@@ -39,6 +39,7 @@ const OpRegistry &OpRegistry::get() {
     registerRecurrentOps(built);
     std::sort(built.ops_.begin(), built.ops_.end(),
               [](const auto &a, const auto &b) { return a->name < b->name; });
+    built.sorted_ = true;
     return built;
   }();
   return registry;
@@ -52,10 +53,17 @@ void OpRegistry::add(OpDef def) {
 }
 
 const OpDef *OpRegistry::lookup(std::string_view name) const {
-  for (const auto &op : ops_)
-    if (op->name == name)
-      return op.get();
-  return nullptr;
+  // Sorted by name once built; while building (add), a linear scan.
+  if (!sorted_) {
+    for (const auto &op : ops_)
+      if (op->name == name)
+        return op.get();
+    return nullptr;
+  }
+  auto it = std::lower_bound(
+      ops_.begin(), ops_.end(), name,
+      [](const auto &op, std::string_view key) { return op->name < key; });
+  return it != ops_.end() && (*it)->name == name ? it->get() : nullptr;
 }
 
 std::vector<const OpDef *> OpRegistry::ops() const {

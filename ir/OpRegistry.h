@@ -65,6 +65,7 @@ public:
 
 private:
   std::vector<std::unique_ptr<OpDef>> ops_;
+  bool sorted_ = false; ///< Set once every family has registered.
 };
 
 /// Shorthand for OpRegistry::get().lookup(name).

@@ -453,10 +453,12 @@ private:
         fail("hex payload has " + std::to_string(hex.size() / 2) +
              " bytes, type " + tensorType.str() + " needs " +
              std::to_string(bytes));
+      auto nibble = [](char c) {
+        return static_cast<uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+      };
       std::vector<uint8_t> data(static_cast<size_t>(bytes));
       for (int64_t i = 0; i < bytes; ++i)
-        data[i] = static_cast<uint8_t>(
-            std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+        data[i] = static_cast<uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
       tensor = std::make_shared<Tensor>(tensorType, std::move(data));
       advance();
     } else {

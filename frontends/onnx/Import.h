@@ -207,6 +207,8 @@ private:
   GraphImporter *parent_;
   std::map<std::string, Value *, std::less<>> scope_;
   std::map<std::string, std::vector<Value *>, std::less<>> sequences_;
+  /// Function bodies expanded so far (root importer only): unique prefixes.
+  int expansions_ = 0;
 };
 
 } // namespace dlc::onnximport

@@ -628,8 +628,10 @@ LogicalResult GraphImporter::expandFunction(NodeContext &ctx) {
     return ctx.unsupported("no importer and no function body");
   }
 
-  static int expansions = 0;
-  std::string prefix = node.name() + "/" + std::to_string(expansions++) + "/";
+  GraphImporter *root = this;
+  while (root->parent_)
+    root = root->parent_;
+  std::string prefix = node.name() + "/" + std::to_string(root->expansions_++) + "/";
   std::map<std::string, std::string> rename;
   for (int i = 0; i < function.input_size(); ++i)
     rename[function.input(i)] = i < node.input_size() ? node.input(i) : "";
