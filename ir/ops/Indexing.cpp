@@ -5,6 +5,7 @@
 #include "ir/ops/Kernels.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 namespace dlc {
@@ -437,6 +438,112 @@ LogicalResult evalCompress(EvalContext &ctx) {
   return success();
 }
 
+// non_max_suppression(boxes[B,N,4], scores[B,C,N], [max_per_class],
+// [iou_threshold], [score_threshold]) -> i64[K,3] of (batch, class, box):
+// per batch and class, greedily keep the best-scoring boxes whose overlap
+// (IoU) with every kept box is at most the threshold.
+LogicalResult inferNms(InferContext &ctx) {
+  if (failed(ctx.expectDType(0, kFloatTypes)) || failed(ctx.expectSameDType(0, 1)))
+    return failure();
+  const TensorType &boxes = ctx.operandType(0), &scores = ctx.operandType(1);
+  if (boxes.hasRank() && (boxes.rank() != 3 || !boxes.dim(2).compatibleWith(Dim(4))))
+    return ctx.error("boxes must be [batches, boxes, 4], got " + boxes.str());
+  if (scores.hasRank() && scores.rank() != 3)
+    return ctx.error("scores must be [batches, classes, boxes], got " + scores.str());
+  ctx.addResult(TensorType(DType::I64, {Dim::unknown(), Dim(3)}));
+  return success();
+}
+
+LogicalResult evalNms(EvalContext &ctx) {
+  const Tensor &boxes = ctx.input(0), &scores = ctx.input(1);
+  Shape bs = shapeOf(boxes), ss = shapeOf(scores);
+  if (ss[0] != bs[0] || ss[2] != bs[1])
+    return ctx.error("boxes " + boxes.type().str() + " and scores " +
+                     scores.type().str() + " disagree");
+  int64_t maxPerClass = ctx.numOperands() > 2 ? ctx.input(2).getInt(0) : 0;
+  double iouThreshold = ctx.numOperands() > 3 ? ctx.input(3).getDouble(0) : 0.0;
+  bool hasScoreThreshold = ctx.numOperands() > 4;
+  double scoreThreshold = hasScoreThreshold ? ctx.input(4).getDouble(0) : 0.0;
+  bool center = ctx.intAttr("center_point_box", 0);
+  // Corners (y1, x1, y2, x2) of box i of batch b, ordered.
+  auto corners = [&](int64_t b, int64_t i) {
+    double v[4];
+    for (int k = 0; k < 4; ++k)
+      v[k] = boxes.getDouble((b * bs[1] + i) * 4 + k);
+    if (center) // x_center, y_center, width, height
+      return std::array<double, 4>{v[1] - v[3] / 2, v[0] - v[2] / 2,
+                                   v[1] + v[3] / 2, v[0] + v[2] / 2};
+    return std::array<double, 4>{std::min(v[0], v[2]), std::min(v[1], v[3]),
+                                 std::max(v[0], v[2]), std::max(v[1], v[3])};
+  };
+  auto iou = [&](const std::array<double, 4> &a, const std::array<double, 4> &c) {
+    double h = std::max(0.0, std::min(a[2], c[2]) - std::max(a[0], c[0]));
+    double w = std::max(0.0, std::min(a[3], c[3]) - std::max(a[1], c[1]));
+    double inter = h * w;
+    double areas = (a[2] - a[0]) * (a[3] - a[1]) + (c[2] - c[0]) * (c[3] - c[1]) - inter;
+    return areas > 0 ? inter / areas : 0.0;
+  };
+  std::vector<std::array<int64_t, 3>> selected;
+  for (int64_t b = 0; b < ss[0]; ++b)
+    for (int64_t c = 0; c < ss[1]; ++c) {
+      std::vector<int64_t> order;
+      for (int64_t i = 0; i < ss[2]; ++i)
+        if (!hasScoreThreshold || scores.getDouble((b * ss[1] + c) * ss[2] + i) > scoreThreshold)
+          order.push_back(i);
+      std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) {
+        return scores.getDouble((b * ss[1] + c) * ss[2] + i) >
+               scores.getDouble((b * ss[1] + c) * ss[2] + j);
+      });
+      std::vector<int64_t> kept;
+      for (int64_t i : order) {
+        if (static_cast<int64_t>(kept.size()) >= maxPerClass)
+          break;
+        bool keep = true;
+        for (int64_t k : kept)
+          keep &= iou(corners(b, i), corners(b, k)) <= iouThreshold;
+        if (keep) {
+          kept.push_back(i);
+          selected.push_back({b, c, i});
+        }
+      }
+    }
+  Tensor *out = ctx.addOutput(typeOf(DType::I64, {static_cast<int64_t>(selected.size()), 3}));
+  if (!out)
+    return failure();
+  for (size_t i = 0; i < selected.size(); ++i)
+    for (int k = 0; k < 3; ++k)
+      out->setInt(3 * i + k, selected[i][k]);
+  return success();
+}
+
+// reverse_sequence(x, lens): reverses the first lens[b] entries along
+// time_axis for each index b along batch_axis.
+LogicalResult inferReverseSequence(InferContext &ctx) {
+  if (failed(ctx.expectDType(1, {DType::I64})))
+    return failure();
+  ctx.addResult(ctx.operandType(0));
+  return success();
+}
+
+LogicalResult evalReverseSequence(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &lens = ctx.input(1);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), strides = stridesOf(xs);
+  int64_t batchAxis = ctx.axisAttr("batch_axis", 1, xs.size());
+  int64_t timeAxis = ctx.axisAttr("time_axis", 0, xs.size());
+  int64_t linear = 0;
+  forEachIndex(xs, [&](const Shape &index) {
+    Shape from = index;
+    int64_t length = std::clamp<int64_t>(lens.getInt(index[batchAxis]), 0, xs[timeAxis]);
+    if (index[timeAxis] < length)
+      from[timeAxis] = length - 1 - index[timeAxis];
+    copyElement(x, offsetOf(from, strides), *out, linear++);
+  });
+  return success();
+}
+
 } // namespace
 
 void registerIndexingOps(OpRegistry &registry) {
@@ -460,6 +567,11 @@ void registerIndexingOps(OpRegistry &registry) {
                 inferGatherNd, evalGatherNd});
   registry.add({"compress", "indexing", 2, 2, {{"axis", AttrKind::Int}},
                 inferCompress, evalCompress});
+  registry.add({"non_max_suppression", "indexing", 2, 5,
+                {{"center_point_box", AttrKind::Int}}, inferNms, evalNms});
+  registry.add({"reverse_sequence", "indexing", 2, 2,
+                {{"batch_axis", AttrKind::Int}, {"time_axis", AttrKind::Int}},
+                inferReverseSequence, evalReverseSequence});
 }
 
 } // namespace dlc

@@ -249,6 +249,29 @@ LogicalResult importSimple(NodeContext &ctx) {
   return success();
 }
 
+// Optional middle inputs get their defaults: no boxes, threshold 0.
+LogicalResult importNms(NodeContext &ctx) {
+  std::vector<Value *> operands = {ctx.input(0), ctx.input(1)};
+  if (ctx.numInputs() > 2)
+    operands.push_back(ctx.input(2) ? ctx.input(2) : ctx.i64s({0}));
+  if (ctx.numInputs() > 3)
+    operands.push_back(ctx.input(3) ? ctx.input(3) : ctx.scalar(DType::F32, 0));
+  if (ctx.numInputs() > 4 && ctx.input(4))
+    operands.push_back(ctx.input(4));
+  ctx.setOutputs({ctx.create("non_max_suppression", operands)
+                      .attr("center_point_box", ctx.attrInt("center_point_box", 0))
+                      .result()});
+  return success();
+}
+
+LogicalResult importReverseSequence(NodeContext &ctx) {
+  ctx.setOutputs({ctx.create("reverse_sequence", {ctx.input(0), ctx.input(1)})
+                      .attr("batch_axis", ctx.attrInt("batch_axis", 1))
+                      .attr("time_axis", ctx.attrInt("time_axis", 0))
+                      .result()});
+  return success();
+}
+
 LogicalResult importCompress(NodeContext &ctx) {
   NodeBuilder node = ctx.create("compress", {ctx.input(0), ctx.input(1)});
   if (ctx.hasAttr("axis"))
@@ -424,6 +447,8 @@ void registerTensorImporters(ImporterTable &table) {
   for (const char *name : {"Range", "Tile", "Trilu", "CumSum", "GatherND", "OneHot"})
     table[name] = importSimple;
   table["Compress"] = importCompress;
+  table["NonMaxSuppression"] = importNms;
+  table["ReverseSequence"] = importReverseSequence;
   table["BitShift"] = importBitShift;
   table["Pad"] = importPad;
   table["EyeLike"] = importEyeLike;
