@@ -35,6 +35,12 @@ void registerReductionImporters(ImporterTable &table);
 void registerControlFlowImporters(ImporterTable &table);
 void registerSequenceImporters(ImporterTable &table);
 
+void registerQuantizationImporters(ImporterTable &table);
+
+/// Emits the IR conv for `ctx`'s Conv-style attributes (pads/auto_pad,
+/// strides, dilations, group) on the given operands; null after an error.
+Value *emitConv(NodeContext &ctx, Value *x, Value *w, Value *bias);
+
 /// The IR dtype of an ONNX TensorProto data type, or nullopt.
 std::optional<DType> dtypeFromOnnx(int32_t onnxType);
 /// The ONNX data type name (for messages), e.g. "STRING".

@@ -37,6 +37,7 @@ const ImporterTable &importers() {
     registerReductionImporters(built);
     registerControlFlowImporters(built);
     registerSequenceImporters(built);
+    registerQuantizationImporters(built);
     return built;
   }();
   return table;

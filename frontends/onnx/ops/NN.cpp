@@ -76,26 +76,40 @@ void windowAttrs(NodeContext &ctx, NodeBuilder &node, const std::vector<int64_t>
     node.attr("dilations", Attribute(*dilations));
 }
 
-LogicalResult importConv(NodeContext &ctx) {
-  Value *x = ctx.input(0), *w = ctx.input(1);
-  if (!w->type().hasRank())
-    return ctx.unsupported("weights of unknown rank");
+} // namespace
+
+Value *emitConv(NodeContext &ctx, Value *x, Value *w, Value *bias) {
+  if (!w->type().hasRank()) {
+    (void)ctx.unsupported("weights of unknown rank");
+    return nullptr;
+  }
   std::vector<int64_t> kernel;
   for (int64_t i = 2; i < w->type().rank(); ++i) {
-    if (!w->type().dim(i).isStatic())
-      return ctx.unsupported("non-static kernel dims");
+    if (!w->type().dim(i).isStatic()) {
+      (void)ctx.unsupported("non-static kernel dims");
+      return nullptr;
+    }
     kernel.push_back(w->type().dim(i).size());
   }
   std::optional<std::vector<int64_t>> pads = windowPads(ctx, x, kernel);
   if (!pads)
-    return failure();
+    return nullptr;
   std::vector<Value *> operands = {x, w};
-  if (Value *bias = ctx.input(2))
+  if (bias)
     operands.push_back(bias);
   NodeBuilder node = ctx.create("conv", operands);
   windowAttrs(ctx, node, *pads);
   node.attr("group", ctx.attrInt("group", 1));
-  ctx.setOutputs({node.result()});
+  return node.result();
+}
+
+namespace {
+
+LogicalResult importConv(NodeContext &ctx) {
+  Value *y = emitConv(ctx, ctx.input(0), ctx.input(1), ctx.input(2));
+  if (!y)
+    return failure();
+  ctx.setOutputs({y});
   return success();
 }
 

@@ -371,56 +371,6 @@ LogicalResult importDepthSpace(NodeContext &ctx) {
   return success();
 }
 
-/// A per-axis parameter (scale, zero point) shaped to broadcast along
-/// `axis` of `x`: 1-D [C] becomes [C, 1, ..., 1].
-Value *alongAxis(NodeContext &ctx, Value *param, Value *x) {
-  if (!param->type().hasRank() || param->type().rank() != 1 || !x->type().hasRank())
-    return param;
-  int64_t rank = x->type().rank(), axis = ctx.attrInt("axis", 1);
-  if (axis < 0)
-    axis += rank;
-  std::vector<int64_t> axes;
-  for (int64_t i = axis + 1; i < rank; ++i)
-    axes.push_back(i - axis);
-  if (axes.empty())
-    return param;
-  return ctx.create("unsqueeze", {param}).attr("axes", Attribute(axes)).result();
-}
-
-// y = saturate(round(x / scale) + zero_point), in zero_point's dtype (u8
-// by default).
-LogicalResult importQuantize(NodeContext &ctx) {
-  Value *x = ctx.input(0), *scale = alongAxis(ctx, ctx.input(1), x);
-  Value *zero = ctx.input(2) ? alongAxis(ctx, ctx.input(2), x) : nullptr;
-  DType target = zero ? zero->type().dtype() : DType::U8;
-  DType dtype = x->type().dtype();
-  if (target != DType::U8 && target != DType::I8)
-    return ctx.unsupported("quantizing to " + std::string(dtypeName(target)));
-  Value *q = scale ? ctx.op("div", {x, scale}) : nullptr;
-  q = q ? ctx.op("round", {q}) : nullptr;
-  if (q && zero)
-    q = ctx.op("add", {q, ctx.create("cast", {zero}).attr("to", std::string(dtypeName(dtype))).result()});
-  double lo = target == DType::U8 ? 0 : -128, hi = target == DType::U8 ? 255 : 127;
-  q = q ? ctx.op("clip", {q, ctx.scalar(dtype, lo), ctx.scalar(dtype, hi)}) : nullptr;
-  ctx.setOutputs({q ? ctx.create("cast", {q}).attr("to", std::string(dtypeName(target))).result() : nullptr});
-  return success();
-}
-
-// y = (x - zero_point) * scale, in scale's dtype.
-LogicalResult importDequantize(NodeContext &ctx) {
-  Value *x = ctx.input(0), *scale = alongAxis(ctx, ctx.input(1), x);
-  if (!scale)
-    return failure();
-  std::string dtype(dtypeName(scale->type().dtype()));
-  Value *value = ctx.create("cast", {x}).attr("to", dtype).result();
-  if (value && ctx.input(2)) {
-    Value *zero = alongAxis(ctx, ctx.input(2), x);
-    value = ctx.op("sub", {value, ctx.create("cast", {zero}).attr("to", dtype).result()});
-  }
-  ctx.setOutputs({value ? ctx.op("mul", {value, scale}) : nullptr});
-  return success();
-}
-
 } // namespace
 
 void registerTensorImporters(ImporterTable &table) {
@@ -454,8 +404,7 @@ void registerTensorImporters(ImporterTable &table) {
   table["EyeLike"] = importEyeLike;
   table["DepthToSpace"] = importDepthSpace;
   table["SpaceToDepth"] = importDepthSpace;
-  table["QuantizeLinear"] = importQuantize;
-  table["DequantizeLinear"] = importDequantize;
+
 }
 
 } // namespace dlc::onnximport
