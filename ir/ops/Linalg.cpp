@@ -4,6 +4,7 @@
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
 
+#include <cmath>
 #include <map>
 
 namespace dlc {
@@ -342,10 +343,66 @@ LogicalResult evalEinsum(EvalContext &ctx) {
   return success();
 }
 
+// det(x[..., n, n]): determinants by Gaussian elimination with partial
+// pivoting.
+LogicalResult inferDet(InferContext &ctx) {
+  if (failed(ctx.expectDType(0, kFloatTypes)))
+    return failure();
+  const TensorType &x = ctx.operandType(0);
+  if (!x.hasRank()) {
+    ctx.addResult(x);
+    return success();
+  }
+  if (x.rank() < 2 || !x.dim(x.rank() - 1).compatibleWith(x.dim(x.rank() - 2)))
+    return ctx.error("expects square matrices [..., n, n], got " + x.str());
+  ctx.addResult(TensorType(x.dtype(), std::vector<Dim>(x.dims().begin(), x.dims().end() - 2)));
+  return success();
+}
+
+LogicalResult evalDet(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  int64_t n = shapeOf(x).back();
+  if (shapeOf(x)[shapeOf(x).size() - 2] != n)
+    return ctx.error("matrices are not square at run time");
+  for (int64_t m = 0; m < out->numElements(); ++m) {
+    std::vector<double> a(n * n);
+    for (int64_t i = 0; i < n * n; ++i)
+      a[i] = x.getDouble(m * n * n + i);
+    double det = 1;
+    for (int64_t col = 0; col < n && det != 0; ++col) {
+      int64_t pivot = col;
+      for (int64_t r = col + 1; r < n; ++r)
+        if (std::fabs(a[r * n + col]) > std::fabs(a[pivot * n + col]))
+          pivot = r;
+      if (a[pivot * n + col] == 0) {
+        det = 0;
+        break;
+      }
+      if (pivot != col) {
+        for (int64_t k = 0; k < n; ++k)
+          std::swap(a[pivot * n + k], a[col * n + k]);
+        det = -det;
+      }
+      det *= a[col * n + col];
+      for (int64_t r = col + 1; r < n; ++r) {
+        double factor = a[r * n + col] / a[col * n + col];
+        for (int64_t k = col; k < n; ++k)
+          a[r * n + k] -= factor * a[col * n + k];
+      }
+    }
+    out->setDouble(m, det);
+  }
+  return success();
+}
+
 } // namespace
 
 void registerLinalgOps(OpRegistry &registry) {
   registry.add({"matmul", "linalg", 2, 2, {}, inferMatmul, evalMatmul});
+  registry.add({"det", "linalg", 1, 1, {}, inferDet, evalDet});
   registry.add({"einsum", "linalg", 1, kVariadic,
                 {{"equation", AttrKind::String, true}}, inferEinsum, evalEinsum});
   registry.add({"gemm", "linalg", 2, 3,

@@ -162,6 +162,44 @@ LogicalResult evalLayerNorm(EvalContext &ctx) {
   return success();
 }
 
+// lrn(x): x / (bias + alpha / size * sum of x^2 over `size` neighbouring
+// channels) ^ beta.
+LogicalResult inferLrn(InferContext &ctx) {
+  if (failed(ctx.expectDType(0, kFloatTypes)))
+    return failure();
+  const TensorType &x = ctx.operandType(0);
+  if (x.hasRank() && x.rank() < 3)
+    return ctx.error("expects input N,C,spatial..., got " + x.str());
+  if (ctx.intAttr("size", 0) < 1)
+    return ctx.error("size must be positive");
+  ctx.addResult(x);
+  return success();
+}
+
+LogicalResult evalLrn(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape shape = shapeOf(x);
+  int64_t size = ctx.intAttr("size", 1), channels = shape[1];
+  int64_t inner = x.numElements() / std::max<int64_t>(shape[0] * channels, 1);
+  double alpha = ctx.floatAttr("alpha", 1e-4), beta = ctx.floatAttr("beta", 0.75),
+         bias = ctx.floatAttr("bias", 1.0);
+  int64_t below = (size - 1) / 2, above = size - 1 - below;
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    int64_t c = (i / inner) % channels, base = i - c * inner;
+    double sum = 0;
+    for (int64_t k = std::max<int64_t>(0, c - below);
+         k <= std::min(channels - 1, c + above); ++k) {
+      double v = x.getDouble(base + k * inner);
+      sum += v * v;
+    }
+    out->setDouble(i, x.getDouble(i) / std::pow(bias + alpha / size * sum, beta));
+  }
+  return success();
+}
+
 } // namespace
 
 void registerNormalizationOps(OpRegistry &registry) {
@@ -174,6 +212,12 @@ void registerNormalizationOps(OpRegistry &registry) {
   registry.add({"layer_norm", "normalization", 2, 3,
                 {{"axis", AttrKind::Int}, {"epsilon", AttrKind::Float}},
                 inferLayerNorm, evalLayerNorm});
+  registry.add({"lrn", "normalization", 1, 1,
+                {{"size", AttrKind::Int, true},
+                 {"alpha", AttrKind::Float},
+                 {"beta", AttrKind::Float},
+                 {"bias", AttrKind::Float}},
+                inferLrn, evalLrn});
 }
 
 } // namespace dlc

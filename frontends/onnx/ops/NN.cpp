@@ -20,6 +20,21 @@ LogicalResult importEinsum(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importDet(NodeContext &ctx) {
+  ctx.setOutputs({ctx.op("det", {ctx.input(0)})});
+  return success();
+}
+
+LogicalResult importLrn(NodeContext &ctx) {
+  ctx.setOutputs({ctx.create("lrn", {ctx.input(0)})
+                      .attr("size", ctx.attrInt("size", 0))
+                      .attr("alpha", ctx.attrFloat("alpha", 1e-4))
+                      .attr("beta", ctx.attrFloat("beta", 0.75))
+                      .attr("bias", ctx.attrFloat("bias", 1.0))
+                      .result()});
+  return success();
+}
+
 LogicalResult importGemm(NodeContext &ctx) {
   std::vector<Value *> operands = {ctx.input(0), ctx.input(1)};
   if (Value *c = ctx.input(2))
@@ -416,6 +431,8 @@ void registerNNImporters(ImporterTable &table) {
   table["MatMul"] = importMatMul;
   table["Gemm"] = importGemm;
   table["Einsum"] = importEinsum;
+  table["Det"] = importDet;
+  table["LRN"] = importLrn;
   table["Conv"] = importConv;
   table["ConvTranspose"] = importConvTranspose;
   table["Hardmax"] = importHardmax;
