@@ -14,6 +14,7 @@
 #include "ir/ops/Kernels.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace dlc {
@@ -208,6 +209,130 @@ LogicalResult evalResize(EvalContext &ctx) {
   return success();
 }
 
+// grid_sample(x[N,C,H,W], grid[N,Ho,Wo,2]) samples x at the normalized
+// (x, y) positions of grid (ONNX GridSample-16): mode bilinear, nearest or
+// bicubic; padding_mode zeros, border or reflection; align_corners.
+LogicalResult inferGridSample(InferContext &ctx) {
+  if (failed(ctx.expectDType(0, kFloatTypes)) || failed(ctx.expectSameDType(0, 1)))
+    return failure();
+  std::string mode = ctx.stringAttr("mode", "bilinear");
+  std::string padding = ctx.stringAttr("padding_mode", "zeros");
+  if (mode != "bilinear" && mode != "nearest" && mode != "bicubic")
+    return ctx.error("mode must be bilinear, nearest or bicubic");
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return ctx.error("padding_mode must be zeros, border or reflection");
+  const TensorType &x = ctx.operandType(0), &grid = ctx.operandType(1);
+  if (!ctx.operandsRanked()) {
+    ctx.addResult(TensorType::unranked(x.dtype()));
+    return success();
+  }
+  if (x.rank() != 4 || grid.rank() != 4 || !grid.dim(3).compatibleWith(Dim(2)))
+    return ctx.error("expects x [N,C,H,W] and grid [N,Ho,Wo,2], got " + x.str() +
+                     " and " + grid.str());
+  ctx.addResult(TensorType(x.dtype(), {x.dim(0), x.dim(1), grid.dim(1), grid.dim(2)}));
+  return success();
+}
+
+/// Reflects x into [low, high] (repeatedly, as a mirror).
+double reflect(double x, double low, double high) {
+  double range = high - low;
+  if (range <= 0)
+    return low;
+  if (x < low) {
+    double d = low - x;
+    int64_t n = static_cast<int64_t>(d / range);
+    double r = d - n * range;
+    return n % 2 == 0 ? low + r : high - r;
+  }
+  if (x > high) {
+    double d = x - high;
+    int64_t n = static_cast<int64_t>(d / range);
+    double r = d - n * range;
+    return n % 2 == 0 ? high - r : low + r;
+  }
+  return x;
+}
+
+LogicalResult evalGridSample(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &grid = ctx.input(1);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), os = shapeOf(*out);
+  int64_t channels = xs[1], h = xs[2], w = xs[3], ho = os[2], wo = os[3];
+  std::string mode = ctx.stringAttr("mode", "bilinear");
+  std::string padding = ctx.stringAttr("padding_mode", "zeros");
+  bool align = ctx.intAttr("align_corners", 0);
+  double xMin = align ? 0 : -0.5, xMax = align ? w - 1 : w - 0.5;
+  double yMin = align ? 0 : -0.5, yMax = align ? h - 1 : h - 0.5;
+  auto denormalize = [&](double n, int64_t length) {
+    return align ? (n + 1) / 2 * (length - 1) : ((n + 1) * length - 1) / 2;
+  };
+  auto pixel = [&](int64_t plane, int64_t r, int64_t c) -> double {
+    if (padding == "zeros") {
+      if (r < 0 || r >= h || c < 0 || c >= w)
+        return 0;
+    } else if (padding == "border") {
+      r = std::clamp<int64_t>(r, 0, h - 1);
+      c = std::clamp<int64_t>(c, 0, w - 1);
+    } else {
+      c = static_cast<int64_t>(reflect(static_cast<double>(c), xMin, xMax));
+      r = static_cast<int64_t>(reflect(static_cast<double>(r), yMin, yMax));
+      r = std::clamp<int64_t>(r, 0, h - 1);
+      c = std::clamp<int64_t>(c, 0, w - 1);
+    }
+    return x.getDouble((plane * h + r) * w + c);
+  };
+  auto cubic = [](double t) {
+    const double a = -0.75;
+    auto far = [&](double s) { return ((a * s - 5 * a) * s + 8 * a) * s - 4 * a; };
+    auto near = [&](double s) { return ((a + 2) * s - (a + 3)) * s * s + 1; };
+    return std::array<double, 4>{far(t + 1), near(t), near(1 - t), far(2 - t)};
+  };
+  int64_t linear = 0;
+  for (int64_t n = 0; n < os[0]; ++n)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t oy = 0; oy < ho; ++oy)
+        for (int64_t ox = 0; ox < wo; ++ox) {
+          int64_t g = ((n * ho + oy) * wo + ox) * 2;
+          double px = denormalize(grid.getDouble(g), w);
+          double py = denormalize(grid.getDouble(g + 1), h);
+          if (mode == "nearest") {
+            px = std::nearbyint(px);
+            py = std::nearbyint(py);
+          }
+          if (padding == "border") {
+            px = std::clamp(px, 0.0, double(w - 1));
+            py = std::clamp(py, 0.0, double(h - 1));
+          } else if (padding == "reflection") {
+            px = reflect(px, xMin, xMax);
+            py = reflect(py, yMin, yMax);
+          }
+          int64_t plane = n * channels + c;
+          double value;
+          if (mode == "nearest") {
+            value = pixel(plane, static_cast<int64_t>(py), static_cast<int64_t>(px));
+          } else if (mode == "bilinear") {
+            int64_t x0 = static_cast<int64_t>(std::floor(px)), y0 = static_cast<int64_t>(std::floor(py));
+            double dx = px - x0, dy = py - y0;
+            value = (1 - dy) * ((1 - dx) * pixel(plane, y0, x0) + dx * pixel(plane, y0, x0 + 1)) +
+                    dy * ((1 - dx) * pixel(plane, y0 + 1, x0) + dx * pixel(plane, y0 + 1, x0 + 1));
+          } else {
+            int64_t x0 = static_cast<int64_t>(std::floor(px)) - 1, y0 = static_cast<int64_t>(std::floor(py)) - 1;
+            std::array<double, 4> cx = cubic(px - std::floor(px)), cy = cubic(py - std::floor(py));
+            value = 0;
+            for (int i = 0; i < 4; ++i) {
+              double row = 0;
+              for (int j = 0; j < 4; ++j)
+                row += cx[j] * pixel(plane, y0 + i, x0 + j);
+              value += cy[i] * row;
+            }
+          }
+          out->setDouble(linear++, value);
+        }
+  return success();
+}
+
 } // namespace
 
 void registerImageOps(OpRegistry &registry) {
@@ -219,6 +344,11 @@ void registerImageOps(OpRegistry &registry) {
                  {"exclude_outside", AttrKind::Int},
                  {"extrapolation_value", AttrKind::Float}},
                 inferResize, evalResize});
+  registry.add({"grid_sample", "image", 2, 2,
+                {{"mode", AttrKind::String},
+                 {"padding_mode", AttrKind::String},
+                 {"align_corners", AttrKind::Int}},
+                inferGridSample, evalGridSample});
 }
 
 } // namespace dlc

@@ -20,6 +20,15 @@ LogicalResult importEinsum(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importGridSample(NodeContext &ctx) {
+  ctx.setOutputs({ctx.create("grid_sample", {ctx.input(0), ctx.input(1)})
+                      .attr("mode", ctx.attrString("mode", "bilinear"))
+                      .attr("padding_mode", ctx.attrString("padding_mode", "zeros"))
+                      .attr("align_corners", ctx.attrInt("align_corners", 0))
+                      .result()});
+  return success();
+}
+
 LogicalResult importDet(NodeContext &ctx) {
   ctx.setOutputs({ctx.op("det", {ctx.input(0)})});
   return success();
@@ -432,6 +441,7 @@ void registerNNImporters(ImporterTable &table) {
   table["Gemm"] = importGemm;
   table["Einsum"] = importEinsum;
   table["Det"] = importDet;
+  table["GridSample"] = importGridSample;
   table["LRN"] = importLrn;
   table["Conv"] = importConv;
   table["ConvTranspose"] = importConvTranspose;
