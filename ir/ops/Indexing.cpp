@@ -544,6 +544,100 @@ LogicalResult evalReverseSequence(EvalContext &ctx) {
   return success();
 }
 
+// unique(x) -> (y, indices, inverse_indices, counts): the distinct
+// elements of flattened x (or the distinct slices along `axis`), sorted
+// ascending or in order of first occurrence; indices of first occurrences,
+// the position in y of every element/slice of x, and multiplicities.
+LogicalResult inferUnique(InferContext &ctx) {
+  const TensorType &x = ctx.operandType(0);
+  const Attribute *axisAttr = ctx.node().attr("axis");
+  if (axisAttr && x.hasRank()) {
+    int64_t axis;
+    if (failed(ctx.normalizeAxis(axisAttr->getInt(), x.rank(), axis)))
+      return failure();
+    std::vector<Dim> dims = x.dims();
+    dims[axis] = Dim::unknown();
+    ctx.addResult(TensorType(x.dtype(), dims));
+    ctx.addResult(TensorType(DType::I64, {Dim::unknown()}));
+    ctx.addResult(TensorType(DType::I64, {x.dim(axis)}));
+  } else {
+    ctx.addResult(axisAttr ? TensorType::unranked(x.dtype())
+                           : TensorType(x.dtype(), {Dim::unknown()}));
+    ctx.addResult(TensorType(DType::I64, {Dim::unknown()}));
+    ctx.addResult(TensorType(DType::I64, {Dim::unknown()}));
+  }
+  ctx.addResult(TensorType(DType::I64, {Dim::unknown()}));
+  return success();
+}
+
+LogicalResult evalUnique(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0);
+  bool flat = !ctx.node().attr("axis");
+  Shape xs = flat ? Shape{x.numElements()} : shapeOf(x);
+  int64_t axis = flat ? 0 : ctx.axisAttr("axis", 0, xs.size());
+  Shape strides = stridesOf(xs);
+  int64_t count = xs[axis];
+  Shape sliceShape = xs;
+  sliceShape[axis] = 1;
+  // Slice i as a list of values (one value when flat).
+  auto slice = [&](int64_t i) {
+    std::vector<double> values;
+    forEachIndex(sliceShape, [&](const Shape &index) {
+      Shape at = index;
+      at[axis] = i;
+      values.push_back(x.getDouble(offsetOf(at, strides)));
+    });
+    return values;
+  };
+  std::vector<std::vector<double>> slices;
+  for (int64_t i = 0; i < count; ++i)
+    slices.push_back(slice(i));
+  std::vector<int64_t> first; // index in x of each distinct slice
+  std::vector<int64_t> inverse(count);
+  for (int64_t i = 0; i < count; ++i) {
+    auto it = std::find_if(first.begin(), first.end(),
+                           [&](int64_t f) { return slices[f] == slices[i]; });
+    inverse[i] = it - first.begin();
+    if (it == first.end())
+      first.push_back(i);
+  }
+  std::vector<int64_t> order(first.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (ctx.intAttr("sorted", 1))
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return slices[first[a]] < slices[first[b]];
+    });
+  std::vector<int64_t> rank(order.size());
+  for (size_t r = 0; r < order.size(); ++r)
+    rank[order[r]] = static_cast<int64_t>(r);
+  int64_t distinct = static_cast<int64_t>(first.size());
+  Shape ys = xs;
+  ys[axis] = distinct;
+  Tensor *y = ctx.addOutput(typeOf(x.dtype(), ys));
+  Tensor *indices = y ? ctx.addOutput(typeOf(DType::I64, {distinct})) : nullptr;
+  Tensor *inv = indices ? ctx.addOutput(typeOf(DType::I64, {count})) : nullptr;
+  Tensor *counts = inv ? ctx.addOutput(typeOf(DType::I64, {distinct})) : nullptr;
+  if (!counts)
+    return failure();
+  Shape yStrides = stridesOf(ys);
+  for (int64_t r = 0; r < distinct; ++r) {
+    int64_t source = first[order[r]];
+    indices->setInt(r, source);
+    forEachIndex(sliceShape, [&](const Shape &index) {
+      Shape from = index, to = index;
+      from[axis] = source;
+      to[axis] = r;
+      copyElement(x, offsetOf(from, strides), *y, offsetOf(to, yStrides));
+    });
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t r = rank[inverse[i]];
+    inv->setInt(i, r);
+    counts->setInt(r, counts->getInt(r) + 1);
+  }
+  return success();
+}
+
 } // namespace
 
 void registerIndexingOps(OpRegistry &registry) {
@@ -569,6 +663,9 @@ void registerIndexingOps(OpRegistry &registry) {
                 inferCompress, evalCompress});
   registry.add({"non_max_suppression", "indexing", 2, 5,
                 {{"center_point_box", AttrKind::Int}}, inferNms, evalNms});
+  registry.add({"unique", "indexing", 1, 1,
+                {{"axis", AttrKind::Int}, {"sorted", AttrKind::Int}},
+                inferUnique, evalUnique});
   registry.add({"reverse_sequence", "indexing", 2, 2,
                 {{"batch_axis", AttrKind::Int}, {"time_axis", AttrKind::Int}},
                 inferReverseSequence, evalReverseSequence});

@@ -272,6 +272,15 @@ LogicalResult importReverseSequence(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importUnique(NodeContext &ctx) {
+  NodeBuilder node = ctx.create("unique", {ctx.input(0)});
+  if (ctx.hasAttr("axis"))
+    node.attr("axis", ctx.attrInt("axis", 0));
+  node.attr("sorted", ctx.attrInt("sorted", 1));
+  ctx.setOutputs(node.results());
+  return success();
+}
+
 LogicalResult importCompress(NodeContext &ctx) {
   NodeBuilder node = ctx.create("compress", {ctx.input(0), ctx.input(1)});
   if (ctx.hasAttr("axis"))
@@ -397,6 +406,7 @@ void registerTensorImporters(ImporterTable &table) {
   for (const char *name : {"Range", "Tile", "Trilu", "CumSum", "GatherND", "OneHot"})
     table[name] = importSimple;
   table["Compress"] = importCompress;
+  table["Unique"] = importUnique;
   table["NonMaxSuppression"] = importNms;
   table["ReverseSequence"] = importReverseSequence;
   table["BitShift"] = importBitShift;
