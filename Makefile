@@ -27,6 +27,7 @@ test: build
 
 demo: build
 	$(BUILD)/tools/dlc/dlc opt examples/gated_loop.dlir
+	$(BUILD)/tools/dlc/dlc run examples/gated_loop.dlir --random-inputs --seed 1 --shape N=2
 
 clean:
 	rm -rf $(BUILD)

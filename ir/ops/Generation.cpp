@@ -47,6 +47,11 @@ LogicalResult inferRange(InferContext &ctx) {
   }
   if (delta->getDouble(0) == 0)
     return ctx.error("delta must not be 0");
+  double span = (limit->getDouble(0) - start->getDouble(0)) / delta->getDouble(0);
+  if (!std::isfinite(span) || span > double(kMaxDimSize))
+    return ctx.error("range from " + std::to_string(start->getDouble(0)) + " to " +
+                     std::to_string(limit->getDouble(0)) + " is not a finite "
+                     "length of at most 2^40");
   int64_t length = rangeLength(start->getDouble(0), limit->getDouble(0),
                                delta->getDouble(0));
   if (length > kMaxDimSize)

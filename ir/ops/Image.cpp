@@ -169,6 +169,9 @@ LogicalResult evalResize(EvalContext &ctx) {
   // Per dim, per output coordinate: the taps.
   std::vector<std::vector<Taps>> perDim(rank);
   for (size_t d = 0; d < rank; ++d) {
+    if (xs[d] == 0 && os[d] > 0)
+      return ctx.error("cannot resize an empty dim " + std::to_string(d) +
+                       " to " + std::to_string(os[d]));
     double scale = bySizes ? double(os[d]) / xs[d] : target.getDouble(d);
     for (int64_t o = 0; o < os[d]; ++o)
       perDim[d].push_back(taps(ctx, o, xs[d], scale, roi[d], roi[d + rank]));
@@ -297,6 +300,10 @@ LogicalResult evalGridSample(EvalContext &ctx) {
           int64_t g = ((n * ho + oy) * wo + ox) * 2;
           double px = denormalize(grid.getDouble(g), w);
           double py = denormalize(grid.getDouble(g + 1), h);
+          if (!std::isfinite(px) || !std::isfinite(py)) {
+            out->setDouble(linear++, padding == "zeros" ? 0.0 : NAN);
+            continue;
+          }
           if (mode == "nearest") {
             px = std::nearbyint(px);
             py = std::nearbyint(py);

@@ -49,6 +49,27 @@ gated = model(
     [vi("x", f32, ["N", 4])], [vi("y", f32, ["N", 4])], [w])
 save(gated, "gated.onnx")
 
+# A data-dependent loop: doubles x until its sum exceeds a limit read from
+# the enclosing graph, at most n times, scanning each step's sum.
+body = helper.make_graph(
+    [helper.make_node("Add", ["v", "v"], ["v2"]),
+     helper.make_node("ReduceSum", ["v2"], ["s"], keepdims=0),
+     helper.make_node("Less", ["s", "limit"], ["more"])],
+    "body",
+    [vi("i", TensorProto.INT64, []), vi("c", TensorProto.BOOL, []),
+     vi("v", f32, [3])],
+    [vi("more", TensorProto.BOOL, []), vi("v2", f32, [3]), vi("s", f32, [])])
+looping = model(
+    [helper.make_node("Constant", [], ["go"],
+                      value=numpy_helper.from_array(np.array(True))),
+     helper.make_node("Loop", ["n", "go", "x"], ["y", "sums"], body=body)],
+    [vi("n", TensorProto.INT64, []), vi("x", f32, [3]), vi("limit", f32, [])],
+    [vi("y", f32, [3]), vi("sums", f32, ["steps"])])
+save(looping, "loop.onnx")
+np.save(os.path.join(out, "n.npy"), np.array(10, np.int64))
+np.save(os.path.join(out, "x3.npy"), np.array([1, 2, 3], np.float32))
+np.save(os.path.join(out, "limit.npy"), np.array(50, np.float32))
+
 # The same weights kept in an external data file.
 external = model([helper.make_node("MatMul", ["x", "w"], ["y"])],
                  [vi("x", f32, [2, 4])], [vi("y", f32, [2, 4])], [w])
