@@ -141,9 +141,11 @@ LogicalResult poolInput(InferContext &ctx, bool &done) {
     return failure();
   const TensorType &x = ctx.operandType(0);
   done = !x.hasRank();
-  if (done)
+  if (done) {
     ctx.addResult(x);
-  else if (x.rank() < 3)
+    if (ctx.intAttr("with_indices", 0))
+      ctx.addResult(TensorType::unranked(DType::I64));
+  } else if (x.rank() < 3)
     return ctx.error("expects input N,C,spatial..., got " + x.str());
   return success();
 }
@@ -162,7 +164,9 @@ LogicalResult inferPool(InferContext &ctx) {
   std::vector<Dim> dims = {x.dim(0), x.dim(1)};
   if (failed(windowDims(ctx, x, kernel, dims)))
     return failure();
-  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  ctx.addResult(TensorType(x.dtype(), dims));
+  if (ctx.intAttr("with_indices", 0)) // where each maximum came from
+    ctx.addResult(TensorType(DType::I64, std::move(dims)));
   return success();
 }
 
@@ -254,13 +258,24 @@ LogicalResult evalPool(EvalContext &ctx, bool isMax) {
   bool includePad = ctx.intAttr("count_include_pad", 0);
   Shape xStrides = stridesOf(xs);
   Shape outSpatial(os.begin() + 2, os.end());
+  // Indices of maxima (max_pool with_indices): flat offsets into x, with
+  // the spatial dims row-major (storage_order 0) or column-major (1).
+  Tensor *indices = isMax && ctx.intAttr("with_indices", 0) ? ctx.addInferredOutput() : nullptr;
+  if (isMax && ctx.intAttr("with_indices", 0) && !indices)
+    return failure();
+  Shape indexStrides = xStrides;
+  if (ctx.intAttr("storage_order", 0))
+    for (size_t d = 0, stride = 1; d < spatial; ++d) {
+      indexStrides[2 + d] = static_cast<int64_t>(stride);
+      stride *= xs[2 + d];
+    }
   int64_t linear = 0;
   for (int64_t plane = 0; plane < os[0] * os[1]; ++plane)
     forEachIndex(outSpatial, [&](const Shape &o) {
       double acc = isMax ? -INFINITY : 0.0;
-      int64_t count = 0;
+      int64_t count = 0, where = -1;
       forEachIndex(window.kernel, [&](const Shape &k) {
-        int64_t offset = plane * xStrides[1];
+        int64_t offset = plane * xStrides[1], index = plane * xStrides[1];
         bool inside = true, insidePadded = true;
         for (size_t d = 0; d < spatial; ++d) {
           int64_t pos = window.position(d, o[d], k[d]);
@@ -268,14 +283,19 @@ LogicalResult evalPool(EvalContext &ctx, bool isMax) {
           insidePadded &= pos >= -window.padBegin[d] &&
                           pos < xs[2 + d] + window.padEnd[d];
           offset += pos * xStrides[2 + d];
+          index += pos * indexStrides[2 + d];
         }
         if (inside) {
           double v = x.getDouble(offset);
+          if (isMax && (v > acc || where < 0 || std::isnan(v)))
+            where = std::isnan(acc) ? where : index;
           acc = isMax ? (std::isnan(v) ? v : std::max(acc, v)) : acc + v;
         }
         if (inside || (includePad && insidePadded))
           ++count;
       });
+      if (indices)
+        indices->setInt(linear, where);
       out->setDouble(linear++, isMax ? acc : acc / std::max<int64_t>(count, 1));
     });
   return success();
@@ -383,6 +403,92 @@ LogicalResult evalConvTranspose(EvalContext &ctx) {
   return success();
 }
 
+// max_unpool(x, indices, [output_shape]): zeros, with each x value written
+// at its flat index (the inverse of max_pool with_indices).
+LogicalResult inferMaxUnpool(InferContext &ctx) {
+  if (failed(ctx.expectDType(1, {DType::I64})))
+    return failure();
+  const TensorType &x = ctx.operandType(0);
+  if (ctx.numOperands() == 3) {
+    std::optional<std::vector<int64_t>> shape = ctx.constantInts(2);
+    std::vector<Dim> dims;
+    if (shape)
+      for (int64_t d : *shape) {
+        if (d < 0 || d > kMaxDimSize)
+          return ctx.error("output_shape value out of range");
+        dims.push_back(Dim(d));
+      }
+    ctx.addResult(shape ? TensorType(x.dtype(), dims) : TensorType::unranked(x.dtype()));
+    return success();
+  }
+  if (!x.hasRank() || x.rank() < 3) {
+    ctx.addResult(TensorType::unranked(x.dtype()));
+    return success();
+  }
+  const std::vector<int64_t> &kernel = *ctx.intsAttr("kernel_shape");
+  size_t spatial = x.rank() - 2;
+  std::vector<int64_t> strides, pads;
+  if (kernel.size() != spatial)
+    return ctx.error("kernel_shape needs " + std::to_string(spatial) + " values");
+  if (failed(spatialAttr(ctx, "strides", spatial, 1, strides)) ||
+      failed(spatialAttr(ctx, "pads", 2 * spatial, 0, pads)))
+    return failure();
+  std::vector<Dim> dims = {x.dim(0), x.dim(1)};
+  for (size_t i = 0; i < spatial; ++i) {
+    if (!x.dim(2 + i).isStatic()) {
+      dims.push_back(Dim::unknown());
+      continue;
+    }
+    __int128 size = __int128(x.dim(2 + i).size() - 1) * strides[i] + kernel[i] -
+                    pads[i] - pads[i + spatial];
+    if (size < 0 || size > kMaxDimSize)
+      return ctx.error("output dim out of range");
+    dims.push_back(Dim(static_cast<int64_t>(size)));
+  }
+  ctx.addResult(TensorType(x.dtype(), std::move(dims)));
+  return success();
+}
+
+LogicalResult evalMaxUnpool(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &indices = ctx.input(1);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  if (indices.numElements() != x.numElements())
+    return ctx.error("indices must have the shape of x");
+  // Indices address the default unpooled shape; with a given output_shape
+  // each lands at the same coordinates there (ONNX's reference behaviour).
+  Shape xs = shapeOf(x), os = shapeOf(*out), natural = os;
+  size_t spatial = xs.size() - 2;
+  const std::vector<int64_t> &kernel = *ctx.intsAttr("kernel_shape");
+  std::vector<int64_t> strides = ctx.intsAttr("strides") ? *ctx.intsAttr("strides")
+                                                         : std::vector<int64_t>(spatial, 1);
+  std::vector<int64_t> pads = ctx.intsAttr("pads") ? *ctx.intsAttr("pads")
+                                                   : std::vector<int64_t>(2 * spatial, 0);
+  for (size_t d = 0; d < spatial; ++d)
+    natural[2 + d] = (xs[2 + d] - 1) * strides[d] + kernel[d] - pads[d] - pads[d + spatial];
+  Shape naturalStrides = stridesOf(natural), outStrides = stridesOf(os);
+  int64_t naturalCount = 1;
+  for (int64_t n : natural)
+    naturalCount *= n;
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    int64_t at = indices.getInt(i), target = 0;
+    if (at < 0 || at >= naturalCount)
+      return ctx.error("index " + std::to_string(at) + " is outside the unpooled " +
+                       typeOf(x.dtype(), natural).str());
+    for (size_t d = 0; d < natural.size(); ++d) {
+      int64_t coordinate = at / naturalStrides[d];
+      at %= naturalStrides[d];
+      if (coordinate >= os[d])
+        return ctx.error("output_shape " + out->type().str() + " is smaller than "
+                         "the unpooled shape");
+      target += coordinate * outStrides[d];
+    }
+    copyElement(x, i, *out, target);
+  }
+  return success();
+}
+
 } // namespace
 
 void registerConvOps(OpRegistry &registry) {
@@ -405,7 +511,9 @@ void registerConvOps(OpRegistry &registry) {
                  {"strides", AttrKind::Ints},
                  {"pads", AttrKind::Ints},
                  {"dilations", AttrKind::Ints},
-                 {"ceil_mode", AttrKind::Int}},
+                 {"ceil_mode", AttrKind::Int},
+                 {"with_indices", AttrKind::Int},
+                 {"storage_order", AttrKind::Int}},
                 inferPool, [](EvalContext &c) { return evalPool(c, true); }});
   registry.add({"avg_pool", "conv", 1, 1,
                 {{"kernel_shape", AttrKind::Ints, true},
@@ -415,6 +523,11 @@ void registerConvOps(OpRegistry &registry) {
                  {"ceil_mode", AttrKind::Int},
                  {"count_include_pad", AttrKind::Int}},
                 inferPool, [](EvalContext &c) { return evalPool(c, false); }});
+  registry.add({"max_unpool", "conv", 2, 3,
+                {{"kernel_shape", AttrKind::Ints, true},
+                 {"strides", AttrKind::Ints},
+                 {"pads", AttrKind::Ints}},
+                inferMaxUnpool, evalMaxUnpool});
   registry.add({"global_avg_pool", "conv", 1, 1, {}, inferGlobalPool,
                 [](EvalContext &c) { return evalGlobalPool(c, false); }});
   registry.add({"global_max_pool", "conv", 1, 1, {}, inferGlobalPool,

@@ -355,9 +355,21 @@ LogicalResult importRecurrent(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importMaxUnpool(NodeContext &ctx) {
+  std::vector<Value *> operands = {ctx.input(0), ctx.input(1)};
+  if (Value *shape = ctx.input(2))
+    operands.push_back(shape);
+  NodeBuilder node = ctx.create("max_unpool", operands);
+  node.attr("kernel_shape", Attribute(ctx.attrInts("kernel_shape").value_or(std::vector<int64_t>{})));
+  if (auto strides = ctx.attrInts("strides"))
+    node.attr("strides", Attribute(*strides));
+  if (auto pads = ctx.attrInts("pads"))
+    node.attr("pads", Attribute(*pads));
+  ctx.setOutputs({node.result()});
+  return success();
+}
+
 LogicalResult importPool(NodeContext &ctx) {
-  if (ctx.wantsOutput(1))
-    return ctx.unsupported("the Indices output is not supported");
   std::vector<int64_t> kernel = ctx.attrInts("kernel_shape").value_or(std::vector<int64_t>{});
   std::optional<std::vector<int64_t>> pads = windowPads(ctx, ctx.input(0), kernel);
   if (!pads)
@@ -369,7 +381,11 @@ LogicalResult importPool(NodeContext &ctx) {
   node.attr("ceil_mode", ctx.attrInt("ceil_mode", 0));
   if (!isMax)
     node.attr("count_include_pad", ctx.attrInt("count_include_pad", 0));
-  ctx.setOutputs({node.result()});
+  if (isMax && ctx.wantsOutput(1)) {
+    node.attr("with_indices", int64_t(1));
+    node.attr("storage_order", ctx.attrInt("storage_order", 0));
+  }
+  ctx.setOutputs(node.results());
   return success();
 }
 
@@ -442,6 +458,7 @@ void registerNNImporters(ImporterTable &table) {
   table["Einsum"] = importEinsum;
   table["Det"] = importDet;
   table["GridSample"] = importGridSample;
+  table["MaxUnpool"] = importMaxUnpool;
   table["LRN"] = importLrn;
   table["Conv"] = importConv;
   table["ConvTranspose"] = importConvTranspose;
