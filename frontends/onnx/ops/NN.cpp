@@ -396,9 +396,46 @@ LogicalResult importGlobalPool(NodeContext &ctx) {
   return success();
 }
 
+// Training mode normalizes with the batch statistics and updates the
+// running ones: running = input * momentum + batch * (1 - momentum).
+LogicalResult importBatchNormTraining(NodeContext &ctx) {
+  Value *x = ctx.input(0);
+  if (!x->type().hasRank() || x->type().rank() < 2)
+    return ctx.unsupported("training mode needs an input of known rank >= 2");
+  int64_t rank = x->type().rank();
+  DType dtype = x->type().dtype();
+  std::vector<int64_t> reduced = {0}, trailing;
+  for (int64_t d = 2; d < rank; ++d) {
+    reduced.push_back(d);
+    trailing.push_back(d - 1);
+  }
+  auto perChannel = [&](Value *v) { // [C] -> [C, 1, ..., 1]
+    return trailing.empty() || !v ? v
+                                  : ctx.create("unsqueeze", {v}).attr("axes", Attribute(trailing)).result();
+  };
+  Value *mean = ctx.create("reduce_mean", {x}).attr("axes", Attribute(reduced)).attr("keepdims", int64_t(0)).result();
+  Value *centered = mean ? ctx.op("sub", {x, perChannel(mean)}) : nullptr;
+  Value *squared = centered ? ctx.op("mul", {centered, centered}) : nullptr;
+  Value *var = squared ? ctx.create("reduce_mean", {squared}).attr("axes", Attribute(reduced)).attr("keepdims", int64_t(0)).result() : nullptr;
+  Value *denominator = var ? ctx.op("sqrt", {ctx.op("add", {var, ctx.scalar(dtype, ctx.attrFloat("epsilon", 1e-5))})}) : nullptr;
+  Value *normalized = denominator ? ctx.op("div", {centered, perChannel(denominator)}) : nullptr;
+  Value *scaled = normalized ? ctx.op("mul", {normalized, perChannel(ctx.input(1))}) : nullptr;
+  Value *y = scaled ? ctx.op("add", {scaled, perChannel(ctx.input(2))}) : nullptr;
+  double momentum = ctx.attrFloat("momentum", 0.9);
+  auto running = [&](Value *old, Value *batch) -> Value * {
+    Value *kept = ctx.op("mul", {old, ctx.scalar(dtype, momentum)});
+    Value *fresh = batch ? ctx.op("mul", {batch, ctx.scalar(dtype, 1 - momentum)}) : nullptr;
+    return kept && fresh ? ctx.op("add", {kept, fresh}) : nullptr;
+  };
+  ctx.setOutputs({y, running(ctx.input(3), mean), running(ctx.input(4), var)});
+  return success();
+}
+
 LogicalResult importBatchNorm(NodeContext &ctx) {
-  if (ctx.wantsOutput(1) || ctx.attrInt("training_mode", 0))
-    return ctx.unsupported("training mode is not supported");
+  if (ctx.attrInt("training_mode", 0) && ctx.opset() >= 14)
+    return importBatchNormTraining(ctx);
+  if (ctx.wantsOutput(1))
+    return ctx.unsupported("training outputs of opsets before 14");
   ctx.setOutputs({ctx.create("batch_norm", {ctx.input(0), ctx.input(1), ctx.input(2),
                                             ctx.input(3), ctx.input(4)})
                       .attr("epsilon", ctx.attrFloat("epsilon", 1e-5))
