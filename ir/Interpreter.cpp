@@ -78,6 +78,18 @@ std::optional<std::vector<TensorRef>>
 Interpreter::runGraph(const Graph &graph,
                       const std::vector<TensorRef> &inputs) {
   DLC_CHECK(inputs.size() == graph.numInputs(), "runGraph: input count");
+  // Each value is dropped after its last use, so peak memory is the live
+  // set, not every intermediate of the graph.
+  std::unordered_map<const Value *, size_t> lastUse;
+  const auto &nodes = graph.nodes();
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    for (const Value *operand : nodes[n]->operands())
+      lastUse[operand] = n;
+    for (const Value *capture : nodes[n]->captures())
+      lastUse[capture] = n;
+  }
+  for (const Value *output : graph.outputs())
+    lastUse[output] = nodes.size();
   std::unordered_map<const Value *, TensorRef> values;
   for (size_t i = 0; i < inputs.size(); ++i)
     values[graph.input(i)] = inputs[i];
@@ -88,8 +100,8 @@ Interpreter::runGraph(const Graph &graph,
     return it->second;
   };
 
-  for (const auto &owned : graph.nodes()) {
-    const Node &node = *owned;
+  for (size_t index = 0; index < nodes.size(); ++index) {
+    const Node &node = *nodes[index];
     std::vector<const Tensor *> operands;
     for (const Value *operand : node.operands())
       operands.push_back(lookup(operand).get());
@@ -118,8 +130,18 @@ Interpreter::runGraph(const Graph &graph,
                         " at run time, but declared " + declared.str());
         return std::nullopt;
       }
-      values[node.result(i)] = ctx.outputs()[i];
+      if (lastUse.count(node.result(i)))
+        values[node.result(i)] = ctx.outputs()[i];
     }
+    auto release = [&](const Value *value) {
+      auto use = lastUse.find(value);
+      if (use != lastUse.end() && use->second == index)
+        values.erase(value);
+    };
+    for (const Value *operand : node.operands())
+      release(operand);
+    for (const Value *capture : node.captures())
+      release(capture);
   }
   std::vector<TensorRef> outputs;
   for (const Value *output : graph.outputs())
