@@ -37,6 +37,7 @@ const OpRegistry &OpRegistry::get() {
     registerGenerationOps(built);
     registerImageOps(built);
     registerRecurrentOps(built);
+    registerSignalOps(built);
     std::sort(built.ops_.begin(), built.ops_.end(),
               [](const auto &a, const auto &b) { return a->name < b->name; });
     built.sorted_ = true;

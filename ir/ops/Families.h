@@ -24,6 +24,7 @@ void registerControlFlowOps(OpRegistry &registry);
 void registerGenerationOps(OpRegistry &registry);
 void registerImageOps(OpRegistry &registry);
 void registerRecurrentOps(OpRegistry &registry);
+void registerSignalOps(OpRegistry &registry);
 } // namespace dlc
 
 #endif // DLC_IR_OPS_FAMILIES_H

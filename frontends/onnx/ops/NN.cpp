@@ -29,6 +29,38 @@ LogicalResult importGridSample(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importDft(NodeContext &ctx) {
+  std::vector<Value *> operands = {ctx.input(0)};
+  if (Value *length = ctx.input(1))
+    operands.push_back(length);
+  ctx.setOutputs({ctx.create("dft", operands)
+                      .attr("axis", ctx.attrInt("axis", 1))
+                      .attr("inverse", ctx.attrInt("inverse", 0))
+                      .attr("onesided", ctx.attrInt("onesided", 0))
+                      .result()});
+  return success();
+}
+
+// STFT without a window uses a rectangular one of frame_length.
+LogicalResult importStft(NodeContext &ctx) {
+  Value *window = ctx.input(2);
+  if (!window) {
+    Value *length = ctx.input(3);
+    if (!length)
+      return ctx.error("needs a window or a frame_length");
+    Value *shape = ctx.op("reshape", {ctx.create("cast", {length}).attr("to", "i64").result(),
+                                      ctx.i64s({1})});
+    window = shape ? ctx.op("expand", {ctx.scalar(ctx.input(0)->type().dtype(), 1.0), shape})
+                   : nullptr;
+  }
+  if (!window)
+    return failure();
+  ctx.setOutputs({ctx.create("stft", {ctx.input(0), ctx.input(1), window})
+                      .attr("onesided", ctx.attrInt("onesided", 1))
+                      .result()});
+  return success();
+}
+
 LogicalResult importDet(NodeContext &ctx) {
   ctx.setOutputs({ctx.op("det", {ctx.input(0)})});
   return success();
@@ -494,6 +526,8 @@ void registerNNImporters(ImporterTable &table) {
   table["Gemm"] = importGemm;
   table["Einsum"] = importEinsum;
   table["Det"] = importDet;
+  table["DFT"] = importDft;
+  table["STFT"] = importStft;
   table["GridSample"] = importGridSample;
   table["MaxUnpool"] = importMaxUnpool;
   table["LRN"] = importLrn;
