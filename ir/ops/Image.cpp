@@ -340,6 +340,95 @@ LogicalResult evalGridSample(EvalContext &ctx) {
   return success();
 }
 
+// roi_align(x[N,C,H,W], rois[R,4], batch_indices[R]) -> [R,C,oh,ow]:
+// each region (x1, y1, x2, y2) * spatial_scale is cut into oh x ow bins,
+// each bin averaged (or maxed) over a grid of bilinear samples.
+LogicalResult inferRoiAlign(InferContext &ctx) {
+  if (failed(ctx.expectDType(0, kFloatTypes)) || failed(ctx.expectSameDType(0, 1)) ||
+      failed(ctx.expectDType(2, kIndexTypes)))
+    return failure();
+  std::string mode = ctx.stringAttr("mode", "avg");
+  if (mode != "avg" && mode != "max")
+    return ctx.error("mode must be avg or max");
+  const TensorType &x = ctx.operandType(0), &rois = ctx.operandType(1);
+  int64_t oh = ctx.intAttr("output_height", 1), ow = ctx.intAttr("output_width", 1);
+  if (oh < 1 || ow < 1 || oh > kMaxDimSize || ow > kMaxDimSize)
+    return ctx.error("output_height and output_width must be positive");
+  if (x.hasRank() && x.rank() != 4)
+    return ctx.error("expects x [N,C,H,W], got " + x.str());
+  if (rois.hasRank() && (rois.rank() != 2 || !rois.dim(1).compatibleWith(Dim(4))))
+    return ctx.error("expects rois [R,4], got " + rois.str());
+  ctx.addResult(TensorType(x.dtype(), {rois.hasRank() ? rois.dim(0) : Dim::unknown(),
+                                       x.hasRank() ? x.dim(1) : Dim::unknown(),
+                                       Dim(oh), Dim(ow)}));
+  return success();
+}
+
+LogicalResult evalRoiAlign(EvalContext &ctx) {
+  const Tensor &x = ctx.input(0), &rois = ctx.input(1), &batch = ctx.input(2);
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  Shape xs = shapeOf(x), os = shapeOf(*out);
+  int64_t channels = xs[1], h = xs[2], w = xs[3], oh = os[2], ow = os[3];
+  if (batch.numElements() != os[0])
+    return ctx.error("batch_indices must have one entry per roi");
+  bool halfPixel = ctx.stringAttr("coordinate_transformation_mode", "half_pixel") == "half_pixel";
+  bool isMax = ctx.stringAttr("mode", "avg") == "max";
+  double scale = ctx.floatAttr("spatial_scale", 1.0);
+  int64_t ratio = ctx.intAttr("sampling_ratio", 0);
+  double offset = halfPixel ? 0.5 : 0.0;
+  for (int64_t r = 0; r < os[0]; ++r) {
+    int64_t n = batch.getInt(r);
+    if (n < 0 || n >= xs[0])
+      return ctx.error("batch index " + std::to_string(n) + " is out of range");
+    double x1 = rois.getDouble(4 * r) * scale - offset, y1 = rois.getDouble(4 * r + 1) * scale - offset;
+    double x2 = rois.getDouble(4 * r + 2) * scale - offset, y2 = rois.getDouble(4 * r + 3) * scale - offset;
+    double width = x2 - x1, height = y2 - y1;
+    if (!halfPixel) {
+      width = std::max(width, 1.0);
+      height = std::max(height, 1.0);
+    }
+    double binH = height / oh, binW = width / ow;
+    int64_t gridH = ratio > 0 ? ratio : static_cast<int64_t>(std::ceil(height / oh));
+    int64_t gridW = ratio > 0 ? ratio : static_cast<int64_t>(std::ceil(width / ow));
+    double count = std::max<int64_t>(gridH * gridW, 1);
+    for (int64_t c = 0; c < channels; ++c) {
+      int64_t plane = (n * channels + c) * h * w;
+      for (int64_t py = 0; py < oh; ++py)
+        for (int64_t px = 0; px < ow; ++px) {
+          double acc = isMax ? -INFINITY : 0.0;
+          bool any = false;
+          for (int64_t iy = 0; iy < gridH; ++iy)
+            for (int64_t ix = 0; ix < gridW; ++ix) {
+              double y = y1 + py * binH + (iy + 0.5) * binH / gridH;
+              double xx = x1 + px * binW + (ix + 0.5) * binW / gridW;
+              double value = 0;
+              if (!(y < -1.0 || y > h || xx < -1.0 || xx > w)) {
+                y = std::max(y, 0.0);
+                xx = std::max(xx, 0.0);
+                int64_t yLow = static_cast<int64_t>(y), xLow = static_cast<int64_t>(xx);
+                int64_t yHigh = yLow + 1, xHigh = xLow + 1;
+                if (yLow >= h - 1) { yLow = yHigh = h - 1; y = static_cast<double>(yLow); }
+                if (xLow >= w - 1) { xLow = xHigh = w - 1; xx = static_cast<double>(xLow); }
+                double ly = y - yLow, lx = xx - xLow, hy = 1 - ly, hx = 1 - lx;
+                double v[4] = {hy * hx * x.getDouble(plane + yLow * w + xLow),
+                               hy * lx * x.getDouble(plane + yLow * w + xHigh),
+                               ly * hx * x.getDouble(plane + yHigh * w + xLow),
+                               ly * lx * x.getDouble(plane + yHigh * w + xHigh)};
+                value = isMax ? std::max({v[0], v[1], v[2], v[3]}) : v[0] + v[1] + v[2] + v[3];
+              }
+              acc = isMax ? std::max(acc, value) : acc + value;
+              any = true;
+            }
+          out->setDouble(((r * channels + c) * oh + py) * ow + px,
+                         isMax ? (any ? acc : 0.0) : acc / count);
+        }
+    }
+  }
+  return success();
+}
+
 } // namespace
 
 void registerImageOps(OpRegistry &registry) {
@@ -356,6 +445,14 @@ void registerImageOps(OpRegistry &registry) {
                  {"padding_mode", AttrKind::String},
                  {"align_corners", AttrKind::Int}},
                 inferGridSample, evalGridSample});
+  registry.add({"roi_align", "image", 3, 3,
+                {{"mode", AttrKind::String},
+                 {"coordinate_transformation_mode", AttrKind::String},
+                 {"output_height", AttrKind::Int},
+                 {"output_width", AttrKind::Int},
+                 {"sampling_ratio", AttrKind::Int},
+                 {"spatial_scale", AttrKind::Float}},
+                inferRoiAlign, evalRoiAlign});
 }
 
 } // namespace dlc

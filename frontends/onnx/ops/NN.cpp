@@ -61,6 +61,19 @@ LogicalResult importStft(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult importRoiAlign(NodeContext &ctx) {
+  ctx.setOutputs({ctx.create("roi_align", {ctx.input(0), ctx.input(1), ctx.input(2)})
+                      .attr("mode", ctx.attrString("mode", "avg"))
+                      .attr("coordinate_transformation_mode",
+                            ctx.attrString("coordinate_transformation_mode", "half_pixel"))
+                      .attr("output_height", ctx.attrInt("output_height", 1))
+                      .attr("output_width", ctx.attrInt("output_width", 1))
+                      .attr("sampling_ratio", ctx.attrInt("sampling_ratio", 0))
+                      .attr("spatial_scale", ctx.attrFloat("spatial_scale", 1.0))
+                      .result()});
+  return success();
+}
+
 LogicalResult importDet(NodeContext &ctx) {
   ctx.setOutputs({ctx.op("det", {ctx.input(0)})});
   return success();
@@ -527,6 +540,7 @@ void registerNNImporters(ImporterTable &table) {
   table["Einsum"] = importEinsum;
   table["Det"] = importDet;
   table["DFT"] = importDft;
+  table["RoiAlign"] = importRoiAlign;
   table["STFT"] = importStft;
   table["GridSample"] = importGridSample;
   table["MaxUnpool"] = importMaxUnpool;
