@@ -4,6 +4,7 @@
 
 #include "ir/Check.h"
 
+#include <map>
 #include <unordered_map>
 
 namespace dlc {

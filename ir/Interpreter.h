@@ -19,7 +19,6 @@
 
 #include "ir/OpRegistry.h"
 
-#include <map>
 #include <memory>
 
 namespace dlc {

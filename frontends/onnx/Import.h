@@ -151,9 +151,8 @@ public:
   LogicalResult importBody(const onnx::GraphProto &proto);
   /// Imports the top-level graph: inputs, initializers, nodes, outputs.
   LogicalResult importMain(const onnx::GraphProto &proto);
-  /// Imports `proto` into this graph after its inputs are defined (via
-  /// defineValue) under the body's input names.
-  LogicalResult importNested(const onnx::GraphProto &proto) { return importBody(proto); }
+  /// Emits nodes into this graph (for importers that build parts of a
+  /// nested graph themselves, such as Scan's per-iteration gathers).
   Builder &builder() { return builder_; }
 
   /// Imports a list of nodes into this graph.
@@ -166,14 +165,9 @@ public:
   /// The sequence named `name`, or null.
   const std::vector<Value *> *lookupSequence(std::string_view name) const;
 
-  /// Builds a nested graph for a node's graph attribute. Its inputs are
-  /// `formals` (already typed) followed by one input per capture; the
-  /// captures are the free names of all `bodies` of the node (so every
-  /// region receives the same captures), looked up in this graph.
-  struct Region {
-    std::unique_ptr<Graph> graph;
-  };
-  /// The free names of `bodies`, in first-use order (for captures).
+  /// The free names of `bodies`, in first-use order. A node's captures are
+  /// the free names of all its bodies, so every nested graph of the node
+  /// receives the same captures.
   static std::vector<std::string>
   freeNames(const std::vector<const onnx::GraphProto *> &bodies);
   /// Imports `body` into a new graph whose inputs are `formalTypes` (named

@@ -19,5 +19,3 @@ path = os.pathsep.join([config.dlc_tools_dir, config.llvm_tools_dir,
 config.environment["PATH"] = path
 config.environment["FILECHECK_OPTS"] = (
     "-enable-var-scope --allow-unused-prefixes=false")
-# Tests that run models stay under a memory cap.
-config.environment["DLC_TEST"] = "1"

@@ -178,7 +178,7 @@ LogicalResult importScan(NodeContext &ctx) {
       return failure();
     child.defineValue(body.input(states + j).name(), element);
   }
-  if (failed(child.importNested(body)))
+  if (failed(child.importBody(body)))
     return failure();
   std::vector<Value *> bodyOutputs = graph->outputs();
   Tensor keepGoing(TensorType(DType::Bool, {}));
