@@ -42,7 +42,8 @@ std::vector<Value *> NodeBuilder::results() {
   DLC_CHECK(def != nullptr, "Builder: unknown op");
   Graph &graph = builder_.graph_;
   Node *node = graph.addNode(*def, std::move(operands_), {}, std::move(attrs_),
-                             std::move(captures_), builder_.location_);
+                             std::move(captures_), builder_.location_,
+                             builder_.insertBefore_);
   Diagnostics local;
   Diagnostics &diag = builder_.diag_ ? *builder_.diag_ : local;
   std::optional<std::vector<TensorType>> types = inferResultTypes(*node, diag);

@@ -71,6 +71,15 @@ public:
   Graph &graph() const { return graph_; }
   /// Location given to the nodes built from now on.
   void setLocation(Location location) { location_ = std::move(location); }
+  const Location &location() const { return location_; }
+  /// New nodes go before `node` (of this builder's graph); null appends.
+  void setInsertionPoint(Node *node) { insertBefore_ = node; }
+  /// New nodes go right before `node`, with its location: how a rewrite
+  /// builds the replacement of a node.
+  void setInsertionPointAndLocation(Node *node) {
+    insertBefore_ = node;
+    location_ = node->location();
+  }
 
   Value *input(TensorType type, std::string name = "");
   /// Starts a node of op `op` (which must be registered).
@@ -88,6 +97,7 @@ private:
   Graph &graph_;
   Diagnostics *diag_;
   Location location_;
+  Node *insertBefore_ = nullptr;
 };
 
 } // namespace dlc

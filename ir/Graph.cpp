@@ -36,6 +36,41 @@ Attribute::~Attribute() = default;
 
 std::string_view Node::opName() const { return def_->name; }
 
+void Value::setType(TensorType type) {
+  if (type_ == type)
+    return;
+  type_ = std::move(type);
+  graph_->noteChange();
+}
+
+void Value::removeUser(Node *user) {
+  auto it = std::find(users_.begin(), users_.end(), user);
+  DLC_CHECK(it != users_.end(), "use list out of sync");
+  *it = users_.back();
+  users_.pop_back();
+}
+
+void Value::replaceAllUsesWith(Value *other) {
+  DLC_CHECK(other != nullptr && other->graph_ == graph_,
+            "replaceAllUsesWith: value of another graph");
+  if (other == this)
+    return;
+  std::vector<Node *> users = users_;
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  for (Node *user : users) {
+    for (size_t i = 0; i < user->numOperands(); ++i)
+      if (user->operand(i) == this)
+        user->setOperand(i, other);
+    for (size_t i = 0; i < user->captures().size(); ++i)
+      if (user->captures()[i] == this)
+        user->setCapture(i, other);
+  }
+  for (size_t i = 0; outputUses_ > 0 && i < graph_->outputs().size(); ++i)
+    if (graph_->outputs()[i] == this)
+      graph_->setOutput(i, other);
+}
+
 std::vector<Value *> Node::results() const {
   std::vector<Value *> values;
   for (const auto &result : results_)
@@ -47,6 +82,40 @@ void Node::addResults(std::vector<TensorType> types) {
   for (TensorType &type : types)
     results_.push_back(std::make_unique<Value>(
         std::move(type), "", graph_, this, static_cast<int>(results_.size())));
+  graph_->noteChange();
+}
+
+void Node::setUses(std::vector<Value *> &slots, size_t i, Value *value) {
+  DLC_CHECK(i < slots.size() && value != nullptr, "bad operand slot");
+  if (slots[i] == value)
+    return;
+  slots[i]->removeUser(this);
+  value->addUser(this);
+  slots[i] = value;
+  graph_->noteChange();
+}
+
+void Node::setOperand(size_t i, Value *value) { setUses(operands_, i, value); }
+void Node::setCapture(size_t i, Value *value) { setUses(captures_, i, value); }
+
+void Node::setOperands(std::vector<Value *> values) {
+  for (Value *operand : operands_)
+    operand->removeUser(this);
+  operands_ = std::move(values);
+  for (Value *operand : operands_)
+    operand->addUser(this);
+  graph_->noteChange();
+}
+
+void Node::eraseCapture(size_t i) {
+  DLC_CHECK(i < captures_.size(), "eraseCapture: no such capture");
+  for (Graph *region : regions()) {
+    size_t input = region->numInputs() - captures_.size() + i;
+    region->eraseInput(input);
+  }
+  captures_[i]->removeUser(this);
+  captures_.erase(captures_.begin() + static_cast<std::ptrdiff_t>(i));
+  graph_->noteChange();
 }
 
 const Attribute *Node::attr(std::string_view name) const {
@@ -62,6 +131,15 @@ void Node::setAttr(std::string name, Attribute value) {
     graph.parent_ = this;
   }
   attrs_.insert_or_assign(std::move(name), std::move(value));
+  graph_->noteChange();
+}
+
+void Node::removeAttr(std::string_view name) {
+  auto it = attrs_.find(name);
+  if (it == attrs_.end())
+    return;
+  attrs_.erase(it);
+  graph_->noteChange();
 }
 
 std::vector<Graph *> Node::regions() const {
@@ -79,32 +157,104 @@ Module *Graph::module() const {
   return graph->module_;
 }
 
+void Graph::noteChange() {
+  Graph *graph = this;
+  while (true) {
+    ++graph->changes_;
+    if (!graph->parent_)
+      break;
+    graph = graph->parent_->graph();
+  }
+  if (graph->module_)
+    graph->module_->noteChange();
+}
+
 Value *Graph::addInput(TensorType type, std::string name) {
   int index = static_cast<int>(inputs_.size());
   inputs_.push_back(std::make_unique<Value>(std::move(type), std::move(name),
                                             this, nullptr, index));
+  noteChange();
   return inputs_.back().get();
+}
+
+void Graph::eraseInput(size_t i) {
+  DLC_CHECK(i < inputs_.size(), "eraseInput: no such input");
+  DLC_CHECK(!inputs_[i]->hasUses(), "eraseInput: input still used");
+  inputs_.erase(inputs_.begin() + static_cast<std::ptrdiff_t>(i));
+  for (size_t j = i; j < inputs_.size(); ++j)
+    inputs_[j]->index_ = static_cast<int>(j);
+  noteChange();
 }
 
 Node *Graph::addNode(const OpDef &def, std::vector<Value *> operands,
                      std::vector<TensorType> resultTypes,
                      std::map<std::string, Attribute, std::less<>> attrs,
-                     std::vector<Value *> captures, Location location) {
-  auto node = std::make_unique<Node>(def, this, std::move(location));
+                     std::vector<Value *> captures, Location location,
+                     Node *before) {
+  DLC_CHECK(before == nullptr || before->graph_ == this,
+            "addNode: insertion point in another graph");
+  auto owned = std::make_unique<Node>(def, this, std::move(location));
+  Node *node = owned.get();
   node->operands_ = std::move(operands);
   node->captures_ = std::move(captures);
+  for (Value *value : node->operands_)
+    value->addUser(node);
+  for (Value *value : node->captures_)
+    value->addUser(node);
   node->addResults(std::move(resultTypes));
   for (auto &[name, value] : attrs)
     node->setAttr(name, std::move(value));
-  nodes_.push_back(std::move(node));
-  return nodes_.back().get();
+  node->self_ = nodes_.insert(before ? before->self_ : nodes_.end(),
+                              std::move(owned));
+  noteChange();
+  return node;
 }
 
 void Graph::eraseNode(Node *node) {
-  auto it = std::find_if(nodes_.begin(), nodes_.end(),
-                         [&](const auto &owned) { return owned.get() == node; });
-  DLC_CHECK(it != nodes_.end(), "eraseNode: node not in this graph");
-  nodes_.erase(it);
+  DLC_CHECK(node->graph_ == this, "eraseNode: node not in this graph");
+  for (const auto &result : node->results_)
+    DLC_CHECK(!result->hasUses(), "eraseNode: a result is still used");
+  for (Value *value : node->operands_)
+    value->removeUser(node);
+  for (Value *value : node->captures_)
+    value->removeUser(node);
+  nodes_.erase(node->self_);
+  noteChange();
+}
+
+void Graph::moveNode(Node *node, Node *before) {
+  DLC_CHECK(node->graph_ == this && (!before || before->graph_ == this),
+            "moveNode: node of another graph");
+  if (node == before)
+    return;
+  nodes_.splice(before ? before->self_ : nodes_.end(), nodes_, node->self_);
+  noteChange();
+}
+
+void Graph::setOutputs(std::vector<Value *> outputs) {
+  for (Value *value : outputs_)
+    --value->outputUses_;
+  outputs_ = std::move(outputs);
+  for (Value *value : outputs_)
+    ++value->outputUses_;
+  noteChange();
+}
+
+void Graph::setOutput(size_t i, Value *value) {
+  DLC_CHECK(i < outputs_.size() && value, "setOutput: bad slot");
+  --outputs_[i]->outputUses_;
+  outputs_[i] = value;
+  ++value->outputUses_;
+  noteChange();
+}
+
+void Graph::walk(const std::function<void(Node &)> &fn) {
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    Node *node = (it++)->get();
+    for (Graph *region : node->regions())
+      region->walk(fn);
+    fn(*node); // may erase node: the iterator has moved on
+  }
 }
 
 Graph *Module::addGraph(std::string name) {
@@ -125,7 +275,16 @@ const Weight &Module::addWeight(Weight weight) {
   DLC_CHECK(this->weight(weight.name) == nullptr, "duplicate weight name");
   DLC_CHECK(weight.value != nullptr, "weight without a value");
   weights_.push_back(std::move(weight));
+  noteChange();
   return weights_.back();
+}
+
+void Module::eraseWeight(std::string_view name) {
+  auto it = std::find_if(weights_.begin(), weights_.end(),
+                         [&](const Weight &weight) { return weight.name == name; });
+  DLC_CHECK(it != weights_.end(), "eraseWeight: no such weight");
+  weights_.erase(it);
+  noteChange();
 }
 
 const Weight *Module::weight(std::string_view name) const {

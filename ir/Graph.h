@@ -9,7 +9,14 @@
 // receives them as trailing inputs, in order.
 //
 // Ownership: Module owns graphs and weights, Graph owns its inputs and nodes,
-// Node owns its results and attributes. Value pointers are stable.
+// Node owns its results and attributes. Value and Node pointers are stable.
+//
+// Mutation keeps the IR's bookkeeping true: every value knows its users
+// (operand and capture slots, and graph outputs), so replaceAllUsesWith and
+// the checked eraseNode are cheap; nodes live in a list, so inserting before a
+// node and erasing one are O(1); and every mutation bumps a change counter of
+// the enclosing top-level graph and module, which is how pass
+// instrumentation tells "(unchanged)" without comparing text.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +27,10 @@
 #include "ir/Diagnostics.h"
 #include "ir/Type.h"
 
+#include <cstdint>
 #include <deque>
+#include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,7 +52,9 @@ public:
         node_(node), index_(index) {}
 
   const TensorType &type() const { return type_; }
-  void setType(TensorType type) { type_ = std::move(type); }
+  /// Changes the type (shape inference refines types). The caller keeps the
+  /// IR verifiable: users' inferred types must stay compatible.
+  void setType(TensorType type);
   /// The name given by a frontend or the text; may be empty.
   const std::string &name() const { return name_; }
   void setName(std::string name) { name_ = std::move(name); }
@@ -55,12 +67,29 @@ public:
   /// Result index in the defining node, or input index in the graph.
   int index() const { return index_; }
 
+  /// The nodes using this value, one entry per operand or capture slot
+  /// (a node using it twice appears twice), in no particular order.
+  const std::vector<Node *> &users() const { return users_; }
+  /// How many graph-output slots of its graph return this value.
+  int outputUses() const { return outputUses_; }
+  bool hasUses() const { return !users_.empty() || outputUses_ > 0; }
+  /// Replaces every use (operands, captures, outputs of its graph) with
+  /// `other`, which must belong to the same graph.
+  void replaceAllUsesWith(Value *other);
+
 private:
+  friend class Graph;
+  friend class Node;
+  void addUser(Node *user) { users_.push_back(user); }
+  void removeUser(Node *user);
+
   TensorType type_;
   std::string name_;
   Graph *graph_;
   Node *node_;
   int index_;
+  std::vector<Node *> users_;
+  int outputUses_ = 0;
 };
 
 /// One operation: an op from the registry applied to operands.
@@ -77,11 +106,17 @@ public:
   const std::vector<Value *> &operands() const { return operands_; }
   Value *operand(size_t i) const { return operands_.at(i); }
   size_t numOperands() const { return operands_.size(); }
-  void setOperand(size_t i, Value *value) { operands_.at(i) = value; }
+  /// Replaces operand `i` (use lists follow).
+  void setOperand(size_t i, Value *value);
+  /// Replaces all operands.
+  void setOperands(std::vector<Value *> values);
 
   /// Values of the enclosing graph passed into every nested graph.
   const std::vector<Value *> &captures() const { return captures_; }
-  void setCapture(size_t i, Value *value) { captures_.at(i) = value; }
+  void setCapture(size_t i, Value *value);
+  /// Removes capture `i` together with the matching (unused) input of every
+  /// nested graph.
+  void eraseCapture(size_t i);
 
   size_t numResults() const { return results_.size(); }
   Value *result(size_t i) const { return results_.at(i).get(); }
@@ -99,14 +134,19 @@ public:
   /// Sets (or replaces) an attribute; a graph attribute becomes a nested
   /// graph of this node.
   void setAttr(std::string name, Attribute value);
+  /// Removes attribute `name` if present.
+  void removeAttr(std::string_view name);
   /// The nested graphs (graph attributes), in attribute-name order.
   std::vector<Graph *> regions() const;
 
 private:
   friend class Graph;
+  void setUses(std::vector<Value *> &slots, size_t i, Value *value);
+
   const OpDef *def_;
   Graph *graph_;
   Location location_;
+  std::list<std::unique_ptr<Node>>::iterator self_;
   std::vector<Value *> operands_;
   std::vector<Value *> captures_;
   std::vector<std::unique_ptr<Value>> results_;
@@ -116,6 +156,8 @@ private:
 /// A graph: inputs, ordered nodes, outputs.
 class Graph {
 public:
+  using NodeList = std::list<std::unique_ptr<Node>>;
+
   explicit Graph(std::string name = "") : name_(std::move(name)) {}
   Graph(const Graph &) = delete;
   Graph &operator=(const Graph &) = delete;
@@ -133,18 +175,38 @@ public:
   const std::vector<std::unique_ptr<Value>> &inputs() const { return inputs_; }
   Value *input(size_t i) const { return inputs_.at(i).get(); }
   size_t numInputs() const { return inputs_.size(); }
+  /// Removes input `i`, which must be unused; later inputs move down.
+  void eraseInput(size_t i);
 
-  /// Appends a node. `resultTypes` fixes the number of results.
+  /// Adds a node before `before` (a node of this graph), or at the end if
+  /// `before` is null. `resultTypes` fixes the number of results.
   Node *addNode(const OpDef &def, std::vector<Value *> operands,
                 std::vector<TensorType> resultTypes,
                 std::map<std::string, Attribute, std::less<>> attrs = {},
-                std::vector<Value *> captures = {}, Location location = {});
-  const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
-  /// Removes `node`; none of its results may still be used.
+                std::vector<Value *> captures = {}, Location location = {},
+                Node *before = nullptr);
+  const NodeList &nodes() const { return nodes_; }
+  size_t numNodes() const { return nodes_.size(); }
+  /// Removes `node` in O(1); none of its results may still be used
+  /// (checked: erasing a used node is a compiler bug).
   void eraseNode(Node *node);
+  /// Moves `node` (of this graph) before `before`, or to the end if null.
+  void moveNode(Node *node, Node *before);
 
   const std::vector<Value *> &outputs() const { return outputs_; }
-  void setOutputs(std::vector<Value *> outputs) { outputs_ = std::move(outputs); }
+  void setOutputs(std::vector<Value *> outputs);
+  void setOutput(size_t i, Value *value);
+
+  /// Calls fn on every node of this graph in order, each after the nodes of
+  /// its nested graphs (post-order, as MLIR's walk). fn may erase the node it
+  /// is given, or nodes before it.
+  void walk(const std::function<void(Node &)> &fn);
+
+  /// Counts mutations of this graph and every graph nested in it; a pass
+  /// that leaves it unchanged changed nothing.
+  uint64_t changeCount() const { return changes_; }
+  /// Records a mutation here and in every enclosing graph and module.
+  void noteChange();
 
 private:
   friend class Node;
@@ -153,8 +215,9 @@ private:
   Node *parent_ = nullptr;
   Module *module_ = nullptr;
   std::vector<std::unique_ptr<Value>> inputs_;
-  std::vector<std::unique_ptr<Node>> nodes_;
+  NodeList nodes_;
   std::vector<Value *> outputs_;
+  uint64_t changes_ = 0;
 };
 
 /// Where a weight's bytes live when they are kept out of the text.
@@ -190,10 +253,17 @@ public:
   std::deque<Weight> &weights() { return weights_; }
   /// The weight named `name`, or null.
   const Weight *weight(std::string_view name) const;
+  /// Removes the weight named `name` (no node may reference it).
+  void eraseWeight(std::string_view name);
+
+  /// Counts mutations of any graph or weight of the module.
+  uint64_t changeCount() const { return changes_; }
+  void noteChange() { ++changes_; }
 
 private:
   std::vector<std::unique_ptr<Graph>> graphs_;
-  std::deque<Weight> weights_; // deque: references stay valid
+  uint64_t changes_ = 0;
+  std::deque<Weight> weights_; // deque: references stay valid until an erase
 };
 
 } // namespace dlc

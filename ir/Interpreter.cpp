@@ -81,16 +81,15 @@ Interpreter::runGraph(const Graph &graph,
   DLC_CHECK(inputs.size() == graph.numInputs(), "runGraph: input count");
   // Each value is dropped after its last use, so peak memory is the live
   // set, not every intermediate of the graph.
-  std::unordered_map<const Value *, size_t> lastUse;
-  const auto &nodes = graph.nodes();
-  for (size_t n = 0; n < nodes.size(); ++n) {
-    for (const Value *operand : nodes[n]->operands())
-      lastUse[operand] = n;
-    for (const Value *capture : nodes[n]->captures())
-      lastUse[capture] = n;
+  std::unordered_map<const Value *, const Node *> lastUse;
+  for (const auto &node : graph.nodes()) {
+    for (const Value *operand : node->operands())
+      lastUse[operand] = node.get();
+    for (const Value *capture : node->captures())
+      lastUse[capture] = node.get();
   }
   for (const Value *output : graph.outputs())
-    lastUse[output] = nodes.size();
+    lastUse[output] = nullptr; // live to the end
   std::unordered_map<const Value *, TensorRef> values;
   for (size_t i = 0; i < inputs.size(); ++i)
     values[graph.input(i)] = inputs[i];
@@ -101,8 +100,8 @@ Interpreter::runGraph(const Graph &graph,
     return it->second;
   };
 
-  for (size_t index = 0; index < nodes.size(); ++index) {
-    const Node &node = *nodes[index];
+  for (const auto &owned : graph.nodes()) {
+    const Node &node = *owned;
     std::vector<const Tensor *> operands;
     for (const Value *operand : node.operands())
       operands.push_back(lookup(operand).get());
@@ -136,7 +135,7 @@ Interpreter::runGraph(const Graph &graph,
     }
     auto release = [&](const Value *value) {
       auto use = lastUse.find(value);
-      if (use != lastUse.end() && use->second == index)
+      if (use != lastUse.end() && use->second == &node)
         values.erase(value);
     };
     for (const Value *operand : node.operands())
