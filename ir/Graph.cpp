@@ -6,6 +6,7 @@
 #include "ir/OpRegistry.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace dlc {
 
@@ -123,7 +124,66 @@ const Attribute *Node::attr(std::string_view name) const {
   return it == attrs_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+/// True if `value` equals the default the op's spec gives attribute `name`.
+bool isDefault(const OpDef &def, std::string_view name, const Attribute &value) {
+  const AttrSpec *spec = def.attrSpec(name);
+  if (!spec || spec->kind != value.kind())
+    return false;
+  const AttrDefault &fallback = spec->defaultValue;
+  switch (value.kind()) {
+  case AttrKind::Int: {
+    auto *d = std::get_if<int64_t>(&fallback);
+    return d && *d == value.getInt();
+  }
+  case AttrKind::Float: {
+    auto *d = std::get_if<double>(&fallback);
+    return d && *d == value.getFloat();
+  }
+  case AttrKind::String: {
+    auto *d = std::get_if<std::string_view>(&fallback);
+    return d && *d == value.getString();
+  }
+  default:
+    return false;
+  }
+}
+
+template <typename T>
+const T &defaultOf(const OpDef &def, std::string_view name) {
+  const AttrSpec *spec = def.attrSpec(name);
+  const T *value = spec ? std::get_if<T>(&spec->defaultValue) : nullptr;
+  if (!value)
+    std::fprintf(stderr, "'%s' op: attribute '%s' is absent and has no default\n",
+                 std::string(def.name).c_str(), std::string(name).c_str());
+  DLC_CHECK(value != nullptr, "absent attribute has no default");
+  return *value;
+}
+
+} // namespace
+
+int64_t Node::intAttr(std::string_view name) const {
+  const Attribute *value = attr(name);
+  return value ? value->getInt() : defaultOf<int64_t>(*def_, name);
+}
+
+double Node::floatAttr(std::string_view name) const {
+  const Attribute *value = attr(name);
+  return value ? value->getFloat() : defaultOf<double>(*def_, name);
+}
+
+std::string Node::stringAttr(std::string_view name) const {
+  const Attribute *value = attr(name);
+  return value ? value->getString()
+               : std::string(defaultOf<std::string_view>(*def_, name));
+}
+
 void Node::setAttr(std::string name, Attribute value) {
+  if (isDefault(*def_, name, value)) {
+    removeAttr(name);
+    return;
+  }
   if (value.kind() == AttrKind::Graph) {
     Graph &graph = value.getGraph();
     DLC_CHECK(graph.parent_ == nullptr && graph.module_ == nullptr,

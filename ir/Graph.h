@@ -132,10 +132,16 @@ public:
   /// The attribute `name`, or null.
   const Attribute *attr(std::string_view name) const;
   /// Sets (or replaces) an attribute; a graph attribute becomes a nested
-  /// graph of this node.
+  /// graph of this node. A scalar equal to the op's default is not stored
+  /// (the canonical form; see AttrSpec).
   void setAttr(std::string name, Attribute value);
   /// Removes attribute `name` if present.
   void removeAttr(std::string_view name);
+  /// Scalar attribute `name`, or the op's default (AttrSpec) when absent.
+  /// Asking for an absent attribute without a default is a compiler bug.
+  int64_t intAttr(std::string_view name) const;
+  double floatAttr(std::string_view name) const;
+  std::string stringAttr(std::string_view name) const;
   /// The nested graphs (graph attributes), in attribute-name order.
   std::vector<Graph *> regions() const;
 

@@ -70,10 +70,10 @@ public:
         interpreter_(interpreter) {}
 
   const Tensor &input(size_t i) const { return *operands_.at(i); }
-  /// Integer attribute `name` (default `fallback`) as an axis of a tensor of
+  /// Integer attribute `name` (or its default) as an axis of a tensor of
   /// `rank`, made non-negative. Inference has already range-checked it.
-  int64_t axisAttr(std::string_view name, int64_t fallback, size_t rank) const {
-    int64_t axis = intAttr(name, fallback);
+  int64_t axisAttr(std::string_view name, size_t rank) const {
+    int64_t axis = intAttr(name);
     return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
   }
   const std::vector<TensorRef> &captures() const { return captures_; }

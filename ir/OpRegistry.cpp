@@ -50,6 +50,19 @@ void OpRegistry::add(OpDef def) {
   DLC_CHECK(lookup(def.name) == nullptr, "op registered twice");
   DLC_CHECK(def.infer != nullptr, "op without inference");
   DLC_CHECK(def.eval != nullptr, "op without a reference implementation");
+  for (const AttrSpec &spec : def.attrs) {
+    const AttrDefault &value = spec.defaultValue;
+    DLC_CHECK(std::holds_alternative<std::monostate>(value) ||
+                  (spec.kind == AttrKind::Int &&
+                   std::holds_alternative<int64_t>(value)) ||
+                  (spec.kind == AttrKind::Float &&
+                   std::holds_alternative<double>(value)) ||
+                  (spec.kind == AttrKind::String &&
+                   std::holds_alternative<std::string_view>(value)),
+              "attribute default of the wrong kind");
+    DLC_CHECK(!spec.required || std::holds_alternative<std::monostate>(value),
+              "required attribute with a default");
+  }
   ops_.push_back(std::make_unique<OpDef>(std::move(def)));
 }
 
@@ -172,22 +185,6 @@ bool InferContext::operandsRanked() const {
     if (!operand->type().hasRank())
       return false;
   return true;
-}
-
-int64_t InferContext::intAttr(std::string_view name, int64_t fallback) const {
-  const Attribute *attr = node_.attr(name);
-  return attr ? attr->getInt() : fallback;
-}
-
-double InferContext::floatAttr(std::string_view name, double fallback) const {
-  const Attribute *attr = node_.attr(name);
-  return attr ? attr->getFloat() : fallback;
-}
-
-std::string InferContext::stringAttr(std::string_view name,
-                                     std::string fallback) const {
-  const Attribute *attr = node_.attr(name);
-  return attr ? attr->getString() : fallback;
 }
 
 const std::vector<int64_t> *

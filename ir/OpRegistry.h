@@ -17,6 +17,7 @@
 #include "ir/Graph.h"
 
 #include <optional>
+#include <variant>
 #include <string_view>
 #include <vector>
 
@@ -25,10 +26,18 @@ namespace dlc {
 /// maxOperands value for ops taking any number of operands.
 inline constexpr int kVariadic = -1;
 
+/// The default of a scalar attribute (ONNX's default), or none.
+using AttrDefault = std::variant<std::monostate, int64_t, double, std::string_view>;
+
+/// One attribute an op accepts. An optional scalar attribute has a default:
+/// the canonical node omits an attribute equal to its default (Node::setAttr
+/// drops it), so `{}` and `{group = 1}` build the same node, and accessors
+/// (Node::intAttr, ...) return the default when the attribute is absent.
 struct AttrSpec {
   std::string_view name;
   AttrKind kind;
   bool required = false;
+  AttrDefault defaultValue = {};
 };
 
 class InferContext;
@@ -103,9 +112,12 @@ public:
   /// True if every operand has a known rank.
   bool operandsRanked() const;
 
-  int64_t intAttr(std::string_view name, int64_t fallback) const;
-  double floatAttr(std::string_view name, double fallback) const;
-  std::string stringAttr(std::string_view name, std::string fallback) const;
+  /// Scalar attributes, with the op's default when absent (see AttrSpec).
+  int64_t intAttr(std::string_view name) const { return node_.intAttr(name); }
+  double floatAttr(std::string_view name) const { return node_.floatAttr(name); }
+  std::string stringAttr(std::string_view name) const {
+    return node_.stringAttr(name);
+  }
   /// The int-list attribute `name`, or null if absent.
   const std::vector<int64_t> *intsAttr(std::string_view name) const;
   /// The nested graph `name` (required attributes are checked beforehand).

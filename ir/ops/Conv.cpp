@@ -43,7 +43,8 @@ LogicalResult windowDims(InferContext &ctx, const TensorType &x,
       failed(spatialAttr(ctx, "dilations", spatial, 1, dilations)) ||
       failed(spatialAttr(ctx, "pads", 2 * spatial, 0, pads)))
     return failure();
-  bool ceilMode = ctx.intAttr("ceil_mode", 0);
+  // Convolutions share this with pools but have no ceil_mode.
+  bool ceilMode = ctx.node().def().attrSpec("ceil_mode") && ctx.intAttr("ceil_mode");
   for (size_t i = 0; i < spatial; ++i) {
     auto inRange = [](int64_t v, int64_t lo) {
       return v >= lo && v <= kMaxDimSize;
@@ -89,7 +90,7 @@ LogicalResult convOperands(InferContext &ctx, bool &done) {
   if (x.rank() < 3 || w.rank() != x.rank())
     return ctx.error("expects input N,C,spatial... and weights of the same "
                      "rank, got " + x.str() + " and " + w.str());
-  if (ctx.intAttr("group", 1) < 1)
+  if (ctx.intAttr("group") < 1)
     return ctx.error("group must be positive");
   return success();
 }
@@ -102,7 +103,7 @@ LogicalResult inferConv(InferContext &ctx) {
     return success();
   DType dtype = ctx.operandType(0).dtype();
   const TensorType &x = ctx.operandType(0), &w = ctx.operandType(1);
-  int64_t group = ctx.intAttr("group", 1);
+  int64_t group = ctx.intAttr("group");
   if (x.dim(1).isStatic() && w.dim(1).isStatic() &&
       x.dim(1).size() != w.dim(1).size() * group)
     return ctx.error("input channels " + x.dim(1).str() + " != weight channels " +
@@ -134,6 +135,10 @@ LogicalResult inferConv(InferContext &ctx) {
 
 /// Pools take one float N,C,spatial... input. Sets `done` when the result
 /// is already decided (unranked input).
+bool withIndices(const InferContext &ctx) {
+  return ctx.node().def().attrSpec("with_indices") && ctx.intAttr("with_indices");
+}
+
 LogicalResult poolInput(InferContext &ctx, bool &done) {
   bool isMax = ctx.node().opName() == "max_pool" ||
                ctx.node().opName() == "global_max_pool";
@@ -143,7 +148,7 @@ LogicalResult poolInput(InferContext &ctx, bool &done) {
   done = !x.hasRank();
   if (done) {
     ctx.addResult(x);
-    if (ctx.intAttr("with_indices", 0))
+    if (withIndices(ctx))
       ctx.addResult(TensorType::unranked(DType::I64));
   } else if (x.rank() < 3)
     return ctx.error("expects input N,C,spatial..., got " + x.str());
@@ -165,7 +170,7 @@ LogicalResult inferPool(InferContext &ctx) {
   if (failed(windowDims(ctx, x, kernel, dims)))
     return failure();
   ctx.addResult(TensorType(x.dtype(), dims));
-  if (ctx.intAttr("with_indices", 0)) // where each maximum came from
+  if (withIndices(ctx)) // where each maximum came from
     ctx.addResult(TensorType(DType::I64, std::move(dims)));
   return success();
 }
@@ -216,7 +221,7 @@ LogicalResult evalConv(EvalContext &ctx) {
   Shape xs = shapeOf(x), ws = shapeOf(w), os = shapeOf(*out);
   size_t spatial = xs.size() - 2;
   Window window(ctx, Shape(ws.begin() + 2, ws.end()));
-  int64_t group = ctx.intAttr("group", 1);
+  int64_t group = ctx.intAttr("group");
   int64_t inPerGroup = ws[1], outPerGroup = ws[0] / group;
   Shape xStrides = stridesOf(xs), wStrides = stridesOf(ws);
   Shape outSpatial(os.begin() + 2, os.end());
@@ -255,16 +260,16 @@ LogicalResult evalPool(EvalContext &ctx, bool isMax) {
   Shape xs = shapeOf(x), os = shapeOf(*out);
   size_t spatial = xs.size() - 2;
   Window window(ctx, *ctx.intsAttr("kernel_shape"));
-  bool includePad = ctx.intAttr("count_include_pad", 0);
+  bool includePad = !isMax && ctx.intAttr("count_include_pad");
   Shape xStrides = stridesOf(xs);
   Shape outSpatial(os.begin() + 2, os.end());
   // Indices of maxima (max_pool with_indices): flat offsets into x, with
   // the spatial dims row-major (storage_order 0) or column-major (1).
-  Tensor *indices = isMax && ctx.intAttr("with_indices", 0) ? ctx.addInferredOutput() : nullptr;
-  if (isMax && ctx.intAttr("with_indices", 0) && !indices)
+  Tensor *indices = withIndices(ctx) ? ctx.addInferredOutput() : nullptr;
+  if (withIndices(ctx) && !indices)
     return failure();
   Shape indexStrides = xStrides;
-  if (ctx.intAttr("storage_order", 0))
+  if (isMax && ctx.intAttr("storage_order"))
     for (size_t d = 0, stride = 1; d < spatial; ++d) {
       indexStrides[2 + d] = static_cast<int64_t>(stride);
       stride *= xs[2 + d];
@@ -330,7 +335,7 @@ LogicalResult inferConvTranspose(InferContext &ctx) {
     return success();
   DType dtype = ctx.operandType(0).dtype();
   const TensorType &x = ctx.operandType(0), &w = ctx.operandType(1);
-  int64_t group = ctx.intAttr("group", 1);
+  int64_t group = ctx.intAttr("group");
   size_t spatial = x.rank() - 2;
   std::vector<int64_t> strides, dilations, pads, outputPadding;
   if (failed(spatialAttr(ctx, "strides", spatial, 1, strides)) ||
@@ -369,7 +374,7 @@ LogicalResult evalConvTranspose(EvalContext &ctx) {
   Shape xs = shapeOf(x), ws = shapeOf(w), os = shapeOf(*out);
   size_t spatial = xs.size() - 2;
   Window window(ctx, Shape(ws.begin() + 2, ws.end()));
-  int64_t group = ctx.intAttr("group", 1);
+  int64_t group = ctx.intAttr("group");
   int64_t inPerGroup = xs[1] / group, outPerGroup = ws[1];
   Shape xStrides = stridesOf(xs), wStrides = stridesOf(ws), oStrides = stridesOf(os);
   std::vector<double> acc(out->numElements(), 0.0);
@@ -496,14 +501,14 @@ void registerConvOps(OpRegistry &registry) {
                 {{"strides", AttrKind::Ints},
                  {"pads", AttrKind::Ints},
                  {"dilations", AttrKind::Ints},
-                 {"group", AttrKind::Int},
+                 {"group", AttrKind::Int, false, 1},
                  {"kernel_shape", AttrKind::Ints}},
                 inferConv, evalConv});
   registry.add({"conv_transpose", "conv", 2, 3,
                 {{"strides", AttrKind::Ints},
                  {"pads", AttrKind::Ints},
                  {"dilations", AttrKind::Ints},
-                 {"group", AttrKind::Int},
+                 {"group", AttrKind::Int, false, 1},
                  {"output_padding", AttrKind::Ints}},
                 inferConvTranspose, evalConvTranspose});
   registry.add({"max_pool", "conv", 1, 1,
@@ -511,17 +516,17 @@ void registerConvOps(OpRegistry &registry) {
                  {"strides", AttrKind::Ints},
                  {"pads", AttrKind::Ints},
                  {"dilations", AttrKind::Ints},
-                 {"ceil_mode", AttrKind::Int},
-                 {"with_indices", AttrKind::Int},
-                 {"storage_order", AttrKind::Int}},
+                 {"ceil_mode", AttrKind::Int, false, 0},
+                 {"with_indices", AttrKind::Int, false, 0},
+                 {"storage_order", AttrKind::Int, false, 0}},
                 inferPool, [](EvalContext &c) { return evalPool(c, true); }});
   registry.add({"avg_pool", "conv", 1, 1,
                 {{"kernel_shape", AttrKind::Ints, true},
                  {"strides", AttrKind::Ints},
                  {"pads", AttrKind::Ints},
                  {"dilations", AttrKind::Ints},
-                 {"ceil_mode", AttrKind::Int},
-                 {"count_include_pad", AttrKind::Int}},
+                 {"ceil_mode", AttrKind::Int, false, 0},
+                 {"count_include_pad", AttrKind::Int, false, 0}},
                 inferPool, [](EvalContext &c) { return evalPool(c, false); }});
   registry.add({"max_unpool", "conv", 2, 3,
                 {{"kernel_shape", AttrKind::Ints, true},

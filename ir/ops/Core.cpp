@@ -14,7 +14,7 @@ LogicalResult inferConstant(InferContext &ctx) {
 
 // The type of a module weight referenced by name.
 LogicalResult inferWeight(InferContext &ctx) {
-  std::string name = ctx.stringAttr("name", "");
+  std::string name = ctx.stringAttr("name");
   Module *module = ctx.node().graph()->module();
   const Weight *weight = module ? module->weight(name) : nullptr;
   if (!weight)
@@ -29,7 +29,7 @@ LogicalResult inferIdentity(InferContext &ctx) {
 }
 
 LogicalResult inferCast(InferContext &ctx) {
-  std::string to = ctx.stringAttr("to", "");
+  std::string to = ctx.stringAttr("to");
   std::optional<DType> dtype = parseDType(to);
   if (!dtype)
     return ctx.error("attribute 'to' must name a dtype, got \"" + to + "\"");
@@ -44,7 +44,7 @@ LogicalResult evalConstant(EvalContext &ctx) {
 
 LogicalResult evalWeight(EvalContext &ctx) {
   const Module *module = ctx.node().graph()->module();
-  ctx.addOutput(module->weight(ctx.stringAttr("name", ""))->value);
+  ctx.addOutput(module->weight(ctx.stringAttr("name"))->value);
   return success();
 }
 

@@ -280,17 +280,17 @@ void registerElementwiseOps(OpRegistry &registry) {
   unaryFloat(
       "leaky_relu",
       [](EvalContext &c) {
-        double alpha = c.floatAttr("alpha", 0.01);
+        double alpha = c.floatAttr("alpha");
         return floatKernel(c, [alpha](double x) { return x < 0 ? alpha * x : x; });
       },
-      {{"alpha", AttrKind::Float}});
+      {{"alpha", AttrKind::Float, false, 0.01}});
   unaryFloat(
       "elu",
       [](EvalContext &c) {
-        double alpha = c.floatAttr("alpha", 1.0);
+        double alpha = c.floatAttr("alpha");
         return floatKernel(c, [alpha](double x) { return x < 0 ? alpha * (std::exp(x) - 1) : x; });
       },
-      {{"alpha", AttrKind::Float}});
+      {{"alpha", AttrKind::Float, false, 1.0}});
 
   auto unaryNumeric = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "elementwise", 1, 1, {}, inferUnaryNumeric, eval});
@@ -320,7 +320,7 @@ void registerElementwiseOps(OpRegistry &registry) {
   arithmetic(
       "mod",
       [](EvalContext &c) {
-        bool cStyle = c.intAttr("fmod", 0);
+        bool cStyle = c.intAttr("fmod");
         return binaryKernel(
             c,
             [cStyle](double a, double b) { return cStyle ? std::fmod(a, b) : pythonMod(a, b); },
@@ -330,7 +330,7 @@ void registerElementwiseOps(OpRegistry &registry) {
               return (!cStyle && r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
             });
       },
-      {{"fmod", AttrKind::Int}});
+      {{"fmod", AttrKind::Int, false, 0}});
   arithmetic("max", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }, total([](int64_t a, int64_t b) { return std::max(a, b); })); });
   arithmetic("min", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); }, total([](int64_t a, int64_t b) { return std::min(a, b); })); });
 
@@ -355,13 +355,13 @@ void registerElementwiseOps(OpRegistry &registry) {
                 [](InferContext &c) {
                   if (failed(c.expectDType(0, {DType::U8, DType::U16, DType::U32, DType::U64})))
                     return failure();
-                  std::string direction = c.stringAttr("direction", "");
+                  std::string direction = c.stringAttr("direction");
                   if (direction != "LEFT" && direction != "RIGHT")
                     return c.error("direction must be LEFT or RIGHT");
                   return inferBinary(c, kNumericTypes, std::nullopt);
                 },
                 [](EvalContext &c) {
-                  bool left = c.stringAttr("direction", "") == "LEFT";
+                  bool left = c.stringAttr("direction") == "LEFT";
                   return binaryKernel(
                       c, [](double a, double) { return a; },
                       total([left](int64_t a, int64_t b) {

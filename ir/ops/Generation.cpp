@@ -85,7 +85,7 @@ LogicalResult inferOneHot(InferContext &ctx) {
     return success();
   }
   int64_t axis;
-  if (failed(ctx.normalizeAxis(ctx.intAttr("axis", -1), indices.rank() + 1, axis)))
+  if (failed(ctx.normalizeAxis(ctx.intAttr("axis"), indices.rank() + 1, axis)))
     return failure();
   Dim depth = Dim::unknown();
   if (const Tensor *given = ctx.constantOperand(1)) {
@@ -106,7 +106,7 @@ LogicalResult evalOneHot(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape os = shapeOf(*out);
-  int64_t axis = ctx.axisAttr("axis", -1, os.size());
+  int64_t axis = ctx.axisAttr("axis", os.size());
   int64_t depth = os[axis];
   Shape idxStrides = stridesOf(shapeOf(indices));
   int64_t linear = 0;
@@ -139,7 +139,7 @@ LogicalResult evalTrilu(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  bool upper = ctx.intAttr("upper", 1);
+  bool upper = ctx.intAttr("upper");
   int64_t k = ctx.numOperands() == 2 ? ctx.input(1).getInt(0) : 0;
   Shape shape = shapeOf(x);
   int64_t rows = shape[shape.size() - 2], cols = shape.back();
@@ -156,9 +156,9 @@ LogicalResult evalTrilu(EvalContext &ctx) {
 
 void registerGenerationOps(OpRegistry &registry) {
   registry.add({"range", "generation", 3, 3, {}, inferRange, evalRange});
-  registry.add({"one_hot", "generation", 3, 3, {{"axis", AttrKind::Int}},
+  registry.add({"one_hot", "generation", 3, 3, {{"axis", AttrKind::Int, false, -1}},
                 inferOneHot, evalOneHot});
-  registry.add({"trilu", "generation", 1, 2, {{"upper", AttrKind::Int}},
+  registry.add({"trilu", "generation", 1, 2, {{"upper", AttrKind::Int, false, 1}},
                 inferTrilu, evalTrilu});
 }
 

@@ -23,17 +23,17 @@ namespace {
 using namespace kernels;
 
 LogicalResult checkModes(InferContext &ctx) {
-  std::string mode = ctx.stringAttr("mode", "nearest");
+  std::string mode = ctx.stringAttr("mode");
   if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return ctx.error("mode must be nearest, linear or cubic, got \"" + mode + "\"");
   static const char *transforms[] = {"half_pixel", "asymmetric", "align_corners",
                                      "pytorch_half_pixel", "tf_half_pixel_for_nn",
                                      "tf_crop_and_resize"};
-  std::string transform = ctx.stringAttr("coordinate_transformation_mode", "half_pixel");
+  std::string transform = ctx.stringAttr("coordinate_transformation_mode");
   if (std::find(std::begin(transforms), std::end(transforms), transform) ==
       std::end(transforms))
     return ctx.error("unknown coordinate_transformation_mode \"" + transform + "\"");
-  std::string nearest = ctx.stringAttr("nearest_mode", "round_prefer_floor");
+  std::string nearest = ctx.stringAttr("nearest_mode");
   if (nearest != "round_prefer_floor" && nearest != "round_prefer_ceil" &&
       nearest != "floor" && nearest != "ceil")
     return ctx.error("unknown nearest_mode \"" + nearest + "\"");
@@ -87,8 +87,8 @@ std::vector<double> cubicCoeffs(double r, double a) {
 
 Taps taps(const EvalContext &ctx, int64_t out, int64_t inLength, double scale,
           double roiStart, double roiEnd) {
-  std::string transform = ctx.stringAttr("coordinate_transformation_mode", "half_pixel");
-  std::string mode = ctx.stringAttr("mode", "nearest");
+  std::string transform = ctx.stringAttr("coordinate_transformation_mode");
+  std::string mode = ctx.stringAttr("mode");
   double outLength = scale * inLength;
   double x;
   Taps result;
@@ -113,11 +113,11 @@ Taps taps(const EvalContext &ctx, int64_t out, int64_t inLength, double scale,
     ratio = 1;
   std::vector<double> coeffs;
   if (mode == "cubic") {
-    coeffs = cubicCoeffs(ratio, ctx.floatAttr("cubic_coeff_a", -0.75));
+    coeffs = cubicCoeffs(ratio, ctx.floatAttr("cubic_coeff_a"));
   } else if (mode == "linear") {
     coeffs = {1 - ratio, ratio};
   } else {
-    std::string nearest = ctx.stringAttr("nearest_mode", "round_prefer_floor");
+    std::string nearest = ctx.stringAttr("nearest_mode");
     if (ratio == 1) coeffs = {0, 1};
     else if (nearest == "round_prefer_ceil") coeffs = {double(ratio < 0.5), double(ratio >= 0.5)};
     else if (nearest == "floor") coeffs = {1, 0};
@@ -130,7 +130,7 @@ Taps taps(const EvalContext &ctx, int64_t out, int64_t inLength, double scale,
   int64_t first = static_cast<int64_t>(std::floor(x)) - (n / 2 - 1);
   if (ratio == 1) // x is an integer: ties go to the smaller side
     first = static_cast<int64_t>(x) - n / 2;
-  bool exclude = ctx.intAttr("exclude_outside", 0);
+  bool exclude = ctx.intAttr("exclude_outside");
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) {
     int64_t position = first + i;
@@ -176,7 +176,7 @@ LogicalResult evalResize(EvalContext &ctx) {
     for (int64_t o = 0; o < os[d]; ++o)
       perDim[d].push_back(taps(ctx, o, xs[d], scale, roi[d], roi[d + rank]));
   }
-  double extrapolation = ctx.floatAttr("extrapolation_value", 0.0);
+  double extrapolation = ctx.floatAttr("extrapolation_value");
   int64_t linear = 0;
   forEachIndex(os, [&](const Shape &index) {
     bool outside = false;
@@ -218,8 +218,8 @@ LogicalResult evalResize(EvalContext &ctx) {
 LogicalResult inferGridSample(InferContext &ctx) {
   if (failed(ctx.expectDType(0, kFloatTypes)) || failed(ctx.expectSameDType(0, 1)))
     return failure();
-  std::string mode = ctx.stringAttr("mode", "bilinear");
-  std::string padding = ctx.stringAttr("padding_mode", "zeros");
+  std::string mode = ctx.stringAttr("mode");
+  std::string padding = ctx.stringAttr("padding_mode");
   if (mode != "bilinear" && mode != "nearest" && mode != "bicubic")
     return ctx.error("mode must be bilinear, nearest or bicubic");
   if (padding != "zeros" && padding != "border" && padding != "reflection")
@@ -263,9 +263,9 @@ LogicalResult evalGridSample(EvalContext &ctx) {
     return failure();
   Shape xs = shapeOf(x), os = shapeOf(*out);
   int64_t channels = xs[1], h = xs[2], w = xs[3], ho = os[2], wo = os[3];
-  std::string mode = ctx.stringAttr("mode", "bilinear");
-  std::string padding = ctx.stringAttr("padding_mode", "zeros");
-  bool align = ctx.intAttr("align_corners", 0);
+  std::string mode = ctx.stringAttr("mode");
+  std::string padding = ctx.stringAttr("padding_mode");
+  bool align = ctx.intAttr("align_corners");
   double xMin = align ? 0 : -0.5, xMax = align ? w - 1 : w - 0.5;
   double yMin = align ? 0 : -0.5, yMax = align ? h - 1 : h - 0.5;
   auto denormalize = [&](double n, int64_t length) {
@@ -347,11 +347,11 @@ LogicalResult inferRoiAlign(InferContext &ctx) {
   if (failed(ctx.expectDType(0, kFloatTypes)) || failed(ctx.expectSameDType(0, 1)) ||
       failed(ctx.expectDType(2, kIndexTypes)))
     return failure();
-  std::string mode = ctx.stringAttr("mode", "avg");
+  std::string mode = ctx.stringAttr("mode");
   if (mode != "avg" && mode != "max")
     return ctx.error("mode must be avg or max");
   const TensorType &x = ctx.operandType(0), &rois = ctx.operandType(1);
-  int64_t oh = ctx.intAttr("output_height", 1), ow = ctx.intAttr("output_width", 1);
+  int64_t oh = ctx.intAttr("output_height"), ow = ctx.intAttr("output_width");
   if (oh < 1 || ow < 1 || oh > kMaxDimSize || ow > kMaxDimSize)
     return ctx.error("output_height and output_width must be positive");
   if (x.hasRank() && x.rank() != 4)
@@ -373,10 +373,10 @@ LogicalResult evalRoiAlign(EvalContext &ctx) {
   int64_t channels = xs[1], h = xs[2], w = xs[3], oh = os[2], ow = os[3];
   if (batch.numElements() != os[0])
     return ctx.error("batch_indices must have one entry per roi");
-  bool halfPixel = ctx.stringAttr("coordinate_transformation_mode", "half_pixel") == "half_pixel";
-  bool isMax = ctx.stringAttr("mode", "avg") == "max";
-  double scale = ctx.floatAttr("spatial_scale", 1.0);
-  int64_t ratio = ctx.intAttr("sampling_ratio", 0);
+  bool halfPixel = ctx.stringAttr("coordinate_transformation_mode") == "half_pixel";
+  bool isMax = ctx.stringAttr("mode") == "max";
+  double scale = ctx.floatAttr("spatial_scale");
+  int64_t ratio = ctx.intAttr("sampling_ratio");
   double offset = halfPixel ? 0.5 : 0.0;
   for (int64_t r = 0; r < os[0]; ++r) {
     int64_t n = batch.getInt(r);
@@ -433,25 +433,25 @@ LogicalResult evalRoiAlign(EvalContext &ctx) {
 
 void registerImageOps(OpRegistry &registry) {
   registry.add({"resize", "image", 2, 3,
-                {{"mode", AttrKind::String},
-                 {"coordinate_transformation_mode", AttrKind::String},
-                 {"nearest_mode", AttrKind::String},
-                 {"cubic_coeff_a", AttrKind::Float},
-                 {"exclude_outside", AttrKind::Int},
-                 {"extrapolation_value", AttrKind::Float}},
+                {{"mode", AttrKind::String, false, "nearest"},
+                 {"coordinate_transformation_mode", AttrKind::String, false, "half_pixel"},
+                 {"nearest_mode", AttrKind::String, false, "round_prefer_floor"},
+                 {"cubic_coeff_a", AttrKind::Float, false, -0.75},
+                 {"exclude_outside", AttrKind::Int, false, 0},
+                 {"extrapolation_value", AttrKind::Float, false, 0.0}},
                 inferResize, evalResize});
   registry.add({"grid_sample", "image", 2, 2,
-                {{"mode", AttrKind::String},
-                 {"padding_mode", AttrKind::String},
-                 {"align_corners", AttrKind::Int}},
+                {{"mode", AttrKind::String, false, "bilinear"},
+                 {"padding_mode", AttrKind::String, false, "zeros"},
+                 {"align_corners", AttrKind::Int, false, 0}},
                 inferGridSample, evalGridSample});
   registry.add({"roi_align", "image", 3, 3,
-                {{"mode", AttrKind::String},
-                 {"coordinate_transformation_mode", AttrKind::String},
-                 {"output_height", AttrKind::Int},
-                 {"output_width", AttrKind::Int},
-                 {"sampling_ratio", AttrKind::Int},
-                 {"spatial_scale", AttrKind::Float}},
+                {{"mode", AttrKind::String, false, "avg"},
+                 {"coordinate_transformation_mode", AttrKind::String, false, "half_pixel"},
+                 {"output_height", AttrKind::Int, false, 1},
+                 {"output_width", AttrKind::Int, false, 1},
+                 {"sampling_ratio", AttrKind::Int, false, 0},
+                 {"spatial_scale", AttrKind::Float, false, 1.0}},
                 inferRoiAlign, evalRoiAlign});
 }
 

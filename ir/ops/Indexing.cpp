@@ -24,7 +24,7 @@ LogicalResult inferGather(InferContext &ctx) {
   int64_t axis;
   if (x.rank() == 0)
     return ctx.error("cannot gather from a scalar");
-  if (failed(ctx.normalizeAxis(ctx.intAttr("axis", 0), x.rank(), axis)))
+  if (failed(ctx.normalizeAxis(ctx.intAttr("axis"), x.rank(), axis)))
     return failure();
   std::vector<Dim> dims(x.dims().begin(), x.dims().begin() + axis);
   dims.insert(dims.end(), indices.dims().begin(), indices.dims().end());
@@ -44,7 +44,7 @@ LogicalResult checkElementsIndices(InferContext &ctx) {
     return ctx.error("indices " + indices.str() + " must have the rank of " +
                      x.str());
   int64_t axis;
-  return ctx.normalizeAxis(ctx.intAttr("axis", 0), x.rank(), axis);
+  return ctx.normalizeAxis(ctx.intAttr("axis"), x.rank(), axis);
 }
 
 LogicalResult inferGatherElements(InferContext &ctx) {
@@ -58,7 +58,7 @@ LogicalResult inferGatherElements(InferContext &ctx) {
 }
 
 LogicalResult checkReduction(InferContext &ctx) {
-  std::string reduction = ctx.stringAttr("reduction", "none");
+  std::string reduction = ctx.stringAttr("reduction");
   if (reduction != "none" && reduction != "add" && reduction != "mul" &&
       reduction != "max" && reduction != "min")
     return ctx.error("attribute 'reduction' must be none, add, mul, max or "
@@ -125,7 +125,7 @@ LogicalResult inferTopK(InferContext &ctx) {
   int64_t axis;
   if (x.rank() == 0)
     return ctx.error("cannot take top-k of a scalar");
-  if (failed(ctx.normalizeAxis(ctx.intAttr("axis", -1), x.rank(), axis)))
+  if (failed(ctx.normalizeAxis(ctx.intAttr("axis"), x.rank(), axis)))
     return failure();
   std::vector<Dim> dims = x.dims();
   dims[axis] = Dim::unknown();
@@ -169,7 +169,7 @@ LogicalResult evalGather(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis = ctx.axisAttr("axis", 0, xs.size());
+  int64_t axis = ctx.axisAttr("axis", xs.size());
   size_t r = indices.type().rank();
   Shape idxStrides = stridesOf(shapeOf(indices));
   int64_t linear = 0;
@@ -203,7 +203,7 @@ template <typename Fn>
 LogicalResult forEachElementIndex(EvalContext &ctx, const Tensor &x,
                                   const Tensor &indices, Fn fn) {
   Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis = ctx.axisAttr("axis", 0, xs.size());
+  int64_t axis = ctx.axisAttr("axis", xs.size());
   int64_t linear = 0;
   std::optional<int64_t> bad;
   forEachIndex(shapeOf(indices), [&](const Shape &index) {
@@ -252,7 +252,7 @@ void scatterInto(Tensor &out, int64_t at, const Tensor &updates, int64_t from,
 LogicalResult evalScatterElements(EvalContext &ctx) {
   const Tensor &x = ctx.input(0), &updates = ctx.input(2);
   auto out = std::make_shared<Tensor>(x);
-  std::string reduction = ctx.stringAttr("reduction", "none");
+  std::string reduction = ctx.stringAttr("reduction");
   if (failed(forEachElementIndex(ctx, x, ctx.input(1),
                                  [&](int64_t i, int64_t offset) {
                                    scatterInto(*out, offset, updates, i,
@@ -267,7 +267,7 @@ LogicalResult evalScatterNd(EvalContext &ctx) {
   const Tensor &x = ctx.input(0), &indices = ctx.input(1),
                &updates = ctx.input(2);
   auto out = std::make_shared<Tensor>(x);
-  std::string reduction = ctx.stringAttr("reduction", "none");
+  std::string reduction = ctx.stringAttr("reduction");
   Shape xs = shapeOf(x), xStrides = stridesOf(xs), is = shapeOf(indices);
   int64_t depth = is.back();
   int64_t count = depth ? indices.numElements() / depth : 0;
@@ -296,8 +296,8 @@ LogicalResult evalTopK(EvalContext &ctx) {
   if (!indices)
     return failure();
   Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis = ctx.axisAttr("axis", -1, xs.size());
-  bool largest = ctx.intAttr("largest", 1);
+  int64_t axis = ctx.axisAttr("axis", xs.size());
+  bool largest = ctx.intAttr("largest");
   Shape os = shapeOf(*values), oStrides = stridesOf(os);
   int64_t k = os[axis];
   Shape outer = xs;
@@ -346,7 +346,7 @@ LogicalResult inferGatherNd(InferContext &ctx) {
   if (failed(ctx.expectDType(1, {DType::I64})))
     return failure();
   const TensorType &data = ctx.operandType(0), &indices = ctx.operandType(1);
-  int64_t batch = ctx.intAttr("batch_dims", 0);
+  int64_t batch = ctx.intAttr("batch_dims");
   if (!ctx.operandsRanked() || !indices.dim(indices.rank() - 1).isStatic()) {
     ctx.addResult(TensorType::unranked(data.dtype()));
     return success();
@@ -368,7 +368,7 @@ LogicalResult evalGatherNd(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape ds = shapeOf(data), is = shapeOf(indices), dStrides = stridesOf(ds);
-  int64_t batch = ctx.intAttr("batch_dims", 0), k = is.back();
+  int64_t batch = ctx.intAttr("batch_dims"), k = is.back();
   int64_t sliceSize = 1;
   for (size_t d = batch + k; d < ds.size(); ++d)
     sliceSize *= ds[d];
@@ -416,7 +416,7 @@ LogicalResult evalCompress(EvalContext &ctx) {
   const Tensor &x = ctx.input(0), &cond = ctx.input(1);
   Shape xs = shapeOf(x);
   bool flat = !ctx.node().attr("axis");
-  int64_t axis = flat ? 0 : ctx.axisAttr("axis", 0, xs.size());
+  int64_t axis = flat ? 0 : ctx.axisAttr("axis", xs.size());
   if (flat)
     xs = {x.numElements()};
   std::vector<int64_t> kept;
@@ -464,7 +464,7 @@ LogicalResult evalNms(EvalContext &ctx) {
   double iouThreshold = ctx.numOperands() > 3 ? ctx.input(3).getDouble(0) : 0.0;
   bool hasScoreThreshold = ctx.numOperands() > 4;
   double scoreThreshold = hasScoreThreshold ? ctx.input(4).getDouble(0) : 0.0;
-  bool center = ctx.intAttr("center_point_box", 0);
+  bool center = ctx.intAttr("center_point_box");
   // Corners (y1, x1, y2, x2) of box i of batch b, ordered.
   auto corners = [&](int64_t b, int64_t i) {
     double v[4];
@@ -531,8 +531,8 @@ LogicalResult evalReverseSequence(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape xs = shapeOf(x), strides = stridesOf(xs);
-  int64_t batchAxis = ctx.axisAttr("batch_axis", 1, xs.size());
-  int64_t timeAxis = ctx.axisAttr("time_axis", 0, xs.size());
+  int64_t batchAxis = ctx.axisAttr("batch_axis", xs.size());
+  int64_t timeAxis = ctx.axisAttr("time_axis", xs.size());
   int64_t linear = 0;
   forEachIndex(xs, [&](const Shape &index) {
     Shape from = index;
@@ -574,7 +574,7 @@ LogicalResult evalUnique(EvalContext &ctx) {
   const Tensor &x = ctx.input(0);
   bool flat = !ctx.node().attr("axis");
   Shape xs = flat ? Shape{x.numElements()} : shapeOf(x);
-  int64_t axis = flat ? 0 : ctx.axisAttr("axis", 0, xs.size());
+  int64_t axis = flat ? 0 : ctx.axisAttr("axis", xs.size());
   Shape strides = stridesOf(xs);
   int64_t count = xs[axis];
   Shape sliceShape = xs;
@@ -603,7 +603,7 @@ LogicalResult evalUnique(EvalContext &ctx) {
   }
   std::vector<int64_t> order(first.size());
   std::iota(order.begin(), order.end(), 0);
-  if (ctx.intAttr("sorted", 1))
+  if (ctx.intAttr("sorted"))
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
       return slices[first[a]] < slices[first[b]];
     });
@@ -641,33 +641,33 @@ LogicalResult evalUnique(EvalContext &ctx) {
 } // namespace
 
 void registerIndexingOps(OpRegistry &registry) {
-  registry.add({"gather", "indexing", 2, 2, {{"axis", AttrKind::Int}},
+  registry.add({"gather", "indexing", 2, 2, {{"axis", AttrKind::Int, false, 0}},
                 inferGather, evalGather});
-  registry.add({"gather_elements", "indexing", 2, 2, {{"axis", AttrKind::Int}},
+  registry.add({"gather_elements", "indexing", 2, 2, {{"axis", AttrKind::Int, false, 0}},
                 inferGatherElements, evalGatherElements});
   registry.add({"scatter_elements", "indexing", 3, 3,
-                {{"axis", AttrKind::Int}, {"reduction", AttrKind::String}},
+                {{"axis", AttrKind::Int, false, 0}, {"reduction", AttrKind::String, false, "none"}},
                 inferScatterElements, evalScatterElements});
   registry.add({"scatter_nd", "indexing", 3, 3,
-                {{"reduction", AttrKind::String}}, inferScatterNd,
+                {{"reduction", AttrKind::String, false, "none"}}, inferScatterNd,
                 evalScatterNd});
   registry.add({"topk", "indexing", 2, 2,
-                {{"axis", AttrKind::Int},
-                 {"largest", AttrKind::Int},
-                 {"sorted", AttrKind::Int}},
+                {{"axis", AttrKind::Int, false, -1},
+                 {"largest", AttrKind::Int, false, 1},
+                 {"sorted", AttrKind::Int, false, 1}},
                 inferTopK, evalTopK});
   registry.add({"nonzero", "indexing", 1, 1, {}, inferNonZero, evalNonZero});
-  registry.add({"gather_nd", "indexing", 2, 2, {{"batch_dims", AttrKind::Int}},
+  registry.add({"gather_nd", "indexing", 2, 2, {{"batch_dims", AttrKind::Int, false, 0}},
                 inferGatherNd, evalGatherNd});
   registry.add({"compress", "indexing", 2, 2, {{"axis", AttrKind::Int}},
                 inferCompress, evalCompress});
   registry.add({"non_max_suppression", "indexing", 2, 5,
-                {{"center_point_box", AttrKind::Int}}, inferNms, evalNms});
+                {{"center_point_box", AttrKind::Int, false, 0}}, inferNms, evalNms});
   registry.add({"unique", "indexing", 1, 1,
-                {{"axis", AttrKind::Int}, {"sorted", AttrKind::Int}},
+                {{"axis", AttrKind::Int}, {"sorted", AttrKind::Int, false, 1}},
                 inferUnique, evalUnique});
   registry.add({"reverse_sequence", "indexing", 2, 2,
-                {{"batch_axis", AttrKind::Int}, {"time_axis", AttrKind::Int}},
+                {{"batch_axis", AttrKind::Int, false, 1}, {"time_axis", AttrKind::Int, false, 0}},
                 inferReverseSequence, evalReverseSequence});
 }
 

@@ -75,7 +75,7 @@ LogicalResult inferGemm(InferContext &ctx) {
   if (a.rank() != 2 || b.rank() != 2)
     return ctx.error("operands must be 2-D, got " + a.str() + " and " +
                      b.str());
-  bool transA = ctx.intAttr("trans_a", 0), transB = ctx.intAttr("trans_b", 0);
+  bool transA = ctx.intAttr("trans_a"), transB = ctx.intAttr("trans_b");
   Dim m = a.dim(transA ? 1 : 0), k1 = a.dim(transA ? 0 : 1);
   Dim k2 = b.dim(transB ? 1 : 0), n = b.dim(transB ? 0 : 1);
   if (failed(checkContraction(ctx, k1, k2)))
@@ -142,8 +142,8 @@ LogicalResult evalGemm(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  bool transA = ctx.intAttr("trans_a", 0), transB = ctx.intAttr("trans_b", 0);
-  double alpha = ctx.floatAttr("alpha", 1.0), beta = ctx.floatAttr("beta", 1.0);
+  bool transA = ctx.intAttr("trans_a"), transB = ctx.intAttr("trans_b");
+  double alpha = ctx.floatAttr("alpha"), beta = ctx.floatAttr("beta");
   Shape as = shapeOf(a), bs = shapeOf(b), os = shapeOf(*out);
   int64_t m = os[0], n = os[1], k = transA ? as[0] : as[1];
   if ((transB ? bs[1] : bs[0]) != k)
@@ -264,7 +264,7 @@ LogicalResult inferEinsum(InferContext &ctx) {
   for (size_t i = 0; i < ctx.numOperands(); ++i)
     ranks.push_back(ctx.operandType(i).rank());
   std::string error;
-  std::optional<Einsum> einsum = parseEinsum(ctx.stringAttr("equation", ""), ranks, error);
+  std::optional<Einsum> einsum = parseEinsum(ctx.stringAttr("equation"), ranks, error);
   if (!einsum)
     return ctx.error(error);
   std::map<char, Dim> sizes;
@@ -305,7 +305,7 @@ LogicalResult evalEinsum(EvalContext &ctx) {
   for (size_t i = 0; i < ctx.numOperands(); ++i)
     ranks.push_back(ctx.input(i).type().rank());
   std::string error;
-  Einsum einsum = *parseEinsum(ctx.stringAttr("equation", ""), ranks, error);
+  Einsum einsum = *parseEinsum(ctx.stringAttr("equation"), ranks, error);
   std::string labels = einsum.output;
   std::map<char, int64_t> size;
   for (size_t i = 0; i < einsum.inputs.size(); ++i)
@@ -406,10 +406,10 @@ void registerLinalgOps(OpRegistry &registry) {
   registry.add({"einsum", "linalg", 1, kVariadic,
                 {{"equation", AttrKind::String, true}}, inferEinsum, evalEinsum});
   registry.add({"gemm", "linalg", 2, 3,
-                {{"alpha", AttrKind::Float},
-                 {"beta", AttrKind::Float},
-                 {"trans_a", AttrKind::Int},
-                 {"trans_b", AttrKind::Int}},
+                {{"alpha", AttrKind::Float, false, 1.0},
+                 {"beta", AttrKind::Float, false, 1.0},
+                 {"trans_a", AttrKind::Int, false, 0},
+                 {"trans_b", AttrKind::Int, false, 0}},
                 inferGemm, evalGemm});
 }
 

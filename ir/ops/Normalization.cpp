@@ -39,7 +39,7 @@ LogicalResult inferLayerNorm(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
   if (x.hasRank()) {
     int64_t axis;
-    if (failed(ctx.normalizeAxis(ctx.intAttr("axis", -1), x.rank(), axis)))
+    if (failed(ctx.normalizeAxis(ctx.intAttr("axis"), x.rank(), axis)))
       return failure();
     std::vector<Dim> normalized(x.dims().begin() + axis, x.dims().end());
     for (size_t i = 1; i < ctx.numOperands(); ++i) {
@@ -64,7 +64,7 @@ LogicalResult evalBatchNorm(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape shape = shapeOf(x);
-  double epsilon = ctx.floatAttr("epsilon", 1e-5);
+  double epsilon = ctx.floatAttr("epsilon");
   int64_t channels = shape[1];
   int64_t inner = channels ? x.numElements() / (shape[0] * channels) : 0;
   for (int64_t i = 0; i < x.numElements(); ++i) {
@@ -114,7 +114,7 @@ LogicalResult evalInstanceNorm(EvalContext &ctx) {
   int64_t planes = shape[0] * shape[1];
   int64_t size = planes ? x.numElements() / planes : 0;
   int64_t channels = shape[1];
-  normalizeRuns(x, *out, planes, size, ctx.floatAttr("epsilon", 1e-5),
+  normalizeRuns(x, *out, planes, size, ctx.floatAttr("epsilon"),
                 ctx.input(1), &ctx.input(2),
                 [&](int64_t i) { return (i / size) % channels; });
   return success();
@@ -126,7 +126,7 @@ LogicalResult evalLayerNorm(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape shape = shapeOf(x);
-  int64_t axis = ctx.axisAttr("axis", -1, shape.size());
+  int64_t axis = ctx.axisAttr("axis", shape.size());
   Shape normalized(shape.begin() + axis, shape.end());
   int64_t size = 1;
   for (int64_t d : normalized)
@@ -150,7 +150,7 @@ LogicalResult evalLayerNorm(EvalContext &ctx) {
   // then apply both.
   Tensor unit(TensorType(x.dtype(), {}));
   unit.setDouble(0, 1.0);
-  normalizeRuns(x, *out, groups, size, ctx.floatAttr("epsilon", 1e-5), unit,
+  normalizeRuns(x, *out, groups, size, ctx.floatAttr("epsilon"), unit,
                 nullptr, [](int64_t) { return int64_t(0); });
   for (int64_t i = 0; i < x.numElements(); ++i) {
     double y = out->getDouble(i) *
@@ -170,7 +170,7 @@ LogicalResult inferLrn(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
   if (x.hasRank() && x.rank() < 3)
     return ctx.error("expects input N,C,spatial..., got " + x.str());
-  if (ctx.intAttr("size", 0) < 1)
+  if (ctx.intAttr("size") < 1)
     return ctx.error("size must be positive");
   ctx.addResult(x);
   return success();
@@ -182,10 +182,10 @@ LogicalResult evalLrn(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape shape = shapeOf(x);
-  int64_t size = ctx.intAttr("size", 1), channels = shape[1];
+  int64_t size = ctx.intAttr("size"), channels = shape[1];
   int64_t inner = x.numElements() / std::max<int64_t>(shape[0] * channels, 1);
-  double alpha = ctx.floatAttr("alpha", 1e-4), beta = ctx.floatAttr("beta", 0.75),
-         bias = ctx.floatAttr("bias", 1.0);
+  double alpha = ctx.floatAttr("alpha"), beta = ctx.floatAttr("beta"),
+         bias = ctx.floatAttr("bias");
   int64_t below = (size - 1) / 2, above = size - 1 - below;
   for (int64_t i = 0; i < x.numElements(); ++i) {
     int64_t c = (i / inner) % channels, base = i - c * inner;
@@ -204,19 +204,19 @@ LogicalResult evalLrn(EvalContext &ctx) {
 
 void registerNormalizationOps(OpRegistry &registry) {
   registry.add({"batch_norm", "normalization", 5, 5,
-                {{"epsilon", AttrKind::Float}}, inferChannelNorm,
+                {{"epsilon", AttrKind::Float, false, 1e-5}}, inferChannelNorm,
                 evalBatchNorm});
   registry.add({"instance_norm", "normalization", 3, 3,
-                {{"epsilon", AttrKind::Float}}, inferChannelNorm,
+                {{"epsilon", AttrKind::Float, false, 1e-5}}, inferChannelNorm,
                 evalInstanceNorm});
   registry.add({"layer_norm", "normalization", 2, 3,
-                {{"axis", AttrKind::Int}, {"epsilon", AttrKind::Float}},
+                {{"axis", AttrKind::Int, false, -1}, {"epsilon", AttrKind::Float, false, 1e-5}},
                 inferLayerNorm, evalLayerNorm});
   registry.add({"lrn", "normalization", 1, 1,
                 {{"size", AttrKind::Int, true},
-                 {"alpha", AttrKind::Float},
-                 {"beta", AttrKind::Float},
-                 {"bias", AttrKind::Float}},
+                 {"alpha", AttrKind::Float, false, 1e-4},
+                 {"beta", AttrKind::Float, false, 0.75},
+                 {"bias", AttrKind::Float, false, 1.0}},
                 inferLrn, evalLrn});
 }
 

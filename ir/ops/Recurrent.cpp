@@ -42,7 +42,7 @@ LogicalResult inferRecurrent(InferContext &ctx) {
   if (failed(ctx.expectDType(4, kIndexTypes)))
     return failure();
   Cell cell = cellOf(ctx.node());
-  std::string direction = ctx.stringAttr("direction", "forward");
+  std::string direction = ctx.stringAttr("direction");
   if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
     return ctx.error("direction must be forward, reverse or bidirectional");
   int64_t dirs = direction == "bidirectional" ? 2 : 1;
@@ -91,10 +91,10 @@ LogicalResult evalRecurrent(EvalContext &ctx) {
       shapeOf(h0) != Shape{dirs, batch, hidden} || lens.numElements() != batch)
     return ctx.error("operand shapes do not match X " + x.type().str() +
                      " and R " + r.type().str());
-  bool reverseOnly = ctx.stringAttr("direction", "forward") == "reverse";
-  double clip = ctx.floatAttr("clip", 0.0);
-  bool inputForget = ctx.intAttr("input_forget", 0);
-  bool linearBeforeReset = ctx.intAttr("linear_before_reset", 0);
+  bool reverseOnly = ctx.stringAttr("direction") == "reverse";
+  double clip = ctx.floatAttr("clip");
+  bool inputForget = cell == Cell::Lstm && ctx.intAttr("input_forget");
+  bool linearBeforeReset = cell == Cell::Gru && ctx.intAttr("linear_before_reset");
   auto bound = [&](double v) {
     return clip > 0 ? std::clamp(v, -clip, clip) : v;
   };
@@ -180,15 +180,15 @@ LogicalResult evalRecurrent(EvalContext &ctx) {
 } // namespace
 
 void registerRecurrentOps(OpRegistry &registry) {
-  std::vector<AttrSpec> common = {{"direction", AttrKind::String},
-                                  {"clip", AttrKind::Float},
+  std::vector<AttrSpec> common = {{"direction", AttrKind::String, false, "forward"},
+                                  {"clip", AttrKind::Float, false, 0.0},
                                   {"hidden_size", AttrKind::Int}};
   registry.add({"rnn", "recurrent", 6, 6, common, inferRecurrent, evalRecurrent});
   std::vector<AttrSpec> gru = common;
-  gru.push_back({"linear_before_reset", AttrKind::Int});
+  gru.push_back({"linear_before_reset", AttrKind::Int, false, int64_t(0)});
   registry.add({"gru", "recurrent", 6, 6, gru, inferRecurrent, evalRecurrent});
   std::vector<AttrSpec> lstm = common;
-  lstm.push_back({"input_forget", AttrKind::Int});
+  lstm.push_back({"input_forget", AttrKind::Int, false, int64_t(0)});
   registry.add({"lstm", "recurrent", 8, 8, lstm, inferRecurrent, evalRecurrent});
 }
 

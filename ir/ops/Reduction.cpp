@@ -46,12 +46,12 @@ LogicalResult inferReduce(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
   bool dynamic;
   std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
-  if (given && given->empty() && ctx.intAttr("noop_with_empty_axes", 0)) {
+  if (given && given->empty() && ctx.intAttr("noop_with_empty_axes")) {
     ctx.addResult(x);
     return success();
   }
   if (!x.hasRank() || dynamic) {
-    bool keep = ctx.intAttr("keepdims", 1) && x.hasRank();
+    bool keep = ctx.intAttr("keepdims") && x.hasRank();
     ctx.addResult(keep ? TensorType(x.dtype(), std::vector<Dim>(x.rank()))
                        : TensorType::unranked(x.dtype()));
     return success();
@@ -60,7 +60,7 @@ LogicalResult inferReduce(InferContext &ctx) {
   if (failed(reductionAxes(ctx, x.rank(), axes)))
     return failure();
   ctx.addResult(
-      TensorType(x.dtype(), reducedDims(x, axes, ctx.intAttr("keepdims", 1))));
+      TensorType(x.dtype(), reducedDims(x, axes, ctx.intAttr("keepdims"))));
   return success();
 }
 
@@ -73,10 +73,10 @@ LogicalResult inferArgReduce(InferContext &ctx) {
     return success();
   }
   int64_t axis;
-  if (failed(ctx.normalizeAxis(ctx.intAttr("axis", 0), x.rank(), axis)))
+  if (failed(ctx.normalizeAxis(ctx.intAttr("axis"), x.rank(), axis)))
     return failure();
   ctx.addResult(TensorType(DType::I64,
-                           reducedDims(x, {axis}, ctx.intAttr("keepdims", 1))));
+                           reducedDims(x, {axis}, ctx.intAttr("keepdims"))));
   return success();
 }
 
@@ -86,7 +86,7 @@ LogicalResult inferSoftmax(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
   int64_t axis;
   if (x.hasRank() &&
-      failed(ctx.normalizeAxis(ctx.intAttr("axis", -1), x.rank(), axis)))
+      failed(ctx.normalizeAxis(ctx.intAttr("axis"), x.rank(), axis)))
     return failure();
   ctx.addResult(x);
   return success();
@@ -110,7 +110,7 @@ LogicalResult evalReduce(EvalContext &ctx, Reduce kind) {
   const Tensor &x = ctx.input(0);
   bool dynamic;
   std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
-  if (given && given->empty() && ctx.intAttr("noop_with_empty_axes", 0)) {
+  if (given && given->empty() && ctx.intAttr("noop_with_empty_axes")) {
     ctx.addOutput(std::make_shared<Tensor>(x));
     return success();
   }
@@ -160,8 +160,8 @@ LogicalResult evalArgReduce(EvalContext &ctx, bool isMax) {
   if (!out)
     return failure();
   Shape shape = shapeOf(x);
-  int64_t axis = ctx.axisAttr("axis", 0, shape.size());
-  bool last = ctx.intAttr("select_last_index", 0);
+  int64_t axis = ctx.axisAttr("axis", shape.size());
+  bool last = ctx.intAttr("select_last_index");
   int64_t linear = 0;
   forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
     int64_t best = 0;
@@ -188,7 +188,7 @@ LogicalResult evalSoftmax(EvalContext &ctx, bool log) {
     out->setDouble(0, log ? 0.0 : 1.0);
     return success();
   }
-  int64_t axis = ctx.axisAttr("axis", -1, shape.size());
+  int64_t axis = ctx.axisAttr("axis", shape.size());
   forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
     double max = -INFINITY;
     for (int64_t i = 0; i < length; ++i)
@@ -225,7 +225,7 @@ LogicalResult evalCumSum(EvalContext &ctx) {
   if (failed(ctx.normalizeAxis(ctx.input(1).getInt(0),
                                static_cast<int64_t>(shape.size()), axis)))
     return failure();
-  bool exclusive = ctx.intAttr("exclusive", 0), reverse = ctx.intAttr("reverse", 0);
+  bool exclusive = ctx.intAttr("exclusive"), reverse = ctx.intAttr("reverse");
   bool useFloat = floatMath(x.dtype());
   forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
     double sum = 0;
@@ -251,8 +251,8 @@ void registerReductionOps(OpRegistry &registry) {
   auto reduce = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "reduction", 1, 2,
                   {{"axes", AttrKind::Ints},
-                   {"keepdims", AttrKind::Int},
-                   {"noop_with_empty_axes", AttrKind::Int}},
+                   {"keepdims", AttrKind::Int, false, 1},
+                   {"noop_with_empty_axes", AttrKind::Int, false, 0}},
                   inferReduce, eval});
   };
   reduce("reduce_sum", [](EvalContext &c) { return evalReduce(c, Reduce::Sum); });
@@ -262,19 +262,19 @@ void registerReductionOps(OpRegistry &registry) {
   reduce("reduce_prod", [](EvalContext &c) { return evalReduce(c, Reduce::Prod); });
   auto argReduce = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "reduction", 1, 1,
-                  {{"axis", AttrKind::Int},
-                   {"keepdims", AttrKind::Int},
-                   {"select_last_index", AttrKind::Int}},
+                  {{"axis", AttrKind::Int, false, 0},
+                   {"keepdims", AttrKind::Int, false, 1},
+                   {"select_last_index", AttrKind::Int, false, 0}},
                   inferArgReduce, eval});
   };
   argReduce("argmax", [](EvalContext &c) { return evalArgReduce(c, true); });
   argReduce("argmin", [](EvalContext &c) { return evalArgReduce(c, false); });
-  registry.add({"softmax", "reduction", 1, 1, {{"axis", AttrKind::Int}},
+  registry.add({"softmax", "reduction", 1, 1, {{"axis", AttrKind::Int, false, -1}},
                 inferSoftmax, [](EvalContext &c) { return evalSoftmax(c, false); }});
   registry.add({"cumsum", "reduction", 2, 2,
-                {{"exclusive", AttrKind::Int}, {"reverse", AttrKind::Int}},
+                {{"exclusive", AttrKind::Int, false, 0}, {"reverse", AttrKind::Int, false, 0}},
                 inferCumSum, evalCumSum});
-  registry.add({"log_softmax", "reduction", 1, 1, {{"axis", AttrKind::Int}},
+  registry.add({"log_softmax", "reduction", 1, 1, {{"axis", AttrKind::Int, false, -1}},
                 inferSoftmax, [](EvalContext &c) { return evalSoftmax(c, true); }});
 }
 

@@ -80,7 +80,7 @@ LogicalResult inferReshape(InferContext &ctx) {
                              : TensorType(x.dtype(), std::vector<Dim>(length)));
     return success();
   }
-  bool allowZero = ctx.intAttr("allowzero", 0);
+  bool allowZero = ctx.intAttr("allowzero");
   std::vector<Dim> dims, known;
   int inferredAt = -1;
   for (size_t i = 0; i < target->size(); ++i) {
@@ -155,7 +155,7 @@ LogicalResult inferConcat(InferContext &ctx) {
     return success();
   }
   int64_t rank = ctx.operandType(0).rank(), axis;
-  if (failed(ctx.normalizeAxis(ctx.intAttr("axis", 0), rank, axis)))
+  if (failed(ctx.normalizeAxis(ctx.intAttr("axis"), rank, axis)))
     return failure();
   if (rank == 0)
     return ctx.error("cannot concatenate scalars");
@@ -347,7 +347,7 @@ LogicalResult inferFlatten(InferContext &ctx) {
     ctx.addResult(TensorType(x.dtype(), {Dim::unknown(), Dim::unknown()}));
     return success();
   }
-  int64_t axis = ctx.intAttr("axis", 1);
+  int64_t axis = ctx.intAttr("axis");
   if (axis < -x.rank() || axis > x.rank())
     return ctx.error("axis " + std::to_string(axis) +
                      " is out of range for rank " + std::to_string(x.rank()));
@@ -440,7 +440,7 @@ LogicalResult inferPad(InferContext &ctx) {
     return failure();
   if (ctx.numOperands() == 3 && failed(ctx.expectSameDType(0, 2)))
     return failure();
-  std::string mode = ctx.stringAttr("mode", "constant");
+  std::string mode = ctx.stringAttr("mode");
   if (mode != "constant" && mode != "edge" && mode != "reflect")
     return ctx.error("mode must be constant, edge or reflect, got \"" + mode + "\"");
   if (!x.hasRank()) {
@@ -479,7 +479,7 @@ LogicalResult evalPad(EvalContext &ctx) {
     return failure();
   Shape xs = shapeOf(x), strides = stridesOf(xs);
   std::vector<int64_t> pads = ctx.input(1).toInts();
-  std::string mode = ctx.stringAttr("mode", "constant");
+  std::string mode = ctx.stringAttr("mode");
   size_t rank = xs.size();
   for (size_t d = 0; d < rank; ++d)
     if (mode != "constant" && xs[d] == 0 && shapeOf(*out)[d] > 0)
@@ -558,7 +558,7 @@ LogicalResult evalConcat(EvalContext &ctx) {
   if (!out)
     return failure();
   Shape os = shapeOf(*out);
-  int64_t axis = ctx.axisAttr("axis", 0, os.size());
+  int64_t axis = ctx.axisAttr("axis", os.size());
   Shape outStrides = stridesOf(os);
   int64_t base = 0;
   for (size_t i = 0; i < ctx.numOperands(); ++i) {
@@ -642,7 +642,7 @@ LogicalResult evalShape(EvalContext &ctx) {
 } // namespace
 
 void registerShapeOps(OpRegistry &registry) {
-  registry.add({"reshape", "shape", 2, 2, {{"allowzero", AttrKind::Int}},
+  registry.add({"reshape", "shape", 2, 2, {{"allowzero", AttrKind::Int, false, 0}},
                 inferReshape, evalRetype});
   registry.add({"transpose", "shape", 1, 1, {{"perm", AttrKind::Ints}},
                 inferTranspose, evalTranspose});
@@ -653,12 +653,12 @@ void registerShapeOps(OpRegistry &registry) {
                 inferSqueeze, evalRetype});
   registry.add({"unsqueeze", "shape", 1, 2, {{"axes", AttrKind::Ints}},
                 inferUnsqueeze, evalRetype});
-  registry.add({"flatten", "shape", 1, 1, {{"axis", AttrKind::Int}},
+  registry.add({"flatten", "shape", 1, 1, {{"axis", AttrKind::Int, false, 1}},
                 inferFlatten, evalRetype});
   registry.add({"expand", "shape", 2, 2, {}, inferExpand, evalExpand});
   registry.add({"shape", "shape", 1, 1, {}, inferShape, evalShape});
   registry.add({"tile", "shape", 2, 2, {}, inferTile, evalTile});
-  registry.add({"pad", "shape", 2, 3, {{"mode", AttrKind::String}}, inferPad,
+  registry.add({"pad", "shape", 2, 3, {{"mode", AttrKind::String, false, "constant"}}, inferPad,
                 evalPad});
 }
 

@@ -53,7 +53,7 @@ LogicalResult inferDft(InferContext &ctx) {
   if (x.rank() < 2 || !complexLast(x))
     return ctx.error("expects [..., n, 1 or 2], got " + x.str());
   int64_t axis;
-  if (failed(ctx.normalizeAxis(ctx.intAttr("axis", 1), x.rank() - 1, axis)))
+  if (failed(ctx.normalizeAxis(ctx.intAttr("axis"), x.rank() - 1, axis)))
     return failure();
   std::vector<Dim> dims = x.dims();
   dims.back() = Dim(2);
@@ -65,7 +65,7 @@ LogicalResult inferDft(InferContext &ctx) {
                  ? Dim(given->front())
                  : Dim::unknown();
   }
-  if (ctx.intAttr("onesided", 0))
+  if (ctx.intAttr("onesided"))
     length = length.isStatic() ? Dim(length.size() / 2 + 1) : Dim::unknown();
   dims[axis] = length;
   ctx.addResult(TensorType(x.dtype(), std::move(dims)));
@@ -87,9 +87,9 @@ LogicalResult evalDft(EvalContext &ctx) {
   int64_t parts = xs.back();
   xs.pop_back();
   os.pop_back();
-  int64_t axis = ctx.axisAttr("axis", 1, xs.size());
+  int64_t axis = ctx.axisAttr("axis", xs.size());
   int64_t n = ctx.numOperands() == 2 ? ctx.input(1).getInt(0) : xs[axis];
-  bool inverse = ctx.intAttr("inverse", 0);
+  bool inverse = ctx.intAttr("inverse");
   Shape xStrides = stridesOf(xs), oStrides = stridesOf(os);
   Shape outer = xs;
   outer[axis] = 1;
@@ -126,7 +126,7 @@ LogicalResult inferStft(InferContext &ctx) {
       signal.dim(1).isStatic() && signal.dim(1).size() >= length.size())
     frames = Dim((signal.dim(1).size() - length.size()) / step->front() + 1);
   if (length.isStatic())
-    bins = Dim(ctx.intAttr("onesided", 1) ? length.size() / 2 + 1 : length.size());
+    bins = Dim(ctx.intAttr("onesided") ? length.size() / 2 + 1 : length.size());
   ctx.addResult(TensorType(signal.dtype(), {signal.dim(0), frames, bins, Dim(2)}));
   return success();
 }
@@ -160,11 +160,11 @@ LogicalResult evalStft(EvalContext &ctx) {
 
 void registerSignalOps(OpRegistry &registry) {
   registry.add({"dft", "signal", 1, 2,
-                {{"axis", AttrKind::Int},
-                 {"inverse", AttrKind::Int},
-                 {"onesided", AttrKind::Int}},
+                {{"axis", AttrKind::Int, false, 1},
+                 {"inverse", AttrKind::Int, false, 0},
+                 {"onesided", AttrKind::Int, false, 0}},
                 inferDft, evalDft});
-  registry.add({"stft", "signal", 3, 3, {{"onesided", AttrKind::Int}},
+  registry.add({"stft", "signal", 3, 3, {{"onesided", AttrKind::Int, false, 1}},
                 inferStft, evalStft});
 }
 

@@ -41,7 +41,7 @@ TEST(TextFormatTest, BuiltGraphRoundTrips) {
   Value *w = b.create("weight", {}).attr("name", "w").result();
   Value *h = b.op("matmul", {x, w});
   h->setName("h");
-  Value *probs = b.create("softmax", {h}).attr("axis", -1).result();
+  Value *probs = b.create("softmax", {h}).attr("axis", 1).result();
   b.output({probs});
 
   std::string printed = printModule(module);
@@ -52,7 +52,7 @@ TEST(TextFormatTest, BuiltGraphRoundTrips) {
             "graph @main(%x: f32[N,4]) {\n"
             "  %0 = weight() {name = \"w\"} : f32[4,4]\n"
             "  %h = matmul(%x, %0) : f32[N,4]\n"
-            "  %1 = softmax(%h) {axis = -1} : f32[N,4]\n"
+            "  %1 = softmax(%h) {axis = 1} : f32[N,4]\n"
             "  return %1\n"
             "}\n");
   EXPECT_EQ(roundTrip(printed), printed);
