@@ -36,6 +36,7 @@ Attribute &Attribute::operator=(Attribute &&) noexcept = default;
 Attribute::~Attribute() = default;
 
 std::string_view Node::opName() const { return def_->name; }
+OpId Node::id() const { return def_->id; }
 
 void Value::setType(TensorType type) {
   if (type_ == type)

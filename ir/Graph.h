@@ -43,6 +43,7 @@ class Graph;
 class Module;
 class Node;
 struct OpDef;
+enum class OpId : uint16_t;
 
 /// An SSA value: a graph input or a node result.
 class Value {
@@ -100,6 +101,9 @@ public:
 
   const OpDef &def() const { return *def_; }
   std::string_view opName() const;
+  /// The op's identity; compare ops with is(OpId::...), not by name.
+  OpId id() const;
+  bool is(OpId id) const { return this->id() == id; }
   Graph *graph() const { return graph_; }
   const Location &location() const { return location_; }
 

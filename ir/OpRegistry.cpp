@@ -9,6 +9,22 @@
 
 namespace dlc {
 
+namespace {
+struct OpEntry {
+  std::string_view name;
+  OpId id;
+  OpTrait traits;
+};
+using T = OpTrait;
+constexpr OpEntry kOps[] = {
+#define DLC_OP(id, name, traits) {name, OpId::id, traits},
+#include "ir/ops/Ops.def"
+#undef DLC_OP
+};
+} // namespace
+
+std::string_view opName(OpId id) { return kOps[static_cast<size_t>(id)].name; }
+
 bool OpDef::hasRegions() const {
   return std::any_of(attrs.begin(), attrs.end(), [](const AttrSpec &spec) {
     return spec.kind == AttrKind::Graph;
@@ -40,6 +56,11 @@ const OpRegistry &OpRegistry::get() {
     registerSignalOps(built);
     std::sort(built.ops_.begin(), built.ops_.end(),
               [](const auto &a, const auto &b) { return a->name < b->name; });
+    DLC_CHECK(built.ops_.size() == std::size(kOps),
+              "an op of Ops.def has no definition");
+    built.byId_.resize(built.ops_.size());
+    for (const auto &op : built.ops_)
+      built.byId_[static_cast<size_t>(op->id)] = op.get();
     built.sorted_ = true;
     return built;
   }();
@@ -50,6 +71,11 @@ void OpRegistry::add(OpDef def) {
   DLC_CHECK(lookup(def.name) == nullptr, "op registered twice");
   DLC_CHECK(def.infer != nullptr, "op without inference");
   DLC_CHECK(def.eval != nullptr, "op without a reference implementation");
+  auto entry = std::find_if(std::begin(kOps), std::end(kOps),
+                            [&](const OpEntry &e) { return e.name == def.name; });
+  DLC_CHECK(entry != std::end(kOps), "op missing from ir/ops/Ops.def");
+  def.id = entry->id;
+  def.traits = entry->traits;
   for (const AttrSpec &spec : def.attrs) {
     const AttrDefault &value = spec.defaultValue;
     DLC_CHECK(std::holds_alternative<std::monostate>(value) ||
@@ -205,12 +231,12 @@ const Tensor *InferContext::constantOperand(size_t i) const {
   const Node *def = node_.operand(i)->definingNode();
   if (!def)
     return nullptr;
-  if (def->opName() == "constant") {
+  if (def->is(OpId::Constant)) {
     const Attribute *value = def->attr("value");
     return value && value->kind() == AttrKind::Tensor ? &value->getTensor()
                                                       : nullptr;
   }
-  if (def->opName() == "weight") {
+  if (def->is(OpId::Weight)) {
     const Attribute *name = def->attr("name");
     Module *module = def->graph()->module();
     if (!name || name->kind() != AttrKind::String || !module)

@@ -23,6 +23,39 @@
 
 namespace dlc {
 
+/// The identity of every op (ir/ops/Ops.def). Ops compare by id.
+enum class OpId : uint16_t {
+#define DLC_OP(id, name, traits) id,
+#include "ir/ops/Ops.def"
+#undef DLC_OP
+};
+
+/// Properties of ops that passes and code generators query (ir/ops/Ops.def).
+/// Every op is pure (no side effects): the same operands give the same
+/// results, so any node may be deduplicated, moved or removed when unused.
+enum class OpTrait : uint32_t {
+  None = 0,
+  /// Result element i depends only on element i of each (broadcast)
+  /// operand.
+  Elementwise = 1u << 0,
+  /// Binary op whose operands may be swapped.
+  Commutative = 1u << 1,
+  /// The result holds operand 0's elements in the same order; only the shape
+  /// changes (reshape, squeeze, ...): a view, never a copy.
+  ShapeOnly = 1u << 2,
+  /// Moves or copies elements without arithmetic (transpose, slice,
+  /// concat, gather, ...): fusion folds it into indexing.
+  Layout = 1u << 3,
+  /// A result size depends on operand values, never only on shapes
+  /// (nonzero, unique, ...): the host program binds it at run time.
+  DataDependentShape = 1u << 4,
+  /// Produces a compile-time value (constant, weight).
+  ConstantLike = 1u << 5,
+};
+constexpr OpTrait operator|(OpTrait a, OpTrait b) {
+  return static_cast<OpTrait>(static_cast<uint32_t>(a) | static_cast<uint32_t>(b));
+}
+
 /// maxOperands value for ops taking any number of operands.
 inline constexpr int kVariadic = -1;
 
@@ -54,6 +87,13 @@ struct OpDef {
   InferFn infer = nullptr;
   /// The reference implementation, run by the interpreter.
   EvalFn eval = nullptr;
+  /// Set by the registry from ir/ops/Ops.def.
+  OpId id{};
+  OpTrait traits = OpTrait::None;
+
+  bool has(OpTrait trait) const {
+    return (static_cast<uint32_t>(traits) & static_cast<uint32_t>(trait)) != 0;
+  }
   /// Whether the op takes captures (only ops with nested graphs do).
   bool hasRegions() const;
   const AttrSpec *attrSpec(std::string_view name) const;
@@ -66,6 +106,8 @@ public:
   static const OpRegistry &get();
   /// The op named `name`, or null.
   const OpDef *lookup(std::string_view name) const;
+  /// The op with identity `id`.
+  const OpDef &get(OpId id) const { return *byId_[static_cast<size_t>(id)]; }
   /// All ops, ordered by name.
   std::vector<const OpDef *> ops() const;
 
@@ -74,11 +116,14 @@ public:
 
 private:
   std::vector<std::unique_ptr<OpDef>> ops_;
+  std::vector<const OpDef *> byId_;
   bool sorted_ = false; ///< Set once every family has registered.
 };
 
 /// Shorthand for OpRegistry::get().lookup(name).
 const OpDef *lookupOp(std::string_view name);
+/// The name of op `id`.
+std::string_view opName(OpId id);
 
 /// Checks `node`'s operand count and attributes against its OpDef, then
 /// infers its result types. On failure, errors were emitted to `diag`.

@@ -181,9 +181,9 @@ NodeContext::constantInts(Value *value) const {
     return std::nullopt;
   const Node *node = value->definingNode();
   const Tensor *tensor = nullptr;
-  if (node->opName() == "constant") {
+  if (node->is(OpId::Constant)) {
     tensor = &node->attr("value")->getTensor();
-  } else if (node->opName() == "weight") {
+  } else if (node->is(OpId::Weight)) {
     const Weight *weight = graph_.module().weight(node->attr("name")->getString());
     tensor = weight ? weight->value.get() : nullptr;
   }

@@ -140,8 +140,8 @@ bool withIndices(const InferContext &ctx) {
 }
 
 LogicalResult poolInput(InferContext &ctx, bool &done) {
-  bool isMax = ctx.node().opName() == "max_pool" ||
-               ctx.node().opName() == "global_max_pool";
+  bool isMax = ctx.node().is(OpId::MaxPool) ||
+               ctx.node().is(OpId::GlobalMaxPool);
   if (failed(ctx.expectDType(0, isMax ? kNumericTypes : kFloatTypes)))
     return failure();
   const TensorType &x = ctx.operandType(0);

@@ -29,8 +29,8 @@ enum class Cell { Rnn, Gru, Lstm };
 int gatesOf(Cell cell) { return cell == Cell::Rnn ? 1 : cell == Cell::Gru ? 3 : 4; }
 
 Cell cellOf(const Node &node) {
-  return node.opName() == "lstm" ? Cell::Lstm
-         : node.opName() == "gru" ? Cell::Gru : Cell::Rnn;
+  return node.is(OpId::Lstm) ? Cell::Lstm
+         : node.is(OpId::Gru) ? Cell::Gru : Cell::Rnn;
 }
 
 LogicalResult inferRecurrent(InferContext &ctx) {

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/Import.h"
+#include "ir/OpRegistry.h"
 
 #include <cmath>
 
@@ -259,7 +260,7 @@ LogicalResult importDropout(NodeContext &ctx) {
     std::optional<std::vector<int64_t>> ratio;
     bool zeroRatio = false;
     if (Value *r = ctx.input(1); r && r->definingNode() &&
-                                 r->definingNode()->opName() == "constant")
+                                 r->definingNode()->is(OpId::Constant))
       zeroRatio = r->definingNode()->attr("value")->getTensor().getDouble(0) == 0;
     if ((!mode || (!mode->empty() && mode->front())) && !zeroRatio)
       return ctx.unsupported("training mode (random masks) is not supported");
