@@ -207,9 +207,19 @@ std::optional<std::vector<Dim>> broadcastDims(const std::vector<Dim> &a,
 }
 
 bool InferContext::operandsRanked() const {
-  for (Value *operand : node_.operands())
-    if (!operand->type().hasRank())
+  // operandType, not the IR's declared types: in the interpreter the
+  // concrete operands are ranked even where the IR could not say.
+  for (size_t i = 0; i < numOperands(); ++i)
+    if (!operandType(i).hasRank())
       return false;
+  return true;
+}
+
+bool InferContext::unrankedResults(std::initializer_list<DType> dtypes) {
+  if (operandsRanked())
+    return false;
+  for (DType dtype : dtypes)
+    addResult(TensorType::unranked(dtype));
   return true;
 }
 

@@ -156,6 +156,10 @@ public:
   }
   /// True if every operand has a known rank.
   bool operandsRanked() const;
+  /// The rule for unknown ranks, in one place: if some operand's rank is
+  /// unknown, so is every result's. Then adds unranked results of `dtypes`
+  /// (one per result) and returns true; else adds nothing, returns false.
+  bool unrankedResults(std::initializer_list<DType> dtypes);
 
   /// Scalar attributes, with the op's default when absent (see AttrSpec).
   int64_t intAttr(std::string_view name) const { return node_.intAttr(name); }

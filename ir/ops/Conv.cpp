@@ -96,6 +96,17 @@ LogicalResult convOperands(InferContext &ctx, bool &done) {
 }
 
 LogicalResult inferConv(InferContext &ctx) {
+  // An input of unknown rank (exporters leave them so inside nested graphs)
+  // still gives a result of the weights' rank with their output channels.
+  if (failed(ctx.expectUniformDType(kFloatTypes)))
+    return failure();
+  const TensorType &input = ctx.operandType(0), &weights = ctx.operandType(1);
+  if (!input.hasRank() && weights.hasRank() && weights.rank() >= 3) {
+    std::vector<Dim> dims(weights.rank());
+    dims[1] = weights.dim(0);
+    ctx.addResult(TensorType(input.dtype(), std::move(dims)));
+    return success();
+  }
   bool done = false;
   if (failed(convOperands(ctx, done)))
     return failure();

@@ -40,10 +40,8 @@ LogicalResult inferUnaryBool(InferContext &ctx) {
 
 /// The broadcast shape of all operands from `first` on, with `dtype`.
 LogicalResult addBroadcastResult(InferContext &ctx, size_t first, DType dtype) {
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(dtype));
+  if (ctx.unrankedResults({dtype}))
     return success();
-  }
   std::vector<Dim> dims = ctx.operandType(first).dims();
   for (size_t i = first + 1; i < ctx.numOperands(); ++i) {
     std::optional<std::vector<Dim>> next =

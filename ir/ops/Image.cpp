@@ -225,10 +225,8 @@ LogicalResult inferGridSample(InferContext &ctx) {
   if (padding != "zeros" && padding != "border" && padding != "reflection")
     return ctx.error("padding_mode must be zeros, border or reflection");
   const TensorType &x = ctx.operandType(0), &grid = ctx.operandType(1);
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(x.dtype()));
+  if (ctx.unrankedResults({x.dtype()}))
     return success();
-  }
   if (x.rank() != 4 || grid.rank() != 4 || !grid.dim(3).compatibleWith(Dim(2)))
     return ctx.error("expects x [N,C,H,W] and grid [N,Ho,Wo,2], got " + x.str() +
                      " and " + grid.str());

@@ -17,10 +17,8 @@ LogicalResult inferGather(InferContext &ctx) {
   if (failed(ctx.expectDType(1, kIndexTypes)))
     return failure();
   const TensorType &x = ctx.operandType(0), &indices = ctx.operandType(1);
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(x.dtype()));
+  if (ctx.unrankedResults({x.dtype()}))
     return success();
-  }
   int64_t axis;
   if (x.rank() == 0)
     return ctx.error("cannot gather from a scalar");

@@ -28,10 +28,8 @@ LogicalResult inferMatmul(InferContext &ctx) {
   if (failed(ctx.expectUniformDType(kNumericTypes)))
     return failure();
   DType dtype = ctx.operandType(0).dtype();
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(dtype));
+  if (ctx.unrankedResults({dtype}))
     return success();
-  }
   std::vector<Dim> a = ctx.operandType(0).dims();
   std::vector<Dim> b = ctx.operandType(1).dims();
   if (a.empty() || b.empty())
@@ -67,10 +65,8 @@ LogicalResult inferGemm(InferContext &ctx) {
   if (failed(ctx.expectUniformDType(kNumericTypes)))
     return failure();
   DType dtype = ctx.operandType(0).dtype();
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(dtype));
+  if (ctx.unrankedResults({dtype}))
     return success();
-  }
   const TensorType &a = ctx.operandType(0), &b = ctx.operandType(1);
   if (a.rank() != 2 || b.rank() != 2)
     return ctx.error("operands must be 2-D, got " + a.str() + " and " +
@@ -256,10 +252,8 @@ LogicalResult inferEinsum(InferContext &ctx) {
   if (failed(ctx.expectUniformDType(kNumericTypes)))
     return failure();
   DType dtype = ctx.operandType(0).dtype();
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(dtype));
+  if (ctx.unrankedResults({dtype}))
     return success();
-  }
   std::vector<int64_t> ranks;
   for (size_t i = 0; i < ctx.numOperands(); ++i)
     ranks.push_back(ctx.operandType(i).rank());

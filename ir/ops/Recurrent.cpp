@@ -48,26 +48,31 @@ LogicalResult inferRecurrent(InferContext &ctx) {
   int64_t dirs = direction == "bidirectional" ? 2 : 1;
   DType dtype = ctx.operandType(0).dtype();
   const TensorType &x = ctx.operandType(0), &r = ctx.operandType(2);
-  if (!ctx.operandsRanked()) {
-    for (int i = 0; i < (cell == Cell::Lstm ? 3 : 2); ++i)
-      ctx.addResult(TensorType::unranked(dtype));
-    return success();
-  }
-  if (x.rank() != 3 || r.rank() != 3)
+  // The results' ranks are fixed by the op; their dims come from whichever
+  // operands have known ranks (exporters often leave them unknown inside
+  // nested graphs), else from hidden_size.
+  if ((x.hasRank() && x.rank() != 3) || (r.hasRank() && r.rank() != 3))
     return ctx.error("expects X [seq, batch, input] and R [dirs, gates*hidden, "
                      "hidden], got " + x.str() + " and " + r.str());
-  Dim hidden = r.dim(2);
-  if (r.dim(1).isStatic() && hidden.isStatic() &&
+  const Attribute *hiddenSize = ctx.node().attr("hidden_size");
+  Dim hidden = r.hasRank()                           ? r.dim(2)
+               : hiddenSize && hiddenSize->getInt() >= 0 &&
+                       hiddenSize->getInt() <= kMaxDimSize
+                   ? Dim(hiddenSize->getInt())
+                   : Dim::unknown();
+  Dim seq = x.hasRank() ? x.dim(0) : Dim::unknown();
+  Dim batch = x.hasRank() ? x.dim(1) : Dim::unknown();
+  if (r.hasRank() && r.dim(1).isStatic() && hidden.isStatic() &&
       r.dim(1).size() != gatesOf(cell) * hidden.size())
     return ctx.error("R " + r.str() + " does not have " +
                      std::to_string(gatesOf(cell)) + " gates of the hidden size");
-  if (r.dim(0).isStatic() && r.dim(0).size() != dirs)
+  if (r.hasRank() && r.dim(0).isStatic() && r.dim(0).size() != dirs)
     return ctx.error("R has " + r.dim(0).str() + " directions, expected " +
                      std::to_string(dirs));
-  ctx.addResult(TensorType(dtype, {x.dim(0), Dim(dirs), x.dim(1), hidden}));
-  ctx.addResult(TensorType(dtype, {Dim(dirs), x.dim(1), hidden}));
+  ctx.addResult(TensorType(dtype, {seq, Dim(dirs), batch, hidden}));
+  ctx.addResult(TensorType(dtype, {Dim(dirs), batch, hidden}));
   if (cell == Cell::Lstm)
-    ctx.addResult(TensorType(dtype, {Dim(dirs), x.dim(1), hidden}));
+    ctx.addResult(TensorType(dtype, {Dim(dirs), batch, hidden}));
   return success();
 }
 

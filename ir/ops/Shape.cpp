@@ -150,10 +150,8 @@ LogicalResult inferConcat(InferContext &ctx) {
     if (failed(ctx.expectSameDType(0, i)))
       return failure();
   DType dtype = ctx.operandType(0).dtype();
-  if (!ctx.operandsRanked()) {
-    ctx.addResult(TensorType::unranked(dtype));
+  if (ctx.unrankedResults({dtype}))
     return success();
-  }
   int64_t rank = ctx.operandType(0).rank(), axis;
   if (failed(ctx.normalizeAxis(ctx.intAttr("axis"), rank, axis)))
     return failure();

@@ -128,6 +128,47 @@ save(model([helper.make_node("Slice", ["x"], ["y"], starts=[1], ends=[3])],
            [vi("x", f32, [4])], [vi("y", f32, [2])], opset=7),
      "opset7_slice.onnx")
 
+# The pattern of an exported voice-activity model: Conv and LSTM inside the
+# branches of an If, with no shape information on any value of the branches
+# (the exporter left value_info out). dlc must recover the ranks at compile
+# time and compute the shapes from the operands at run time.
+rng = np.random.default_rng(3)
+
+
+def conv_lstm_branch(tag, channels, hidden):
+    wc = numpy_helper.from_array(
+        rng.standard_normal((channels, 1, 3)).astype(np.float32), "wc_" + tag)
+    w = numpy_helper.from_array(
+        rng.standard_normal((1, 4 * hidden, channels)).astype(np.float32) * 0.5, "w_" + tag)
+    r = numpy_helper.from_array(
+        rng.standard_normal((1, 4 * hidden, hidden)).astype(np.float32) * 0.5, "r_" + tag)
+    nodes = [
+        helper.make_node("Constant", [], ["wc_" + tag], value=wc),
+        helper.make_node("Constant", [], ["w_" + tag], value=w),
+        helper.make_node("Constant", [], ["r_" + tag], value=r),
+        helper.make_node("Conv", ["x", "wc_" + tag], ["c_" + tag]),
+        helper.make_node("Relu", ["c_" + tag], ["a_" + tag]),
+        helper.make_node("Transpose", ["a_" + tag], ["t_" + tag], perm=[2, 0, 1]),
+        helper.make_node("LSTM", ["t_" + tag, "w_" + tag, "r_" + tag],
+                         ["y_" + tag, "h_" + tag], hidden_size=hidden),
+    ]
+    return helper.make_graph(nodes, tag, [], [vi("h_" + tag, f32, None)])
+
+
+vad = model(
+    [helper.make_node("ReduceMean", ["x"], ["m"], keepdims=0),
+     helper.make_node("Constant", [], ["zero"],
+                      value=numpy_helper.from_array(np.array(0, np.float32))),
+     helper.make_node("Greater", ["m", "zero"], ["speech"]),
+     helper.make_node("If", ["speech"], ["h"],
+                      then_branch=conv_lstm_branch("then", 4, 8),
+                      else_branch=conv_lstm_branch("else", 2, 8))],
+    [vi("x", f32, ["N", 1, "T"])], [vi("h", f32, None)])
+save(vad, "if_lstm_conv.onnx", check=False)  # the checker wants shapes
+# The same with an input of unknown rank: nothing is known at compile time.
+vad.graph.input[0].type.tensor_type.ClearField("shape")
+save(vad, "if_lstm_conv_unranked.onnx", check=False)
+
 # Inputs for `dlc run`.
 np.save(os.path.join(out, "x.npy"), np.arange(8, dtype=np.float32).reshape(2, 4))
 np.save(os.path.join(out, "x_int.npy"), np.arange(8, dtype=np.int64).reshape(2, 4))
