@@ -229,13 +229,30 @@ LogicalResult evalClip(EvalContext &ctx) {
   return success();
 }
 
+// Integer arithmetic wraps in two's complement, as ONNX Runtime and numpy
+// do (signed overflow in C++ is undefined behaviour): compute in uint64_t.
+int64_t wrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t wrapSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+int64_t wrapMul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+int64_t wrapNeg(int64_t a) { return wrapSub(0, a); }
+
+// By squaring: O(log exponent), wrapping.
 int64_t intPow(int64_t base, int64_t exponent) {
   if (exponent < 0)
     return base == 1 ? 1 : base == -1 ? (exponent % 2 ? -1 : 1) : 0;
-  int64_t result = 1;
-  for (; exponent > 0; --exponent)
-    result *= base;
-  return result;
+  uint64_t result = 1, factor = static_cast<uint64_t>(base);
+  for (uint64_t e = static_cast<uint64_t>(exponent); e; e >>= 1) {
+    if (e & 1)
+      result *= factor;
+    factor *= factor;
+  }
+  return static_cast<int64_t>(result);
 }
 
 double pythonMod(double a, double b) {
@@ -293,8 +310,8 @@ void registerElementwiseOps(OpRegistry &registry) {
   auto unaryNumeric = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "elementwise", 1, 1, {}, inferUnaryNumeric, eval});
   };
-  unaryNumeric("neg", [](EvalContext &c) { return unaryKernel(c, [](double x) { return -x; }, [](int64_t x) { return -x; }); });
-  unaryNumeric("abs", [](EvalContext &c) { return unaryKernel(c, [](double x) { return std::fabs(x); }, [](int64_t x) { return x < 0 ? -x : x; }); });
+  unaryNumeric("neg", [](EvalContext &c) { return unaryKernel(c, [](double x) { return -x; }, wrapNeg); });
+  unaryNumeric("abs", [](EvalContext &c) { return unaryKernel(c, [](double x) { return std::fabs(x); }, [](int64_t x) { return x < 0 ? wrapNeg(x) : x; }); });
   unaryNumeric("relu", [](EvalContext &c) { return unaryKernel(c, [](double x) { return x > 0 ? x : 0.0; }, [](int64_t x) { return x > 0 ? x : 0; }); });
   unaryNumeric("sign", [](EvalContext &c) { return unaryKernel(c, [](double x) { return double((x > 0) - (x < 0)); }, [](int64_t x) { return int64_t((x > 0) - (x < 0)); }); });
   registry.add({"not", "elementwise", 1, 1, {}, inferUnaryBool,
@@ -304,13 +321,13 @@ void registerElementwiseOps(OpRegistry &registry) {
                         std::vector<AttrSpec> attrs = {}) {
     registry.add({name, "elementwise", 2, 2, std::move(attrs), inferArithmetic, eval});
   };
-  arithmetic("add", [](EvalContext &c) { return binaryKernel(c, std::plus<double>(), total(std::plus<int64_t>())); });
-  arithmetic("sub", [](EvalContext &c) { return binaryKernel(c, std::minus<double>(), total(std::minus<int64_t>())); });
-  arithmetic("mul", [](EvalContext &c) { return binaryKernel(c, std::multiplies<double>(), total(std::multiplies<int64_t>())); });
+  arithmetic("add", [](EvalContext &c) { return binaryKernel(c, std::plus<double>(), total(wrapAdd)); });
+  arithmetic("sub", [](EvalContext &c) { return binaryKernel(c, std::minus<double>(), total(wrapSub)); });
+  arithmetic("mul", [](EvalContext &c) { return binaryKernel(c, std::multiplies<double>(), total(wrapMul)); });
   arithmetic("div", [](EvalContext &c) {
     return binaryKernel(c, std::divides<double>(), [](int64_t a, int64_t b, bool &ok) {
       if (b == 0) { ok = false; return int64_t(0); }
-      return a / b;
+      return b == -1 ? wrapNeg(a) : a / b; // INT64_MIN / -1 wraps
     });
   });
   arithmetic("pow", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::pow(a, b); }, total(intPow)); });
@@ -324,7 +341,7 @@ void registerElementwiseOps(OpRegistry &registry) {
             [cStyle](double a, double b) { return cStyle ? std::fmod(a, b) : pythonMod(a, b); },
             [cStyle](int64_t a, int64_t b, bool &ok) {
               if (b == 0) { ok = false; return int64_t(0); }
-              int64_t r = a % b;
+              int64_t r = b == -1 ? 0 : a % b; // INT64_MIN % -1 is UB
               return (!cStyle && r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
             });
       },

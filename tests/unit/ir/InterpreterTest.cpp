@@ -57,6 +57,43 @@ graph @main(%a: f32[2,3], %b: f32[3]) {
   EXPECT_EQ(values(*r.outputs->at(0)), (std::vector<double>{321, 654}));
 }
 
+TEST(InterpreterTest, IntegerArithmeticWraps) {
+  // Two's complement, as numpy and ONNX Runtime: no undefined behaviour,
+  // and a huge exponent costs log(exponent) steps.
+  auto i64 = [](std::vector<int64_t> v) {
+    auto t = std::make_shared<Tensor>(
+        TensorType(DType::I64, {static_cast<int64_t>(v.size())}));
+    for (size_t i = 0; i < v.size(); ++i)
+      t->setInt(i, v[i]);
+    return TensorRef(t);
+  };
+  const int64_t max = INT64_MAX, min = INT64_MIN;
+  RunResult r = run(R"(
+graph @main(%a: i64[4], %b: i64[4], %e: i64[1]) {
+  %0 = add(%a, %b) : i64[4]
+  %1 = mul(%a, %b) : i64[4]
+  %2 = neg(%a) : i64[4]
+  %3 = div(%a, %b) : i64[4]
+  %4 = pow(%b, %e) : i64[4]
+  return %0, %1, %2, %3, %4
+}
+)",
+          {i64({max, min, 3, min}), i64({1, -1, 2, -1}), i64({max})});
+  ASSERT_TRUE(r.outputs) << r.error;
+  auto ints = [](const Tensor &t) {
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      out.push_back(t.getInt(i));
+    return out;
+  };
+  EXPECT_EQ(ints(*r.outputs->at(0)), (std::vector<int64_t>{min, max, 5, max}));
+  EXPECT_EQ(ints(*r.outputs->at(1)), (std::vector<int64_t>{max, min, 6, min}));
+  EXPECT_EQ(ints(*r.outputs->at(2)), (std::vector<int64_t>{min + 1, min, -3, min}));
+  EXPECT_EQ(ints(*r.outputs->at(3)), (std::vector<int64_t>{max, min, 1, min}));
+  // 1^max = 1, (-1)^max = -1 (max is odd), 2^max wraps to 0.
+  EXPECT_EQ(ints(*r.outputs->at(4)), (std::vector<int64_t>{1, -1, 0, -1}));
+}
+
 TEST(InterpreterTest, IfTakesTheBranchTheConditionSelects) {
   const char *text = R"(
 graph @main(%c: bool[], %x: f32[2]) {
