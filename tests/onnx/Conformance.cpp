@@ -9,8 +9,9 @@
 // crash or runaway is recorded as such instead of ending the run. Results
 // are categorized (passed, wrong result, unsupported op, unsupported dtype,
 // import error, run error, crash/timeout), printed as a table with pass
-// rates per directory and written to --report; --floor FILE makes the exit
-// status fail if any directory passes fewer tests than the floor lists.
+// rates per directory and written to --report; --floor FILE (the names of
+// the tests that passed, one per line) makes the exit status fail if any of
+// them fails now; --write-floor FILE writes the passing names.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +31,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -219,7 +221,7 @@ std::string missingOp(const std::string &detail) {
 int usage() {
   std::fprintf(stderr,
                "usage: onnx_conformance --data DIR [--dirs a,b,...] "
-               "[--report FILE] [--floor FILE] [--filter TEXT] [--timeout S] "
+               "[--report FILE] [--floor FILE] [--write-floor FILE] [--filter TEXT] [--timeout S] "
                "[--no-memory-cap]\n");
   return 2;
 }
@@ -228,7 +230,7 @@ int usage() {
 
 int main(int argc, char **argv) {
   std::string data = "/usr/share/libonnx-testdata/data", report, floorFile,
-              filter;
+              writeFloor, filter;
   std::vector<std::string> dirs = {"node", "pytorch-converted",
                                    "pytorch-operator", "simple"};
   int timeout = 60;
@@ -239,6 +241,7 @@ int main(int argc, char **argv) {
     if (arg == "--data") data = value();
     else if (arg == "--report") report = value();
     else if (arg == "--floor") floorFile = value();
+    else if (arg == "--write-floor") writeFloor = value();
     else if (arg == "--filter") filter = value();
     else if (arg == "--timeout") timeout = std::atoi(value().c_str());
     else if (arg == "--no-memory-cap") memoryCap = false;
@@ -257,6 +260,7 @@ int main(int argc, char **argv) {
   std::ostringstream details;
   std::map<std::string, std::array<int, kOutcomes>> counts;
   std::map<std::string, int> missing;
+  std::set<std::string> passedTests; // "dir/test_name"
   for (const std::string &sub : dirs) {
     std::vector<fs::path> tests;
     for (const fs::directory_entry &entry : fs::directory_iterator(fs::path(data) / sub))
@@ -269,6 +273,8 @@ int main(int argc, char **argv) {
     for (const fs::path &test : tests) {
       Result result = runIsolated(test, timeout, memoryCap);
       ++row[static_cast<int>(result.outcome)];
+      if (result.outcome == Outcome::Passed)
+        passedTests.insert(sub + "/" + test.filename().string());
       details << sub << "/" << test.filename().string() << ": "
               << kOutcomeNames[static_cast<int>(result.outcome)];
       if (!result.detail.empty())
@@ -316,6 +322,13 @@ int main(int argc, char **argv) {
     out << table.str() << "\n" << details.str();
   }
 
+  if (!writeFloor.empty()) {
+    std::ofstream out(writeFloor);
+    out << "# The ONNX conformance tests that pass, one per line: each must keep\n"
+           "# passing. Regenerate with onnx_conformance --write-floor FILE.\n";
+    for (const std::string &name : passedTests)
+      out << name << "\n";
+  }
   if (floorFile.empty())
     return 0;
   std::ifstream in(floorFile);
@@ -323,20 +336,30 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "cannot read floor file %s\n", floorFile.c_str());
     return 1;
   }
+  // Every listed test must pass, whatever else started passing: a count per
+  // folder would hide a regression behind a new pass.
+  std::set<std::string> floor;
+  for (std::string name; std::getline(in, name);)
+    if (!name.empty() && name[0] != '#')
+      floor.insert(name);
   int status = 0;
-  std::string sub;
-  int floor;
-  while (in >> sub >> floor) {
-    auto it = counts.find(sub);
-    int passed = it == counts.end() ? 0 : it->second[0];
-    if (passed < floor) {
-      std::printf("FLOOR: %s passed %d, below the floor of %d\n", sub.c_str(),
-                  passed, floor);
+  for (const std::string &name : floor) {
+    std::string sub = name.substr(0, name.find('/'));
+    if (std::find(dirs.begin(), dirs.end(), sub) == dirs.end() ||
+        (!filter.empty() && name.find(filter) == std::string::npos))
+      continue; // not run this time
+    if (!passedTests.count(name)) {
+      std::printf("FLOOR: %s passed before and fails now\n", name.c_str());
       status = 1;
-    } else if (passed > floor) {
-      std::printf("floor: %s passed %d, above the floor of %d: raise it\n",
-                  sub.c_str(), passed, floor);
     }
   }
+  int newlyPassing = 0;
+  for (const std::string &name : passedTests)
+    if (!floor.count(name)) {
+      std::printf("floor: %s passes and is not in the floor: add it\n", name.c_str());
+      ++newlyPassing;
+    }
+  std::printf("floor: %zu listed, %zu passed, %d new\n", floor.size(),
+              passedTests.size(), newlyPassing);
   return status;
 }

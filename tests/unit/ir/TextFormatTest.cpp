@@ -85,15 +85,23 @@ TEST(TextFormatTest, EveryPrefixOfTheExampleFailsCleanlyOrParses) {
   std::string text = readExample();
   ASSERT_FALSE(text.empty());
   ASSERT_FALSE(roundTrip(text).empty());
+  size_t rejected = 0;
   for (size_t length = 0; length < text.size(); ++length) {
     Diagnostics diag;
     std::unique_ptr<Module> module =
         parseModule(text.substr(0, length), "<prefix>", diag);
-    if (module)
-      (void)verifyModule(*module, diag);
-    else
+    if (!module) {
       EXPECT_TRUE(diag.hasErrors()) << "no error for prefix " << length;
+      ++rejected;
+    } else if (succeeded(verifyModule(*module, diag))) {
+      // A prefix that is a whole module (cut between graphs) prints back.
+      EXPECT_FALSE(diag.hasErrors());
+      EXPECT_EQ(roundTrip(printModule(*module)), printModule(*module));
+    } else {
+      EXPECT_TRUE(diag.hasErrors()) << "verifier failed silently at " << length;
+    }
   }
+  EXPECT_GT(rejected, text.size() / 2); // most prefixes cut a graph short
 }
 
 TEST(TextFormatTest, RandomMutationsNeverCrash) {
@@ -116,9 +124,10 @@ TEST(TextFormatTest, RandomMutationsNeverCrash) {
     std::unique_ptr<Module> module = parseModule(mutated, "<fuzz>", diag);
     if (module) {
       ++parsed;
-      if (succeeded(verifyModule(*module, diag))) {
+      if (succeeded(verifyModule(*module, diag)))
         EXPECT_EQ(roundTrip(printModule(*module)), printModule(*module));
-      }
+      else
+        EXPECT_TRUE(diag.hasErrors()) << "verifier failed silently";
     } else {
       EXPECT_TRUE(diag.hasErrors());
     }
