@@ -27,6 +27,7 @@
 #include "ir/Parser.h"
 
 #include "ir/OpRegistry.h"
+#include "ir/Weights.h"
 
 #include <charconv>
 #include <cmath>
@@ -550,29 +551,13 @@ private:
       failAt(offsetToken, "offset must not be negative");
     expect(Tok::Greater, "'>' to close 'external'");
 
-    std::filesystem::path path(pathToken.text);
-    if (path.is_relative() && file_ != "-" && file_ != "<string>")
-      path = std::filesystem::path(file_).parent_path() / path;
-    std::error_code error;
-    auto fileSize = std::filesystem::file_size(path, error);
-    if (error)
-      failAt(pathToken, "cannot read external data '" + path.string() +
-                            "': " + error.message());
-    if (offset > static_cast<int64_t>(fileSize) ||
-        bytes > static_cast<int64_t>(fileSize) - offset)
-      failAt(pathToken, "external data '" + path.string() + "' has " +
-                            std::to_string(fileSize) + " bytes; " +
-                            tensorType.str() + " at offset " +
-                            std::to_string(offset) + " needs " +
-                            std::to_string(offset + bytes));
-    std::ifstream in(path, std::ios::binary);
-    std::vector<uint8_t> data(static_cast<size_t>(bytes));
-    in.seekg(offset);
-    in.read(reinterpret_cast<char *>(data.data()), bytes);
-    if (!in)
-      failAt(pathToken, "cannot read external data '" + path.string() + "'");
+    std::string error;
+    std::optional<std::vector<uint8_t>> data =
+        readExternalData(file_, pathToken.text, offset, bytes, error);
+    if (!data)
+      failAt(pathToken, error);
     return Weight{std::move(name),
-                  std::make_shared<Tensor>(tensorType, std::move(data)),
+                  std::make_shared<Tensor>(tensorType, std::move(*data)),
                   ExternalData{pathToken.text, offset}};
   }
 

@@ -2,11 +2,68 @@
 
 #include "ir/Weights.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 namespace dlc {
+
+std::optional<std::vector<uint8_t>>
+readExternalData(const std::string &modelFile, const std::string &location,
+                 int64_t offset, int64_t bytes, std::string &error) {
+  namespace fs = std::filesystem;
+  fs::path relative(location);
+  if (location.empty() || relative.is_absolute() || relative.has_root_name()) {
+    error = "external data location '" + location +
+            "' must be a path relative to the model's folder";
+    return std::nullopt;
+  }
+  bool fromStdin = modelFile.empty() || modelFile == "-" || modelFile == "<string>";
+  fs::path folder = fromStdin ? fs::path(".") : fs::path(modelFile).parent_path();
+  if (folder.empty())
+    folder = ".";
+  fs::path path = folder / relative;
+  std::error_code ec;
+  fs::path root = fs::canonical(folder, ec);
+  fs::path resolved = ec ? fs::path() : fs::canonical(path, ec);
+  if (ec) {
+    error = "cannot read external data '" + path.string() + "': " + ec.message();
+    return std::nullopt;
+  }
+  // Inside the folder: root is a prefix of resolved, component by component.
+  auto mismatch = std::mismatch(root.begin(), root.end(), resolved.begin(),
+                                resolved.end());
+  if (mismatch.first != root.end()) {
+    error = "external data '" + location + "' resolves to '" +
+            resolved.string() + "', outside the model's folder '" +
+            root.string() + "'";
+    return std::nullopt;
+  }
+  auto fileSize = fs::file_size(resolved, ec);
+  if (ec || !fs::is_regular_file(resolved)) {
+    error = "cannot read external data '" + path.string() + "'" +
+            (ec ? ": " + ec.message() : ": not a regular file");
+    return std::nullopt;
+  }
+  if (offset < 0 || offset > static_cast<int64_t>(fileSize) ||
+      bytes > static_cast<int64_t>(fileSize) - offset) {
+    error = "external data '" + path.string() + "' has " +
+            std::to_string(fileSize) + " bytes; " + std::to_string(bytes) +
+            " at offset " + std::to_string(offset) + " need " +
+            std::to_string(offset + bytes);
+    return std::nullopt;
+  }
+  std::vector<uint8_t> data(static_cast<size_t>(bytes));
+  std::ifstream in(resolved, std::ios::binary);
+  in.seekg(offset);
+  in.read(reinterpret_cast<char *>(data.data()), bytes);
+  if (!in) {
+    error = "cannot read external data '" + path.string() + "'";
+    return std::nullopt;
+  }
+  return data;
+}
 
 LogicalResult externalizeWeights(Module &module, const std::string &dataPath,
                                  const std::string &textDir, int64_t minBytes,

@@ -15,6 +15,7 @@
 
 #include "frontends/onnx/Import.h"
 #include "ir/OpRegistry.h"
+#include "ir/Weights.h"
 
 #include <onnx/defs/schema.h>
 
@@ -375,28 +376,16 @@ GraphImporter::convertTensor(const onnx::TensorProto &proto,
       else if (entry.key() == "length")
         length = std::atoll(entry.value().c_str());
     }
-    std::filesystem::path path =
-        std::filesystem::path(file_).parent_path() / location;
-    std::error_code ec;
-    auto fileSize = std::filesystem::file_size(path, ec);
-    if (location.empty() || ec)
-      return fail("missing external data '" + path.string() + "' for tensor " +
-                  where + (ec ? ": " + ec.message() : ""));
     if (length >= 0 && length != *bytes)
       return fail("external data of tensor " + where + " has length " +
                   std::to_string(length) + ", its type " + type.str() +
                   " needs " + std::to_string(*bytes));
-    if (offset < 0 || offset > static_cast<int64_t>(fileSize) ||
-        *bytes > static_cast<int64_t>(fileSize) - offset)
-      return fail("external data '" + path.string() + "' is too short for " +
-                  "tensor " + where);
-    std::vector<uint8_t> data(static_cast<size_t>(*bytes));
-    std::ifstream in(path, std::ios::binary);
-    in.seekg(offset);
-    in.read(reinterpret_cast<char *>(data.data()), *bytes);
-    if (!in)
-      return fail("cannot read external data '" + path.string() + "'");
-    return Tensor(type, std::move(data));
+    std::string error;
+    std::optional<std::vector<uint8_t>> data =
+        readExternalData(file_, location, offset, *bytes, error);
+    if (!data)
+      return fail(error + " (tensor " + where + ")");
+    return Tensor(type, std::move(*data));
   }
 
   if (proto.has_raw_data()) {

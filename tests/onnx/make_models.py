@@ -76,13 +76,28 @@ external = model([helper.make_node("MatMul", ["x", "w"], ["y"])],
 onnx.save(external, os.path.join(out, "external.onnx"),
           save_as_external_data=True, all_tensors_to_one_file=True,
           location="external.bin", size_threshold=0)
-# ... and one whose data file is missing.
-missing = onnx.load(os.path.join(out, "external.onnx"), load_external_data=False)
-for entry in missing.graph.initializer[0].external_data:
-    if entry.key == "location":
-        entry.value = "nowhere.bin"
-with open(os.path.join(out, "missing_external.onnx"), "wb") as f:
-    f.write(missing.SerializeToString())
+
+
+def external_at(location, name):
+    """external.onnx with its data location replaced by `location`."""
+    changed = onnx.load(os.path.join(out, "external.onnx"), load_external_data=False)
+    for entry in changed.graph.initializer[0].external_data:
+        if entry.key == "location":
+            entry.value = location
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(changed.SerializeToString())
+
+
+# ... one whose data file is missing, and three that reach outside the
+# model's folder (a relative escape, an absolute path, a symbolic link):
+# loaders must refuse them (directory traversal).
+external_at("nowhere.bin", "missing_external.onnx")
+external_at("../../../../../../../../etc/passwd", "traversal_external.onnx")
+external_at("/etc/passwd", "absolute_external.onnx")
+if os.path.lexists(os.path.join(out, "link.bin")):
+    os.remove(os.path.join(out, "link.bin"))
+os.symlink("/etc/passwd", os.path.join(out, "link.bin"))
+external_at("link.bin", "symlink_external.onnx")
 
 # Not a protobuf at all, and a truncated model.
 with open(os.path.join(out, "not_protobuf.onnx"), "wb") as f:
