@@ -45,6 +45,10 @@ public:
 
   AttrKind kind() const { return static_cast<AttrKind>(value_.index()); }
 
+  /// Same kind and value: tensors by type and bytes, floats bit for bit
+  /// (so NaN equals itself), graphs only if they are the same graph.
+  bool sameValue(const Attribute &other) const;
+
   int64_t getInt() const { return std::get<int64_t>(value_); }
   double getFloat() const { return std::get<double>(value_); }
   const std::string &getString() const { return std::get<std::string>(value_); }

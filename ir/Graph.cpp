@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 namespace dlc {
 
@@ -31,6 +32,35 @@ Attribute::Attribute(std::unique_ptr<Graph> value) : value_(std::move(value)) {
   DLC_CHECK(std::get<std::unique_ptr<Graph>>(value_) != nullptr,
             "null graph attribute");
 }
+bool Attribute::sameValue(const Attribute &other) const {
+  if (kind() != other.kind())
+    return false;
+  auto bits = [](double v) {
+    uint64_t b;
+    std::memcpy(&b, &v, sizeof b);
+    return b;
+  };
+  switch (kind()) {
+  case AttrKind::Int: return getInt() == other.getInt();
+  case AttrKind::Float: return bits(getFloat()) == bits(other.getFloat());
+  case AttrKind::String: return getString() == other.getString();
+  case AttrKind::Ints: return getInts() == other.getInts();
+  case AttrKind::Floats: {
+    const auto &a = getFloats(), &b = other.getFloats();
+    if (a.size() != b.size())
+      return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (bits(a[i]) != bits(b[i]))
+        return false;
+    return true;
+  }
+  case AttrKind::Tensor:
+    return getTensorPtr() == other.getTensorPtr() || getTensor() == other.getTensor();
+  case AttrKind::Graph: return &getGraph() == &other.getGraph();
+  }
+  DLC_UNREACHABLE("bad attribute kind");
+}
+
 Attribute::Attribute(Attribute &&) noexcept = default;
 Attribute &Attribute::operator=(Attribute &&) noexcept = default;
 Attribute::~Attribute() = default;
@@ -84,6 +114,15 @@ void Node::addResults(std::vector<TensorType> types) {
   for (TensorType &type : types)
     results_.push_back(std::make_unique<Value>(
         std::move(type), "", graph_, this, static_cast<int>(results_.size())));
+  graph_->noteChange();
+}
+
+void Node::eraseResult(size_t i) {
+  DLC_CHECK(i < results_.size(), "eraseResult: no such result");
+  DLC_CHECK(!results_[i]->hasUses(), "eraseResult: result still used");
+  results_.erase(results_.begin() + static_cast<std::ptrdiff_t>(i));
+  for (size_t j = i; j < results_.size(); ++j)
+    results_[j]->index_ = static_cast<int>(j);
   graph_->noteChange();
 }
 

@@ -128,6 +128,8 @@ public:
   /// Appends results of the given types (builders type a node after
   /// creating it).
   void addResults(std::vector<TensorType> types);
+  /// Removes result `i`, which must be unused; later results move down.
+  void eraseResult(size_t i);
 
   /// Attributes, ordered by name.
   const std::map<std::string, Attribute, std::less<>> &attrs() const {

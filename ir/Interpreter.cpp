@@ -76,6 +76,37 @@ Interpreter::run(const Graph &graph, const std::vector<TensorRef> &inputs) {
 }
 
 std::optional<std::vector<TensorRef>>
+Interpreter::runNode(const Node &node, const std::vector<TensorRef> &operands,
+                     std::vector<TensorRef> captures) {
+  std::vector<const Tensor *> raw;
+  for (const TensorRef &operand : operands)
+    raw.push_back(operand.get());
+  std::vector<TensorType> inferred;
+  if (!node.def().hasRegions()) {
+    InferContext infer(node, diag_, &raw);
+    if (failed(node.def().infer(infer)))
+      return std::nullopt;
+    inferred = std::move(infer.results());
+  }
+  EvalContext ctx(node, diag_, raw, std::move(captures), std::move(inferred),
+                  *this);
+  if (failed(node.def().eval(ctx)))
+    return std::nullopt;
+  DLC_CHECK(ctx.outputs().size() == node.numResults(),
+            "reference kernel produced the wrong number of results");
+  for (size_t i = 0; i < node.numResults(); ++i) {
+    const TensorType &declared = node.result(i)->type();
+    const TensorType &actual = ctx.outputs()[i]->type();
+    if (!declared.admits(actual)) {
+      (void)ctx.error("result " + std::to_string(i) + " is " + actual.str() +
+                      " at run time, but declared " + declared.str());
+      return std::nullopt;
+    }
+  }
+  return std::move(ctx.outputs());
+}
+
+std::optional<std::vector<TensorRef>>
 Interpreter::runGraph(const Graph &graph,
                       const std::vector<TensorRef> &inputs) {
   DLC_CHECK(inputs.size() == graph.numInputs(), "runGraph: input count");
@@ -102,37 +133,18 @@ Interpreter::runGraph(const Graph &graph,
 
   for (const auto &owned : graph.nodes()) {
     const Node &node = *owned;
-    std::vector<const Tensor *> operands;
+    std::vector<TensorRef> operands, captures;
     for (const Value *operand : node.operands())
-      operands.push_back(lookup(operand).get());
-    std::vector<TensorRef> captures;
+      operands.push_back(lookup(operand));
     for (const Value *capture : node.captures())
       captures.push_back(lookup(capture));
-
-    std::vector<TensorType> inferred;
-    if (!node.def().hasRegions()) {
-      InferContext infer(node, diag_, &operands);
-      if (failed(node.def().infer(infer)))
-        return std::nullopt;
-      inferred = std::move(infer.results());
-    }
-    EvalContext ctx(node, diag_, operands, std::move(captures),
-                    std::move(inferred), *this);
-    if (failed(node.def().eval(ctx)))
+    std::optional<std::vector<TensorRef>> results =
+        runNode(node, operands, std::move(captures));
+    if (!results)
       return std::nullopt;
-    DLC_CHECK(ctx.outputs().size() == node.numResults(),
-              "reference kernel produced the wrong number of results");
-    for (size_t i = 0; i < node.numResults(); ++i) {
-      const TensorType &declared = node.result(i)->type();
-      const TensorType &actual = ctx.outputs()[i]->type();
-      if (!declared.admits(actual)) {
-        (void)ctx.error("result " + std::to_string(i) + " is " + actual.str() +
-                        " at run time, but declared " + declared.str());
-        return std::nullopt;
-      }
+    for (size_t i = 0; i < node.numResults(); ++i)
       if (lastUse.count(node.result(i)))
-        values[node.result(i)] = ctx.outputs()[i];
-    }
+        values[node.result(i)] = (*results)[i];
     auto release = [&](const Value *value) {
       auto use = lastUse.find(value);
       if (use != lastUse.end() && use->second == &node)

@@ -46,6 +46,12 @@ public:
   std::optional<std::vector<TensorRef>>
   runGraph(const Graph &graph, const std::vector<TensorRef> &inputs);
 
+  /// Runs one node on concrete operands and captures (constant folding
+  /// uses this). Returns its results, or nullopt after emitting an error.
+  std::optional<std::vector<TensorRef>>
+  runNode(const Node &node, const std::vector<TensorRef> &operands,
+          std::vector<TensorRef> captures = {});
+
   const InterpreterOptions &options() const { return options_; }
 
 private:

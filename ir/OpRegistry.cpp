@@ -235,16 +235,14 @@ Graph *InferContext::region(std::string_view name) const {
   return &attr->getGraph();
 }
 
-const Tensor *InferContext::constantOperand(size_t i) const {
-  if (values_)
-    return (*values_)[i];
-  const Node *def = node_.operand(i)->definingNode();
+const Tensor *constantValue(const Value *value) {
+  const Node *def = value->definingNode();
   if (!def)
     return nullptr;
   if (def->is(OpId::Constant)) {
-    const Attribute *value = def->attr("value");
-    return value && value->kind() == AttrKind::Tensor ? &value->getTensor()
-                                                      : nullptr;
+    const Attribute *attr = def->attr("value");
+    return attr && attr->kind() == AttrKind::Tensor ? &attr->getTensor()
+                                                    : nullptr;
   }
   if (def->is(OpId::Weight)) {
     const Attribute *name = def->attr("name");
@@ -255,6 +253,12 @@ const Tensor *InferContext::constantOperand(size_t i) const {
     return weight ? weight->value.get() : nullptr;
   }
   return nullptr;
+}
+
+const Tensor *InferContext::constantOperand(size_t i) const {
+  if (values_)
+    return (*values_)[i];
+  return constantValue(node_.operand(i));
 }
 
 std::optional<std::vector<int64_t>>

@@ -130,6 +130,10 @@ std::string_view opName(OpId id);
 std::optional<std::vector<TensorType>> inferResultTypes(const Node &node,
                                                         Diagnostics &diag);
 
+/// The value of `value` if it is a compile-time constant (the result of a
+/// `constant` node or of a `weight` node naming a module weight), else null.
+const Tensor *constantValue(const Value *value);
+
 /// Numpy-style broadcast of two shapes; nullopt if they cannot broadcast.
 /// Symbolic and unknown dims broadcast conservatively (see OpRegistry.cpp).
 std::optional<std::vector<Dim>> broadcastDims(const std::vector<Dim> &a,

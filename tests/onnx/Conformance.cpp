@@ -18,6 +18,7 @@
 #include "frontends/onnx/OnnxImporter.h"
 #include "ir/Interpreter.h"
 #include "ir/Verifier.h"
+#include "passes/Pipeline.h"
 
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -114,12 +115,17 @@ Tensor asBFloat16IfDeclared(Tensor tensor, const TensorType &declared) {
 }
 
 /// Runs one test directory (in the child process).
-Result runTest(const fs::path &dir) {
+Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline) {
   Diagnostics diag;
   std::unique_ptr<Module> module =
       importOnnxFile((dir / "model.onnx").string(), diag);
   if (!module || failed(verifyModule(*module, diag)))
     return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
+  PassContext context(diag);
+  PipelineOptions verifyAfterEach;
+  verifyAfterEach.verifyEach = true;
+  if (pipeline && failed(pipeline->run(*module, context, verifyAfterEach)))
+    return {Outcome::RunError, "pass pipeline: " + firstLine(diag)};
   Graph *graph = module->graph("main");
   std::vector<fs::path> sets;
   for (const fs::directory_entry &entry : fs::directory_iterator(dir))
@@ -169,7 +175,8 @@ Result runTest(const fs::path &dir) {
 }
 
 /// Runs a test in a child with limits; the child reports over a pipe.
-Result runIsolated(const fs::path &dir, int seconds, bool memoryCap) {
+Result runIsolated(const fs::path &dir, int seconds, bool memoryCap,
+                   const std::optional<Pipeline> &pipeline) {
   int fds[2];
   if (pipe(fds) != 0)
     return {Outcome::Crash, "pipe failed"};
@@ -181,7 +188,7 @@ Result runIsolated(const fs::path &dir, int seconds, bool memoryCap) {
       setrlimit(RLIMIT_AS, &memory);
     }
     alarm(seconds);
-    Result result = runTest(dir);
+    Result result = runTest(dir, pipeline);
     std::string message = std::to_string(static_cast<int>(result.outcome)) +
                           " " + result.detail;
     (void)!write(fds[1], message.data(), message.size());
@@ -221,7 +228,7 @@ std::string missingOp(const std::string &detail) {
 int usage() {
   std::fprintf(stderr,
                "usage: onnx_conformance --data DIR [--dirs a,b,...] "
-               "[--report FILE] [--floor FILE] [--write-floor FILE] [--filter TEXT] [--timeout S] "
+               "[--report FILE] [--floor FILE] [--write-floor FILE] [--passes PIPELINE|default] [--filter TEXT] [--timeout S] "
                "[--no-memory-cap]\n");
   return 2;
 }
@@ -234,6 +241,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> dirs = {"node", "pytorch-converted",
                                    "pytorch-operator", "simple"};
   int timeout = 60;
+  std::string passes; // "default" is the default pipeline
   bool memoryCap = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -245,12 +253,22 @@ int main(int argc, char **argv) {
     else if (arg == "--filter") filter = value();
     else if (arg == "--timeout") timeout = std::atoi(value().c_str());
     else if (arg == "--no-memory-cap") memoryCap = false;
+    else if (arg == "--passes") passes = value();
     else if (arg == "--dirs") {
       dirs.clear();
       std::stringstream list(value());
       for (std::string d; std::getline(list, d, ',');)
         dirs.push_back(d);
     } else return usage();
+  }
+  std::optional<Pipeline> pipeline;
+  if (!passes.empty()) {
+    Diagnostics diag;
+    pipeline = Pipeline::parse(passes == "default" ? kDefaultPipeline : passes, diag);
+    if (!pipeline) {
+      std::fputs(diag.str().c_str(), stderr);
+      return 1;
+    }
   }
   if (!fs::is_directory(data)) {
     std::printf("[SKIP] ONNX test data not found at %s\n", data.c_str());
@@ -271,7 +289,7 @@ int main(int argc, char **argv) {
     std::array<int, kOutcomes> &row = counts[sub];
     row.fill(0);
     for (const fs::path &test : tests) {
-      Result result = runIsolated(test, timeout, memoryCap);
+      Result result = runIsolated(test, timeout, memoryCap, pipeline);
       ++row[static_cast<int>(result.outcome)];
       if (result.outcome == Outcome::Passed)
         passedTests.insert(sub + "/" + test.filename().string());

@@ -29,6 +29,18 @@ int writeOutput(const std::string &text, const std::string &path);
 /// .dlir text ("-" reads stdin). Verifies it. Null after errors.
 std::unique_ptr<Module> loadModel(const std::string &path, Diagnostics &diag);
 
+/// `spec` with `more` flags appended.
+CommandSpec withFlags(CommandSpec spec, const std::vector<FlagSpec> &more);
+
+/// The flags of every command that runs passes: --passes, -O, --bind and
+/// the instrumentation (--print-ir-*, --dump-dir, --time-passes,
+/// --verify-each, --dot).
+std::vector<FlagSpec> passFlags();
+/// Runs the pipeline the flags ask for (none: nothing) on `module`.
+LogicalResult runPasses(const ParsedArgs &args, Module &module, Diagnostics &diag);
+/// `dlc opt --list-passes`: one line per pass.
+std::string listPasses();
+
 struct Subcommand {
   const CommandSpec &spec;
   int (*run)(const ParsedArgs &args);

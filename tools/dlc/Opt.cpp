@@ -18,10 +18,10 @@
 namespace dlc::tool {
 namespace {
 
-const CommandSpec kOptSpec = {
-    "opt",
-    "Reads a model (.dlir text, '-' for stdin, or .onnx), verifies it and\n"
-    "prints its IR.",
+const CommandSpec kOptSpec = withFlags(
+    {"opt",
+    "Reads a model (.dlir text, '-' for stdin, or .onnx), verifies it, runs\n"
+    "the passes asked for and prints its IR.",
     "FILE.dlir|FILE.onnx",
     {{"output", 'o', true, "write the IR to FILE instead of stdout", "FILE"},
      {"no-verify", 0, false, "print without verifying (for broken IR)"},
@@ -32,9 +32,11 @@ const CommandSpec kOptSpec = {
       "minimum size in bytes of an external weight (default 1024)", "BYTES"},
      {"inline-weights", 0, false, "print every weight inline"},
      {"split-input-file", 0, false,
-      "treat each '// -----'-separated chunk as its own module (tests)"}},
-    1,
-    1};
+      "treat each '// -----'-separated chunk as its own module (tests)"},
+     {"list-passes", 0, false, "list the passes and exit"}},
+    0,
+    1},
+    passFlags());
 
 /// Reads `path` ("-" for stdin) into `text`; false after reporting.
 bool readInput(const std::string &path, std::string &text) {
@@ -51,12 +53,14 @@ bool readInput(const std::string &path, std::string &text) {
   return true;
 }
 
-/// Parses, verifies and prints one module's text; errors go to `diag`.
+/// Parses, verifies, transforms and prints one module's text; errors go to
+/// `diag`.
 std::optional<std::string> optText(const std::string &text,
                                    const std::string &path, bool verify,
-                                   Diagnostics &diag) {
+                                   const ParsedArgs &args, Diagnostics &diag) {
   std::unique_ptr<Module> module = parseModule(text, path, diag);
-  if (!module || (verify && failed(verifyModule(*module, diag))))
+  if (!module || (verify && failed(verifyModule(*module, diag))) ||
+      failed(runPasses(args, *module, diag)))
     return std::nullopt;
   return printModule(*module);
 }
@@ -84,6 +88,10 @@ LogicalResult placeWeights(const ParsedArgs &args, const std::string &output,
 }
 
 int runOpt(const ParsedArgs &args) {
+  if (args.has("list-passes"))
+    return writeOutput(listPasses(), "");
+  if (args.positional.empty())
+    return userError("'dlc opt' expects FILE.dlir|FILE.onnx (see 'dlc opt --help')");
   const std::string &path = args.positional[0];
   bool verify = !args.has("no-verify");
   std::string output = args.get("output").value_or("");
@@ -92,7 +100,7 @@ int runOpt(const ParsedArgs &args) {
     bool isOnnx = path.size() > 5 && path.substr(path.size() - 5) == ".onnx";
     std::unique_ptr<Module> module =
         isOnnx || verify ? loadModel(path, diag) : parseModuleFile(path, diag);
-    if (!module)
+    if (!module || failed(runPasses(args, *module, diag)))
       return reportDiagnostics(diag);
     if (failed(placeWeights(args, output, *module, diag)))
       return reportDiagnostics(diag);
@@ -117,7 +125,7 @@ int runOpt(const ParsedArgs &args) {
                                                : end - start);
     Diagnostics diag;
     std::optional<std::string> result =
-        optText(std::string(lineOffset, '\n') + chunk, path, verify, diag);
+        optText(std::string(lineOffset, '\n') + chunk, path, verify, args, diag);
     if (result) {
       printed += (printed.empty() ? "" : separator + "\n") + *result;
     } else {

@@ -14,10 +14,10 @@
 namespace dlc::tool {
 namespace {
 
-const CommandSpec kRunSpec = {
+const CommandSpec kRunSpec = withFlags({
     "run",
-    "Runs a model (.onnx or .dlir) on the reference interpreter and prints a\n"
-    "summary of each output.",
+    "Runs a model (.onnx or .dlir) on the reference interpreter, after the\n"
+    "passes asked for, and prints a summary of each output.",
     "MODEL",
     {{"input", 'i', true, "bind input NAME to a .npy file (repeatable)",
       "NAME=FILE.npy"},
@@ -29,7 +29,7 @@ const CommandSpec kRunSpec = {
      {"output-dir", 'o', true, "write each output as DIR/NAME.npy", "DIR"},
      {"graph", 0, true, "the graph to run (default main)", "NAME"}},
     1,
-    1};
+    1}, passFlags());
 
 /// Splits "NAME=VALUE"; false if there is no '='.
 bool splitBinding(const std::string &text, std::string &name,
@@ -105,6 +105,8 @@ std::string summary(const std::string &name, const Tensor &tensor) {
 int runRun(const ParsedArgs &args) {
   Diagnostics diag;
   std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
+  if (module && failed(runPasses(args, *module, diag)))
+    return reportDiagnostics(diag);
   if (!module)
     return reportDiagnostics(diag);
   std::string graphName = args.get("graph").value_or("main");

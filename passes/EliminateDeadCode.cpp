@@ -1,0 +1,104 @@
+//===- EliminateDeadCode.cpp - Remove what nothing reads ------------------===//
+//
+// 1. Walk every graph bottom-up (nested graphs first, nodes in reverse) and
+//    erase each node none of whose results is used; every op is pure.
+// 2. For an `if`, drop each result nobody reads together with the branch
+//    outputs that produce it, then clean the branches again.
+// 3. Drop captures that no nested graph reads (and their graph inputs).
+// 4. Drop module weights that no `weight` node references.
+// Reverse order means one sweep erases whole dead chains.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "ir/OpRegistry.h"
+
+#include <set>
+
+namespace dlc {
+namespace {
+
+bool anyResultUsed(const Node &node) {
+  for (size_t i = 0; i < node.numResults(); ++i)
+    if (node.result(i)->hasUses())
+      return true;
+  return false;
+}
+
+void cleanGraph(Graph &graph);
+
+/// Drops unused `if` results and the branch outputs behind them.
+void dropUnusedIfResults(Node &node) {
+  for (size_t i = node.numResults(); i-- > 0;) {
+    if (node.result(i)->hasUses())
+      continue;
+    for (Graph *branch : node.regions()) {
+      std::vector<Value *> outputs = branch->outputs();
+      outputs.erase(outputs.begin() + static_cast<std::ptrdiff_t>(i));
+      branch->setOutputs(std::move(outputs));
+    }
+    node.eraseResult(i);
+  }
+}
+
+/// Drops captures whose graph input no nested graph uses.
+void dropUnusedCaptures(Node &node) {
+  std::vector<Graph *> regions = node.regions();
+  for (size_t i = node.captures().size(); i-- > 0;) {
+    bool used = false;
+    for (Graph *region : regions) {
+      size_t input = region->numInputs() - node.captures().size() + i;
+      used |= region->input(input)->hasUses();
+    }
+    if (!used)
+      node.eraseCapture(i);
+  }
+}
+
+void cleanGraph(Graph &graph) {
+  std::vector<Node *> nodes;
+  for (const auto &node : graph.nodes())
+    nodes.push_back(node.get());
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+    Node &node = **it;
+    if (!anyResultUsed(node)) {
+      graph.eraseNode(&node);
+      continue;
+    }
+    if (node.is(OpId::If))
+      dropUnusedIfResults(node);
+    for (Graph *region : node.regions())
+      cleanGraph(*region);
+    if (!node.captures().empty())
+      dropUnusedCaptures(node);
+  }
+}
+
+void collectWeightNames(const Graph &graph, std::set<std::string> &names) {
+  for (const auto &node : graph.nodes()) {
+    if (node->is(OpId::Weight))
+      names.insert(node->stringAttr("name"));
+    for (Graph *region : node->regions())
+      collectWeightNames(*region, names);
+  }
+}
+
+} // namespace
+
+LogicalResult eliminateDeadCode(Module &module, PassContext &) {
+  for (const auto &graph : module.graphs())
+    cleanGraph(*graph);
+  std::set<std::string> used;
+  for (const auto &graph : module.graphs())
+    collectWeightNames(*graph, used);
+  std::vector<std::string> unused;
+  for (const Weight &weight : module.weights())
+    if (!used.count(weight.name))
+      unused.push_back(weight.name);
+  for (const std::string &name : unused)
+    module.eraseWeight(name);
+  return success();
+}
+
+} // namespace dlc

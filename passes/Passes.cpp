@@ -1,0 +1,33 @@
+//===- Passes.cpp - The one table of passes -------------------------------===//
+
+#include "passes/Passes.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace dlc {
+
+namespace {
+constexpr PassInfo kPasses[] = {
+    {"canonicalize", canonicalize,
+     "fold constants, simplify, CSE and DCE to a fixed point"},
+    {"fold-constants", foldConstants,
+     "evaluate nodes whose operands are constants (results up to 1 MiB)"},
+    {"simplify", simplify,
+     "remove no-op ops, exact algebraic identities, constant ifs, zero-trip loops"},
+    {"cse", eliminateCommonSubexpressions,
+     "replace nodes by identical earlier nodes"},
+    {"dce", eliminateDeadCode,
+     "remove unused nodes, if results, captures and weights"},
+};
+} // namespace
+
+std::span<const PassInfo> allPasses() { return kPasses; }
+
+const PassInfo *lookupPass(std::string_view name) {
+  auto it = std::find_if(std::begin(kPasses), std::end(kPasses),
+                         [&](const PassInfo &pass) { return pass.name == name; });
+  return it == std::end(kPasses) ? nullptr : it;
+}
+
+} // namespace dlc

@@ -1,0 +1,76 @@
+//===- Passes.h - The IR-to-IR passes and their registry ------*- C++ -*-===//
+//
+// Every pass is one function over a Module with one entry point, defined in
+// its own file and listed once, in the table in Passes.cpp (name, function,
+// one-line help). Pipelines name passes in a comma-separated string
+// (Pipeline.h). A pass that fails has emitted a diagnostic with a location.
+//
+// Passes build on ir/ and the standard library only.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_PASSES_PASSES_H
+#define DLC_PASSES_PASSES_H
+
+#include "ir/Graph.h"
+
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace dlc {
+
+/// What every pass sees besides the module.
+struct PassContext {
+  explicit PassContext(Diagnostics &diag) : diag(diag) {}
+  Diagnostics &diag;
+  /// Symbol values for `specialize` (`--bind N=8`).
+  std::map<std::string, int64_t, std::less<>> bindings;
+  /// Constant folding leaves results larger than this unfolded.
+  int64_t foldLimitBytes = int64_t(1) << 20;
+};
+
+using PassFn = LogicalResult (*)(Module &module, PassContext &context);
+
+struct PassInfo {
+  std::string_view name; ///< kebab-case, as pipelines name it
+  PassFn run;
+  std::string_view help; ///< one line
+};
+
+/// Every pass, in the order `dlc opt --list-passes` shows them.
+std::span<const PassInfo> allPasses();
+/// The pass named `name`, or null.
+const PassInfo *lookupPass(std::string_view name);
+
+/// The pipeline `dlc opt -O` and `dlc run -O` run.
+inline constexpr std::string_view kDefaultPipeline = "canonicalize";
+
+//===- The passes (one file each) -----------------------------------------===//
+
+/// Removes nodes whose results are unused, results of `if` nodes nobody
+/// reads (with the branch outputs producing them), captures no nested graph
+/// reads, and weights no node references. (EliminateDeadCode.cpp)
+LogicalResult eliminateDeadCode(Module &module, PassContext &context);
+
+/// Replaces a node by an earlier identical one (same op, operands and
+/// attributes) in the same graph. (EliminateCommonSubexpressions.cpp)
+LogicalResult eliminateCommonSubexpressions(Module &module, PassContext &context);
+
+/// Evaluates nodes whose operands are all constants with their reference
+/// implementation and replaces them by `constant` nodes, up to
+/// PassContext::foldLimitBytes per result. (FoldConstants.cpp)
+LogicalResult foldConstants(Module &module, PassContext &context);
+
+/// Local rewrites that remove work: no-op reshapes, casts and transposes,
+/// transpose chains, x+0 / x*1 where exact, `if` on a constant condition,
+/// loops that run zero times. (Simplify.cpp)
+LogicalResult simplify(Module &module, PassContext &context);
+
+/// fold-constants, simplify, cse and dce to a fixed point. (Canonicalize.cpp)
+LogicalResult canonicalize(Module &module, PassContext &context);
+
+} // namespace dlc
+
+#endif // DLC_PASSES_PASSES_H

@@ -1,0 +1,88 @@
+//===- PassOptions.cpp - The pass flags every pass-running command takes -===//
+
+#include "tools/dlc/Driver.h"
+
+#include "ir/Dot.h"
+#include "passes/Pipeline.h"
+
+#include <cstdlib>
+
+namespace dlc::tool {
+
+CommandSpec withFlags(CommandSpec spec, const std::vector<FlagSpec> &more) {
+  spec.flags.insert(spec.flags.end(), more.begin(), more.end());
+  return spec;
+}
+
+std::vector<FlagSpec> passFlags() {
+  return {
+      {"passes", 0, true, "run this comma-separated pass pipeline", "PIPELINE"},
+      {"optimize", 'O', false,
+       "run the default pipeline (" + std::string(kDefaultPipeline) + ")"},
+      {"bind", 0, true, "give symbol NAME the size N (for specialize; repeatable)",
+       "NAME=N"},
+      {"print-ir-before", 0, true, "print the IR before pass NAME (repeatable)",
+       "NAME"},
+      {"print-ir-after", 0, true, "print the IR after pass NAME (repeatable)",
+       "NAME"},
+      {"print-ir-after-all", 0, false,
+       "print the IR after every pass (\"(unchanged)\" if it did nothing)"},
+      {"dump-dir", 0, true, "write each stage as DIR/NN-PASS.dlir", "DIR"},
+      {"time-passes", 0, false, "print the wall time of each pass"},
+      {"verify-each", 0, false, "verify the IR after every pass"},
+      {"dot", 0, true, "write the final IR as a Graphviz graph", "FILE"},
+  };
+}
+
+LogicalResult runPasses(const ParsedArgs &args, Module &module,
+                        Diagnostics &diag) {
+  std::string text;
+  if (std::optional<std::string> passes = args.get("passes"))
+    text = *passes;
+  if (args.has("optimize"))
+    text = text.empty() ? std::string(kDefaultPipeline)
+                        : std::string(kDefaultPipeline) + "," + text;
+  PassContext context(diag);
+  for (const std::string &binding : args.getAll("bind")) {
+    size_t eq = binding.find('=');
+    char *end = nullptr;
+    long long value =
+        eq == std::string::npos ? -1 : std::strtoll(binding.c_str() + eq + 1, &end, 10);
+    if (eq == std::string::npos || eq == 0 || !end || *end != '\0' ||
+        end == binding.c_str() + eq + 1 || value < 0 || value > kMaxDimSize)
+      return diag.error({}, "--bind needs NAME=SIZE with 0 <= SIZE <= 2^40, got '" +
+                                binding + "'");
+    context.bindings[binding.substr(0, eq)] = value;
+  }
+  PipelineOptions options;
+  options.printBefore = args.getAll("print-ir-before");
+  options.printAfter = args.getAll("print-ir-after");
+  options.printAfterAll = args.has("print-ir-after-all");
+  options.dumpDir = args.get("dump-dir").value_or("");
+  options.timePasses = args.has("time-passes");
+  options.verifyEach = options.verifyEach || args.has("verify-each");
+  if (!text.empty()) {
+    std::optional<Pipeline> pipeline = Pipeline::parse(text, diag);
+    if (!pipeline || failed(pipeline->run(module, context, options)))
+      return failure();
+  } else if (!context.bindings.empty()) {
+    return diag.error({}, "--bind needs a pipeline that uses it (e.g. "
+                          "--passes=specialize)");
+  }
+  if (std::optional<std::string> dot = args.get("dot"))
+    if (writeOutput(printDot(module), *dot) != kExitOk)
+      return diag.error({}, "cannot write '" + *dot + "'");
+  return success();
+}
+
+std::string listPasses() {
+  std::string text;
+  for (const PassInfo &pass : allPasses()) {
+    std::string name(pass.name);
+    name.resize(std::max<size_t>(name.size() + 2, 18), ' ');
+    text += "  " + name + std::string(pass.help) + "\n";
+  }
+  return text;
+}
+
+} // namespace dlc::tool
