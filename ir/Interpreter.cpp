@@ -33,35 +33,45 @@ LogicalResult Interpreter::checkInputs(const Graph &graph,
     return diag_.error({}, where + " takes " +
                                std::to_string(graph.numInputs()) +
                                " inputs, got " + std::to_string(inputs.size()));
-  std::map<std::string, int64_t> symbols;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Value *input = graph.input(i);
-    const TensorType &declared = input->type();
-    const TensorType &actual = inputs[i]->type();
-    std::string name = input->name().empty() ? "input " + std::to_string(i)
-                                             : "input '" + input->name() + "'";
-    auto mismatch = [&](const std::string &what) {
-      return diag_.error({}, name + " of " + where + ": " + what +
-                                 " (expected " + declared.str() + ", got " +
-                                 actual.str() + ")");
-    };
-    if (declared.dtype() != actual.dtype())
-      return mismatch("wrong dtype");
-    if (!declared.hasRank())
-      continue;
-    if (declared.rank() != actual.rank())
-      return mismatch("wrong rank");
-    for (int64_t d = 0; d < declared.rank(); ++d) {
-      const Dim &dim = declared.dim(d);
-      int64_t size = actual.dim(d).size();
-      if (dim.isStatic() && dim.size() != size)
-        return mismatch("wrong size of dim " + std::to_string(d));
-      if (dim.isSymbolic()) {
-        auto [it, inserted] = symbols.emplace(dim.name(), size);
-        if (!inserted && it->second != size)
-          return mismatch("dim " + std::to_string(d) + " is " + dim.name() +
-                          ", which an earlier input bound to " +
-                          std::to_string(it->second));
+  // Symbols are bound by the first input dim that is exactly the symbol;
+  // dims that are expressions (`N+1`) are checked once their symbols are.
+  std::map<std::string, int64_t, std::less<>> symbols;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const Value *input = graph.input(i);
+      const TensorType &declared = input->type();
+      const TensorType &actual = inputs[i]->type();
+      std::string name = input->name().empty() ? "input " + std::to_string(i)
+                                               : "input '" + input->name() + "'";
+      auto mismatch = [&](const std::string &what) {
+        return diag_.error({}, name + " of " + where + ": " + what +
+                                   " (expected " + declared.str() + ", got " +
+                                   actual.str() + ")");
+      };
+      if (pass == 0 && declared.dtype() != actual.dtype())
+        return mismatch("wrong dtype");
+      if (!declared.hasRank())
+        continue;
+      if (pass == 0 && declared.rank() != actual.rank())
+        return mismatch("wrong rank");
+      for (int64_t d = 0; d < declared.rank(); ++d) {
+        const Dim &dim = declared.dim(d);
+        int64_t size = actual.dim(d).size();
+        if (pass == 0 && dim.isStatic() && dim.size() != size)
+          return mismatch("wrong size of dim " + std::to_string(d));
+        if (pass == 0 && dim.isSymbol()) {
+          auto [it, inserted] = symbols.emplace(dim.name(), size);
+          if (!inserted && it->second != size)
+            return mismatch("dim " + std::to_string(d) + " is " + dim.name() +
+                            ", which an earlier input bound to " +
+                            std::to_string(it->second));
+        }
+        if (pass == 1 && dim.isSymbolic() && !dim.isSymbol()) {
+          std::optional<int64_t> expected = dim.expr().evaluate(symbols);
+          if (expected && *expected != size)
+            return mismatch("dim " + std::to_string(d) + " is " + dim.str() +
+                            " = " + std::to_string(*expected));
+        }
       }
     }
   }

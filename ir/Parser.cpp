@@ -54,7 +54,7 @@ struct ParseError {
 enum class Tok {
   Eof, Ident, Value, Symbol, Int, Float, String, Hex,
   LParen, RParen, LBrace, RBrace, LBracket, RBracket, Less, Greater,
-  Comma, Colon, Equal, Question, Star
+  Comma, Colon, Equal, Question, Star, Plus, Minus, Slash, DataSymbol
 };
 
 struct Token {
@@ -118,8 +118,20 @@ public:
     case ',': return single(Tok::Comma);
     case ':': return single(Tok::Colon);
     case '=': return single(Tok::Equal);
-    case '?': return single(Tok::Question);
+    case '?':
+      // `?name` is a data-dependent symbol; `?` alone an unknown dim.
+      if (pos_ + 1 < text_.size() && isIdentStart(text_[pos_ + 1])) {
+        size_t start = ++pos_;
+        while (pos_ < text_.size() && isIdentChar(text_[pos_]))
+          ++pos_;
+        token.kind = Tok::DataSymbol;
+        token.text = std::string(text_.substr(start, pos_ - start));
+        return token;
+      }
+      return single(Tok::Question);
     case '*': return single(Tok::Star);
+    case '+': return single(Tok::Plus);
+    case '/': return single(Tok::Slash);
     case '"':
       token.kind = Tok::String;
       token.text = string(token);
@@ -160,6 +172,8 @@ public:
          (std::isdigit(static_cast<unsigned char>(text_[pos_ + 1])) ||
           text_.substr(pos_ + 1, 3) == "inf")))
       return number(token);
+    if (c == '-')
+      return single(Tok::Minus);
     if (isIdentStart(c)) {
       size_t start = pos_;
       while (pos_ < text_.size() && isIdentChar(text_[pos_]))
@@ -307,6 +321,7 @@ std::string describe(const Token &token) {
   case Tok::Symbol: return "'@" + token.text + "'";
   case Tok::String: return "a string";
   case Tok::Hex: return "a hex literal";
+  case Tok::DataSymbol: return "'?" + token.text + "'";
   default: return "'" + token.text + "'";
   }
 }
@@ -404,23 +419,7 @@ private:
     std::vector<Dim> dims;
     if (!accept(Tok::RBracket)) {
       do {
-        if (tok_.kind == Tok::Int) {
-          Token size = tok_;
-          int64_t value = integer(size);
-          if (value < 0 || value > kMaxDimSize)
-            failAt(size, "dimension " + size.text +
-                             " is out of range (0 to 2^40)");
-          dims.push_back(Dim(value));
-          advance();
-        } else if (tok_.kind == Tok::Ident) {
-          dims.push_back(Dim::symbol(tok_.text));
-          advance();
-        } else if (accept(Tok::Question)) {
-          dims.push_back(Dim::unknown());
-        } else {
-          fail("expected a dimension (integer, symbol or '?'), got " +
-               describe(tok_));
-        }
+        dims.push_back(dim());
         if (dims.size() > 64)
           fail("more than 64 dimensions");
       } while (accept(Tok::Comma));
@@ -535,6 +534,95 @@ private:
                           std::string(dtypeName(dtype)));
       tensor.setInt(i, value);
     }
+  }
+
+  /// One dimension: `?`, or a size expression (docs/IR.md):
+  ///   sum     ::= product (('+' | '-') product)*
+  ///   product ::= factor (('*' | '/') factor)*
+  ///   factor  ::= INT | SYMBOL | '?'SYMBOL | '-' factor | '(' sum ')'
+  ///             | ('min' | 'max' | 'mod' | 'ceildiv') '(' sum ',' sum ')'
+  Dim dim() {
+    if (accept(Tok::Question))
+      return Dim::unknown();
+    Token at = tok_;
+    SymExpr expr = dimSum();
+    if (!expr.valid())
+      failAt(at, "dimension expression is too large or overflows");
+    if (expr.isConstant() && (expr.constant() < 0 || expr.constant() > kMaxDimSize))
+      failAt(at, "dimension " + expr.str() + " is out of range (0 to 2^40)");
+    return Dim::fromExpr(expr);
+  }
+
+  SymExpr dimSum() {
+    SymExpr expr = dimProduct(dimFactor());
+    while (true) {
+      if (accept(Tok::Plus)) {
+        expr = expr + dimProduct(dimFactor());
+      } else if (accept(Tok::Minus)) {
+        expr = expr - dimProduct(dimFactor());
+      } else if (tok_.kind == Tok::Int && tok_.text[0] == '-') {
+        // `H-3` lexes as H and -3.
+        SymExpr value(integer(tok_));
+        advance();
+        expr = expr + dimProduct(value);
+      } else {
+        return expr;
+      }
+    }
+  }
+
+  SymExpr dimProduct(SymExpr expr) {
+    while (true) {
+      if (accept(Tok::Star))
+        expr = expr * dimFactor();
+      else if (tok_.kind == Tok::Slash) {
+        advance();
+        Token at = tok_;
+        SymExpr divisor = dimFactor();
+        if (divisor.isConstant() && divisor.constant() <= 0)
+          failAt(at, "division of a dimension by " + divisor.str());
+        expr = SymExpr::floorDiv(expr, divisor);
+      }
+      else
+        return expr;
+    }
+  }
+
+  SymExpr dimFactor() {
+    if (tok_.kind == Tok::Int) {
+      SymExpr value(integer(tok_));
+      advance();
+      return value;
+    }
+    if (accept(Tok::Minus))
+      return -dimFactor();
+    if (accept(Tok::LParen)) {
+      SymExpr inner = dimSum();
+      expect(Tok::RParen, "')' in the dimension expression");
+      return inner;
+    }
+    if (tok_.kind == Tok::DataSymbol) {
+      SymExpr symbol = SymExpr::symbol(tok_.text, /*dataDependent=*/true);
+      advance();
+      return symbol;
+    }
+    if (tok_.kind == Tok::Ident) {
+      std::string name = tok_.text;
+      advance();
+      bool function = name == "min" || name == "max" || name == "mod" || name == "ceildiv";
+      if (!function || !accept(Tok::LParen))
+        return SymExpr::symbol(name);
+      SymExpr a = dimSum();
+      expect(Tok::Comma, "',' between the operands of " + name);
+      SymExpr b = dimSum();
+      expect(Tok::RParen, "')' after the operands of " + name);
+      return name == "min"   ? SymExpr::min(a, b)
+             : name == "max" ? SymExpr::max(a, b)
+             : name == "mod" ? SymExpr::mod(a, b)
+                             : SymExpr::ceilDiv(a, b);
+    }
+    fail("expected a dimension (integer, symbol, expression or '?'), got " +
+         describe(tok_));
   }
 
   /// `external<type "path" offset>`: reads the bytes from a side file.

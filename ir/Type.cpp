@@ -72,8 +72,23 @@ Dim::Dim(int64_t size) : size_(size) {
 
 Dim Dim::symbol(std::string name) {
   DLC_CHECK(!name.empty() && name != "?", "bad symbolic dim name");
+  return fromExpr(SymExpr::symbol(std::move(name)));
+}
+
+Dim Dim::dataSymbol(std::string name) {
+  DLC_CHECK(!name.empty(), "bad data-dependent symbol name");
+  return fromExpr(SymExpr::symbol(std::move(name), /*dataDependent=*/true));
+}
+
+Dim Dim::fromExpr(const SymExpr &expr) {
+  if (!expr.valid())
+    return Dim();
+  if (expr.isConstant()) {
+    int64_t value = expr.constant();
+    return value >= 0 && value <= kMaxDimSize ? Dim(value) : Dim();
+  }
   Dim dim;
-  dim.symbol_ = std::move(name);
+  dim.expr_ = std::make_shared<const SymExpr>(expr);
   return dim;
 }
 
@@ -83,8 +98,24 @@ int64_t Dim::size() const {
 }
 
 const std::string &Dim::name() const {
-  DLC_CHECK(isSymbolic(), "name() of a non-symbolic dim");
-  return symbol_;
+  DLC_CHECK(isSymbol(), "name() of a dim that is not a symbol");
+  return *expr_->symbolName();
+}
+
+SymExpr Dim::expr() const {
+  if (isStatic())
+    return SymExpr(size_);
+  if (expr_)
+    return *expr_;
+  return SymExpr::invalid();
+}
+
+bool Dim::operator==(const Dim &other) const {
+  if (size_ != other.size_)
+    return false;
+  if (!expr_ || !other.expr_)
+    return !expr_ && !other.expr_;
+  return expr_ == other.expr_ || *expr_ == *other.expr_;
 }
 
 bool Dim::compatibleWith(const Dim &other) const {
@@ -94,10 +125,32 @@ bool Dim::compatibleWith(const Dim &other) const {
 std::string Dim::str() const {
   if (isStatic())
     return std::to_string(size_);
-  if (isSymbolic())
-    return symbol_;
+  if (expr_)
+    return expr_->str();
   return "?";
 }
+
+namespace {
+template <typename Fn> Dim combine(const Dim &a, const Dim &b, Fn fn) {
+  if (a.isUnknown() || b.isUnknown())
+    return Dim();
+  return Dim::fromExpr(fn(a.expr(), b.expr()));
+}
+} // namespace
+
+Dim operator+(const Dim &a, const Dim &b) {
+  return combine(a, b, [](const SymExpr &x, const SymExpr &y) { return x + y; });
+}
+Dim operator-(const Dim &a, const Dim &b) {
+  return combine(a, b, [](const SymExpr &x, const SymExpr &y) { return x - y; });
+}
+Dim operator*(const Dim &a, const Dim &b) {
+  return combine(a, b, [](const SymExpr &x, const SymExpr &y) { return x * y; });
+}
+Dim floorDiv(const Dim &a, const Dim &b) { return combine(a, b, SymExpr::floorDiv); }
+Dim ceilDiv(const Dim &a, const Dim &b) { return combine(a, b, SymExpr::ceilDiv); }
+Dim minDim(const Dim &a, const Dim &b) { return combine(a, b, SymExpr::min); }
+Dim maxDim(const Dim &a, const Dim &b) { return combine(a, b, SymExpr::max); }
 
 TensorType TensorType::unranked(DType dtype) {
   TensorType type(dtype, {});

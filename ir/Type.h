@@ -1,17 +1,22 @@
 //===- Type.h - Element types, dimensions and tensor types ----*- C++ -*-===//
 //
 // Every SSA value in dlc is a tensor: an element type plus a shape whose
-// dimensions are either static sizes, named symbols (`N`, equal wherever the
-// same name appears) or unknown (`?`, each one independent). A tensor type may
-// also have unknown rank (`f32[*]`), which frontends need when an exporter
-// could not say. Text form: `f32[N,3,224,224]`, `i64[]` (a scalar), `bool[?]`.
+// dimensions are static sizes, symbolic expressions over named symbols
+// (`N`, `(H-1)/2`, `A+B`: equal wherever equal, see SymExpr.h), or unknown
+// (`?`, each one independent). A tensor type may also have unknown rank
+// (`f32[*]`), which frontends need when an exporter could not say. Text form:
+// `f32[N,3,224,224]`, `i64[]` (a scalar), `bool[?]`, `i64[2,?nz0]` (a
+// data-dependent size, bound at run time).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef DLC_IR_TYPE_H
 #define DLC_IR_TYPE_H
 
+#include "ir/SymExpr.h"
+
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,27 +52,41 @@ bool isUnsigned(DType type);
 /// input error, reported before it can size an allocation.
 inline constexpr int64_t kMaxDimSize = int64_t(1) << 40;
 
-/// One dimension: static (`4`), symbolic (`N`) or unknown (`?`).
+/// One dimension: static (`4`), symbolic (`N`, `N+1`) or unknown (`?`).
 class Dim {
 public:
   /// An unknown dimension.
   Dim() = default;
   /// A static dimension; `size` must be in [0, kMaxDimSize].
   Dim(int64_t size);
+  /// A named symbol (`N`).
   static Dim symbol(std::string name);
+  /// A data-dependent symbol (`?nz0`): bound by the host program at run time.
+  static Dim dataSymbol(std::string name);
   static Dim unknown() { return Dim(); }
+  /// The dim an expression denotes: static if constant and in range,
+  /// unknown if invalid or a constant out of range, else symbolic.
+  static Dim fromExpr(const SymExpr &expr);
 
   bool isStatic() const { return size_ >= 0; }
-  bool isSymbolic() const { return !symbol_.empty(); }
-  bool isUnknown() const { return size_ < 0 && symbol_.empty(); }
+  bool isSymbolic() const { return expr_ != nullptr; }
+  bool isUnknown() const { return size_ < 0 && !expr_; }
+  /// A symbolic dim that is one named symbol (`N`, `?nz0`), not a compound
+  /// expression.
+  bool isSymbol() const { return expr_ && expr_->symbolName(); }
+  bool isDataSymbol() const { return expr_ && expr_->isDataSymbol(); }
   /// The size of a static dimension (checked).
   int64_t size() const;
-  /// The name of a symbolic dimension (checked).
+  /// The name of a symbol (checked: isSymbol()).
   const std::string &name() const;
+  /// The dim as an expression: a constant, the symbolic expression, or an
+  /// invalid expression for an unknown dim.
+  SymExpr expr() const;
 
-  /// Equal as written: same size, same symbol, or both unknown. Two unknown
-  /// dimensions compare equal here although they may differ at run time.
-  bool operator==(const Dim &other) const = default;
+  /// Equal as written: same size, same canonical expression, or both
+  /// unknown. Two unknown dimensions compare equal here although they may
+  /// differ at run time.
+  bool operator==(const Dim &other) const;
   /// True if the two may denote the same size: either is unknown, or they
   /// are identical.
   bool compatibleWith(const Dim &other) const;
@@ -76,8 +95,19 @@ public:
 
 private:
   int64_t size_ = -1;
-  std::string symbol_;
+  std::shared_ptr<const SymExpr> expr_;
 };
+
+/// Size arithmetic: exact over static and symbolic dims; unknown if an
+/// operand is unknown or the result is not a valid size (negative constant,
+/// overflow, too complex).
+Dim operator+(const Dim &a, const Dim &b);
+Dim operator-(const Dim &a, const Dim &b);
+Dim operator*(const Dim &a, const Dim &b);
+Dim floorDiv(const Dim &a, const Dim &b);
+Dim ceilDiv(const Dim &a, const Dim &b);
+Dim minDim(const Dim &a, const Dim &b);
+Dim maxDim(const Dim &a, const Dim &b);
 
 /// A tensor type: dtype plus dims, or dtype with unknown rank.
 class TensorType {

@@ -169,12 +169,18 @@ int runRun(const ParsedArgs &args) {
           dims.push_back(dim);
           continue;
         }
-        auto bound = dim.isSymbolic() ? shapes.find(dim.name()) : shapes.end();
-        if (bound == shapes.end() || bound->second.size() != 1)
+        // A symbol takes its --shape size; an expression is evaluated.
+        std::map<std::string, int64_t, std::less<>> sizes;
+        for (const auto &[symbol, value] : shapes)
+          if (value.size() == 1)
+            sizes[symbol] = value[0];
+        std::optional<int64_t> size =
+            dim.isSymbolic() ? dim.expr().evaluate(sizes) : std::nullopt;
+        if (!size || *size < 0 || *size > kMaxDimSize)
           return userError("input '" + name + "' has dim " + dim.str() +
                            "; bind it with --shape " +
-                           (dim.isSymbolic() ? dim.name() : name) + "=...");
-        dims.push_back(Dim(bound->second[0]));
+                           (dim.isSymbol() ? dim.name() : name) + "=...");
+        dims.push_back(Dim(*size));
       }
     }
     TensorType type(declared.dtype(), dims);
