@@ -132,6 +132,15 @@ bool SymExpr::isDataSymbol() const {
 void SymExpr::normalize() {
   if (!valid_)
     return;
+  // A term without factors is part of the constant.
+  for (Term &term : terms_)
+    if (term.factors.empty()) {
+      if (__builtin_add_overflow(constant_, term.coeff, &constant_)) {
+        *this = invalid();
+        return;
+      }
+      term.coeff = 0;
+    }
   std::sort(terms_.begin(), terms_.end(), [](const Term &a, const Term &b) {
     return compareFactors(a.factors, b.factors) < 0;
   });

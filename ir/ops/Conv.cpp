@@ -56,7 +56,13 @@ LogicalResult windowDims(InferContext &ctx, const TensorType &x,
                        "pads non-negative (and all at most 2^40)");
     const Dim &in = x.dim(2 + i);
     if (!in.isStatic()) {
-      dims.push_back(Dim::unknown());
+      // (in + pads - dilation*(kernel-1) - 1) / stride + 1, symbolically.
+      SymExpr span = in.expr() + SymExpr(pads[i] + pads[i + spatial]) -
+                     SymExpr(dilations[i]) * SymExpr(kernel[i] - 1) - SymExpr(1);
+      SymExpr stride(strides[i]);
+      dims.push_back(Dim::fromExpr(
+          (ceilMode ? SymExpr::ceilDiv(span, stride) : SymExpr::floorDiv(span, stride)) +
+          SymExpr(1)));
       continue;
     }
     // 128-bit: each term is at most 2^40, the product at most 2^80.
@@ -354,7 +360,7 @@ LogicalResult inferConvTranspose(InferContext &ctx) {
       failed(spatialAttr(ctx, "pads", 2 * spatial, 0, pads)) ||
       failed(spatialAttr(ctx, "output_padding", spatial, 0, outputPadding)))
     return failure();
-  Dim channels = w.dim(1).isStatic() ? Dim(w.dim(1).size() * group) : Dim::unknown();
+  Dim channels = group <= kMaxDimSize ? w.dim(1) * Dim(group) : Dim::unknown();
   std::vector<Dim> dims = {x.dim(0), channels};
   for (size_t i = 0; i < spatial; ++i) {
     const Dim &in = x.dim(2 + i), &k = w.dim(2 + i);
@@ -363,7 +369,11 @@ LogicalResult inferConvTranspose(InferContext &ctx) {
         return ctx.error("strides, dilations, pads and output_padding must be "
                          "in [0, 2^40]");
     if (!in.isStatic() || !k.isStatic()) {
-      dims.push_back(Dim::unknown());
+      // stride*(in-1) + output_padding + dilation*(k-1) + 1 - pads.
+      dims.push_back(Dim::fromExpr(
+          SymExpr(strides[i]) * (in.expr() - SymExpr(1)) +
+          SymExpr(outputPadding[i]) + SymExpr(dilations[i]) * (k.expr() - SymExpr(1)) +
+          SymExpr(1) - SymExpr(pads[i] + pads[i + spatial])));
       continue;
     }
     __int128 out = __int128(strides[i]) * (in.size() - 1) + outputPadding[i] +

@@ -30,43 +30,39 @@ LogicalResult shapeOperand(InferContext &ctx, size_t i, int64_t &length) {
 }
 
 /// The dim that `inferred` must have so that product(known) * inferred ==
-/// product(source). Equal symbolic dims cancel; what remains must be static,
-/// except that a single leftover symbol of the source with a static ratio of
-/// 1 is the answer itself ([N,12] -> [-1,3,4] infers N).
-Dim inferredDim(std::vector<Dim> source, const std::vector<Dim> &known,
+/// product(source): their quotient, exact over symbols ([N,12] -> [-1,3,4]
+/// infers N; [N,C,4] -> [N,-1] infers 4*C). Sets `mismatch` when static
+/// sizes cannot divide.
+Dim inferredDim(const std::vector<Dim> &source, const std::vector<Dim> &known,
                 bool &mismatch) {
-  int64_t denominator = 1;
-  for (const Dim &dim : known) {
-    if (dim.isStatic()) {
-      if (__builtin_mul_overflow(denominator, dim.size(), &denominator))
-        return Dim::unknown();
-      continue;
-    }
-    auto it = std::find(source.begin(), source.end(), dim);
-    if (dim.isUnknown() || it == source.end())
-      return Dim::unknown();
-    source.erase(it);
-  }
-  int64_t numerator = 1;
-  std::vector<Dim> symbols;
+  SymExpr numerator(1), denominator(1);
   for (const Dim &dim : source) {
-    if (dim.isStatic()) {
-      if (__builtin_mul_overflow(numerator, dim.size(), &numerator))
-        return Dim::unknown();
-    } else
-      symbols.push_back(dim);
+    if (dim.isUnknown())
+      return Dim::unknown();
+    numerator = numerator * dim.expr();
   }
-  if (symbols.size() == 1 && !symbols[0].isUnknown() &&
-      numerator == denominator)
-    return symbols[0];
-  if (!symbols.empty())
-    return Dim::unknown();
-  if (denominator == 0 || numerator % denominator != 0 ||
-      numerator / denominator > kMaxDimSize) {
-    mismatch = true;
-    return Dim::unknown();
+  for (const Dim &dim : known) {
+    if (dim.isUnknown())
+      return Dim::unknown();
+    denominator = denominator * dim.expr();
   }
-  return Dim(numerator / denominator);
+  if (!numerator.valid() || !denominator.valid())
+    return Dim::unknown();
+  if (numerator.isConstant() && denominator.isConstant()) {
+    int64_t n = numerator.constant(), d = denominator.constant();
+    if (d == 0 || n % d != 0 || n / d > kMaxDimSize) {
+      mismatch = true;
+      return Dim::unknown();
+    }
+    return Dim(n / d);
+  }
+  if (denominator.isConstant() && denominator.constant() <= 0)
+    return Dim::unknown();
+  // Only an exact quotient is the answer; a remainder means unknown.
+  SymExpr quotient = SymExpr::floorDiv(numerator, denominator);
+  if (!(quotient * denominator == numerator))
+    return Dim::unknown();
+  return Dim::fromExpr(quotient);
 }
 
 LogicalResult inferReshape(InferContext &ctx) {
@@ -158,8 +154,7 @@ LogicalResult inferConcat(InferContext &ctx) {
   if (rank == 0)
     return ctx.error("cannot concatenate scalars");
   std::vector<Dim> dims = ctx.operandType(0).dims();
-  int64_t total = 0;
-  bool staticAxis = true;
+  SymExpr total(0);
   for (size_t i = 0; i < ctx.numOperands(); ++i) {
     const TensorType &type = ctx.operandType(i);
     if (type.rank() != rank)
@@ -172,20 +167,16 @@ LogicalResult inferConcat(InferContext &ctx) {
           type.dim(d).isStatic())
         return ctx.error("operand shapes differ outside the axis: " +
                          ctx.operandType(0).str() + " and " + type.str());
-      if (!dims[d].isStatic() && type.dim(d).isStatic())
+      // Take the most precise: static over symbolic over unknown.
+      if (!dims[d].isStatic() && !type.dim(d).isUnknown() &&
+          (dims[d].isUnknown() || type.dim(d).isStatic()))
         dims[d] = type.dim(d);
     }
-    if (type.dim(axis).isStatic())
-      total += type.dim(axis).size();
-    else
-      staticAxis = false;
+    total = total + type.dim(axis).expr();
   }
-  if (ctx.numOperands() == 1)
-    staticAxis = false; // keep the operand's dim as is
-  if (staticAxis && total > kMaxDimSize)
+  if (total.isConstant() && total.constant() > kMaxDimSize)
     return ctx.error("result dim is too large");
-  if (ctx.numOperands() > 1)
-    dims[axis] = staticAxis ? Dim(total) : Dim::unknown();
+  dims[axis] = Dim::fromExpr(total);
   ctx.addResult(TensorType(dtype, std::move(dims)));
   return success();
 }
@@ -205,6 +196,19 @@ int64_t sliceLength(int64_t size, int64_t start, int64_t end, int64_t step) {
   start = clamp(start, 0, size - 1);
   end = clamp(end, -1, size - 1);
   return start > end ? (start - end - step - 1) / -step : 0;
+}
+
+/// sliceLength over a symbolic size, for a positive step: bounds are
+/// clamped with min/max, which the bounds of the size often decide (an end
+/// of INT64_MAX clamps to the size itself).
+Dim symbolicSliceLength(const SymExpr &size, int64_t start, int64_t end,
+                        int64_t step) {
+  auto clamp = [&](int64_t v) {
+    return v < 0 ? SymExpr::max(size + SymExpr(v), SymExpr(0))
+                 : SymExpr::min(SymExpr(v), size);
+  };
+  SymExpr length = SymExpr::max(clamp(end) - clamp(start), SymExpr(0));
+  return Dim::fromExpr(SymExpr::ceilDiv(length, SymExpr(step)));
 }
 
 // slice(x, starts, ends, [axes], [steps]) with ONNX semantics.
@@ -247,13 +251,18 @@ LogicalResult inferSlice(InferContext &ctx) {
     int64_t axis;
     if (failed(ctx.normalizeAxis((*axes)[i], x.rank(), axis)))
       return failure();
+    int64_t step = boundsKnown && steps ? (*steps)[i] : 1;
+    if (step == 0)
+      return ctx.error("slice step must not be 0");
+    if (boundsKnown && x.dim(axis).isSymbolic() && step > 0) {
+      dims[axis] = symbolicSliceLength(x.dim(axis).expr(), (*starts)[i],
+                                       (*ends)[i], step);
+      continue;
+    }
     if (!boundsKnown || !x.dim(axis).isStatic()) {
       dims[axis] = Dim::unknown();
       continue;
     }
-    int64_t step = steps ? (*steps)[i] : 1;
-    if (step == 0)
-      return ctx.error("slice step must not be 0");
     dims[axis] = Dim(sliceLength(x.dim(axis).size(), (*starts)[i], (*ends)[i],
                                  step));
   }
@@ -329,14 +338,10 @@ LogicalResult inferUnsqueeze(InferContext &ctx) {
 
 /// Product of dims [begin, end), static if all are.
 Dim productDim(const TensorType &x, int64_t begin, int64_t end) {
-  if (end - begin == 1)
-    return x.dim(begin);
-  int64_t product = 1;
+  Dim product(1);
   for (int64_t i = begin; i < end; ++i)
-    if (!x.dim(i).isStatic() ||
-        __builtin_mul_overflow(product, x.dim(i).size(), &product))
-      return Dim::unknown();
-  return product > kMaxDimSize ? Dim::unknown() : Dim(product);
+    product = product * x.dim(i);
+  return product;
 }
 
 LogicalResult inferFlatten(InferContext &ctx) {
@@ -401,7 +406,8 @@ LogicalResult inferTile(InferContext &ctx) {
   std::vector<Dim> dims;
   for (int64_t d = 0; d < x.rank(); ++d) {
     if (!repeats || !x.dim(d).isStatic()) {
-      dims.push_back(repeats && (*repeats)[d] == 1 ? x.dim(d) : Dim::unknown());
+      bool valid = repeats && (*repeats)[d] >= 0 && (*repeats)[d] <= kMaxDimSize;
+      dims.push_back(valid ? x.dim(d) * Dim((*repeats)[d]) : Dim::unknown());
       continue;
     }
     int64_t r = (*repeats)[d];
@@ -453,8 +459,11 @@ LogicalResult inferPad(InferContext &ctx) {
   std::vector<Dim> dims;
   for (int64_t d = 0; d < x.rank(); ++d) {
     if (!pads || !x.dim(d).isStatic()) {
-      dims.push_back(pads && (*pads)[d] == 0 && (*pads)[d + x.rank()] == 0
-                         ? x.dim(d) : Dim::unknown());
+      bool valid = pads && std::abs((*pads)[d]) <= kMaxDimSize &&
+                   std::abs((*pads)[d + x.rank()]) <= kMaxDimSize;
+      dims.push_back(valid ? Dim::fromExpr(x.dim(d).expr() +
+                                           SymExpr((*pads)[d] + (*pads)[d + x.rank()]))
+                           : Dim::unknown());
       continue;
     }
     int64_t begin = (*pads)[d], end = (*pads)[d + x.rank()];

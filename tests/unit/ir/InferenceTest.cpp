@@ -136,7 +136,15 @@ TEST(InferenceTest, ConvAndPooling) {
                 .in(f32({1, 3, sym("H"), 7}))
                 .attr("kernel_shape", std::vector<int64_t>{3, 3})
                 .run(),
-            "f32[1,3,?,5]");
+            "f32[1,3,H-2,5]");
+  // Symbolic windows: (H + 2 - 3) / 2 + 1 = (H+1)/2.
+  EXPECT_EQ(Infer("conv")
+                .in(f32({sym("N"), 3, sym("H"), sym("W")}))
+                .in(f32({8, 3, 3, 3}))
+                .attr("strides", std::vector<int64_t>{2, 2})
+                .attr("pads", std::vector<int64_t>{1, 1, 1, 1})
+                .run(),
+            "f32[N,8,(H+1)/2,(W+1)/2]");
   EXPECT_EQ(Infer("global_avg_pool").in(f32({2, 3, 7, 7})).run(),
             "f32[2,3,1,1]");
   EXPECT_EQ(Infer("max_pool")
@@ -204,6 +212,9 @@ TEST(InferenceTest, Reshape) {
   EXPECT_EQ(Infer("reshape").in(f32({sym("N"), 12})).ints({-1, 3, 4}).run(),
             "f32[N,3,4]");
   EXPECT_EQ(Infer("reshape").in(f32({sym("N"), 12})).ints({2, -1}).run(),
+            "f32[2,6*N]");
+  // A quotient that is not exact stays unknown.
+  EXPECT_EQ(Infer("reshape").in(f32({sym("N"), 3})).ints({2, -1}).run(),
             "f32[2,?]");
   // A non-constant shape gives the rank only.
   EXPECT_EQ(Infer("reshape").in(f32({6})).in(i64({3})).run(), "f32[?,?,?]");
@@ -231,7 +242,7 @@ TEST(InferenceTest, SliceWithConstantBounds) {
                 .ints({0, 0})
                 .ints({INT64_MAX, 2})
                 .run(),
-            "f32[10,?]");
+            "f32[10,min(N,2)]");
   EXPECT_EQ(Infer("slice").in(f32({4})).ints({0}).ints({4}).ints({0}).ints({0})
                 .run(),
             "error: 'slice' op slice step must not be 0");
@@ -252,7 +263,7 @@ TEST(InferenceTest, ShapeOps) {
             "f32[N,5]");
   EXPECT_EQ(Infer("concat").in(f32({sym("N")})).in(f32({2})).attr("axis", 0)
                 .run(),
-            "f32[?]");
+            "f32[N+2]");
   EXPECT_EQ(Infer("squeeze")
                 .in(f32({1, sym("N"), 1}))
                 .attr("axes", std::vector<int64_t>{0, -1})
@@ -266,7 +277,7 @@ TEST(InferenceTest, ShapeOps) {
   EXPECT_EQ(Infer("flatten").in(f32({2, 3, 4})).attr("axis", 1).run(),
             "f32[2,12]");
   EXPECT_EQ(Infer("flatten").in(f32({sym("N"), 3, 4})).attr("axis", 0).run(),
-            "f32[1,?]");
+            "f32[1,12*N]");
   EXPECT_EQ(Infer("expand").in(f32({3, 1})).ints({2, 1, 4}).run(),
             "f32[2,3,4]");
   EXPECT_EQ(Infer("shape").in(f32({sym("N"), 3})).run(), "i64[2]");
