@@ -407,6 +407,16 @@ std::optional<int64_t> SymExpr::evaluate(
   return value.constant_;
 }
 
+bool SymExpr::dependsOnData() const {
+  for (const Term &term : terms_)
+    for (const AtomRef &atom : term.factors)
+      if (atom->kind == SymAtom::Kind::DataSymbol ||
+          ((atom->kind != SymAtom::Kind::Symbol) &&
+           (atom->lhs.dependsOnData() || atom->rhs.dependsOnData())))
+        return true;
+  return false;
+}
+
 void SymExpr::collectSymbols(std::set<std::string> &names) const {
   for (const Term &term : terms_)
     for (const AtomRef &atom : term.factors) {

@@ -84,6 +84,8 @@ public:
   /// or division by a non-positive number).
   std::optional<int64_t>
   evaluate(const std::map<std::string, int64_t, std::less<>> &values) const;
+  /// True if it uses a data-dependent symbol.
+  bool dependsOnData() const;
   /// Adds the names of the symbols it uses.
   void collectSymbols(std::set<std::string> &names) const;
 

@@ -119,7 +119,8 @@ bool Dim::operator==(const Dim &other) const {
 }
 
 bool Dim::compatibleWith(const Dim &other) const {
-  return isUnknown() || other.isUnknown() || *this == other;
+  return isUnknown() || other.isUnknown() || dependsOnData() ||
+         other.dependsOnData() || *this == other;
 }
 
 std::string Dim::str() const {
@@ -151,6 +152,15 @@ Dim floorDiv(const Dim &a, const Dim &b) { return combine(a, b, SymExpr::floorDi
 Dim ceilDiv(const Dim &a, const Dim &b) { return combine(a, b, SymExpr::ceilDiv); }
 Dim minDim(const Dim &a, const Dim &b) { return combine(a, b, SymExpr::min); }
 Dim maxDim(const Dim &a, const Dim &b) { return combine(a, b, SymExpr::max); }
+
+TensorType joinTypes(const TensorType &a, const TensorType &b) {
+  if (!a.hasRank() || !b.hasRank() || a.rank() != b.rank())
+    return TensorType::unranked(a.dtype());
+  std::vector<Dim> dims;
+  for (int64_t i = 0; i < a.rank(); ++i)
+    dims.push_back(a.dim(i) == b.dim(i) ? a.dim(i) : Dim::unknown());
+  return TensorType(a.dtype(), std::move(dims));
+}
 
 TensorType TensorType::unranked(DType dtype) {
   TensorType type(dtype, {});

@@ -87,8 +87,11 @@ public:
   /// unknown. Two unknown dimensions compare equal here although they may
   /// differ at run time.
   bool operator==(const Dim &other) const;
-  /// True if the two may denote the same size: either is unknown, or they
-  /// are identical.
+  /// True if it uses a data-dependent symbol: a size known only at run
+  /// time, which a later compile-time fact may refine.
+  bool dependsOnData() const { return expr_ && expr_->dependsOnData(); }
+  /// True if the two may denote the same size: either is unknown or depends
+  /// on data, or they are identical.
   bool compatibleWith(const Dim &other) const;
 
   std::string str() const;
@@ -150,6 +153,11 @@ private:
   bool ranked_ = true;
   std::vector<Dim> dims_;
 };
+
+/// The most precise type both `a` and `b` are instances of (dims that
+/// differ become unknown; ranks that differ, unknown rank). Dtypes must
+/// match.
+TensorType joinTypes(const TensorType &a, const TensorType &b);
 
 } // namespace dlc
 

@@ -9,6 +9,10 @@ namespace dlc {
 
 namespace {
 constexpr PassInfo kPasses[] = {
+    {"infer-shapes", inferShapes,
+     "propagate symbolic shapes; name data-dependent sizes (?nonzero0)"},
+    {"specialize", specialize,
+     "substitute --bind NAME=SIZE for symbols and fold the sizes"},
     {"canonicalize", canonicalize,
      "fold constants, simplify, CSE and DCE to a fixed point"},
     {"fold-constants", foldConstants,

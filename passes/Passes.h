@@ -45,9 +45,22 @@ std::span<const PassInfo> allPasses();
 const PassInfo *lookupPass(std::string_view name);
 
 /// The pipeline `dlc opt -O` and `dlc run -O` run.
-inline constexpr std::string_view kDefaultPipeline = "canonicalize";
+/// Shapes first (folding needs them), then cleanup, then shapes again to
+/// propagate what folding proved static.
+inline constexpr std::string_view kDefaultPipeline =
+    "infer-shapes,canonicalize,infer-shapes";
 
 //===- The passes (one file each) -----------------------------------------===//
+
+/// Propagates shapes through every graph, nested ones included: each value
+/// gets the most precise type inference derives (symbolic expressions where
+/// sizes are functions of other sizes), and sizes that depend on tensor data
+/// get fresh data-dependent symbols. (InferShapes.cpp)
+LogicalResult inferShapes(Module &module, PassContext &context);
+
+/// Substitutes PassContext::bindings (`--bind N=8`) for their symbols, then
+/// infers shapes again so sizes fold. (InferShapes.cpp)
+LogicalResult specialize(Module &module, PassContext &context);
 
 /// Removes nodes whose results are unused, results of `if` nodes nobody
 /// reads (with the branch outputs producing them), captures no nested graph

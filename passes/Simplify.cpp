@@ -2,6 +2,7 @@
 //
 // Each rule matches one node and replaces its results with values that
 // already exist or with fewer nodes; what it leaves unused, dce removes.
+//  0. The shape of a value of static type is a constant.
 //  1. No-ops: identity; cast to the same dtype; a shape-only op (reshape,
 //     squeeze, unsqueeze, flatten) whose result type equals its operand's,
 //     fully known; transpose with the identity permutation.
@@ -197,6 +198,16 @@ bool simplifyNode(Node &node) {
       node.setOperand(0, inner->operand(0));
       return true;
     }
+  }
+  if (node.is(OpId::Shape) && node.operand(0)->type().isStatic()) {
+    std::vector<Dim> dims = node.operand(0)->type().dims();
+    Tensor shape(TensorType(DType::I64, {static_cast<int64_t>(dims.size())}));
+    for (size_t i = 0; i < dims.size(); ++i)
+      shape.setInt(static_cast<int64_t>(i), dims[i].size());
+    Builder builder(*node.graph());
+    builder.setInsertionPointAndLocation(&node);
+    replaceResult(node, builder.constant(std::move(shape)));
+    return true;
   }
   if (node.is(OpId::Transpose))
     return simplifyTranspose(node);

@@ -22,16 +22,6 @@ namespace {
 
 using namespace kernels;
 
-/// The most precise type both `a` and `b` are instances of. Dtypes must match.
-TensorType joinTypes(const TensorType &a, const TensorType &b) {
-  if (!a.hasRank() || !b.hasRank() || a.rank() != b.rank())
-    return TensorType::unranked(a.dtype());
-  std::vector<Dim> dims;
-  for (int64_t i = 0; i < a.rank(); ++i)
-    dims.push_back(a.dim(i) == b.dim(i) ? a.dim(i) : Dim::unknown());
-  return TensorType(a.dtype(), std::move(dims));
-}
-
 /// True for bool scalars and single-element bool tensors.
 bool isBoolScalar(const TensorType &type) {
   if (type.dtype() != DType::Bool)
