@@ -1,9 +1,10 @@
 //===- Canonicalize.cpp - The cleanup pipeline, to a fixed point ----------===//
 //
-// Runs fold-constants, simplify, cse and dce until a round changes nothing
-// (bounded, in case two rules ever undo each other): each can expose work
-// for the others (a folded shape makes a reshape a no-op, a removed no-op
-// makes two nodes identical, ...).
+// Runs fold-shapes, fold-constants, simplify, cse, dce and infer-shapes
+// until a round changes nothing (bounded, in case two rules ever undo each
+// other): each can expose work for the others (a folded reshape target
+// makes the reshape's type known, which lets the next reshape fold; a
+// removed no-op makes two nodes identical, ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +16,9 @@ LogicalResult canonicalize(Module &module, PassContext &context) {
   constexpr int kMaxRounds = 16;
   for (int round = 0; round < kMaxRounds; ++round) {
     uint64_t before = module.changeCount();
-    for (PassFn pass : {foldConstants, simplify, eliminateCommonSubexpressions,
-                        eliminateDeadCode})
+    for (PassFn pass : {foldShapes, foldConstants, simplify,
+                        eliminateCommonSubexpressions, eliminateDeadCode,
+                        inferShapes})
       if (failed(pass(module, context)))
         return failure();
     if (module.changeCount() == before)

@@ -45,10 +45,9 @@ std::span<const PassInfo> allPasses();
 const PassInfo *lookupPass(std::string_view name);
 
 /// The pipeline `dlc opt -O` and `dlc run -O` run.
-/// Shapes first (folding needs them), then cleanup, then shapes again to
-/// propagate what folding proved static.
-inline constexpr std::string_view kDefaultPipeline =
-    "infer-shapes,canonicalize,infer-shapes";
+/// Shapes first (folding needs them), then cleanup, which keeps them
+/// current.
+inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize";
 
 //===- The passes (one file each) -----------------------------------------===//
 
@@ -81,7 +80,13 @@ LogicalResult foldConstants(Module &module, PassContext &context);
 /// loops that run zero times. (Simplify.cpp)
 LogicalResult simplify(Module &module, PassContext &context);
 
-/// fold-constants, simplify, cse and dce to a fixed point. (Canonicalize.cpp)
+/// Folds the integer shape arithmetic exporters emit (shape -> gather ->
+/// concat -> reshape): known sizes become constants, reshapes get constant
+/// targets (0 and -1 standing for symbolic sizes). (FoldShapes.cpp)
+LogicalResult foldShapes(Module &module, PassContext &context);
+
+/// fold-shapes, fold-constants, simplify, cse, dce and infer-shapes to a
+/// fixed point. (Canonicalize.cpp)
 LogicalResult canonicalize(Module &module, PassContext &context);
 
 } // namespace dlc

@@ -11,7 +11,7 @@ packages=(
   llvm-19-dev libmlir-19-dev mlir-19-tools
   libhalide14-0-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libonnx-dev libonnx-testdata python3-onnx python3-numpy
+  libonnx-dev libonnx-testdata python3-onnx python3-numpy python3-torch
   libprotobuf-dev
 )
 
