@@ -3,7 +3,8 @@
 // 1. Walk every graph bottom-up (nested graphs first, nodes in reverse) and
 //    erase each node none of whose results is used; every op is pure.
 // 2. For an `if`, drop each result nobody reads together with the branch
-//    outputs that produce it, then clean the branches again.
+//    outputs that produce it; for a `loop`, each scan output nobody reads.
+//    Then clean the nested graphs.
 // 3. Drop captures that no nested graph reads (and their graph inputs).
 // 4. Drop module weights that no `weight` node references.
 // Reverse order means one sweep erases whole dead chains.
@@ -42,6 +43,21 @@ void dropUnusedIfResults(Node &node) {
   }
 }
 
+/// Drops loop scan outputs nobody reads, with the body outputs that stack
+/// them. (Carried values feed the next iteration, so they stay.)
+void dropUnusedScans(Node &node) {
+  size_t carried = node.numOperands() - 2;
+  Graph &body = *node.regions()[0];
+  for (size_t i = node.numResults(); i-- > carried;) {
+    if (node.result(i)->hasUses())
+      continue;
+    std::vector<Value *> outputs = body.outputs();
+    outputs.erase(outputs.begin() + static_cast<std::ptrdiff_t>(1 + i));
+    body.setOutputs(std::move(outputs));
+    node.eraseResult(i);
+  }
+}
+
 /// Drops captures whose graph input no nested graph uses.
 void dropUnusedCaptures(Node &node) {
   std::vector<Graph *> regions = node.regions();
@@ -68,6 +84,8 @@ void cleanGraph(Graph &graph) {
     }
     if (node.is(OpId::If))
       dropUnusedIfResults(node);
+    if (node.is(OpId::Loop))
+      dropUnusedScans(node);
     for (Graph *region : node.regions())
       cleanGraph(*region);
     if (!node.captures().empty())

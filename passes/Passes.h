@@ -61,9 +61,10 @@ LogicalResult inferShapes(Module &module, PassContext &context);
 /// infers shapes again so sizes fold. (InferShapes.cpp)
 LogicalResult specialize(Module &module, PassContext &context);
 
-/// Removes nodes whose results are unused, results of `if` nodes nobody
-/// reads (with the branch outputs producing them), captures no nested graph
-/// reads, and weights no node references. (EliminateDeadCode.cpp)
+/// Removes nodes whose results are unused, results of `if` nodes and scan
+/// outputs of `loop` nodes nobody reads (with the graph outputs producing
+/// them), captures no nested graph reads, and weights no node references.
+/// (EliminateDeadCode.cpp)
 LogicalResult eliminateDeadCode(Module &module, PassContext &context);
 
 /// Replaces a node by an earlier identical one (same op, operands and

@@ -5,6 +5,7 @@
 #include "ir/Dot.h"
 #include "passes/Pipeline.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace dlc::tool {
@@ -31,8 +32,57 @@ std::vector<FlagSpec> passFlags() {
       {"time-passes", 0, false, "print the wall time of each pass"},
       {"verify-each", 0, false, "verify the IR after every pass"},
       {"dot", 0, true, "write the final IR as a Graphviz graph", "FILE"},
+      {"stats", 0, false,
+       "print node counts before and after the passes and how many dims are "
+       "static, symbolic, data-dependent or unknown"},
   };
 }
+
+namespace {
+
+struct ModuleStats {
+  int64_t nodes = 0;
+  int64_t staticDims = 0, symbolicDims = 0, dataDims = 0, unknownDims = 0;
+  int64_t unknownRanks = 0;
+};
+
+void countType(const TensorType &type, ModuleStats &stats) {
+  if (!type.hasRank()) {
+    ++stats.unknownRanks;
+    return;
+  }
+  for (const Dim &dim : type.dims()) {
+    if (dim.isStatic())
+      ++stats.staticDims;
+    else if (dim.isUnknown())
+      ++stats.unknownDims;
+    else if (dim.dependsOnData())
+      ++stats.dataDims;
+    else
+      ++stats.symbolicDims;
+  }
+}
+
+void countGraph(const Graph &graph, ModuleStats &stats) {
+  for (const auto &input : graph.inputs())
+    countType(input->type(), stats);
+  for (const auto &node : graph.nodes()) {
+    ++stats.nodes;
+    for (size_t i = 0; i < node->numResults(); ++i)
+      countType(node->result(i)->type(), stats);
+    for (Graph *region : node->regions())
+      countGraph(*region, stats);
+  }
+}
+
+ModuleStats moduleStats(const Module &module) {
+  ModuleStats stats;
+  for (const auto &graph : module.graphs())
+    countGraph(*graph, stats);
+  return stats;
+}
+
+} // namespace
 
 LogicalResult runPasses(const ParsedArgs &args, Module &module,
                         Diagnostics &diag) {
@@ -54,6 +104,7 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
                                 binding + "'");
     context.bindings[binding.substr(0, eq)] = value;
   }
+  ModuleStats before = moduleStats(module);
   PipelineOptions options;
   options.printBefore = args.getAll("print-ir-before");
   options.printAfter = args.getAll("print-ir-after");
@@ -68,6 +119,25 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
   } else if (!context.bindings.empty()) {
     return diag.error({}, "--bind needs a pipeline that uses it (e.g. "
                           "--passes=specialize)");
+  }
+  if (args.has("stats")) {
+    ModuleStats after = moduleStats(module);
+    int64_t dims = after.staticDims + after.symbolicDims + after.dataDims + after.unknownDims;
+    auto share = [&](int64_t n) {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%.1f%%", dims ? 100.0 * n / dims : 0.0);
+      return std::string(text);
+    };
+    std::fprintf(stderr,
+                 "stats: nodes %lld -> %lld; dims %lld: static %lld (%s), symbolic "
+                 "%lld (%s), data-dependent %lld (%s), unknown %lld (%s); unknown "
+                 "ranks %lld\n",
+                 (long long)before.nodes, (long long)after.nodes, (long long)dims,
+                 (long long)after.staticDims, share(after.staticDims).c_str(),
+                 (long long)after.symbolicDims, share(after.symbolicDims).c_str(),
+                 (long long)after.dataDims, share(after.dataDims).c_str(),
+                 (long long)after.unknownDims, share(after.unknownDims).c_str(),
+                 (long long)after.unknownRanks);
   }
   if (std::optional<std::string> dot = args.get("dot"))
     if (writeOutput(printDot(module), *dot) != kExitOk)
