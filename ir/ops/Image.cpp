@@ -57,6 +57,20 @@ LogicalResult inferResize(InferContext &ctx) {
                      " values for rank " + std::to_string(x.rank()));
   std::vector<Dim> dims;
   for (int64_t d = 0; d < x.rank(); ++d) {
+    if (given && !bySizes && x.dim(d).isSymbolic()) {
+      // floor(size * scale) symbolically where that is exact: an integral
+      // scale, or the reciprocal of a power of two (floor(N * 0.5) = N/2).
+      double scale = given->getDouble(d);
+      double inverse = scale > 0 ? 1.0 / scale : 0.0;
+      bool integral = scale >= 0 && scale <= kMaxDimSize && scale == std::floor(scale);
+      bool reciprocal = inverse >= 1 && inverse <= kMaxDimSize &&
+                        inverse == std::floor(inverse) &&
+                        (static_cast<int64_t>(inverse) & (static_cast<int64_t>(inverse) - 1)) == 0;
+      dims.push_back(integral ? x.dim(d) * Dim(static_cast<int64_t>(scale))
+                     : reciprocal ? floorDiv(x.dim(d), Dim(static_cast<int64_t>(inverse)))
+                                  : Dim::unknown());
+      continue;
+    }
     if (!given || (!bySizes && !x.dim(d).isStatic())) {
       dims.push_back(Dim::unknown());
       continue;

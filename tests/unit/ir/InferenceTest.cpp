@@ -30,6 +30,14 @@ public:
     operands_.push_back(builder_.constant(std::move(tensor)));
     return *this;
   }
+  /// A constant f32 operand (resize scales).
+  Infer &floats(std::vector<double> values) {
+    Tensor tensor(TensorType(DType::F32, {static_cast<int64_t>(values.size())}));
+    for (size_t i = 0; i < values.size(); ++i)
+      tensor.setDouble(i, values[i]);
+    operands_.push_back(builder_.constant(std::move(tensor)));
+    return *this;
+  }
   Infer &attr(std::string name, Attribute value) {
     attrs_.emplace_back(std::move(name), std::move(value));
     return *this;
@@ -152,6 +160,18 @@ TEST(InferenceTest, ConvAndPooling) {
                 .attr("kernel_shape", std::vector<int64_t>{2})
                 .run(),
             "error: 'max_pool' op attribute 'kernel_shape' needs 2 values");
+}
+
+TEST(InferenceTest, ResizeWithSymbolicDims) {
+  // Exact scales keep the size symbolic; others leave it unknown.
+  EXPECT_EQ(Infer("resize").in(f32({sym("N"), 3, sym("H"), sym("W")}))
+                .floats({1, 1, 2, 0.5})
+                .run(),
+            "f32[N,3,2*H,W/2]");
+  EXPECT_EQ(Infer("resize").in(f32({sym("N"), 3, sym("H"), 8}))
+                .floats({1, 1, 1.5, 0.25})
+                .run(),
+            "f32[N,3,?,2]");
 }
 
 TEST(InferenceTest, ReductionsAndSoftmax) {
