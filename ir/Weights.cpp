@@ -25,16 +25,29 @@ readExternalData(const std::string &modelFile, const std::string &location,
     folder = ".";
   fs::path path = folder / relative;
   std::error_code ec;
+  // Inside the folder: `inside` is a prefix of `path`, component by component.
+  auto within = [](const fs::path &inside, const fs::path &path) {
+    auto mismatch = std::mismatch(inside.begin(), inside.end(), path.begin(), path.end());
+    return mismatch.first == inside.end();
+  };
+  // First as written (`..` resolved lexically), so an escape is refused
+  // without touching the file; then with symbolic links resolved.
+  fs::path absoluteFolder = fs::absolute(folder, ec).lexically_normal();
+  if (absoluteFolder.has_parent_path() && absoluteFolder.filename().empty())
+    absoluteFolder = absoluteFolder.parent_path(); // "dir/" -> "dir"
+  fs::path lexical = (absoluteFolder / relative).lexically_normal();
+  if (!ec && !within(absoluteFolder, lexical)) {
+    error = "external data '" + location + "' escapes the model's folder '" +
+            absoluteFolder.string() + "'";
+    return std::nullopt;
+  }
   fs::path root = fs::canonical(folder, ec);
   fs::path resolved = ec ? fs::path() : fs::canonical(path, ec);
   if (ec) {
     error = "cannot read external data '" + path.string() + "': " + ec.message();
     return std::nullopt;
   }
-  // Inside the folder: root is a prefix of resolved, component by component.
-  auto mismatch = std::mismatch(root.begin(), root.end(), resolved.begin(),
-                                resolved.end());
-  if (mismatch.first != root.end()) {
+  if (!within(root, resolved)) {
     error = "external data '" + location + "' resolves to '" +
             resolved.string() + "', outside the model's folder '" +
             root.string() + "'";

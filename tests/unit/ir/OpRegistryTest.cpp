@@ -45,3 +45,27 @@ TEST(OpRegistryTest, DefaultValuedAttributesAreNotStored) {
 
 } // namespace
 } // namespace dlc
+
+namespace dlc {
+namespace {
+
+// An optional scalar attribute without a default must be one whose absence
+// means something (so readers test for it instead of calling intAttr):
+// this list is checked by hand against the readers.
+TEST(OpRegistryTest, OptionalScalarAttributesHaveDefaults) {
+  std::vector<std::string> withoutDefault;
+  for (const OpDef *def : OpRegistry::get().ops())
+    for (const AttrSpec &spec : def->attrs)
+      if (!spec.required && std::holds_alternative<std::monostate>(spec.defaultValue) &&
+          (spec.kind == AttrKind::Int || spec.kind == AttrKind::Float ||
+           spec.kind == AttrKind::String))
+        withoutDefault.push_back(std::string(def->name) + "." + std::string(spec.name));
+  // compress/unique: no axis means "flatten"; hidden_size: inferred from R.
+  EXPECT_EQ(withoutDefault,
+            (std::vector<std::string>{"compress.axis", "gru.hidden_size",
+                                      "lstm.hidden_size", "rnn.hidden_size",
+                                      "unique.axis"}));
+}
+
+} // namespace
+} // namespace dlc
