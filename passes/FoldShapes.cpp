@@ -16,6 +16,9 @@
 //    place as 0 (copy), and one remaining symbolic size as -1 (inferred);
 //    kept only if inference then knows every dim and gives the symbolic
 //    ones exactly. The chain that computed the target is left to dce.
+// 4. expand (and constant_of_shape, imported as expand) and range with
+//    known symbolic operands get their symbolic result sizes, in place of
+//    unknown or data-dependent ones.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,6 +72,10 @@ public:
         this->graph(*region);
       if (node->is(OpId::Reshape))
         foldReshape(*node);
+      else if (node->is(OpId::Expand))
+        refineExpand(*node);
+      else if (node->is(OpId::Range))
+        refineRange(*node);
       if (node->numResults() != 1 || !isSmallInt(node->result(0)->type()))
         continue;
       std::optional<ShapeValue> value = evaluate(*node);
@@ -291,6 +298,57 @@ private:
       return;
     }
     node.result(0)->setType((*types)[0]);
+  }
+
+  /// Gives `node`'s result `dims` where its type has unknown or
+  /// data-dependent dims and `dims` are all known.
+  static void refineResult(Node &node, const std::vector<Dim> &dims) {
+    const TensorType &type = node.result(0)->type();
+    if (!type.hasRank() || type.rank() != int64_t(dims.size()))
+      return;
+    std::vector<Dim> refined = type.dims();
+    for (size_t i = 0; i < dims.size(); ++i) {
+      if (dims[i].isUnknown())
+        return;
+      if (refined[i].isUnknown() || refined[i].dependsOnData())
+        refined[i] = dims[i];
+    }
+    node.result(0)->setType(TensorType(type.dtype(), std::move(refined)));
+  }
+
+  /// expand(y, shape) with a known symbolic shape: the broadcast of y's
+  /// dims and the shape (constant_of_shape imports as such an expand).
+  void refineExpand(Node &node) {
+    const ShapeValue *target = lookup(node.operand(1));
+    const TensorType &y = node.operand(0)->type();
+    if (!target || !allValid(*target) || !y.hasRank() || constantValue(node.operand(1)))
+      return;
+    std::vector<Dim> dims;
+    for (const SymExpr &e : target->elements) {
+      if (e.isConstant() && e.constant() < 0)
+        return;
+      dims.push_back(Dim::fromExpr(e));
+    }
+    if (std::optional<std::vector<Dim>> result = broadcastDims(y.dims(), dims))
+      refineResult(node, *result);
+  }
+
+  /// range(start, limit, delta) over known sizes: max(ceil((limit - start) /
+  /// delta), 0) elements.
+  void refineRange(Node &node) {
+    const ShapeValue *start = lookup(node.operand(0));
+    const ShapeValue *limit = lookup(node.operand(1));
+    const ShapeValue *delta = lookup(node.operand(2));
+    if (!start || !limit || !delta || !delta->elements[0].isConstant() ||
+        delta->elements[0].constant() == 0 ||
+        (constantValue(node.operand(0)) && constantValue(node.operand(1))))
+      return;
+    int64_t step = delta->elements[0].constant();
+    SymExpr span = step > 0 ? limit->elements[0] - start->elements[0]
+                            : start->elements[0] - limit->elements[0];
+    SymExpr length = SymExpr::max(SymExpr::ceilDiv(span, SymExpr(step > 0 ? step : -step)),
+                                  SymExpr(0));
+    refineResult(node, {Dim::fromExpr(length)});
   }
 
   std::unordered_map<const Value *, ShapeValue> values_;
