@@ -117,12 +117,16 @@ void Node::addResults(std::vector<TensorType> types) {
   graph_->noteChange();
 }
 
+void Value::eraseAt(std::vector<std::unique_ptr<Value>> &values, size_t i) {
+  DLC_CHECK(i < values.size(), "erasing a value that does not exist");
+  DLC_CHECK(!values[i]->hasUses(), "erasing a value that is still used");
+  values.erase(values.begin() + static_cast<std::ptrdiff_t>(i));
+  for (size_t j = i; j < values.size(); ++j)
+    values[j]->index_ = static_cast<int>(j);
+}
+
 void Node::eraseResult(size_t i) {
-  DLC_CHECK(i < results_.size(), "eraseResult: no such result");
-  DLC_CHECK(!results_[i]->hasUses(), "eraseResult: result still used");
-  results_.erase(results_.begin() + static_cast<std::ptrdiff_t>(i));
-  for (size_t j = i; j < results_.size(); ++j)
-    results_[j]->index_ = static_cast<int>(j);
+  Value::eraseAt(results_, i);
   graph_->noteChange();
 }
 
@@ -278,11 +282,7 @@ Value *Graph::addInput(TensorType type, std::string name) {
 }
 
 void Graph::eraseInput(size_t i) {
-  DLC_CHECK(i < inputs_.size(), "eraseInput: no such input");
-  DLC_CHECK(!inputs_[i]->hasUses(), "eraseInput: input still used");
-  inputs_.erase(inputs_.begin() + static_cast<std::ptrdiff_t>(i));
-  for (size_t j = i; j < inputs_.size(); ++j)
-    inputs_[j]->index_ = static_cast<int>(j);
+  Value::eraseAt(inputs_, i);
   noteChange();
 }
 
@@ -377,6 +377,11 @@ const Weight &Module::addWeight(Weight weight) {
   weights_.push_back(std::move(weight));
   noteChange();
   return weights_.back();
+}
+
+void Module::walk(const std::function<void(Node &)> &fn) {
+  for (const auto &graph : graphs_)
+    graph->walk(fn);
 }
 
 void Module::eraseWeight(std::string_view name) {

@@ -82,6 +82,8 @@ private:
   friend class Graph;
   friend class Node;
   void addUser(Node *user) { users_.push_back(user); }
+  /// Erases values[i] (which must be unused) and renumbers the rest.
+  static void eraseAt(std::vector<std::unique_ptr<Value>> &values, size_t i);
   void removeUser(Node *user);
 
   TensorType type_;
@@ -267,6 +269,9 @@ public:
   const Weight *weight(std::string_view name) const;
   /// Removes the weight named `name` (no node may reference it).
   void eraseWeight(std::string_view name);
+
+  /// Graph::walk over every top-level graph, in order.
+  void walk(const std::function<void(Node &)> &fn);
 
   /// Counts mutations of any graph or weight of the module.
   uint64_t changeCount() const { return changes_; }

@@ -187,6 +187,15 @@ bool TensorType::isStatic() const {
   return true;
 }
 
+bool TensorType::hasKnownDims() const {
+  if (!ranked_)
+    return false;
+  for (const Dim &dim : dims_)
+    if (dim.isUnknown())
+      return false;
+  return true;
+}
+
 std::optional<int64_t> TensorType::numElements(int64_t limit) const {
   if (!isStatic())
     return std::nullopt;

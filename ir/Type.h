@@ -130,6 +130,9 @@ public:
 
   /// True if ranked and every dimension is static.
   bool isStatic() const;
+  /// True if ranked and no dimension is unknown (symbolic ones are known:
+  /// equal expressions are equal sizes).
+  bool hasKnownDims() const;
   /// The number of elements of a static type, or nullopt if it is not static
   /// or the count exceeds `limit` (overflow-safe).
   std::optional<int64_t> numElements(int64_t limit = INT64_MAX) const;

@@ -54,37 +54,31 @@ bool sameNode(const Node &a, const Node &b) {
   return true;
 }
 
-void processGraph(Graph &graph) {
-  std::unordered_multimap<size_t, Node *> seen;
-  std::vector<Node *> nodes;
-  for (const auto &node : graph.nodes())
-    nodes.push_back(node.get());
-  for (Node *node : nodes) {
-    for (Graph *region : node->regions())
-      processGraph(*region);
-    if (node->def().hasRegions())
+/// Replaces `node` by an identical earlier node of its graph, if any.
+void process(Node &node,
+             std::unordered_map<Graph *, std::unordered_multimap<size_t, Node *>> &seen) {
+  if (node.def().hasRegions())
+    return;
+  auto &earlier = seen[node.graph()];
+  size_t hash = hashNode(node);
+  auto [begin, end] = earlier.equal_range(hash);
+  for (auto it = begin; it != end; ++it) {
+    Node *match = it->second;
+    if (!sameNode(*match, node))
       continue;
-    size_t hash = hashNode(*node);
-    auto [begin, end] = seen.equal_range(hash);
-    Node *match = nullptr;
-    for (auto it = begin; it != end && !match; ++it)
-      if (sameNode(*it->second, *node))
-        match = it->second;
-    if (!match) {
-      seen.emplace(hash, node);
-      continue;
-    }
-    for (size_t i = 0; i < node->numResults(); ++i)
-      node->result(i)->replaceAllUsesWith(match->result(i));
-    graph.eraseNode(node);
+    for (size_t i = 0; i < node.numResults(); ++i)
+      node.result(i)->replaceAllUsesWith(match->result(i));
+    node.graph()->eraseNode(&node);
+    return;
   }
+  earlier.emplace(hash, &node);
 }
 
 } // namespace
 
 LogicalResult eliminateCommonSubexpressions(Module &module, PassContext &) {
-  for (const auto &graph : module.graphs())
-    processGraph(*graph);
+  std::unordered_map<Graph *, std::unordered_multimap<size_t, Node *>> seen;
+  module.walk([&](Node &node) { process(node, seen); });
   return success();
 }
 

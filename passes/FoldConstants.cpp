@@ -32,34 +32,6 @@ class Folder {
 public:
   explicit Folder(int64_t limitBytes) : limitBytes_(limitBytes) {}
 
-  void foldGraph(Graph &graph) {
-    std::vector<Node *> nodes;
-    for (const auto &node : graph.nodes())
-      nodes.push_back(node.get());
-    for (Node *node : nodes) {
-      for (Graph *region : node->regions())
-        foldGraph(*region);
-      foldNode(*node);
-    }
-  }
-
-private:
-  bool foldable(const Node &node) const {
-    if (node.def().has(OpTrait::ConstantLike) || node.def().hasRegions() ||
-        node.numOperands() == 0)
-      return false;
-    for (const Value *operand : node.operands())
-      if (!constantValue(operand))
-        return false;
-    // Skip what is known to be too big before computing it.
-    for (size_t i = 0; i < node.numResults(); ++i) {
-      std::optional<int64_t> bytes = Tensor::payloadBytes(node.result(i)->type());
-      if (bytes && *bytes > limitBytes_)
-        return false;
-    }
-    return true;
-  }
-
   void foldNode(Node &node) {
     if (!foldable(node))
       return;
@@ -87,6 +59,23 @@ private:
     node.graph()->eraseNode(&node);
   }
 
+private:
+  bool foldable(const Node &node) const {
+    if (node.def().has(OpTrait::ConstantLike) || node.def().hasRegions() ||
+        node.numOperands() == 0)
+      return false;
+    for (const Value *operand : node.operands())
+      if (!constantValue(operand))
+        return false;
+    // Skip what is known to be too big before computing it.
+    for (size_t i = 0; i < node.numResults(); ++i) {
+      std::optional<int64_t> bytes = Tensor::payloadBytes(node.result(i)->type());
+      if (bytes && *bytes > limitBytes_)
+        return false;
+    }
+    return true;
+  }
+
   int64_t limitBytes_;
 };
 
@@ -94,8 +83,7 @@ private:
 
 LogicalResult foldConstants(Module &module, PassContext &context) {
   Folder folder(context.foldLimitBytes);
-  for (const auto &graph : module.graphs())
-    folder.foldGraph(*graph);
+  module.walk([&](Node &node) { folder.foldNode(node); });
   return success();
 }
 

@@ -5,7 +5,7 @@
 // and products on the way. With symbolic shapes the compiler knows what
 // those small integer tensors hold.
 //
-// 1. Walk each graph in order, computing for every small integer tensor
+// 1. Walk the module in order, computing for every small integer tensor
 //    (i32/i64, rank 0 or 1, at most 16 elements) its elements as size
 //    expressions where they are known: shape(x) gives x's dims; constants
 //    their values; gather, slice, concat, unsqueeze, squeeze, reshape, cast,
@@ -63,29 +63,23 @@ bool allConstant(const ShapeValue &value) {
 
 class ShapeFolder {
 public:
-  void graph(Graph &graph) {
-    std::vector<Node *> nodes;
-    for (const auto &node : graph.nodes())
-      nodes.push_back(node.get());
-    for (Node *node : nodes) {
-      for (Graph *region : node->regions())
-        this->graph(*region);
-      if (node->is(OpId::Reshape))
-        foldReshape(*node);
-      else if (node->is(OpId::Expand))
-        refineExpand(*node);
-      else if (node->is(OpId::Range))
-        refineRange(*node);
-      if (node->numResults() != 1 || !isSmallInt(node->result(0)->type()))
-        continue;
-      std::optional<ShapeValue> value = evaluate(*node);
-      if (!value)
-        continue;
-      values_[node->result(0)] = *value;
-      if (!node->def().has(OpTrait::ConstantLike) && allConstant(*value) &&
-          node->result(0)->hasUses())
-        replaceByConstant(*node, *value);
-    }
+  /// Visits nodes in order (nested graphs first, as Module::walk does).
+  void node(Node &node) {
+    if (node.is(OpId::Reshape))
+      foldReshape(node);
+    else if (node.is(OpId::Expand))
+      refineExpand(node);
+    else if (node.is(OpId::Range))
+      refineRange(node);
+    if (node.numResults() != 1 || !isSmallInt(node.result(0)->type()))
+      return;
+    std::optional<ShapeValue> value = evaluate(node);
+    if (!value)
+      return;
+    values_[node.result(0)] = *value;
+    if (!node.def().has(OpTrait::ConstantLike) && allConstant(*value) &&
+        node.result(0)->hasUses())
+      replaceByConstant(node, *value);
   }
 
 private:
@@ -357,8 +351,8 @@ private:
 } // namespace
 
 LogicalResult foldShapes(Module &module, PassContext &) {
-  for (const auto &graph : module.graphs())
-    ShapeFolder().graph(*graph);
+  ShapeFolder folder;
+  module.walk([&](Node &node) { folder.node(node); });
   return success();
 }
 

@@ -46,15 +46,6 @@ TensorType refine(const TensorType &preferred, const TensorType &other) {
   return TensorType(preferred.dtype(), std::move(dims));
 }
 
-bool fullyKnown(const TensorType &type) {
-  if (!type.hasRank())
-    return false;
-  for (const Dim &dim : type.dims())
-    if (dim.isUnknown())
-      return false;
-  return true;
-}
-
 void collectSymbols(const TensorType &type, std::set<std::string> &names) {
   if (type.hasRank())
     for (const Dim &dim : type.dims())
@@ -128,9 +119,9 @@ private:
       return failure();
     bool operandsKnown = true;
     for (const Value *operand : node.operands())
-      operandsKnown &= fullyKnown(operand->type());
+      operandsKnown &= operand->type().hasKnownDims();
     for (const Value *capture : node.captures())
-      operandsKnown &= fullyKnown(capture->type());
+      operandsKnown &= capture->type().hasKnownDims();
     Dim tripCount = node.is(OpId::Loop) ? loopTrips(node) : Dim();
     size_t carried = node.is(OpId::Loop) ? node.numOperands() - 2 : node.numResults();
     for (size_t i = 0; i < node.numResults(); ++i) {

@@ -29,17 +29,6 @@
 namespace dlc {
 namespace {
 
-/// True if the type is ranked and has no unknown dim (symbols are fine:
-/// equal names are equal sizes).
-bool fullyKnown(const TensorType &type) {
-  if (!type.hasRank())
-    return false;
-  for (const Dim &dim : type.dims())
-    if (dim.isUnknown())
-      return false;
-  return true;
-}
-
 void replaceResult(Node &node, Value *value) {
   node.result(0)->replaceAllUsesWith(value);
 }
@@ -104,7 +93,7 @@ bool simplifyNeutral(Node &node) {
   bool exactZeroAdd = !isFloat(dtype);
   auto tryOperand = [&](size_t keep, size_t constant, auto pred) {
     Value *x = node.operand(keep);
-    if (x->type() != node.result(0)->type() || !fullyKnown(x->type()) ||
+    if (x->type() != node.result(0)->type() || !x->type().hasKnownDims() ||
         !allElements(node.operand(constant), pred))
       return false;
     replaceResult(node, x);
@@ -181,7 +170,7 @@ bool simplifyNode(Node &node) {
   }
   if (def.has(OpTrait::ShapeOnly)) {
     const TensorType &in = node.operand(0)->type();
-    if (in == node.result(0)->type() && fullyKnown(in)) {
+    if (in == node.result(0)->type() && in.hasKnownDims()) {
       replaceResult(node, node.operand(0));
       return true;
     }
@@ -220,31 +209,20 @@ bool simplifyNode(Node &node) {
   return false;
 }
 
-void simplifyGraph(Graph &graph) {
-  std::vector<Node *> nodes;
-  for (const auto &node : graph.nodes())
-    nodes.push_back(node.get());
-  for (Node *node : nodes) {
-    for (Graph *region : node->regions())
-      simplifyGraph(*region);
-    bool used = false;
-    for (size_t i = 0; i < node->numResults(); ++i)
-      used |= node->result(i)->hasUses();
-    if (used && simplifyNode(*node)) {
-      bool stillUsed = false;
-      for (size_t i = 0; i < node->numResults(); ++i)
-        stillUsed |= node->result(i)->hasUses();
-      if (!stillUsed)
-        graph.eraseNode(node);
-    }
-  }
+bool anyResultUsed(const Node &node) {
+  for (size_t i = 0; i < node.numResults(); ++i)
+    if (node.result(i)->hasUses())
+      return true;
+  return false;
 }
 
 } // namespace
 
 LogicalResult simplify(Module &module, PassContext &) {
-  for (const auto &graph : module.graphs())
-    simplifyGraph(*graph);
+  module.walk([](Node &node) {
+    if (anyResultUsed(node) && simplifyNode(node) && !anyResultUsed(node))
+      node.graph()->eraseNode(&node);
+  });
   return success();
 }
 

@@ -22,6 +22,21 @@ std::vector<std::string_view> opNames(const Graph &graph) {
   return names;
 }
 
+/// if(c) { relu(x) } else { x }.
+Value *reluIf(Builder &b, Value *c, Value *x) {
+  return b.create("if", {c})
+      .captures({x})
+      .region("then_branch", {f32x4()},
+              [](Builder &inner, const std::vector<Value *> &in) {
+                return std::vector<Value *>{inner.op("relu", {in[0]})};
+              })
+      .region("else_branch", {f32x4()},
+              [](Builder &, const std::vector<Value *> &in) {
+                return std::vector<Value *>{in[0]};
+              })
+      .result();
+}
+
 TEST(GraphTest, UseListsFollowOperandsCapturesAndOutputs) {
   Module module;
   Builder b(*module.addGraph("main"));
@@ -85,17 +100,7 @@ TEST(GraphTest, WalkVisitsNestedGraphsAndAllowsErasure) {
   Value *c = b.input(TensorType(DType::Bool, {}), "c");
   Value *x = b.input(f32x4(), "x");
   b.op("neg", {x}); // dead
-  Value *y = b.create("if", {c})
-                 .captures({x})
-                 .region("then_branch", {f32x4()},
-                         [](Builder &inner, const std::vector<Value *> &in) {
-                           return std::vector<Value *>{inner.op("relu", {in[0]})};
-                         })
-                 .region("else_branch", {f32x4()},
-                         [](Builder &, const std::vector<Value *> &in) {
-                           return std::vector<Value *>{in[0]};
-                         })
-                 .result();
+  Value *y = reluIf(b, c, x);
   b.output({y});
   std::vector<std::string_view> seen;
   b.graph().walk([&](Node &node) {
@@ -112,17 +117,7 @@ TEST(GraphTest, ChangeCounterSeesNestedMutations) {
   Builder b(*module.addGraph("main"));
   Value *c = b.input(TensorType(DType::Bool, {}), "c");
   Value *x = b.input(f32x4(), "x");
-  Value *y = b.create("if", {c})
-                 .captures({x})
-                 .region("then_branch", {f32x4()},
-                         [](Builder &inner, const std::vector<Value *> &in) {
-                           return std::vector<Value *>{inner.op("relu", {in[0]})};
-                         })
-                 .region("else_branch", {f32x4()},
-                         [](Builder &, const std::vector<Value *> &in) {
-                           return std::vector<Value *>{in[0]};
-                         })
-                 .result();
+  Value *y = reluIf(b, c, x);
   b.output({y});
   uint64_t before = module.changeCount();
   uint64_t graphBefore = b.graph().changeCount();
