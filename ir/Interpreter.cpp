@@ -98,8 +98,8 @@ Interpreter::runNode(const Node &node, const std::vector<TensorRef> &operands,
       return std::nullopt;
     inferred = std::move(infer.results());
   }
-  EvalContext ctx(node, diag_, raw, std::move(captures), std::move(inferred),
-                  *this);
+  EvalContext ctx(node, diag_, raw, operands, std::move(captures),
+                  std::move(inferred), *this);
   if (failed(node.def().eval(ctx)))
     return std::nullopt;
   DLC_CHECK(ctx.outputs().size() == node.numResults(),

@@ -69,13 +69,16 @@ class EvalContext : public InferContext {
 public:
   EvalContext(const Node &node, Diagnostics &diag,
               const std::vector<const Tensor *> &operands,
+              const std::vector<TensorRef> &shared,
               std::vector<TensorRef> captures, std::vector<TensorType> inferred,
               Interpreter &interpreter)
       : InferContext(node, diag, &operands), operands_(operands),
-        captures_(std::move(captures)), inferred_(std::move(inferred)),
-        interpreter_(interpreter) {}
+        shared_(shared), captures_(std::move(captures)),
+        inferred_(std::move(inferred)), interpreter_(interpreter) {}
 
   const Tensor &input(size_t i) const { return *operands_.at(i); }
+  /// Operand `i` itself, to pass on without copying (tensors are immutable).
+  const TensorRef &sharedInput(size_t i) const { return shared_.at(i); }
   /// Integer attribute `name` (or its default) as an axis of a tensor of
   /// `rank`, made non-negative. Inference has already range-checked it.
   int64_t axisAttr(std::string_view name, size_t rank) const {
@@ -104,6 +107,7 @@ public:
 
 private:
   const std::vector<const Tensor *> &operands_;
+  const std::vector<TensorRef> &shared_;
   std::vector<TensorRef> captures_;
   std::vector<TensorType> inferred_;
   std::vector<TensorRef> outputs_;

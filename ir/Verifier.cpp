@@ -4,6 +4,8 @@
 
 #include "ir/OpRegistry.h"
 
+#include <functional>
+#include <map>
 #include <set>
 
 namespace dlc {
@@ -131,10 +133,58 @@ LogicalResult verifyGraph(const Graph &graph, Diagnostics &diag) {
   return Verifier(diag).graph(graph) ? success() : failure();
 }
 
+namespace {
+
+/// The `call` nodes of a graph, nested graphs included.
+void collectCalls(const Graph &graph, std::vector<const Node *> &calls) {
+  for (const auto &node : graph.nodes()) {
+    if (node->is(OpId::Call))
+      calls.push_back(node.get());
+    for (const Graph *region : node->regions())
+      collectCalls(*region, calls);
+  }
+}
+
+/// Calls must not recurse: every run of a graph terminates in a bounded
+/// number of calls. Depth-first search for a cycle in the call graph.
+bool checkCallCycles(const Module &module, Diagnostics &diag) {
+  std::map<const Graph *, int> state; // 1 = on the stack, 2 = done
+  std::function<bool(const Graph &)> visit = [&](const Graph &graph) {
+    state[&graph] = 1;
+    std::vector<const Node *> calls;
+    collectCalls(graph, calls);
+    for (const Node *call : calls) {
+      const Attribute *callee = call->attr("callee");
+      const Graph *target =
+          callee && callee->kind() == AttrKind::String ? module.graph(callee->getString()) : nullptr;
+      if (!target)
+        continue; // inference reports unknown callees
+      if (state[target] == 1) {
+        (void)diag.error(call->location(), "'call' op calls @" + target->name() +
+                                               ", which is already running (calls "
+                                               "must not recurse)");
+        return false;
+      }
+      if (state[target] == 0 && !visit(*target))
+        return false;
+    }
+    state[&graph] = 2;
+    return true;
+  };
+  for (const auto &graph : module.graphs())
+    if (state[graph.get()] == 0 && !visit(*graph))
+      return false;
+  return true;
+}
+
+} // namespace
+
 LogicalResult verifyModule(const Module &module, Diagnostics &diag) {
   bool ok = true;
   for (const auto &graph : module.graphs())
     ok &= succeeded(verifyGraph(*graph, diag));
+  if (ok)
+    ok = checkCallCycles(module, diag);
   return ok ? success() : failure();
 }
 

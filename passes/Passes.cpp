@@ -23,6 +23,8 @@ constexpr PassInfo kPasses[] = {
      "remove no-op ops, exact algebraic identities, constant ifs, zero-trip loops"},
     {"cse", eliminateCommonSubexpressions,
      "replace nodes by identical earlier nodes"},
+    {"split", split,
+     "outline straight-line kernels; what remains is the host program"},
     {"dce", eliminateDeadCode,
      "remove unused nodes, if results, captures and weights"},
 };

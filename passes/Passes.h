@@ -61,6 +61,12 @@ LogicalResult inferShapes(Module &module, PassContext &context);
 /// infers shapes again so sizes fold. (InferShapes.cpp)
 LogicalResult specialize(Module &module, PassContext &context);
 
+/// Conditional-computation splitting (after DyCL): every maximal run of
+/// straight-line kernel work becomes a top-level graph `@<graph>.k<N>`
+/// called from the host program that remains (control flow, data-dependent
+/// sizes, shape reads). (Split.cpp)
+LogicalResult split(Module &module, PassContext &context);
+
 /// Removes nodes whose results are unused, results of `if` nodes and scan
 /// outputs of `loop` nodes nobody reads (with the graph outputs producing
 /// them), captures no nested graph reads, and weights no node references.

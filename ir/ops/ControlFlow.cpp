@@ -9,6 +9,8 @@
 // holds; results are the final v and each s stacked along a new leading dim.
 // These are ONNX's Loop semantics with captures made explicit.
 //
+// `call(args...) {callee = "k"}` runs the module's top-level graph @k.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ir/OpRegistry.h"
@@ -181,7 +183,7 @@ LogicalResult evalLoop(EvalContext &ctx) {
   size_t carried = ctx.numOperands() - 2;
   std::vector<TensorRef> state;
   for (size_t i = 0; i < carried; ++i)
-    state.push_back(std::make_shared<Tensor>(ctx.input(2 + i)));
+    state.push_back(ctx.sharedInput(2 + i));
   size_t scans = body->outputs().size() - 1 - carried;
   std::vector<std::vector<TensorRef>> scanned(scans);
   for (int64_t iteration = 0; iteration < maxTrip && cond; ++iteration) {
@@ -215,9 +217,51 @@ LogicalResult evalLoop(EvalContext &ctx) {
   return success();
 }
 
+// call(args...) {callee = "name"}: runs the module's top-level graph `name`
+// on the arguments; its results are the callee's outputs. What `split`
+// outlines straight-line kernels into.
+LogicalResult inferCall(InferContext &ctx) {
+  std::string name = ctx.stringAttr("callee");
+  Module *module = ctx.node().graph()->module();
+  const Graph *callee = module ? module->graph(name) : nullptr;
+  if (!callee)
+    return ctx.error("calls unknown graph @" + name);
+  if (callee->numInputs() != ctx.numOperands())
+    return ctx.error("@" + name + " takes " + count(callee->numInputs(), "input") +
+                     ", got " + std::to_string(ctx.numOperands()));
+  // At run time the operands are concrete: the callee's types must admit
+  // them; at compile time the types must be compatible.
+  for (size_t i = 0; i < ctx.numOperands(); ++i)
+    if (ctx.operandType(i).isStatic()
+            ? !callee->input(i)->type().admits(ctx.operandType(i)) &&
+                  !callee->input(i)->type().compatibleWith(ctx.operandType(i))
+            : !callee->input(i)->type().compatibleWith(ctx.operandType(i)))
+      return ctx.error("operand " + std::to_string(i) + " " + ctx.operandType(i).str() +
+                       " does not match input " + std::to_string(i) + " " +
+                       callee->input(i)->type().str() + " of @" + name);
+  for (const Value *output : callee->outputs())
+    ctx.addResult(output->type());
+  return success();
+}
+
+LogicalResult evalCall(EvalContext &ctx) {
+  const Graph *callee = ctx.node().graph()->module()->graph(ctx.stringAttr("callee"));
+  std::vector<TensorRef> inputs;
+  for (size_t i = 0; i < ctx.numOperands(); ++i)
+    inputs.push_back(ctx.sharedInput(i));
+  std::optional<std::vector<TensorRef>> results = ctx.runGraph(*callee, inputs);
+  if (!results)
+    return failure();
+  for (TensorRef &result : *results)
+    ctx.addOutput(std::move(result));
+  return success();
+}
+
 } // namespace
 
 void registerControlFlowOps(OpRegistry &registry) {
+  registry.add({"call", "control", 0, kVariadic,
+                {{"callee", AttrKind::String, true}}, inferCall, evalCall});
   registry.add({"if", "control", 1, 1,
                 {{"then_branch", AttrKind::Graph, true},
                  {"else_branch", AttrKind::Graph, true}},

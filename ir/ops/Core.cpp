@@ -49,7 +49,7 @@ LogicalResult evalWeight(EvalContext &ctx) {
 }
 
 LogicalResult evalIdentity(EvalContext &ctx) {
-  ctx.addOutput(std::make_shared<Tensor>(ctx.input(0)));
+  ctx.addOutput(ctx.sharedInput(0));
   return success();
 }
 

@@ -1,0 +1,197 @@
+//===- Split.cpp - Conditional-computation splitting ----------------------===//
+//
+// After DyCL: cut every graph at control flow and at data-dependent sizes
+// into straight-line kernel graphs, called from what remains: the host
+// program (control flow, host steps, calls).
+//
+// 1. A node is a host node if it has nested graphs (if, loop), is a call,
+//    reads only a shape (shape), or decides a size from tensor data: its op
+//    has data-dependent output sizes (nonzero, unique, ...), or a result
+//    dim depends on a data-dependent symbol no operand has (a reshape to a
+//    computed shape, range to a computed limit, topk with a run-time k).
+//    Every other node is kernel work.
+// 2. Nested graphs are split first (a loop body becomes host code calling
+//    its own kernels).
+// 3. In each graph, each maximal run of consecutive kernel nodes becomes a
+//    new top-level graph `@<graph>.k<N>` whose inputs are the values the run
+//    reads from outside and whose outputs are the values read after it; the
+//    run is replaced by one `call` of it. Constants and weights the run
+//    reads are copied into the kernel rather than passed in.
+// 4. Graphs that are already called (kernels) are not split again, so the
+//    pass is idempotent.
+// The interpreter runs the result (`call` runs the callee), so splitting is
+// checked against the unsplit model by running both.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "ir/Clone.h"
+#include "ir/OpRegistry.h"
+
+#include <algorithm>
+#include <set>
+
+namespace dlc {
+namespace {
+
+void collectDataSymbols(const TensorType &type, std::set<std::string> &names) {
+  if (!type.hasRank())
+    return;
+  for (const Dim &dim : type.dims())
+    if (dim.dependsOnData()) {
+      std::set<std::string> all;
+      dim.expr().collectSymbols(all);
+      names.insert(all.begin(), all.end());
+    }
+}
+
+/// True if a result dim uses a data-dependent symbol that no operand or
+/// capture type has: the node decides that size.
+bool introducesDataSize(const Node &node) {
+  std::set<std::string> known, produced;
+  for (const Value *operand : node.operands())
+    collectDataSymbols(operand->type(), known);
+  for (const Value *capture : node.captures())
+    collectDataSymbols(capture->type(), known);
+  for (size_t i = 0; i < node.numResults(); ++i)
+    collectDataSymbols(node.result(i)->type(), produced);
+  return std::any_of(produced.begin(), produced.end(),
+                     [&](const std::string &name) { return !known.count(name); });
+}
+
+bool isHostNode(const Node &node) {
+  return node.def().hasRegions() || node.is(OpId::Call) || node.is(OpId::Shape) ||
+         node.def().has(OpTrait::DataDependentShape) || introducesDataSize(node);
+}
+
+class Splitter {
+public:
+  explicit Splitter(Module &module) : module_(module) {}
+
+  void graph(Graph &graph, const std::string &prefix) {
+    std::vector<Node *> nodes;
+    for (const auto &node : graph.nodes())
+      nodes.push_back(node.get());
+    for (Node *node : nodes)
+      for (Graph *region : node->regions())
+        this->graph(*region, prefix);
+    std::vector<Node *> run, constants;
+    for (Node *node : nodes) {
+      if (node->def().has(OpTrait::ConstantLike)) {
+        constants.push_back(node); // copied into the kernels that read them
+        continue;
+      }
+      if (isHostNode(*node)) {
+        outline(graph, run, prefix);
+        run.clear();
+      } else {
+        run.push_back(node);
+      }
+    }
+    outline(graph, run, prefix);
+    // Constants now copied into every kernel that read them.
+    for (Node *constant : constants)
+      if (!constant->result(0)->hasUses())
+        graph.eraseNode(constant);
+  }
+
+private:
+  std::string kernelName(const std::string &prefix) {
+    while (true) {
+      std::string name = prefix + ".k" + std::to_string(counter_++);
+      if (!module_.graph(name))
+        return name;
+    }
+  }
+
+  void outline(Graph &graph, const std::vector<Node *> &run,
+               const std::string &prefix) {
+    if (run.empty())
+      return;
+    std::set<const Node *> inRun(run.begin(), run.end());
+    // Inputs: values the run reads from outside it, in first-use order.
+    std::vector<Value *> inputs;
+    std::vector<Node *> constants;
+    auto readFromOutside = [&](Value *value) {
+      Node *def = value->definingNode();
+      if (def && inRun.count(def))
+        return;
+      if (def && def->def().has(OpTrait::ConstantLike)) {
+        if (std::find(constants.begin(), constants.end(), def) == constants.end())
+          constants.push_back(def);
+      } else if (std::find(inputs.begin(), inputs.end(), value) == inputs.end()) {
+        inputs.push_back(value);
+      }
+    };
+    for (Node *node : run)
+      for (Value *operand : node->operands())
+        readFromOutside(operand);
+    // Outputs: results used after the run (by other nodes or as outputs).
+    std::vector<Value *> outputs;
+    for (Node *node : run)
+      for (size_t i = 0; i < node->numResults(); ++i) {
+        Value *result = node->result(i);
+        bool usedOutside = result->outputUses() > 0;
+        for (const Node *user : result->users())
+          usedOutside |= !inRun.count(user);
+        if (usedOutside)
+          outputs.push_back(result);
+      }
+    if (outputs.empty())
+      return; // dead: dce's business
+
+    std::string name = kernelName(prefix);
+    Graph &kernel = *module_.addGraph(name);
+    ValueMap mapping;
+    for (Value *input : inputs)
+      mapping[input] = kernel.addInput(input->type(), input->name());
+    for (Node *constant : constants)
+      cloneNode(*constant, kernel, nullptr, mapping);
+    for (Node *node : run)
+      cloneNode(*node, kernel, nullptr, mapping);
+    std::vector<Value *> kernelOutputs;
+    std::vector<TensorType> types;
+    for (Value *output : outputs) {
+      kernelOutputs.push_back(mapping.at(output));
+      types.push_back(output->type());
+    }
+    kernel.setOutputs(std::move(kernelOutputs));
+
+    std::map<std::string, Attribute, std::less<>> attrs;
+    attrs.emplace("callee", Attribute(name));
+    Node *call = graph.addNode(*lookupOp("call"), inputs, std::move(types),
+                               std::move(attrs), {}, run.front()->location(),
+                               run.front());
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      call->result(i)->setName(outputs[i]->name());
+      outputs[i]->replaceAllUsesWith(call->result(i));
+    }
+    for (auto it = run.rbegin(); it != run.rend(); ++it)
+      graph.eraseNode(*it);
+  }
+
+  Module &module_;
+  int counter_ = 0;
+};
+
+} // namespace
+
+LogicalResult split(Module &module, PassContext &) {
+  std::set<std::string> kernels;
+  for (const auto &graph : module.graphs())
+    graph->walk([&](Node &node) {
+      if (node.is(OpId::Call))
+        kernels.insert(node.stringAttr("callee"));
+    });
+  std::vector<Graph *> programs;
+  for (const auto &graph : module.graphs())
+    if (!kernels.count(graph->name()))
+      programs.push_back(graph.get());
+  Splitter splitter(module);
+  for (Graph *graph : programs)
+    splitter.graph(*graph, graph->name());
+  return success();
+}
+
+} // namespace dlc
