@@ -11,6 +11,7 @@
 #define DLC_IR_TENSOR_H
 
 #include "ir/Type.h"
+#include "kernels/Half.h"
 
 #include <cstdint>
 #include <string>
@@ -22,11 +23,12 @@ namespace dlc {
 /// that asks for more is rejected with an error before anything is allocated.
 inline constexpr int64_t kMaxTensorBytes = int64_t(4) << 30;
 
-/// IEEE binary16 and bfloat16 conversions (round to nearest even).
-float halfToFloat(uint16_t bits);
-uint16_t floatToHalf(float value);
-float bfloat16ToFloat(uint16_t bits);
-uint16_t floatToBFloat16(float value);
+/// IEEE binary16 and bfloat16 conversions, from the runtime's kernel
+/// library (the one implementation).
+using dlrt::bfloat16ToFloat;
+using dlrt::floatToBFloat16;
+using dlrt::floatToHalf;
+using dlrt::halfToFloat;
 
 class Tensor {
 public:

@@ -8,6 +8,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Elementwise.h"
 
 #include <cmath>
 #include <functional>
@@ -108,262 +109,136 @@ LogicalResult inferClip(InferContext &ctx) {
 
 
 //===----------------------------------------------------------------------===//
-// Reference implementations
+// Reference implementations: the runtime's kernel library
 //===----------------------------------------------------------------------===//
 
-/// out[i] = fn(x[i]) computed in double (floats) or int64 (integers, bool).
-template <typename FloatFn, typename IntFn>
-LogicalResult unaryKernel(EvalContext &ctx, FloatFn floatFn, IntFn intFn) {
-  const Tensor &x = ctx.input(0);
+using dlrt::kernels::BinaryOp;
+using dlrt::kernels::UnaryOp;
+
+LogicalResult evalUnary(EvalContext &ctx, UnaryOp op, double alpha = 0) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  bool useFloat = floatMath(x.dtype());
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    if (useFloat)
-      out->setDouble(i, floatFn(x.getDouble(i)));
-    else
-      out->setInt(i, intFn(x.getInt(i)));
-  }
-  return success();
+  KernelBuffer x(ctx.input(0)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::unary({op, alpha}, x.view(), result.view()));
 }
 
-template <typename FloatFn> LogicalResult floatKernel(EvalContext &ctx, FloatFn fn) {
-  return unaryKernel(ctx, fn, [](int64_t v) { return v; });
-}
-
-/// Applies fn(element of each operand) over the broadcast result shape;
-/// fn receives the operands' flat offsets and the output's.
-template <typename Fn> LogicalResult broadcastKernel(EvalContext &ctx, Fn fn) {
+LogicalResult evalBinary(EvalContext &ctx, BinaryOp op) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape outShape = shapeOf(*out);
-  std::vector<Shape> strides;
-  for (size_t i = 0; i < ctx.numOperands(); ++i)
-    strides.push_back(broadcastStrides(shapeOf(ctx.input(i)), outShape));
-  int64_t linear = 0;
-  std::vector<int64_t> offsets(ctx.numOperands());
-  forEachIndex(outShape, [&](const Shape &index) {
-    for (size_t i = 0; i < offsets.size(); ++i)
-      offsets[i] = offsetOf(index, strides[i]);
-    fn(*out, linear++, offsets);
-  });
-  return success();
-}
-
-/// out = a OP b with broadcasting; floats in double, integers in int64.
-template <typename FloatFn, typename IntFn>
-LogicalResult binaryKernel(EvalContext &ctx, FloatFn floatFn, IntFn intFn) {
-  const Tensor &a = ctx.input(0), &b = ctx.input(1);
-  bool useFloat = floatMath(a.dtype());
-  bool ok = true;
-  LogicalResult result = broadcastKernel(
-      ctx, [&](Tensor &out, int64_t i, const std::vector<int64_t> &at) {
-        if (useFloat)
-          out.setDouble(i, floatFn(a.getDouble(at[0]), b.getDouble(at[1])));
-        else
-          out.setInt(i, intFn(a.getInt(at[0]), b.getInt(at[1]), ok));
-      });
-  if (failed(result))
-    return failure();
-  if (!ok)
-    return ctx.error("integer division by zero");
-  return success();
-}
-
-/// Integer ops that cannot fail ignore the `ok` flag.
-template <typename Fn> auto total(Fn fn) {
-  return [fn](int64_t a, int64_t b, bool &) { return fn(a, b); };
-}
-
-template <typename FloatFn, typename IntFn>
-LogicalResult compareKernel(EvalContext &ctx, FloatFn floatFn, IntFn intFn) {
-  const Tensor &a = ctx.input(0), &b = ctx.input(1);
-  bool useFloat = floatMath(a.dtype());
-  bool isUnsigned64 = a.dtype() == DType::U64;
-  return broadcastKernel(
-      ctx, [&](Tensor &out, int64_t i, const std::vector<int64_t> &at) {
-        bool value;
-        if (useFloat)
-          value = floatFn(a.getDouble(at[0]), b.getDouble(at[1]));
-        else if (isUnsigned64)
-          value = intFn(static_cast<uint64_t>(a.getInt(at[0])),
-                        static_cast<uint64_t>(b.getInt(at[1])));
-        else
-          value = intFn(a.getInt(at[0]), b.getInt(at[1]));
-        out.setInt(i, value);
-      });
+  KernelBuffer a(ctx.input(0)), b(ctx.input(1)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::binary(op, a.view(), b.view(), result.view()));
 }
 
 LogicalResult evalWhere(EvalContext &ctx) {
-  const Tensor &c = ctx.input(0), &a = ctx.input(1), &b = ctx.input(2);
-  return broadcastKernel(
-      ctx, [&](Tensor &out, int64_t i, const std::vector<int64_t> &at) {
-        if (c.getInt(at[0]))
-          copyElement(a, at[1], out, i);
-        else
-          copyElement(b, at[2], out, i);
-      });
-}
-
-LogicalResult evalClip(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  bool hasMin = ctx.numOperands() > 1, hasMax = ctx.numOperands() > 2;
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    if (floatMath(x.dtype())) {
-      double v = x.getDouble(i);
-      if (hasMin) v = std::max(v, ctx.input(1).getDouble(0));
-      if (hasMax) v = std::min(v, ctx.input(2).getDouble(0));
-      out->setDouble(i, v);
-    } else {
-      int64_t v = x.getInt(i);
-      if (hasMin) v = std::max(v, ctx.input(1).getInt(0));
-      if (hasMax) v = std::min(v, ctx.input(2).getInt(0));
-      out->setInt(i, v);
-    }
-  }
-  return success();
+  KernelBuffer c(ctx.input(0)), a(ctx.input(1)), b(ctx.input(2)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::where(c.view(), a.view(), b.view(), result.view()));
 }
 
-// Integer arithmetic wraps in two's complement, as ONNX Runtime and numpy
-// do (signed overflow in C++ is undefined behaviour): compute in uint64_t.
-int64_t wrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-int64_t wrapSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
-int64_t wrapMul(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-}
-int64_t wrapNeg(int64_t a) { return wrapSub(0, a); }
-
-// By squaring: O(log exponent), wrapping.
-int64_t intPow(int64_t base, int64_t exponent) {
-  if (exponent < 0)
-    return base == 1 ? 1 : base == -1 ? (exponent % 2 ? -1 : 1) : 0;
-  uint64_t result = 1, factor = static_cast<uint64_t>(base);
-  for (uint64_t e = static_cast<uint64_t>(exponent); e; e >>= 1) {
-    if (e & 1)
-      result *= factor;
-    factor *= factor;
-  }
-  return static_cast<int64_t>(result);
-}
-
-double pythonMod(double a, double b) {
-  double r = std::fmod(a, b);
-  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+LogicalResult evalClip(EvalContext &ctx) {
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  KernelBuffer x(ctx.input(0)), result(*out);
+  std::optional<KernelBuffer> low, high;
+  if (ctx.numOperands() > 1)
+    low.emplace(ctx.input(1));
+  if (ctx.numOperands() > 2)
+    high.emplace(ctx.input(2));
+  dlrt::kernels::BufferView none;
+  return checkStatus(ctx, dlrt::kernels::clip(x.view(), low ? low->view() : none,
+                                              high ? high->view() : none,
+                                              result.view()));
 }
 
 } // namespace
 
 void registerElementwiseOps(OpRegistry &registry) {
+  // An EvalFn is a plain function pointer: one per op, each naming its kernel.
+#define DLC_UNARY(op) [](EvalContext &c) { return evalUnary(c, UnaryOp::op); }
   auto unaryFloat = [&](std::string_view name, EvalFn eval,
                         std::vector<AttrSpec> attrs = {}) {
     registry.add({name, "elementwise", 1, 1, std::move(attrs), inferUnaryFloat,
                   eval});
   };
-  unaryFloat("exp", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::exp(x); }); });
-  unaryFloat("log", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::log(x); }); });
-  unaryFloat("sqrt", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::sqrt(x); }); });
-  unaryFloat("rsqrt", [](EvalContext &c) { return floatKernel(c, [](double x) { return 1 / std::sqrt(x); }); });
-  unaryFloat("reciprocal", [](EvalContext &c) { return floatKernel(c, [](double x) { return 1 / x; }); });
-  unaryFloat("sigmoid", [](EvalContext &c) { return floatKernel(c, [](double x) { return 1 / (1 + std::exp(-x)); }); });
-  unaryFloat("tanh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::tanh(x); }); });
-  unaryFloat("erf", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::erf(x); }); });
-  unaryFloat("sin", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::sin(x); }); });
-  unaryFloat("cos", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::cos(x); }); });
-  unaryFloat("tan", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::tan(x); }); });
-  unaryFloat("asin", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::asin(x); }); });
-  unaryFloat("acos", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::acos(x); }); });
-  unaryFloat("atan", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::atan(x); }); });
-  unaryFloat("sinh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::sinh(x); }); });
-  unaryFloat("cosh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::cosh(x); }); });
-  unaryFloat("asinh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::asinh(x); }); });
-  unaryFloat("acosh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::acosh(x); }); });
-  unaryFloat("atanh", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::atanh(x); }); });
-  unaryFloat("floor", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::floor(x); }); });
-  unaryFloat("ceil", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::ceil(x); }); });
-  // Round half to even, as ONNX and numpy do.
-  unaryFloat("round", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::nearbyint(x); }); });
-  unaryFloat("softplus", [](EvalContext &c) { return floatKernel(c, [](double x) { return std::log1p(std::exp(x)); }); });
-  unaryFloat(
-      "leaky_relu",
-      [](EvalContext &c) {
-        double alpha = c.floatAttr("alpha");
-        return floatKernel(c, [alpha](double x) { return x < 0 ? alpha * x : x; });
-      },
-      {{"alpha", AttrKind::Float, false, 0.01}});
-  unaryFloat(
-      "elu",
-      [](EvalContext &c) {
-        double alpha = c.floatAttr("alpha");
-        return floatKernel(c, [alpha](double x) { return x < 0 ? alpha * (std::exp(x) - 1) : x; });
-      },
-      {{"alpha", AttrKind::Float, false, 1.0}});
+  unaryFloat("exp", DLC_UNARY(Exp));
+  unaryFloat("log", DLC_UNARY(Log));
+  unaryFloat("sqrt", DLC_UNARY(Sqrt));
+  unaryFloat("rsqrt", DLC_UNARY(Rsqrt));
+  unaryFloat("reciprocal", DLC_UNARY(Reciprocal));
+  unaryFloat("sigmoid", DLC_UNARY(Sigmoid));
+  unaryFloat("tanh", DLC_UNARY(Tanh));
+  unaryFloat("erf", DLC_UNARY(Erf));
+  unaryFloat("sin", DLC_UNARY(Sin));
+  unaryFloat("cos", DLC_UNARY(Cos));
+  unaryFloat("tan", DLC_UNARY(Tan));
+  unaryFloat("asin", DLC_UNARY(Asin));
+  unaryFloat("acos", DLC_UNARY(Acos));
+  unaryFloat("atan", DLC_UNARY(Atan));
+  unaryFloat("sinh", DLC_UNARY(Sinh));
+  unaryFloat("cosh", DLC_UNARY(Cosh));
+  unaryFloat("asinh", DLC_UNARY(Asinh));
+  unaryFloat("acosh", DLC_UNARY(Acosh));
+  unaryFloat("atanh", DLC_UNARY(Atanh));
+  unaryFloat("floor", DLC_UNARY(Floor));
+  unaryFloat("ceil", DLC_UNARY(Ceil));
+  unaryFloat("round", DLC_UNARY(Round));
+  unaryFloat("softplus", DLC_UNARY(Softplus));
+  unaryFloat("leaky_relu",
+             [](EvalContext &c) { return evalUnary(c, UnaryOp::LeakyRelu, c.floatAttr("alpha")); },
+             {{"alpha", AttrKind::Float, false, 0.01}});
+  unaryFloat("elu",
+             [](EvalContext &c) { return evalUnary(c, UnaryOp::Elu, c.floatAttr("alpha")); },
+             {{"alpha", AttrKind::Float, false, 1.0}});
 
   auto unaryNumeric = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "elementwise", 1, 1, {}, inferUnaryNumeric, eval});
   };
-  unaryNumeric("neg", [](EvalContext &c) { return unaryKernel(c, [](double x) { return -x; }, wrapNeg); });
-  unaryNumeric("abs", [](EvalContext &c) { return unaryKernel(c, [](double x) { return std::fabs(x); }, [](int64_t x) { return x < 0 ? wrapNeg(x) : x; }); });
-  unaryNumeric("relu", [](EvalContext &c) { return unaryKernel(c, [](double x) { return x > 0 ? x : 0.0; }, [](int64_t x) { return x > 0 ? x : 0; }); });
-  unaryNumeric("sign", [](EvalContext &c) { return unaryKernel(c, [](double x) { return double((x > 0) - (x < 0)); }, [](int64_t x) { return int64_t((x > 0) - (x < 0)); }); });
-  registry.add({"not", "elementwise", 1, 1, {}, inferUnaryBool,
-                [](EvalContext &c) { return unaryKernel(c, [](double x) { return x; }, [](int64_t x) { return int64_t(!x); }); }});
+  unaryNumeric("neg", DLC_UNARY(Neg));
+  unaryNumeric("abs", DLC_UNARY(Abs));
+  unaryNumeric("relu", DLC_UNARY(Relu));
+  unaryNumeric("sign", DLC_UNARY(Sign));
+  registry.add({"not", "elementwise", 1, 1, {}, inferUnaryBool, DLC_UNARY(Not)});
+#undef DLC_UNARY
 
+#define DLC_BINARY(op) [](EvalContext &c) { return evalBinary(c, BinaryOp::op); }
   auto arithmetic = [&](std::string_view name, EvalFn eval,
                         std::vector<AttrSpec> attrs = {}) {
     registry.add({name, "elementwise", 2, 2, std::move(attrs), inferArithmetic, eval});
   };
-  arithmetic("add", [](EvalContext &c) { return binaryKernel(c, std::plus<double>(), total(wrapAdd)); });
-  arithmetic("sub", [](EvalContext &c) { return binaryKernel(c, std::minus<double>(), total(wrapSub)); });
-  arithmetic("mul", [](EvalContext &c) { return binaryKernel(c, std::multiplies<double>(), total(wrapMul)); });
-  arithmetic("div", [](EvalContext &c) {
-    return binaryKernel(c, std::divides<double>(), [](int64_t a, int64_t b, bool &ok) {
-      if (b == 0) { ok = false; return int64_t(0); }
-      return b == -1 ? wrapNeg(a) : a / b; // INT64_MIN / -1 wraps
-    });
-  });
-  arithmetic("pow", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::pow(a, b); }, total(intPow)); });
+  arithmetic("add", DLC_BINARY(Add));
+  arithmetic("sub", DLC_BINARY(Sub));
+  arithmetic("mul", DLC_BINARY(Mul));
+  arithmetic("div", DLC_BINARY(Div));
+  arithmetic("pow", DLC_BINARY(Pow));
   // fmod = 0: the result takes the divisor's sign (Python); 1: C fmod.
-  arithmetic(
-      "mod",
-      [](EvalContext &c) {
-        bool cStyle = c.intAttr("fmod");
-        return binaryKernel(
-            c,
-            [cStyle](double a, double b) { return cStyle ? std::fmod(a, b) : pythonMod(a, b); },
-            [cStyle](int64_t a, int64_t b, bool &ok) {
-              if (b == 0) { ok = false; return int64_t(0); }
-              int64_t r = b == -1 ? 0 : a % b; // INT64_MIN % -1 is UB
-              return (!cStyle && r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
-            });
-      },
-      {{"fmod", AttrKind::Int, false, 0}});
-  arithmetic("max", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }, total([](int64_t a, int64_t b) { return std::max(a, b); })); });
-  arithmetic("min", [](EvalContext &c) { return binaryKernel(c, [](double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); }, total([](int64_t a, int64_t b) { return std::min(a, b); })); });
+  arithmetic("mod",
+             [](EvalContext &c) {
+               return evalBinary(c, c.intAttr("fmod") ? BinaryOp::FMod : BinaryOp::Mod);
+             },
+             {{"fmod", AttrKind::Int, false, 0}});
+  arithmetic("max", DLC_BINARY(Max));
+  arithmetic("min", DLC_BINARY(Min));
 
-  registry.add({"equal", "elementwise", 2, 2, {}, inferEquality,
-                [](EvalContext &c) { return compareKernel(c, std::equal_to<double>(), std::equal_to<>()); }});
+  registry.add({"equal", "elementwise", 2, 2, {}, inferEquality, DLC_BINARY(Equal)});
   auto ordering = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "elementwise", 2, 2, {}, inferOrdering, eval});
   };
-  ordering("less", [](EvalContext &c) { return compareKernel(c, std::less<double>(), std::less<>()); });
-  ordering("less_equal", [](EvalContext &c) { return compareKernel(c, std::less_equal<double>(), std::less_equal<>()); });
-  ordering("greater", [](EvalContext &c) { return compareKernel(c, std::greater<double>(), std::greater<>()); });
-  ordering("greater_equal", [](EvalContext &c) { return compareKernel(c, std::greater_equal<double>(), std::greater_equal<>()); });
+  ordering("less", DLC_BINARY(Less));
+  ordering("less_equal", DLC_BINARY(LessEqual));
+  ordering("greater", DLC_BINARY(Greater));
+  ordering("greater_equal", DLC_BINARY(GreaterEqual));
   auto logic = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "elementwise", 2, 2, {}, inferLogic, eval});
   };
-  logic("and", [](EvalContext &c) { return compareKernel(c, std::logical_and<double>(), std::logical_and<>()); });
-  logic("or", [](EvalContext &c) { return compareKernel(c, std::logical_or<double>(), std::logical_or<>()); });
-  logic("xor", [](EvalContext &c) { return compareKernel(c, std::not_equal_to<double>(), std::not_equal_to<>()); });
+  logic("and", DLC_BINARY(And));
+  logic("or", DLC_BINARY(Or));
+  logic("xor", DLC_BINARY(Xor));
+#undef DLC_BINARY
 
   registry.add({"bit_shift", "elementwise", 2, 2,
                 {{"direction", AttrKind::String, true}},
@@ -376,15 +251,9 @@ void registerElementwiseOps(OpRegistry &registry) {
                   return inferBinary(c, kNumericTypes, std::nullopt);
                 },
                 [](EvalContext &c) {
-                  bool left = c.stringAttr("direction") == "LEFT";
-                  return binaryKernel(
-                      c, [](double a, double) { return a; },
-                      total([left](int64_t a, int64_t b) {
-                        uint64_t u = static_cast<uint64_t>(a);
-                        if (b < 0 || b >= 64)
-                          return int64_t(0);
-                        return static_cast<int64_t>(left ? u << b : u >> b);
-                      }));
+                  return evalBinary(c, c.stringAttr("direction") == "LEFT"
+                                           ? BinaryOp::ShiftLeft
+                                           : BinaryOp::ShiftRight);
                 }});
   registry.add({"where", "elementwise", 3, 3, {}, inferWhere, evalWhere});
   registry.add({"clip", "elementwise", 1, 3, {}, inferClip, evalClip});

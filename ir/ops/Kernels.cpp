@@ -2,6 +2,8 @@
 
 #include "ir/ops/Kernels.h"
 
+#include "ir/Check.h"
+
 #include <cstring>
 
 namespace dlc::kernels {
@@ -47,6 +49,40 @@ void copyElement(const Tensor &src, int64_t from, Tensor &dst, int64_t to) {
   int64_t size = dtypeSize(src.dtype());
   std::memcpy(dst.bytes().data() + to * size, src.bytes().data() + from * size,
               size);
+}
+
+dlrt::kernels::ElementType elementType(DType dtype) {
+  using dlrt::kernels::ElementType;
+  switch (dtype) {
+  case DType::F32: return ElementType::F32;
+  case DType::F16: return ElementType::F16;
+  case DType::BF16: return ElementType::BF16;
+  case DType::F64: return ElementType::F64;
+  case DType::I8: return ElementType::I8;
+  case DType::I16: return ElementType::I16;
+  case DType::I32: return ElementType::I32;
+  case DType::I64: return ElementType::I64;
+  case DType::U8: return ElementType::U8;
+  case DType::U16: return ElementType::U16;
+  case DType::U32: return ElementType::U32;
+  case DType::U64: return ElementType::U64;
+  case DType::Bool: return ElementType::Bool;
+  }
+  DLC_UNREACHABLE("bad dtype");
+}
+
+KernelBuffer::KernelBuffer(const Tensor &tensor) : dims_(shapeOf(tensor)) {
+  // Kernels write only output views; input views are read-only by contract.
+  view_.data = const_cast<uint8_t *>(tensor.bytes().data());
+  view_.type = elementType(tensor.dtype());
+  view_.dims = dims_.data();
+  view_.rank = static_cast<int32_t>(dims_.size());
+}
+
+LogicalResult checkStatus(EvalContext &ctx, const dlrt::kernels::Status &status) {
+  if (status.isOk())
+    return success();
+  return ctx.error(status.message());
 }
 
 } // namespace dlc::kernels

@@ -12,6 +12,7 @@
 #define DLC_IR_OPS_KERNELS_H
 
 #include "ir/Interpreter.h"
+#include "kernels/ElementType.h"
 
 #include <cstdint>
 #include <vector>
@@ -58,6 +59,27 @@ inline bool floatMath(DType dtype) { return isFloat(dtype); }
 /// Copies element `from` of `src` into element `to` of `dst` (same dtype),
 /// bit for bit.
 void copyElement(const Tensor &src, int64_t from, Tensor &dst, int64_t to);
+
+/// The runtime kernel library's element type for `dtype`.
+dlrt::kernels::ElementType elementType(DType dtype);
+
+/// A tensor as the runtime's kernel library sees it (the view points into
+/// the tensor and into this object, which must outlive the call). Input
+/// views are only read by kernels.
+class KernelBuffer {
+public:
+  explicit KernelBuffer(const Tensor &tensor);
+  KernelBuffer(const KernelBuffer &) = delete;
+  KernelBuffer &operator=(const KernelBuffer &) = delete;
+  const dlrt::kernels::BufferView &view() const { return view_; }
+
+private:
+  Shape dims_;
+  dlrt::kernels::BufferView view_;
+};
+
+/// success(), or the kernel's error reported at the node.
+LogicalResult checkStatus(EvalContext &ctx, const dlrt::kernels::Status &status);
 
 } // namespace dlc::kernels
 
