@@ -3,6 +3,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Reduction.h"
 
 #include <cmath>
 
@@ -92,66 +93,24 @@ LogicalResult inferSoftmax(InferContext &ctx) {
   return success();
 }
 
-/// Strides, over the input's index space, of the output element each input
-/// element reduces into: 0 along `axes`.
-Shape reductionStrides(const Shape &in, const std::vector<int64_t> &axes) {
-  Shape kept = in;
-  for (int64_t axis : axes)
-    kept[axis] = 1;
-  Shape strides = stridesOf(kept);
-  for (int64_t axis : axes)
-    strides[axis] = 0;
-  return strides;
-}
+using dlrt::kernels::ReduceOp;
 
-enum class Reduce { Sum, Mean, Max, Min, Prod };
-
-LogicalResult evalReduce(EvalContext &ctx, Reduce kind) {
+LogicalResult evalReduce(EvalContext &ctx, ReduceOp op) {
   const Tensor &x = ctx.input(0);
   bool dynamic;
   std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
   if (given && given->empty() && ctx.intAttr("noop_with_empty_axes")) {
-    ctx.addOutput(std::make_shared<Tensor>(x));
+    ctx.addOutput(ctx.sharedInput(0));
     return success();
   }
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape in = shapeOf(x);
-  std::vector<int64_t> axes;
-  if (failed(reductionAxes(ctx, static_cast<int64_t>(in.size()), axes)))
+  dlrt::kernels::ReduceParams params{op, {}};
+  if (failed(reductionAxes(ctx, x.type().rank(), params.axes)))
     return failure();
-  double init = kind == Reduce::Max ? -INFINITY
-                : kind == Reduce::Min ? INFINITY
-                : kind == Reduce::Prod ? 1.0 : 0.0;
-  std::vector<double> acc(out->numElements(), init);
-  Shape strides = reductionStrides(in, axes);
-  int64_t linear = 0;
-  forEachIndex(in, [&](const Shape &index) {
-    double v = x.getDouble(linear++);
-    double &a = acc[offsetOf(index, strides)];
-    switch (kind) {
-    case Reduce::Sum:
-    case Reduce::Mean: a += v; break;
-    case Reduce::Prod: a *= v; break;
-    case Reduce::Max: a = std::isnan(v) ? v : std::max(a, v); break;
-    case Reduce::Min: a = std::isnan(v) ? v : std::min(a, v); break;
-    }
-  });
-  int64_t count = out->numElements() ? x.numElements() / out->numElements() : 0;
-  for (int64_t i = 0; i < out->numElements(); ++i)
-    out->setDouble(i, kind == Reduce::Mean ? acc[i] / count : acc[i]);
-  return success();
-}
-
-/// Calls fn(base, stride, length) for every 1-D slice of `shape` along `axis`.
-template <typename Fn> void forEachSlice(const Shape &shape, int64_t axis, Fn fn) {
-  Shape outer = shape;
-  outer[axis] = 1;
-  Shape strides = stridesOf(shape);
-  forEachIndex(outer, [&](const Shape &index) {
-    fn(offsetOf(index, strides), strides[axis], shape[axis]);
-  });
+  KernelBuffer in(x), result(*out);
+  return checkStatus(ctx, dlrt::kernels::reduce(params, in.view(), result.view()));
 }
 
 LogicalResult evalArgReduce(EvalContext &ctx, bool isMax) {
@@ -159,23 +118,11 @@ LogicalResult evalArgReduce(EvalContext &ctx, bool isMax) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape shape = shapeOf(x);
-  int64_t axis = ctx.axisAttr("axis", shape.size());
-  bool last = ctx.intAttr("select_last_index");
-  int64_t linear = 0;
-  forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
-    int64_t best = 0;
-    for (int64_t i = 1; i < length; ++i) {
-      double v = x.getDouble(base + i * stride);
-      double b = x.getDouble(base + best * stride);
-      bool better = isMax ? (v > b || (last && v == b))
-                          : (v < b || (last && v == b));
-      if (better)
-        best = i;
-    }
-    out->setInt(linear++, best);
-  });
-  return success();
+  dlrt::kernels::ArgReduceParams params{
+      isMax, ctx.axisAttr("axis", shapeOf(x).size()),
+      ctx.intAttr("select_last_index") != 0};
+  KernelBuffer in(x), result(*out);
+  return checkStatus(ctx, dlrt::kernels::argReduce(params, in.view(), result.view()));
 }
 
 LogicalResult evalSoftmax(EvalContext &ctx, bool log) {
@@ -183,26 +130,10 @@ LogicalResult evalSoftmax(EvalContext &ctx, bool log) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape shape = shapeOf(x);
-  if (shape.empty()) {
-    out->setDouble(0, log ? 0.0 : 1.0);
-    return success();
-  }
-  int64_t axis = ctx.axisAttr("axis", shape.size());
-  forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
-    double max = -INFINITY;
-    for (int64_t i = 0; i < length; ++i)
-      max = std::max(max, x.getDouble(base + i * stride));
-    double sum = 0;
-    for (int64_t i = 0; i < length; ++i)
-      sum += std::exp(x.getDouble(base + i * stride) - max);
-    for (int64_t i = 0; i < length; ++i) {
-      double shifted = x.getDouble(base + i * stride) - max;
-      out->setDouble(base + i * stride,
-                     log ? shifted - std::log(sum) : std::exp(shifted) / sum);
-    }
-  });
-  return success();
+  size_t rank = shapeOf(x).size();
+  dlrt::kernels::SoftmaxParams params{rank ? ctx.axisAttr("axis", rank) : 0, log};
+  KernelBuffer in(x), result(*out);
+  return checkStatus(ctx, dlrt::kernels::softmax(params, in.view(), result.view()));
 }
 
 // cumsum(x, axis): running sums along axis; `exclusive` shifts by one,
@@ -220,29 +151,13 @@ LogicalResult evalCumSum(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape shape = shapeOf(x);
   int64_t axis;
-  if (failed(ctx.normalizeAxis(ctx.input(1).getInt(0),
-                               static_cast<int64_t>(shape.size()), axis)))
+  if (failed(ctx.normalizeAxis(ctx.input(1).getInt(0), x.type().rank(), axis)))
     return failure();
-  bool exclusive = ctx.intAttr("exclusive"), reverse = ctx.intAttr("reverse");
-  bool useFloat = floatMath(x.dtype());
-  forEachSlice(shape, axis, [&](int64_t base, int64_t stride, int64_t length) {
-    double sum = 0;
-    int64_t isum = 0;
-    for (int64_t n = 0; n < length; ++n) {
-      int64_t at = base + (reverse ? length - 1 - n : n) * stride;
-      if (exclusive) {
-        useFloat ? out->setDouble(at, sum) : out->setInt(at, isum);
-      }
-      sum += x.getDouble(at);
-      isum += x.getInt(at);
-      if (!exclusive) {
-        useFloat ? out->setDouble(at, sum) : out->setInt(at, isum);
-      }
-    }
-  });
-  return success();
+  dlrt::kernels::CumSumParams params{axis, ctx.intAttr("exclusive") != 0,
+                                     ctx.intAttr("reverse") != 0};
+  KernelBuffer in(x), result(*out);
+  return checkStatus(ctx, dlrt::kernels::cumsum(params, in.view(), result.view()));
 }
 
 } // namespace
@@ -255,11 +170,11 @@ void registerReductionOps(OpRegistry &registry) {
                    {"noop_with_empty_axes", AttrKind::Int, false, 0}},
                   inferReduce, eval});
   };
-  reduce("reduce_sum", [](EvalContext &c) { return evalReduce(c, Reduce::Sum); });
-  reduce("reduce_mean", [](EvalContext &c) { return evalReduce(c, Reduce::Mean); });
-  reduce("reduce_max", [](EvalContext &c) { return evalReduce(c, Reduce::Max); });
-  reduce("reduce_min", [](EvalContext &c) { return evalReduce(c, Reduce::Min); });
-  reduce("reduce_prod", [](EvalContext &c) { return evalReduce(c, Reduce::Prod); });
+  reduce("reduce_sum", [](EvalContext &c) { return evalReduce(c, ReduceOp::Sum); });
+  reduce("reduce_mean", [](EvalContext &c) { return evalReduce(c, ReduceOp::Mean); });
+  reduce("reduce_max", [](EvalContext &c) { return evalReduce(c, ReduceOp::Max); });
+  reduce("reduce_min", [](EvalContext &c) { return evalReduce(c, ReduceOp::Min); });
+  reduce("reduce_prod", [](EvalContext &c) { return evalReduce(c, ReduceOp::Prod); });
   auto argReduce = [&](std::string_view name, EvalFn eval) {
     registry.add({name, "reduction", 1, 1,
                   {{"axis", AttrKind::Int, false, 0},

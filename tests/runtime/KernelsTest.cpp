@@ -8,6 +8,7 @@
 
 #include "kernels/Elementwise.h"
 #include "kernels/Half.h"
+#include "kernels/Reduction.h"
 
 #include <gtest/gtest.h>
 
@@ -72,6 +73,34 @@ TEST(KernelsTest, WhereAndClip) {
                    view(high, ElementType::I64, scalar), view(out, ElementType::I64, d))
                   .isOk());
   EXPECT_EQ(out, (std::vector<int64_t>{1, 0}));
+}
+
+TEST(KernelsTest, IntegerReductionsAreExactBeyond2To53) {
+  int64_t big = (int64_t(1) << 60) + 1;
+  std::vector<int64_t> x = {big, 1, 2, 3}, out(2);
+  std::vector<int64_t> xd = {2, 2}, od = {2};
+  ASSERT_TRUE(reduce({ReduceOp::Sum, {1}}, view(x, ElementType::I64, xd),
+                     view(out, ElementType::I64, od))
+                  .isOk());
+  EXPECT_EQ(out, (std::vector<int64_t>{big + 1, 5}));
+  ASSERT_TRUE(reduce({ReduceOp::Max, {0}}, view(x, ElementType::I64, xd),
+                     view(out, ElementType::I64, od))
+                  .isOk());
+  EXPECT_EQ(out, (std::vector<int64_t>{big, 3}));
+}
+
+TEST(KernelsTest, SoftmaxAndArgmaxAlongAnAxis) {
+  std::vector<float> x = {0, 0, 1, 3}, out(4);
+  std::vector<int64_t> d = {2, 2}, od = {2};
+  ASSERT_TRUE(softmax({1, false}, view(x, ElementType::F32, d), view(out, ElementType::F32, d))
+                  .isOk());
+  EXPECT_FLOAT_EQ(out[0], 0.5f);
+  EXPECT_NEAR(out[3], 1 / (1 + std::exp(-2.0)), 1e-6);
+  std::vector<int64_t> index(2);
+  ASSERT_TRUE(argReduce({true, 0, false}, view(x, ElementType::F32, d),
+                        view(index, ElementType::I64, od))
+                  .isOk());
+  EXPECT_EQ(index, (std::vector<int64_t>{1, 1}));
 }
 
 } // namespace
