@@ -3,9 +3,12 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Elementwise.h"
 
 namespace dlc {
 namespace {
+
+using namespace kernels;
 
 LogicalResult inferConstant(InferContext &ctx) {
   ctx.addResult(ctx.node().attr("value")->getTensor().type());
@@ -53,21 +56,12 @@ LogicalResult evalIdentity(EvalContext &ctx) {
   return success();
 }
 
-// Float to integer truncates toward zero (NaN becomes 0); integer to integer
-// wraps; anything to bool tests != 0.
 LogicalResult evalCast(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  bool exactInts = !isFloat(x.dtype()) && !isFloat(out->dtype());
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    if (exactInts)
-      out->setInt(i, x.getInt(i));
-    else
-      out->setDouble(i, x.getDouble(i));
-  }
-  return success();
+  KernelBuffer x(ctx.input(0)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::cast(x.view(), result.view()));
 }
 
 } // namespace

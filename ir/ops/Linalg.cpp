@@ -3,6 +3,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Linalg.h"
 
 #include <cmath>
 #include <map>
@@ -90,75 +91,27 @@ LogicalResult inferGemm(InferContext &ctx) {
 }
 
 LogicalResult evalMatmul(EvalContext &ctx) {
-  const Tensor &a = ctx.input(0), &b = ctx.input(1);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape as = shapeOf(a), bs = shapeOf(b);
-  if (as.size() == 1)
-    as.insert(as.begin(), 1);
-  if (bs.size() == 1)
-    bs.push_back(1);
-  int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
-  if (bs[bs.size() - 2] != k)
-    return ctx.error("contraction dims differ at run time");
-  Shape batchA(as.begin(), as.end() - 2), batchB(bs.begin(), bs.end() - 2);
-  Shape batch = shapeOf(TensorType(
-      a.dtype(), *broadcastDims(typeOf(a.dtype(), batchA).dims(),
-                                typeOf(a.dtype(), batchB).dims())));
-  Shape stridesA = broadcastStrides(batchA, batch);
-  Shape stridesB = broadcastStrides(batchB, batch);
-  bool useFloat = floatMath(a.dtype());
-  int64_t outBase = 0;
-  forEachIndex(batch, [&](const Shape &index) {
-    int64_t baseA = offsetOf(index, stridesA) * m * k;
-    int64_t baseB = offsetOf(index, stridesB) * k * n;
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        double sum = 0;
-        int64_t isum = 0;
-        for (int64_t p = 0; p < k; ++p) {
-          if (useFloat)
-            sum += a.getDouble(baseA + i * k + p) * b.getDouble(baseB + p * n + j);
-          else
-            isum += a.getInt(baseA + i * k + p) * b.getInt(baseB + p * n + j);
-        }
-        if (useFloat)
-          out->setDouble(outBase + i * n + j, sum);
-        else
-          out->setInt(outBase + i * n + j, isum);
-      }
-    outBase += m * n;
-  });
-  return success();
+  KernelBuffer a(ctx.input(0)), b(ctx.input(1)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::matmul(a.view(), b.view(), result.view()));
 }
 
 LogicalResult evalGemm(EvalContext &ctx) {
-  const Tensor &a = ctx.input(0), &b = ctx.input(1);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  bool transA = ctx.intAttr("trans_a"), transB = ctx.intAttr("trans_b");
-  double alpha = ctx.floatAttr("alpha"), beta = ctx.floatAttr("beta");
-  Shape as = shapeOf(a), bs = shapeOf(b), os = shapeOf(*out);
-  int64_t m = os[0], n = os[1], k = transA ? as[0] : as[1];
-  if ((transB ? bs[1] : bs[0]) != k)
-    return ctx.error("contraction dims differ at run time");
-  Shape cStrides;
+  dlrt::kernels::GemmParams params{ctx.intAttr("trans_a") != 0,
+                                   ctx.intAttr("trans_b") != 0,
+                                   ctx.floatAttr("alpha"), ctx.floatAttr("beta")};
+  KernelBuffer a(ctx.input(0)), b(ctx.input(1)), result(*out);
+  std::optional<KernelBuffer> c;
   if (ctx.numOperands() == 3)
-    cStrides = broadcastStrides(shapeOf(ctx.input(2)), os);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      double sum = 0;
-      for (int64_t p = 0; p < k; ++p)
-        sum += a.getDouble(transA ? p * m + i : i * k + p) *
-               b.getDouble(transB ? j * k + p : p * n + j);
-      sum *= alpha;
-      if (ctx.numOperands() == 3)
-        sum += beta * ctx.input(2).getDouble(offsetOf({i, j}, cStrides));
-      out->setDouble(i * n + j, sum);
-    }
-  return success();
+    c.emplace(ctx.input(2));
+  dlrt::kernels::BufferView none;
+  return checkStatus(ctx, dlrt::kernels::gemm(params, a.view(), b.view(),
+                                              c ? c->view() : none, result.view()));
 }
 
 /// A parsed einsum equation: one label list per operand and the output's.

@@ -68,6 +68,18 @@ struct BoolElement {
   }
 };
 
+/// double to int64 without undefined behaviour: NaN gives 0, out-of-range
+/// values saturate.
+inline int64_t saturatingInt64(double value) {
+  if (std::isnan(value))
+    return 0;
+  if (value >= 9.2233720368547758e18)
+    return INT64_MAX;
+  if (value <= -9.2233720368547758e18)
+    return INT64_MIN;
+  return static_cast<int64_t>(value);
+}
+
 /// Calls fn(Element{}) with the element traits of `type`.
 template <typename Fn> decltype(auto) dispatch(ElementType type, Fn &&fn) {
   switch (type) {

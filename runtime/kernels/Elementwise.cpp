@@ -242,4 +242,34 @@ Status clip(const BufferView &x, const BufferView &low, const BufferView &high,
   return Status::ok();
 }
 
+Status cast(const BufferView &x, const BufferView &out) {
+  int64_t n = x.numElements();
+  bool fromU64 = x.type == ElementType::U64, toUnsigned = out.type == ElementType::U64;
+  dispatch(x.type, [&](auto in) {
+    using In = decltype(in);
+    dispatch(out.type, [&](auto to) {
+      using To = decltype(to);
+      for (int64_t i = 0; i < n; ++i) {
+        if constexpr (!In::isFloat && !To::isFloat) {
+          To::store(out.data, i, In::load(x.data, i)); // exact, wrapping
+        } else {
+          double v;
+          if constexpr (In::isFloat)
+            v = In::load(x.data, i);
+          else
+            v = fromU64 ? static_cast<double>(static_cast<uint64_t>(In::load(x.data, i)))
+                        : static_cast<double>(In::load(x.data, i));
+          if constexpr (To::isFloat)
+            To::store(out.data, i, v);
+          else if (toUnsigned && v >= 9.2233720368547758e18 && v < 1.8446744073709552e19)
+            To::store(out.data, i, static_cast<int64_t>(static_cast<uint64_t>(v)));
+          else
+            To::store(out.data, i, saturatingInt64(v));
+        }
+      }
+    });
+  });
+  return Status::ok();
+}
+
 } // namespace dlrt::kernels

@@ -55,6 +55,12 @@ Status where(const BufferView &cond, const BufferView &a, const BufferView &b,
 Status clip(const BufferView &x, const BufferView &low, const BufferView &high,
             const BufferView &out);
 
+/// out[i] = x[i] converted to out's element type: float to integer
+/// truncates toward zero and saturates (NaN gives 0), integer to integer
+/// wraps, anything to bool tests != 0, to binary16/bfloat16 rounds to
+/// nearest even.
+Status cast(const BufferView &x, const BufferView &out);
+
 } // namespace dlrt::kernels
 
 #endif // DLRT_KERNELS_ELEMENTWISE_H

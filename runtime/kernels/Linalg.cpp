@@ -1,0 +1,93 @@
+//===- Linalg.cpp - Reference kernels of matmul and gemm ------------------===//
+
+#include "kernels/Linalg.h"
+
+#include "kernels/Dispatch.h"
+
+#include <vector>
+
+namespace dlrt::kernels {
+namespace {
+
+int64_t wrapMulAdd(int64_t acc, int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(acc) +
+                              static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+
+} // namespace
+
+Status matmul(const BufferView &a, const BufferView &b, const BufferView &out) {
+  std::vector<int64_t> as(a.dims, a.dims + a.rank), bs(b.dims, b.dims + b.rank);
+  if (as.size() == 1)
+    as.insert(as.begin(), 1);
+  if (bs.size() == 1)
+    bs.push_back(1);
+  int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
+  if (bs[bs.size() - 2] != k)
+    return Status::error("matmul contraction dims differ at run time: " +
+                         std::to_string(k) + " and " + std::to_string(bs[bs.size() - 2]));
+  // The batch dims broadcast: walk out's batch index space with a's and b's
+  // batch offsets (in matrices).
+  int32_t batchRank = static_cast<int32_t>(std::max(as.size(), bs.size())) - 2;
+  std::vector<int64_t> batch(batchRank), aBatch(as.begin(), as.end() - 2),
+      bBatch(bs.begin(), bs.end() - 2);
+  for (int32_t d = 0; d < batchRank; ++d) {
+    int64_t ad = d - (batchRank - int32_t(aBatch.size()));
+    int64_t bd = d - (batchRank - int32_t(bBatch.size()));
+    int64_t x = ad >= 0 ? aBatch[ad] : 1, y = bd >= 0 ? bBatch[bd] : 1;
+    batch[d] = x == 1 ? y : x;
+  }
+  BufferView batchOut{nullptr, out.type, batch.data(), batchRank};
+  BufferView batchA{nullptr, a.type, aBatch.data(), int32_t(aBatch.size())};
+  BufferView batchB{nullptr, b.type, bBatch.data(), int32_t(bBatch.size())};
+  int64_t batches = batchOut.numElements();
+  dispatch(a.type, [&](auto element) {
+    using E = decltype(element);
+    BroadcastWalk walk(batchOut, {&batchA, &batchB});
+    for (int64_t t = 0; t < batches; ++t, walk.next()) {
+      int64_t baseA = walk.offsets()[0] * m * k, baseB = walk.offsets()[1] * k * n;
+      int64_t baseOut = t * m * n;
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          std::conditional_t<E::isFloat, double, int64_t> sum = 0;
+          for (int64_t p = 0; p < k; ++p) {
+            auto x = E::load(a.data, baseA + i * k + p);
+            auto y = E::load(b.data, baseB + p * n + j);
+            if constexpr (E::isFloat) sum += x * y;
+            else sum = wrapMulAdd(sum, x, y);
+          }
+          E::store(out.data, baseOut + i * n + j, sum);
+        }
+    }
+  });
+  return Status::ok();
+}
+
+Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
+            const BufferView &c, const BufferView &out) {
+  int64_t m = out.dims[0], n = out.dims[1];
+  int64_t k = params.transA ? a.dims[0] : a.dims[1];
+  if ((params.transB ? b.dims[1] : b.dims[0]) != k)
+    return Status::error("gemm contraction dims differ at run time");
+  dispatch(a.type, [&](auto element) {
+    using E = decltype(element);
+    BroadcastWalk walk(out, {&c});
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j, walk.next()) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; ++p)
+          sum += static_cast<double>(E::load(a.data, params.transA ? p * m + i : i * k + p)) *
+                 static_cast<double>(E::load(b.data, params.transB ? j * k + p : p * n + j));
+        sum *= params.alpha;
+        if (c.data)
+          sum += params.beta * static_cast<double>(E::load(c.data, walk.offsets()[0]));
+        if constexpr (E::isFloat)
+          E::store(out.data, i * n + j, sum);
+        else
+          E::store(out.data, i * n + j, saturatingInt64(sum));
+      }
+  });
+  return Status::ok();
+}
+
+} // namespace dlrt::kernels

@@ -1,0 +1,31 @@
+//===- Linalg.h - Reference kernels of matmul and gemm ---------*- C++ -*-===//
+//
+// numpy/ONNX matmul (1-D operands promoted, batch dims broadcast) and ONNX
+// Gemm. Floats accumulate in double, integers in int64 (wrapping).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLRT_KERNELS_LINALG_H
+#define DLRT_KERNELS_LINALG_H
+
+#include "kernels/ElementType.h"
+
+namespace dlrt::kernels {
+
+/// out = a @ b; out's dims are the broadcast batch dims plus [m, n] (without
+/// the dims a 1-D operand did not have). A contraction mismatch is an error.
+Status matmul(const BufferView &a, const BufferView &b, const BufferView &out);
+
+struct GemmParams {
+  bool transA = false, transB = false;
+  double alpha = 1, beta = 1;
+};
+
+/// out = alpha * op(a) @ op(b) + beta * c, with 2-D a and b and c (optional:
+/// null data) broadcast to out.
+Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
+            const BufferView &c, const BufferView &out);
+
+} // namespace dlrt::kernels
+
+#endif // DLRT_KERNELS_LINALG_H
