@@ -9,8 +9,10 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/DataMovement.h"
 
 #include <algorithm>
+#include <memory>
 #include <cstdlib>
 
 namespace dlc {
@@ -420,19 +422,11 @@ LogicalResult inferTile(InferContext &ctx) {
 }
 
 LogicalResult evalTile(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape xs = shapeOf(x), strides = stridesOf(xs);
-  int64_t linear = 0;
-  forEachIndex(shapeOf(*out), [&](const Shape &index) {
-    int64_t offset = 0;
-    for (size_t d = 0; d < index.size(); ++d)
-      offset += (index[d] % xs[d]) * strides[d];
-    copyElement(x, offset, *out, linear++);
-  });
-  return success();
+  KernelBuffer x(ctx.input(0)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::tile(x.view(), result.view()));
 }
 
 // pad(x, pads, [value]): pads = begins then ends per dim (negative crops);
@@ -480,46 +474,23 @@ LogicalResult inferPad(InferContext &ctx) {
 }
 
 LogicalResult evalPad(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape xs = shapeOf(x), strides = stridesOf(xs);
-  std::vector<int64_t> pads = ctx.input(1).toInts();
   std::string mode = ctx.stringAttr("mode");
-  size_t rank = xs.size();
-  for (size_t d = 0; d < rank; ++d)
-    if (mode != "constant" && xs[d] == 0 && shapeOf(*out)[d] > 0)
-      return ctx.error("cannot " + mode + "-pad an empty dim");
-  int64_t linear = 0;
-  forEachIndex(shapeOf(*out), [&](const Shape &index) {
-    int64_t offset = 0;
-    bool inside = true;
-    for (size_t d = 0; d < rank; ++d) {
-      int64_t i = index[d] - pads[d], n = xs[d];
-      if (i < 0 || i >= n) {
-        if (mode == "edge") {
-          i = std::clamp<int64_t>(i, 0, n - 1);
-        } else if (mode == "reflect" && n > 1) {
-          int64_t period = 2 * (n - 1);
-          i = ((i % period) + period) % period;
-          if (i >= n)
-            i = period - i;
-        } else if (mode == "reflect") {
-          i = 0;
-        } else {
-          inside = false;
-        }
-      }
-      offset += i * strides[d];
-    }
-    if (inside)
-      copyElement(x, offset, *out, linear);
-    else if (ctx.numOperands() == 3)
-      copyElement(ctx.input(2), 0, *out, linear);
-    ++linear;
-  });
-  return success();
+  dlrt::kernels::PadParams params;
+  params.mode = mode == "edge"      ? dlrt::kernels::PadMode::Edge
+                : mode == "reflect" ? dlrt::kernels::PadMode::Reflect
+                                    : dlrt::kernels::PadMode::Constant;
+  std::vector<int64_t> pads = ctx.input(1).toInts();
+  params.begins.assign(pads.begin(), pads.begin() + pads.size() / 2);
+  KernelBuffer x(ctx.input(0)), result(*out);
+  std::optional<KernelBuffer> value;
+  if (ctx.numOperands() == 3)
+    value.emplace(ctx.input(2));
+  dlrt::kernels::BufferView none;
+  return checkStatus(ctx, dlrt::kernels::pad(params, x.view(),
+                                             value ? value->view() : none, result.view()));
 }
 
 LogicalResult inferShape(InferContext &ctx) {
@@ -543,43 +514,29 @@ LogicalResult evalTranspose(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape in = shapeOf(x), strides = stridesOf(in);
   std::vector<int64_t> perm;
   if (const std::vector<int64_t> *given = ctx.intsAttr("perm"))
     perm = *given;
   else
-    for (int64_t i = static_cast<int64_t>(in.size()) - 1; i >= 0; --i)
+    for (int64_t i = x.type().rank() - 1; i >= 0; --i)
       perm.push_back(i);
-  Shape permuted;
-  for (int64_t axis : perm)
-    permuted.push_back(strides[axis]);
-  int64_t linear = 0;
-  forEachIndex(shapeOf(*out), [&](const Shape &index) {
-    copyElement(x, offsetOf(index, permuted), *out, linear++);
-  });
-  return success();
+  KernelBuffer in(x), result(*out);
+  return checkStatus(ctx, dlrt::kernels::transpose(perm, in.view(), result.view()));
 }
 
 LogicalResult evalConcat(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape os = shapeOf(*out);
-  int64_t axis = ctx.axisAttr("axis", os.size());
-  Shape outStrides = stridesOf(os);
-  int64_t base = 0;
+  std::vector<std::unique_ptr<KernelBuffer>> buffers;
+  std::vector<dlrt::kernels::BufferView> inputs;
   for (size_t i = 0; i < ctx.numOperands(); ++i) {
-    const Tensor &x = ctx.input(i);
-    Shape xs = shapeOf(x);
-    int64_t linear = 0;
-    forEachIndex(xs, [&](const Shape &index) {
-      Shape at = index;
-      at[axis] += base;
-      copyElement(x, linear++, *out, offsetOf(at, outStrides));
-    });
-    base += xs[axis];
+    buffers.push_back(std::make_unique<KernelBuffer>(ctx.input(i)));
+    inputs.push_back(buffers.back()->view());
   }
-  return success();
+  KernelBuffer result(*out);
+  int64_t axis = ctx.axisAttr("axis", shapeOf(*out).size());
+  return checkStatus(ctx, dlrt::kernels::concat(axis, inputs, result.view()));
 }
 
 LogicalResult evalSlice(EvalContext &ctx) {
@@ -611,29 +568,16 @@ LogicalResult evalSlice(EvalContext &ctx) {
     first[axis] = start;
     step[axis] = steps[i];
   }
-  Shape strides = stridesOf(xs);
-  int64_t linear = 0;
-  forEachIndex(shapeOf(*out), [&](const Shape &index) {
-    int64_t offset = 0;
-    for (size_t d = 0; d < index.size(); ++d)
-      offset += (first[d] + index[d] * step[d]) * strides[d];
-    copyElement(x, offset, *out, linear++);
-  });
-  return success();
+  KernelBuffer in(x), result(*out);
+  return checkStatus(ctx, dlrt::kernels::slice({first, step}, in.view(), result.view()));
 }
 
 LogicalResult evalExpand(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape os = shapeOf(*out);
-  Shape strides = broadcastStrides(shapeOf(x), os);
-  int64_t linear = 0;
-  forEachIndex(os, [&](const Shape &index) {
-    copyElement(x, offsetOf(index, strides), *out, linear++);
-  });
-  return success();
+  KernelBuffer x(ctx.input(0)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::expand(x.view(), result.view()));
 }
 
 LogicalResult evalShape(EvalContext &ctx) {

@@ -1,0 +1,175 @@
+//===- DataMovement.cpp - Reference kernels that move elements ------------===//
+
+#include "kernels/DataMovement.h"
+
+#include "kernels/Dispatch.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace dlrt::kernels {
+
+size_t elementSize(ElementType type) {
+  switch (type) {
+  case ElementType::F64:
+  case ElementType::I64:
+  case ElementType::U64: return 8;
+  case ElementType::F32:
+  case ElementType::I32:
+  case ElementType::U32: return 4;
+  case ElementType::F16:
+  case ElementType::BF16:
+  case ElementType::I16:
+  case ElementType::U16: return 2;
+  case ElementType::I8:
+  case ElementType::U8:
+  case ElementType::Bool: return 1;
+  }
+  return 1;
+}
+
+namespace {
+
+std::vector<int64_t> rowMajorStrides(const int64_t *dims, int32_t rank) {
+  std::vector<int64_t> strides(rank, 1);
+  for (int32_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * dims[d + 1];
+  return strides;
+}
+
+/// Calls fn(linear, index) for every index of `dims` in row-major order.
+template <typename Fn> void forEachIndex(const int64_t *dims, int32_t rank, Fn fn) {
+  int64_t count = 1;
+  for (int32_t d = 0; d < rank; ++d)
+    count *= dims[d];
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t linear = 0; linear < count; ++linear) {
+    fn(linear, index);
+    for (int32_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < dims[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+/// out[linear] = x[base + index . strides], element by element.
+void gather(const BufferView &x, const BufferView &out, int64_t base,
+            const std::vector<int64_t> &strides) {
+  size_t size = elementSize(x.type);
+  const auto *in = static_cast<const uint8_t *>(x.data);
+  auto *o = static_cast<uint8_t *>(out.data);
+  forEachIndex(out.dims, out.rank, [&](int64_t linear, const std::vector<int64_t> &index) {
+    int64_t offset = base;
+    for (int32_t d = 0; d < out.rank; ++d)
+      offset += index[d] * strides[d];
+    std::memcpy(o + linear * size, in + offset * size, size);
+  });
+}
+
+} // namespace
+
+Status transpose(const std::vector<int64_t> &perm, const BufferView &x,
+                 const BufferView &out) {
+  std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank), permuted;
+  for (int64_t axis : perm)
+    permuted.push_back(strides[axis]);
+  gather(x, out, 0, permuted);
+  return Status::ok();
+}
+
+Status slice(const SliceParams &params, const BufferView &x, const BufferView &out) {
+  std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank), stepped(x.rank);
+  int64_t base = 0;
+  for (int32_t d = 0; d < x.rank; ++d) {
+    base += params.first[d] * strides[d];
+    stepped[d] = params.step[d] * strides[d];
+  }
+  gather(x, out, base, stepped);
+  return Status::ok();
+}
+
+Status expand(const BufferView &x, const BufferView &out) {
+  std::vector<int64_t> strides(out.rank, 0), own = rowMajorStrides(x.dims, x.rank);
+  for (int32_t d = 0; d < x.rank; ++d)
+    strides[d + (out.rank - x.rank)] = x.dims[d] == 1 ? 0 : own[d];
+  gather(x, out, 0, strides);
+  return Status::ok();
+}
+
+Status concat(int64_t axis, const std::vector<BufferView> &inputs, const BufferView &out) {
+  size_t size = elementSize(out.type);
+  std::vector<int64_t> outStrides = rowMajorStrides(out.dims, out.rank);
+  auto *o = static_cast<uint8_t *>(out.data);
+  int64_t base = 0;
+  for (const BufferView &x : inputs) {
+    const auto *in = static_cast<const uint8_t *>(x.data);
+    forEachIndex(x.dims, x.rank, [&](int64_t linear, const std::vector<int64_t> &index) {
+      int64_t offset = base * outStrides[axis];
+      for (int32_t d = 0; d < x.rank; ++d)
+        offset += index[d] * outStrides[d];
+      std::memcpy(o + offset * size, in + linear * size, size);
+    });
+    base += x.dims[axis];
+  }
+  return Status::ok();
+}
+
+Status tile(const BufferView &x, const BufferView &out) {
+  size_t size = elementSize(x.type);
+  std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank);
+  const auto *in = static_cast<const uint8_t *>(x.data);
+  auto *o = static_cast<uint8_t *>(out.data);
+  forEachIndex(out.dims, out.rank, [&](int64_t linear, const std::vector<int64_t> &index) {
+    int64_t offset = 0;
+    for (int32_t d = 0; d < x.rank; ++d)
+      offset += (index[d] % x.dims[d]) * strides[d];
+    std::memcpy(o + linear * size, in + offset * size, size);
+  });
+  return Status::ok();
+}
+
+Status pad(const PadParams &params, const BufferView &x, const BufferView &value,
+           const BufferView &out) {
+  for (int32_t d = 0; d < x.rank; ++d)
+    if (params.mode != PadMode::Constant && x.dims[d] == 0 && out.dims[d] > 0)
+      return Status::error(std::string("cannot ") +
+                           (params.mode == PadMode::Edge ? "edge" : "reflect") +
+                           "-pad an empty dim");
+  size_t size = elementSize(x.type);
+  std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank);
+  const auto *in = static_cast<const uint8_t *>(x.data);
+  const auto *fill = static_cast<const uint8_t *>(value.data);
+  auto *o = static_cast<uint8_t *>(out.data);
+  forEachIndex(out.dims, out.rank, [&](int64_t linear, const std::vector<int64_t> &index) {
+    int64_t offset = 0;
+    bool inside = true;
+    for (int32_t d = 0; d < x.rank; ++d) {
+      int64_t i = index[d] - params.begins[d], n = x.dims[d];
+      if (i < 0 || i >= n) {
+        if (params.mode == PadMode::Edge) {
+          i = std::clamp<int64_t>(i, 0, n - 1);
+        } else if (params.mode == PadMode::Reflect && n > 1) {
+          int64_t period = 2 * (n - 1);
+          i = ((i % period) + period) % period;
+          if (i >= n)
+            i = period - i;
+        } else if (params.mode == PadMode::Reflect) {
+          i = 0;
+        } else {
+          inside = false;
+        }
+      }
+      offset += i * strides[d];
+    }
+    if (inside)
+      std::memcpy(o + linear * size, in + offset * size, size);
+    else if (fill)
+      std::memcpy(o + linear * size, fill, size);
+    else
+      std::memset(o + linear * size, 0, size);
+  });
+  return Status::ok();
+}
+
+} // namespace dlrt::kernels
