@@ -30,13 +30,6 @@ size_t elementSize(ElementType type) {
 
 namespace {
 
-std::vector<int64_t> rowMajorStrides(const int64_t *dims, int32_t rank) {
-  std::vector<int64_t> strides(rank, 1);
-  for (int32_t d = rank - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * dims[d + 1];
-  return strides;
-}
-
 /// Calls fn(linear, index) for every index of `dims` in row-major order.
 template <typename Fn> void forEachIndex(const int64_t *dims, int32_t rank, Fn fn) {
   int64_t count = 1;

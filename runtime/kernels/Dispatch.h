@@ -68,6 +68,27 @@ struct BoolElement {
   }
 };
 
+// Integer arithmetic wraps in two's complement, as ONNX Runtime and numpy
+// do (signed overflow in C++ is undefined behaviour): compute in uint64_t.
+inline int64_t wrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t wrapSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+inline int64_t wrapMul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+inline int64_t wrapNeg(int64_t a) { return wrapSub(0, a); }
+
+/// Row-major strides (in elements) of dims.
+inline std::vector<int64_t> rowMajorStrides(const int64_t *dims, int32_t rank) {
+  std::vector<int64_t> strides(rank, 1);
+  for (int32_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * dims[d + 1];
+  return strides;
+}
+
 /// double to int64 without undefined behaviour: NaN gives 0, out-of-range
 /// values saturate.
 inline int64_t saturatingInt64(double value) {

@@ -16,19 +16,6 @@ bool isFloatType(ElementType type) {
 
 namespace {
 
-// Integer arithmetic wraps in two's complement, as ONNX Runtime and numpy
-// do (signed overflow in C++ is undefined behaviour): compute in uint64_t.
-int64_t wrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-int64_t wrapSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
-int64_t wrapMul(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-}
-int64_t wrapNeg(int64_t a) { return wrapSub(0, a); }
-
 /// By squaring: O(log exponent), wrapping.
 int64_t intPow(int64_t base, int64_t exponent) {
   if (exponent < 0)

@@ -7,15 +7,6 @@
 #include <vector>
 
 namespace dlrt::kernels {
-namespace {
-
-int64_t wrapMulAdd(int64_t acc, int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(acc) +
-                              static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-}
-
-} // namespace
-
 Status matmul(const BufferView &a, const BufferView &b, const BufferView &out) {
   std::vector<int64_t> as(a.dims, a.dims + a.rank), bs(b.dims, b.dims + b.rank);
   if (as.size() == 1)
@@ -54,7 +45,7 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out) {
             auto x = E::load(a.data, baseA + i * k + p);
             auto y = E::load(b.data, baseB + p * n + j);
             if constexpr (E::isFloat) sum += x * y;
-            else sum = wrapMulAdd(sum, x, y);
+            else sum = wrapAdd(sum, wrapMul(x, y));
           }
           E::store(out.data, baseOut + i * n + j, sum);
         }

@@ -11,16 +11,9 @@
 namespace dlrt::kernels {
 namespace {
 
-std::vector<int64_t> rowMajorStrides(const BufferView &x) {
-  std::vector<int64_t> strides(x.rank, 1);
-  for (int32_t d = x.rank - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * x.dims[d + 1];
-  return strides;
-}
-
 /// Calls fn(base, stride, length) for every 1-D slice of x along `axis`.
 template <typename Fn> void forEachSlice(const BufferView &x, int64_t axis, Fn fn) {
-  std::vector<int64_t> strides = rowMajorStrides(x);
+  std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank);
   int64_t length = x.dims[axis], stride = strides[axis];
   int64_t outer = 1, inner = stride;
   for (int64_t d = 0; d < axis; ++d)
@@ -28,13 +21,6 @@ template <typename Fn> void forEachSlice(const BufferView &x, int64_t axis, Fn f
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i)
       fn(o * length * stride + i, stride, length);
-}
-
-int64_t wrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-int64_t wrapMul(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
 }
 
 } // namespace
