@@ -8,6 +8,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Conv.h"
 
 #include <cmath>
 
@@ -230,97 +231,49 @@ struct Window {
   }
 };
 
+/// The window as the kernel library takes it.
+dlrt::kernels::Window kernelWindow(const Window &window) {
+  return {window.kernel, window.strides, window.dilations, window.padBegin,
+          window.padEnd};
+}
+
 LogicalResult evalConv(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &w = ctx.input(1);
+  const Tensor &w = ctx.input(1);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape xs = shapeOf(x), ws = shapeOf(w), os = shapeOf(*out);
-  size_t spatial = xs.size() - 2;
-  Window window(ctx, Shape(ws.begin() + 2, ws.end()));
-  int64_t group = ctx.intAttr("group");
-  int64_t inPerGroup = ws[1], outPerGroup = ws[0] / group;
-  Shape xStrides = stridesOf(xs), wStrides = stridesOf(ws);
-  Shape outSpatial(os.begin() + 2, os.end());
-  int64_t linear = 0;
-  for (int64_t n = 0; n < os[0]; ++n)
-    for (int64_t m = 0; m < os[1]; ++m) {
-      int64_t g = m / outPerGroup;
-      double bias = ctx.numOperands() == 3 ? ctx.input(2).getDouble(m) : 0.0;
-      forEachIndex(outSpatial, [&](const Shape &o) {
-        double sum = bias;
-        for (int64_t c = 0; c < inPerGroup; ++c)
-          forEachIndex(window.kernel, [&](const Shape &k) {
-            int64_t xOffset = n * xStrides[0] + (g * inPerGroup + c) * xStrides[1];
-            int64_t wOffset = m * wStrides[0] + c * wStrides[1];
-            for (size_t d = 0; d < spatial; ++d) {
-              int64_t pos = window.position(d, o[d], k[d]);
-              if (pos < 0 || pos >= xs[2 + d])
-                return;
-              xOffset += pos * xStrides[2 + d];
-              wOffset += k[d] * wStrides[2 + d];
-            }
-            sum += x.getDouble(xOffset) * w.getDouble(wOffset);
-          });
-        out->setDouble(linear++, sum);
-      });
-    }
-  return success();
+  Shape ws = shapeOf(w);
+  dlrt::kernels::ConvParams params{
+      kernelWindow(Window(ctx, Shape(ws.begin() + 2, ws.end()))), ctx.intAttr("group")};
+  KernelBuffer x(ctx.input(0)), weights(w), result(*out);
+  std::optional<KernelBuffer> bias;
+  if (ctx.numOperands() == 3)
+    bias.emplace(ctx.input(2));
+  dlrt::kernels::BufferView none;
+  return checkStatus(ctx, dlrt::kernels::conv(params, x.view(), weights.view(),
+                                              bias ? bias->view() : none, result.view()));
 }
 
 /// Max or average pooling over each (n, c) plane.
 LogicalResult evalPool(EvalContext &ctx, bool isMax) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape xs = shapeOf(x), os = shapeOf(*out);
-  size_t spatial = xs.size() - 2;
-  Window window(ctx, *ctx.intsAttr("kernel_shape"));
-  bool includePad = !isMax && ctx.intAttr("count_include_pad");
-  Shape xStrides = stridesOf(xs);
-  Shape outSpatial(os.begin() + 2, os.end());
-  // Indices of maxima (max_pool with_indices): flat offsets into x, with
-  // the spatial dims row-major (storage_order 0) or column-major (1).
   Tensor *indices = withIndices(ctx) ? ctx.addInferredOutput() : nullptr;
   if (withIndices(ctx) && !indices)
     return failure();
-  Shape indexStrides = xStrides;
-  if (isMax && ctx.intAttr("storage_order"))
-    for (size_t d = 0, stride = 1; d < spatial; ++d) {
-      indexStrides[2 + d] = static_cast<int64_t>(stride);
-      stride *= xs[2 + d];
-    }
-  int64_t linear = 0;
-  for (int64_t plane = 0; plane < os[0] * os[1]; ++plane)
-    forEachIndex(outSpatial, [&](const Shape &o) {
-      double acc = isMax ? -INFINITY : 0.0;
-      int64_t count = 0, where = -1;
-      forEachIndex(window.kernel, [&](const Shape &k) {
-        int64_t offset = plane * xStrides[1], index = plane * xStrides[1];
-        bool inside = true, insidePadded = true;
-        for (size_t d = 0; d < spatial; ++d) {
-          int64_t pos = window.position(d, o[d], k[d]);
-          inside &= pos >= 0 && pos < xs[2 + d];
-          insidePadded &= pos >= -window.padBegin[d] &&
-                          pos < xs[2 + d] + window.padEnd[d];
-          offset += pos * xStrides[2 + d];
-          index += pos * indexStrides[2 + d];
-        }
-        if (inside) {
-          double v = x.getDouble(offset);
-          if (isMax && (v > acc || where < 0 || std::isnan(v)))
-            where = std::isnan(acc) ? where : index;
-          acc = isMax ? (std::isnan(v) ? v : std::max(acc, v)) : acc + v;
-        }
-        if (inside || (includePad && insidePadded))
-          ++count;
-      });
-      if (indices)
-        indices->setInt(linear, where);
-      out->setDouble(linear++, isMax ? acc : acc / std::max<int64_t>(count, 1));
-    });
-  return success();
+  dlrt::kernels::PoolParams params;
+  params.window = kernelWindow(Window(ctx, *ctx.intsAttr("kernel_shape")));
+  params.isMax = isMax;
+  params.countIncludePad = !isMax && ctx.intAttr("count_include_pad");
+  params.columnMajorIndices = isMax && ctx.intAttr("storage_order");
+  KernelBuffer x(ctx.input(0)), result(*out);
+  std::optional<KernelBuffer> where;
+  if (indices)
+    where.emplace(*indices);
+  dlrt::kernels::BufferView none;
+  return checkStatus(ctx, dlrt::kernels::pool(params, x.view(), result.view(),
+                                              where ? where->view() : none));
 }
 
 LogicalResult evalGlobalPool(EvalContext &ctx, bool isMax) {

@@ -1,0 +1,45 @@
+//===- Conv.h - Reference kernels of convolution and pooling ---*- C++ -*-===//
+//
+// N-d convolution (grouped, dilated, padded) and max/average pooling over
+// inputs laid out N, C, spatial... Floats accumulate in double.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLRT_KERNELS_CONV_H
+#define DLRT_KERNELS_CONV_H
+
+#include "kernels/ElementType.h"
+
+#include <vector>
+
+namespace dlrt::kernels {
+
+/// A sliding window over the spatial dims (one entry per spatial dim).
+struct Window {
+  std::vector<int64_t> kernel, strides, dilations, padBegin, padEnd;
+};
+
+struct ConvParams {
+  Window window; ///< kernel = the weights' spatial dims
+  int64_t group = 1;
+};
+
+/// out = conv(x, w) + bias (optional: null data).
+Status conv(const ConvParams &params, const BufferView &x, const BufferView &w,
+            const BufferView &bias, const BufferView &out);
+
+struct PoolParams {
+  Window window;
+  bool isMax = false;
+  bool countIncludePad = false; ///< average pooling
+  bool columnMajorIndices = false; ///< max_pool storage_order = 1
+};
+
+/// out = the window maxima or averages; for max pooling, `indices` (i64,
+/// optional: null data) receives where each maximum came from.
+Status pool(const PoolParams &params, const BufferView &x, const BufferView &out,
+            const BufferView &indices);
+
+} // namespace dlrt::kernels
+
+#endif // DLRT_KERNELS_CONV_H
