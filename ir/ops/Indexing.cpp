@@ -3,6 +3,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Indexing.h"
 
 #include <algorithm>
 #include <array>
@@ -148,194 +149,79 @@ LogicalResult inferNonZero(InferContext &ctx) {
   return success();
 }
 
-/// Index `value` into a dim of `size`, negative counting from the end.
-/// False if out of range.
-bool wrapIndex(int64_t &value, int64_t size) {
-  if (value < 0)
-    value += size;
-  return value >= 0 && value < size;
-}
-
-LogicalResult indexError(EvalContext &ctx, int64_t value, int64_t size) {
-  return ctx.error("index " + std::to_string(value) +
-                   " is out of range for a dim of size " + std::to_string(size));
-}
-
 LogicalResult evalGather(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &indices = ctx.input(1);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis = ctx.axisAttr("axis", xs.size());
-  size_t r = indices.type().rank();
-  Shape idxStrides = stridesOf(shapeOf(indices));
-  int64_t linear = 0;
-  bool ok = true;
-  int64_t bad = 0;
-  forEachIndex(shapeOf(*out), [&](const Shape &index) {
-    if (!ok)
-      return;
-    int64_t idxOffset = 0;
-    for (size_t d = 0; d < r; ++d)
-      idxOffset += index[axis + d] * idxStrides[d];
-    int64_t at = indices.getInt(idxOffset);
-    if (!wrapIndex(at, xs[axis])) {
-      ok = false;
-      bad = indices.getInt(idxOffset);
-      return;
-    }
-    int64_t offset = at * xStrides[axis];
-    for (int64_t d = 0; d < axis; ++d)
-      offset += index[d] * xStrides[d];
-    for (size_t d = axis + 1; d < xs.size(); ++d)
-      offset += index[d - 1 + r] * xStrides[d];
-    copyElement(x, offset, *out, linear++);
-  });
-  return ok ? success() : indexError(ctx, bad, xs[axis]);
-}
-
-/// Calls fn(index into indices, flat offset into x) for gather/scatter
-/// _elements: the offset replaces the `axis` coordinate by the index value.
-template <typename Fn>
-LogicalResult forEachElementIndex(EvalContext &ctx, const Tensor &x,
-                                  const Tensor &indices, Fn fn) {
-  Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis = ctx.axisAttr("axis", xs.size());
-  int64_t linear = 0;
-  std::optional<int64_t> bad;
-  forEachIndex(shapeOf(indices), [&](const Shape &index) {
-    int64_t at = indices.getInt(linear);
-    if (bad || !wrapIndex(at, xs[axis])) {
-      if (!bad)
-        bad = indices.getInt(linear);
-      return;
-    }
-    Shape target = index;
-    target[axis] = at;
-    fn(linear++, offsetOf(target, xStrides));
-  });
-  return bad ? indexError(ctx, *bad, xs[axis]) : success();
+  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), result(*out);
+  int64_t axis = ctx.axisAttr("axis", shapeOf(ctx.input(0)).size());
+  return checkStatus(ctx, dlrt::kernels::gather(axis, x.view(), indices.view(), result.view()));
 }
 
 LogicalResult evalGatherElements(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  return forEachElementIndex(ctx, x, ctx.input(1),
-                             [&](int64_t i, int64_t offset) {
-                               copyElement(x, offset, *out, i);
-                             });
+  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), result(*out);
+  int64_t axis = ctx.axisAttr("axis", shapeOf(ctx.input(0)).size());
+  return checkStatus(ctx, dlrt::kernels::gatherElements(axis, x.view(), indices.view(),
+                                                        result.view()));
 }
 
-/// Writes `value` into element `at` of `out` under a scatter reduction.
-void scatterInto(Tensor &out, int64_t at, const Tensor &updates, int64_t from,
-                 const std::string &reduction) {
-  if (reduction == "none") {
-    copyElement(updates, from, out, at);
-    return;
-  }
-  double old = out.getDouble(at), v = updates.getDouble(from);
-  double result = reduction == "add"   ? old + v
-                  : reduction == "mul" ? old * v
-                  : reduction == "max" ? std::max(old, v)
-                                       : std::min(old, v);
-  if (isFloat(out.dtype()))
-    out.setDouble(at, result);
-  else
-    out.setInt(at, static_cast<int64_t>(result));
+dlrt::kernels::ScatterReduction scatterReduction(const EvalContext &ctx) {
+  using dlrt::kernels::ScatterReduction;
+  std::string reduction = ctx.stringAttr("reduction");
+  return reduction == "add"   ? ScatterReduction::Add
+         : reduction == "mul" ? ScatterReduction::Mul
+         : reduction == "max" ? ScatterReduction::Max
+         : reduction == "min" ? ScatterReduction::Min
+                              : ScatterReduction::None;
 }
 
 LogicalResult evalScatterElements(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &updates = ctx.input(2);
-  auto out = std::make_shared<Tensor>(x);
-  std::string reduction = ctx.stringAttr("reduction");
-  if (failed(forEachElementIndex(ctx, x, ctx.input(1),
-                                 [&](int64_t i, int64_t offset) {
-                                   scatterInto(*out, offset, updates, i,
-                                               reduction);
-                                 })))
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
     return failure();
-  ctx.addOutput(std::move(out));
-  return success();
+  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), updates(ctx.input(2)),
+      result(*out);
+  int64_t axis = ctx.axisAttr("axis", shapeOf(ctx.input(0)).size());
+  return checkStatus(ctx, dlrt::kernels::scatterElements(axis, scatterReduction(ctx),
+                                                         x.view(), indices.view(),
+                                                         updates.view(), result.view()));
 }
 
 LogicalResult evalScatterNd(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &indices = ctx.input(1),
-               &updates = ctx.input(2);
-  auto out = std::make_shared<Tensor>(x);
-  std::string reduction = ctx.stringAttr("reduction");
-  Shape xs = shapeOf(x), xStrides = stridesOf(xs), is = shapeOf(indices);
-  int64_t depth = is.back();
-  int64_t count = depth ? indices.numElements() / depth : 0;
-  int64_t sliceSize = 1;
-  for (size_t d = depth; d < xs.size(); ++d)
-    sliceSize *= xs[d];
-  for (int64_t u = 0; u < count; ++u) {
-    int64_t base = 0;
-    for (int64_t d = 0; d < depth; ++d) {
-      int64_t at = indices.getInt(u * depth + d);
-      if (!wrapIndex(at, xs[d]))
-        return indexError(ctx, indices.getInt(u * depth + d), xs[d]);
-      base += at * xStrides[d];
-    }
-    for (int64_t i = 0; i < sliceSize; ++i)
-      scatterInto(*out, base + i, updates, u * sliceSize + i, reduction);
-  }
-  ctx.addOutput(std::move(out));
-  return success();
+  Tensor *out = ctx.addInferredOutput();
+  if (!out)
+    return failure();
+  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), updates(ctx.input(2)),
+      result(*out);
+  return checkStatus(ctx, dlrt::kernels::scatterNd(scatterReduction(ctx), x.view(),
+                                                   indices.view(), updates.view(),
+                                                   result.view()));
 }
 
 LogicalResult evalTopK(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *values = ctx.addInferredOutput();
   Tensor *indices = values ? ctx.addInferredOutput() : nullptr;
   if (!indices)
     return failure();
-  Shape xs = shapeOf(x), xStrides = stridesOf(xs);
-  int64_t axis = ctx.axisAttr("axis", xs.size());
-  bool largest = ctx.intAttr("largest");
-  Shape os = shapeOf(*values), oStrides = stridesOf(os);
-  int64_t k = os[axis];
-  Shape outer = xs;
-  outer[axis] = 1;
-  std::vector<int64_t> order(xs[axis]);
-  forEachIndex(outer, [&](const Shape &index) {
-    int64_t base = offsetOf(index, xStrides), outBase = offsetOf(index, oStrides);
-    std::iota(order.begin(), order.end(), 0);
-    // Ties keep the lower index first, as ONNX specifies.
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      double va = x.getDouble(base + a * xStrides[axis]);
-      double vb = x.getDouble(base + b * xStrides[axis]);
-      return largest ? va > vb : va < vb;
-    });
-    for (int64_t i = 0; i < k; ++i) {
-      copyElement(x, base + order[i] * xStrides[axis], *values,
-                  outBase + i * oStrides[axis]);
-      indices->setInt(outBase + i * oStrides[axis], order[i]);
-    }
-  });
-  return success();
+  dlrt::kernels::TopKParams params{ctx.axisAttr("axis", shapeOf(ctx.input(0)).size()),
+                                   ctx.intAttr("largest") != 0};
+  KernelBuffer x(ctx.input(0)), top(*values), where(*indices);
+  return checkStatus(ctx, dlrt::kernels::topk(params, x.view(), top.view(), where.view()));
 }
 
 LogicalResult evalNonZero(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
-  Shape xs = shapeOf(x);
-  std::vector<Shape> found;
-  int64_t linear = 0;
-  forEachIndex(xs, [&](const Shape &index) {
-    if (x.getDouble(linear++) != 0)
-      found.push_back(index);
-  });
-  int64_t count = static_cast<int64_t>(found.size());
-  Tensor *out = ctx.addOutput(typeOf(DType::I64, {static_cast<int64_t>(xs.size()), count}));
+  // Count, then fill: the output size depends on the data.
+  KernelBuffer x(ctx.input(0));
+  int64_t count = dlrt::kernels::countNonZero(x.view());
+  Tensor *out = ctx.addOutput(
+      typeOf(DType::I64, {static_cast<int64_t>(shapeOf(ctx.input(0)).size()), count}));
   if (!out)
     return failure();
-  for (size_t d = 0; d < xs.size(); ++d)
-    for (int64_t i = 0; i < count; ++i)
-      out->setInt(d * count + i, found[i][d]);
-  return success();
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::nonzero(x.view(), result.view()));
 }
 
 // gather_nd(data, indices[..., k]) with `batch_dims` leading dims shared:
@@ -361,32 +247,12 @@ LogicalResult inferGatherNd(InferContext &ctx) {
 }
 
 LogicalResult evalGatherNd(EvalContext &ctx) {
-  const Tensor &data = ctx.input(0), &indices = ctx.input(1);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape ds = shapeOf(data), is = shapeOf(indices), dStrides = stridesOf(ds);
-  int64_t batch = ctx.intAttr("batch_dims"), k = is.back();
-  int64_t sliceSize = 1;
-  for (size_t d = batch + k; d < ds.size(); ++d)
-    sliceSize *= ds[d];
-  int64_t tuples = k ? indices.numElements() / k : 0;
-  int64_t perBatch = 1; // index tuples per batch entry
-  for (size_t d = batch; d + 1 < is.size(); ++d)
-    perBatch *= is[d];
-  int64_t batchStride = batch ? dStrides[batch - 1] : 0;
-  for (int64_t t = 0; t < tuples; ++t) {
-    int64_t offset = batch ? (t / perBatch) * batchStride : 0;
-    for (int64_t j = 0; j < k; ++j) {
-      int64_t at = indices.getInt(t * k + j);
-      if (!wrapIndex(at, ds[batch + j]))
-        return indexError(ctx, indices.getInt(t * k + j), ds[batch + j]);
-      offset += at * dStrides[batch + j];
-    }
-    for (int64_t i = 0; i < sliceSize; ++i)
-      copyElement(data, offset + i, *out, t * sliceSize + i);
-  }
-  return success();
+  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::gatherNd(ctx.intAttr("batch_dims"), x.view(),
+                                                  indices.view(), result.view()));
 }
 
 // compress(x, condition): keeps the slices along `axis` (or the elements of

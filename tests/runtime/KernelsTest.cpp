@@ -8,6 +8,7 @@
 
 #include "kernels/Elementwise.h"
 #include "kernels/Half.h"
+#include "kernels/Indexing.h"
 #include "kernels/Reduction.h"
 
 #include <gtest/gtest.h>
@@ -101,6 +102,29 @@ TEST(KernelsTest, SoftmaxAndArgmaxAlongAnAxis) {
                         view(index, ElementType::I64, od))
                   .isOk());
   EXPECT_EQ(index, (std::vector<int64_t>{1, 1}));
+}
+
+TEST(KernelsTest, NonZeroCountsThenFills) {
+  std::vector<float> x = {0, 1.5f, 0, -2};
+  std::vector<int64_t> d = {2, 2};
+  int64_t count = countNonZero(view(x, ElementType::F32, d));
+  ASSERT_EQ(count, 2);
+  std::vector<int64_t> out(2 * count), od = {2, count};
+  ASSERT_TRUE(nonzero(view(x, ElementType::F32, d), view(out, ElementType::I64, od)).isOk());
+  EXPECT_EQ(out, (std::vector<int64_t>{0, 1, 1, 1})); // rows then columns
+  std::vector<int64_t> small(2), sd = {2, 1};
+  EXPECT_FALSE(nonzero(view(x, ElementType::F32, d), view(small, ElementType::I64, sd)).isOk());
+}
+
+TEST(KernelsTest, GatherReportsTheBadIndex) {
+  std::vector<float> x = {1, 2, 3}, out(2);
+  std::vector<int32_t> indices = {-1, 3};
+  std::vector<int64_t> xd = {3}, id = {2};
+  Status status = gather(0, view(x, ElementType::F32, xd), view(indices, ElementType::I32, id),
+                         view(out, ElementType::F32, id));
+  ASSERT_FALSE(status.isOk());
+  EXPECT_EQ(status.message(), "index 3 is out of range for a dim of size 3");
+  EXPECT_EQ(out[0], 3.0f); // -1 counts from the end
 }
 
 } // namespace
