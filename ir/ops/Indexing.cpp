@@ -277,29 +277,21 @@ LogicalResult inferCompress(InferContext &ctx) {
 }
 
 LogicalResult evalCompress(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &cond = ctx.input(1);
+  const Tensor &x = ctx.input(0);
   Shape xs = shapeOf(x);
   bool flat = !ctx.node().attr("axis");
   int64_t axis = flat ? 0 : ctx.axisAttr("axis", xs.size());
   if (flat)
     xs = {x.numElements()};
-  std::vector<int64_t> kept;
-  for (int64_t i = 0; i < std::min(xs[axis], cond.numElements()); ++i)
-    if (cond.getInt(i))
-      kept.push_back(i);
-  Shape os = xs;
-  os[axis] = static_cast<int64_t>(kept.size());
-  Tensor *out = ctx.addOutput(typeOf(x.dtype(), os));
+  // Count, then fill: the output size depends on the condition's values.
+  KernelBuffer in(x), condition(ctx.input(1));
+  xs[axis] = dlrt::kernels::countCompressed(xs[axis], condition.view());
+  Tensor *out = ctx.addOutput(typeOf(x.dtype(), xs));
   if (!out)
     return failure();
-  Shape strides = stridesOf(xs);
-  int64_t linear = 0;
-  forEachIndex(os, [&](const Shape &index) {
-    Shape at = index;
-    at[axis] = kept[index[axis]];
-    copyElement(x, offsetOf(at, strides), *out, linear++);
-  });
-  return success();
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::compress(axis, flat, in.view(), condition.view(),
+                                                  result.view()));
 }
 
 // non_max_suppression(boxes[B,N,4], scores[B,C,N], [max_per_class],
@@ -324,60 +316,21 @@ LogicalResult evalNms(EvalContext &ctx) {
   if (ss[0] != bs[0] || ss[2] != bs[1])
     return ctx.error("boxes " + boxes.type().str() + " and scores " +
                      scores.type().str() + " disagree");
-  int64_t maxPerClass = ctx.numOperands() > 2 ? ctx.input(2).getInt(0) : 0;
-  double iouThreshold = ctx.numOperands() > 3 ? ctx.input(3).getDouble(0) : 0.0;
-  bool hasScoreThreshold = ctx.numOperands() > 4;
-  double scoreThreshold = hasScoreThreshold ? ctx.input(4).getDouble(0) : 0.0;
-  bool center = ctx.intAttr("center_point_box");
-  // Corners (y1, x1, y2, x2) of box i of batch b, ordered.
-  auto corners = [&](int64_t b, int64_t i) {
-    double v[4];
-    for (int k = 0; k < 4; ++k)
-      v[k] = boxes.getDouble((b * bs[1] + i) * 4 + k);
-    if (center) // x_center, y_center, width, height
-      return std::array<double, 4>{v[1] - v[3] / 2, v[0] - v[2] / 2,
-                                   v[1] + v[3] / 2, v[0] + v[2] / 2};
-    return std::array<double, 4>{std::min(v[0], v[2]), std::min(v[1], v[3]),
-                                 std::max(v[0], v[2]), std::max(v[1], v[3])};
-  };
-  auto iou = [&](const std::array<double, 4> &a, const std::array<double, 4> &c) {
-    double h = std::max(0.0, std::min(a[2], c[2]) - std::max(a[0], c[0]));
-    double w = std::max(0.0, std::min(a[3], c[3]) - std::max(a[1], c[1]));
-    double inter = h * w;
-    double areas = (a[2] - a[0]) * (a[3] - a[1]) + (c[2] - c[0]) * (c[3] - c[1]) - inter;
-    return areas > 0 ? inter / areas : 0.0;
-  };
-  std::vector<std::array<int64_t, 3>> selected;
-  for (int64_t b = 0; b < ss[0]; ++b)
-    for (int64_t c = 0; c < ss[1]; ++c) {
-      std::vector<int64_t> order;
-      for (int64_t i = 0; i < ss[2]; ++i)
-        if (!hasScoreThreshold || scores.getDouble((b * ss[1] + c) * ss[2] + i) > scoreThreshold)
-          order.push_back(i);
-      std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) {
-        return scores.getDouble((b * ss[1] + c) * ss[2] + i) >
-               scores.getDouble((b * ss[1] + c) * ss[2] + j);
-      });
-      std::vector<int64_t> kept;
-      for (int64_t i : order) {
-        if (static_cast<int64_t>(kept.size()) >= maxPerClass)
-          break;
-        bool keep = true;
-        for (int64_t k : kept)
-          keep &= iou(corners(b, i), corners(b, k)) <= iouThreshold;
-        if (keep) {
-          kept.push_back(i);
-          selected.push_back({b, c, i});
-        }
-      }
-    }
-  Tensor *out = ctx.addOutput(typeOf(DType::I64, {static_cast<int64_t>(selected.size()), 3}));
+  dlrt::kernels::NmsParams params;
+  params.maxPerClass = ctx.numOperands() > 2 ? ctx.input(2).getInt(0) : 0;
+  params.iouThreshold = ctx.numOperands() > 3 ? ctx.input(3).getDouble(0) : 0.0;
+  params.hasScoreThreshold = ctx.numOperands() > 4;
+  params.scoreThreshold = params.hasScoreThreshold ? ctx.input(4).getDouble(0) : 0.0;
+  params.centerPointBox = ctx.intAttr("center_point_box") != 0;
+  // Count, then fill.
+  KernelBuffer boxView(boxes), scoreView(scores);
+  int64_t count = dlrt::kernels::countNms(params, boxView.view(), scoreView.view());
+  Tensor *out = ctx.addOutput(typeOf(DType::I64, {count, 3}));
   if (!out)
     return failure();
-  for (size_t i = 0; i < selected.size(); ++i)
-    for (int k = 0; k < 3; ++k)
-      out->setInt(3 * i + k, selected[i][k]);
-  return success();
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::nms(params, boxView.view(), scoreView.view(),
+                                             result.view()));
 }
 
 // reverse_sequence(x, lens): reverses the first lens[b] entries along
@@ -390,22 +343,14 @@ LogicalResult inferReverseSequence(InferContext &ctx) {
 }
 
 LogicalResult evalReverseSequence(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &lens = ctx.input(1);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape xs = shapeOf(x), strides = stridesOf(xs);
-  int64_t batchAxis = ctx.axisAttr("batch_axis", xs.size());
-  int64_t timeAxis = ctx.axisAttr("time_axis", xs.size());
-  int64_t linear = 0;
-  forEachIndex(xs, [&](const Shape &index) {
-    Shape from = index;
-    int64_t length = std::clamp<int64_t>(lens.getInt(index[batchAxis]), 0, xs[timeAxis]);
-    if (index[timeAxis] < length)
-      from[timeAxis] = length - 1 - index[timeAxis];
-    copyElement(x, offsetOf(from, strides), *out, linear++);
-  });
-  return success();
+  size_t rank = shapeOf(ctx.input(0)).size();
+  KernelBuffer x(ctx.input(0)), lengths(ctx.input(1)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::reverseSequence(
+                              ctx.axisAttr("batch_axis", rank), ctx.axisAttr("time_axis", rank),
+                              x.view(), lengths.view(), result.view()));
 }
 
 // unique(x) -> (y, indices, inverse_indices, counts): the distinct
@@ -439,67 +384,22 @@ LogicalResult evalUnique(EvalContext &ctx) {
   bool flat = !ctx.node().attr("axis");
   Shape xs = flat ? Shape{x.numElements()} : shapeOf(x);
   int64_t axis = flat ? 0 : ctx.axisAttr("axis", xs.size());
-  Shape strides = stridesOf(xs);
   int64_t count = xs[axis];
-  Shape sliceShape = xs;
-  sliceShape[axis] = 1;
-  // Slice i as a list of values (one value when flat).
-  auto slice = [&](int64_t i) {
-    std::vector<double> values;
-    forEachIndex(sliceShape, [&](const Shape &index) {
-      Shape at = index;
-      at[axis] = i;
-      values.push_back(x.getDouble(offsetOf(at, strides)));
-    });
-    return values;
-  };
-  std::vector<std::vector<double>> slices;
-  for (int64_t i = 0; i < count; ++i)
-    slices.push_back(slice(i));
-  std::vector<int64_t> first; // index in x of each distinct slice
-  std::vector<int64_t> inverse(count);
-  for (int64_t i = 0; i < count; ++i) {
-    auto it = std::find_if(first.begin(), first.end(),
-                           [&](int64_t f) { return slices[f] == slices[i]; });
-    inverse[i] = it - first.begin();
-    if (it == first.end())
-      first.push_back(i);
-  }
-  std::vector<int64_t> order(first.size());
-  std::iota(order.begin(), order.end(), 0);
-  if (ctx.intAttr("sorted"))
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return slices[first[a]] < slices[first[b]];
-    });
-  std::vector<int64_t> rank(order.size());
-  for (size_t r = 0; r < order.size(); ++r)
-    rank[order[r]] = static_cast<int64_t>(r);
-  int64_t distinct = static_cast<int64_t>(first.size());
+  // Count, then fill: the number of distinct slices depends on the data.
+  KernelBuffer in(x);
+  int64_t distinct = dlrt::kernels::countUnique(axis, flat, in.view());
   Shape ys = xs;
   ys[axis] = distinct;
   Tensor *y = ctx.addOutput(typeOf(x.dtype(), ys));
   Tensor *indices = y ? ctx.addOutput(typeOf(DType::I64, {distinct})) : nullptr;
-  Tensor *inv = indices ? ctx.addOutput(typeOf(DType::I64, {count})) : nullptr;
-  Tensor *counts = inv ? ctx.addOutput(typeOf(DType::I64, {distinct})) : nullptr;
+  Tensor *inverse = indices ? ctx.addOutput(typeOf(DType::I64, {count})) : nullptr;
+  Tensor *counts = inverse ? ctx.addOutput(typeOf(DType::I64, {distinct})) : nullptr;
   if (!counts)
     return failure();
-  Shape yStrides = stridesOf(ys);
-  for (int64_t r = 0; r < distinct; ++r) {
-    int64_t source = first[order[r]];
-    indices->setInt(r, source);
-    forEachIndex(sliceShape, [&](const Shape &index) {
-      Shape from = index, to = index;
-      from[axis] = source;
-      to[axis] = r;
-      copyElement(x, offsetOf(from, strides), *y, offsetOf(to, yStrides));
-    });
-  }
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t r = rank[inverse[i]];
-    inv->setInt(i, r);
-    counts->setInt(r, counts->getInt(r) + 1);
-  }
-  return success();
+  KernelBuffer yView(*y), indexView(*indices), inverseView(*inverse), countView(*counts);
+  return checkStatus(ctx, dlrt::kernels::unique(axis, flat, ctx.intAttr("sorted") != 0,
+                                                in.view(), yView.view(), indexView.view(),
+                                                inverseView.view(), countView.view()));
 }
 
 } // namespace

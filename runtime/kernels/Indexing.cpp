@@ -6,6 +6,8 @@
 #include "kernels/Dispatch.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -259,6 +261,226 @@ Status nonzero(const BufferView &x, const BufferView &out) {
   if (found != count)
     return Status::error("nonzero found " + std::to_string(found) +
                          " elements, its output was sized for " + std::to_string(count));
+  return Status::ok();
+}
+
+int64_t countCompressed(int64_t axisSize, const BufferView &condition) {
+  std::vector<int64_t> keep = loadIndices(condition);
+  int64_t count = 0;
+  for (int64_t i = 0; i < std::min<int64_t>(axisSize, int64_t(keep.size())); ++i)
+    count += keep[i] != 0;
+  return count;
+}
+
+Status compress(int64_t axis, bool flat, const BufferView &x, const BufferView &condition,
+                const BufferView &out) {
+  std::vector<int64_t> xs(x.dims, x.dims + x.rank);
+  if (flat)
+    xs = {x.numElements()};
+  std::vector<int64_t> keep = loadIndices(condition), kept;
+  for (int64_t i = 0; i < std::min<int64_t>(xs[axis], int64_t(keep.size())); ++i)
+    if (keep[i])
+      kept.push_back(i);
+  if (int64_t(kept.size()) != (flat ? out.numElements() : out.dims[axis]))
+    return Status::error("compress output was sized for another count");
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= xs[d];
+  for (size_t d = axis + 1; d < xs.size(); ++d)
+    inner *= xs[d];
+  int64_t linear = 0;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k : kept)
+      for (int64_t j = 0; j < inner; ++j)
+        copyElement(x, (o * xs[axis] + k) * inner + j, out, linear++);
+  return Status::ok();
+}
+
+Status reverseSequence(int64_t batchAxis, int64_t timeAxis, const BufferView &x,
+                       const BufferView &lengths, const BufferView &out) {
+  std::vector<int64_t> lens = loadIndices(lengths);
+  std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank), index(x.rank, 0);
+  int64_t n = x.numElements();
+  for (int64_t linear = 0; linear < n; ++linear) {
+    int64_t length = std::clamp<int64_t>(lens[index[batchAxis]], 0, x.dims[timeAxis]);
+    int64_t offset = 0;
+    for (int32_t d = 0; d < x.rank; ++d) {
+      int64_t i = index[d];
+      if (d == timeAxis && i < length)
+        i = length - 1 - i;
+      offset += i * strides[d];
+    }
+    copyElement(x, offset, out, linear);
+    for (int32_t d = x.rank - 1; d >= 0; --d) {
+      if (++index[d] < x.dims[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return Status::ok();
+}
+
+namespace {
+
+/// The slices of x along `axis` as value lists, and the distinct ones.
+struct UniqueAnalysis {
+  std::vector<int64_t> xs;             ///< x's dims (one dim when flat)
+  std::vector<std::vector<double>> slices;
+  std::vector<int64_t> first;          ///< index of each distinct slice
+  std::vector<int64_t> inverse;        ///< distinct slice of each slice
+
+  UniqueAnalysis(int64_t axis, bool flat, const BufferView &x) {
+    xs.assign(x.dims, x.dims + x.rank);
+    if (flat)
+      xs = {x.numElements()};
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= xs[d];
+    for (size_t d = axis + 1; d < xs.size(); ++d)
+      inner *= xs[d];
+    int64_t count = xs[axis];
+    slices.assign(count, {});
+    dispatch(x.type, [&](auto element) {
+      using E = decltype(element);
+      for (int64_t i = 0; i < count; ++i)
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t j = 0; j < inner; ++j)
+            slices[i].push_back(static_cast<double>(
+                E::load(x.data, (o * count + i) * inner + j)));
+    });
+    inverse.assign(count, 0);
+    for (int64_t i = 0; i < count; ++i) {
+      auto it = std::find_if(first.begin(), first.end(),
+                             [&](int64_t f) { return slices[f] == slices[i]; });
+      inverse[i] = it - first.begin();
+      if (it == first.end())
+        first.push_back(i);
+    }
+  }
+};
+
+} // namespace
+
+int64_t countUnique(int64_t axis, bool flat, const BufferView &x) {
+  return static_cast<int64_t>(UniqueAnalysis(axis, flat, x).first.size());
+}
+
+Status unique(int64_t axis, bool flat, bool sorted, const BufferView &x,
+              const BufferView &y, const BufferView &indices, const BufferView &inverse,
+              const BufferView &counts) {
+  UniqueAnalysis analysis(axis, flat, x);
+  const std::vector<int64_t> &xs = analysis.xs;
+  int64_t distinct = static_cast<int64_t>(analysis.first.size()), count = xs[axis];
+  if (indices.numElements() != distinct)
+    return Status::error("unique outputs were sized for another count");
+  std::vector<int64_t> order(distinct);
+  std::iota(order.begin(), order.end(), 0);
+  if (sorted)
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return analysis.slices[analysis.first[a]] < analysis.slices[analysis.first[b]];
+    });
+  std::vector<int64_t> rank(distinct);
+  for (int64_t r = 0; r < distinct; ++r)
+    rank[order[r]] = r;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= xs[d];
+  for (size_t d = axis + 1; d < xs.size(); ++d)
+    inner *= xs[d];
+  auto *where = static_cast<int64_t *>(indices.data);
+  auto *inv = static_cast<int64_t *>(inverse.data);
+  auto *number = static_cast<int64_t *>(counts.data);
+  for (int64_t r = 0; r < distinct; ++r) {
+    int64_t source = analysis.first[order[r]];
+    where[r] = source;
+    number[r] = 0;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < inner; ++j)
+        copyElement(x, (o * count + source) * inner + j, y, (o * distinct + r) * inner + j);
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t r = rank[analysis.inverse[i]];
+    inv[i] = r;
+    ++number[r];
+  }
+  return Status::ok();
+}
+
+namespace {
+
+/// The selected (batch, class, box) triples of non_max_suppression.
+std::vector<std::array<int64_t, 3>> selectBoxes(const NmsParams &params,
+                                                const BufferView &boxes,
+                                                const BufferView &scores) {
+  int64_t batches = scores.dims[0], classes = scores.dims[1], count = scores.dims[2];
+  std::vector<double> box(boxes.numElements()), score(scores.numElements());
+  dispatch(boxes.type, [&](auto element) {
+    using E = decltype(element);
+    for (size_t i = 0; i < box.size(); ++i)
+      box[i] = static_cast<double>(E::load(boxes.data, int64_t(i)));
+  });
+  dispatch(scores.type, [&](auto element) {
+    using E = decltype(element);
+    for (size_t i = 0; i < score.size(); ++i)
+      score[i] = static_cast<double>(E::load(scores.data, int64_t(i)));
+  });
+  // Corners (y1, x1, y2, x2) of box i of batch b, ordered.
+  auto corners = [&](int64_t b, int64_t i) {
+    const double *v = &box[(b * boxes.dims[1] + i) * 4];
+    if (params.centerPointBox) // x_center, y_center, width, height
+      return std::array<double, 4>{v[1] - v[3] / 2, v[0] - v[2] / 2, v[1] + v[3] / 2,
+                                   v[0] + v[2] / 2};
+    return std::array<double, 4>{std::min(v[0], v[2]), std::min(v[1], v[3]),
+                                 std::max(v[0], v[2]), std::max(v[1], v[3])};
+  };
+  auto iou = [](const std::array<double, 4> &a, const std::array<double, 4> &c) {
+    double h = std::max(0.0, std::min(a[2], c[2]) - std::max(a[0], c[0]));
+    double w = std::max(0.0, std::min(a[3], c[3]) - std::max(a[1], c[1]));
+    double inter = h * w;
+    double areas = (a[2] - a[0]) * (a[3] - a[1]) + (c[2] - c[0]) * (c[3] - c[1]) - inter;
+    return areas > 0 ? inter / areas : 0.0;
+  };
+  std::vector<std::array<int64_t, 3>> selected;
+  for (int64_t b = 0; b < batches; ++b)
+    for (int64_t c = 0; c < classes; ++c) {
+      const double *s = &score[(b * classes + c) * count];
+      std::vector<int64_t> order;
+      for (int64_t i = 0; i < count; ++i)
+        if (!params.hasScoreThreshold || s[i] > params.scoreThreshold)
+          order.push_back(i);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int64_t i, int64_t j) { return s[i] > s[j]; });
+      std::vector<int64_t> kept;
+      for (int64_t i : order) {
+        if (static_cast<int64_t>(kept.size()) >= params.maxPerClass)
+          break;
+        bool keep = true;
+        for (int64_t k : kept)
+          keep &= iou(corners(b, i), corners(b, k)) <= params.iouThreshold;
+        if (keep) {
+          kept.push_back(i);
+          selected.push_back({b, c, i});
+        }
+      }
+    }
+  return selected;
+}
+
+} // namespace
+
+int64_t countNms(const NmsParams &params, const BufferView &boxes, const BufferView &scores) {
+  return static_cast<int64_t>(selectBoxes(params, boxes, scores).size());
+}
+
+Status nms(const NmsParams &params, const BufferView &boxes, const BufferView &scores,
+           const BufferView &out) {
+  std::vector<std::array<int64_t, 3>> selected = selectBoxes(params, boxes, scores);
+  if (out.rank != 2 || out.dims[0] != int64_t(selected.size()))
+    return Status::error("non_max_suppression output was sized for another count");
+  auto *result = static_cast<int64_t *>(out.data);
+  for (size_t i = 0; i < selected.size(); ++i)
+    for (int k = 0; k < 3; ++k)
+      result[3 * i + k] = selected[i][k];
   return Status::ok();
 }
 

@@ -57,6 +57,44 @@ int64_t countNonZero(const BufferView &x);
 /// out (i64 [rank, count]) = the indices of the non-zero elements, row-major.
 Status nonzero(const BufferView &x, const BufferView &out);
 
+/// compress: how many slices along the axis `condition` keeps (its true
+/// entries among the first dims[axis]).
+int64_t countCompressed(int64_t axisSize, const BufferView &condition);
+
+/// out = the slices of x along `axis` whose condition is true (x is taken
+/// flat, as one dim, when `flat`).
+Status compress(int64_t axis, bool flat, const BufferView &x,
+                const BufferView &condition, const BufferView &out);
+
+/// x with the first lengths[b] steps along `timeAxis` reversed, for each
+/// b along `batchAxis`.
+Status reverseSequence(int64_t batchAxis, int64_t timeAxis, const BufferView &x,
+                       const BufferView &lengths, const BufferView &out);
+
+/// unique: how many distinct slices x has along `axis` (elements, when flat).
+int64_t countUnique(int64_t axis, bool flat, const BufferView &x);
+
+/// unique's four results: the distinct slices (in first-seen order, or
+/// sorted), the index in x of each, the inverse map and the counts.
+Status unique(int64_t axis, bool flat, bool sorted, const BufferView &x,
+              const BufferView &y, const BufferView &indices, const BufferView &inverse,
+              const BufferView &counts);
+
+struct NmsParams {
+  int64_t maxPerClass = 0;
+  double iouThreshold = 0;
+  bool hasScoreThreshold = false;
+  double scoreThreshold = 0;
+  bool centerPointBox = false;
+};
+
+/// non_max_suppression: how many boxes it selects.
+int64_t countNms(const NmsParams &params, const BufferView &boxes, const BufferView &scores);
+
+/// out (i64 [count, 3]) = (batch, class, box) of each selected box.
+Status nms(const NmsParams &params, const BufferView &boxes, const BufferView &scores,
+           const BufferView &out);
+
 } // namespace dlrt::kernels
 
 #endif // DLRT_KERNELS_INDEXING_H
