@@ -277,21 +277,11 @@ LogicalResult evalPool(EvalContext &ctx, bool isMax) {
 }
 
 LogicalResult evalGlobalPool(EvalContext &ctx, bool isMax) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  int64_t planes = out->numElements();
-  int64_t size = planes ? x.numElements() / planes : 0;
-  for (int64_t p = 0; p < planes; ++p) {
-    double acc = isMax ? -INFINITY : 0.0;
-    for (int64_t i = 0; i < size; ++i) {
-      double v = x.getDouble(p * size + i);
-      acc = isMax ? std::max(acc, v) : acc + v;
-    }
-    out->setDouble(p, isMax ? acc : acc / std::max<int64_t>(size, 1));
-  }
-  return success();
+  KernelBuffer x(ctx.input(0)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::globalPool(isMax, x.view(), result.view()));
 }
 
 // conv_transpose(x, w, [b]): the gradient of conv with respect to its input.
@@ -341,45 +331,21 @@ LogicalResult inferConvTranspose(InferContext &ctx) {
 }
 
 LogicalResult evalConvTranspose(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &w = ctx.input(1);
+  const Tensor &w = ctx.input(1);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape xs = shapeOf(x), ws = shapeOf(w), os = shapeOf(*out);
-  size_t spatial = xs.size() - 2;
-  Window window(ctx, Shape(ws.begin() + 2, ws.end()));
-  int64_t group = ctx.intAttr("group");
-  int64_t inPerGroup = xs[1] / group, outPerGroup = ws[1];
-  Shape xStrides = stridesOf(xs), wStrides = stridesOf(ws), oStrides = stridesOf(os);
-  std::vector<double> acc(out->numElements(), 0.0);
-  Shape inSpatial(xs.begin() + 2, xs.end());
-  for (int64_t n = 0; n < xs[0]; ++n)
-    for (int64_t ci = 0; ci < xs[1]; ++ci) {
-      int64_t g = ci / inPerGroup;
-      forEachIndex(inSpatial, [&](const Shape &i) {
-        double v = x.getDouble(n * xStrides[0] + ci * xStrides[1] +
-                               offsetOf(i, Shape(xStrides.begin() + 2, xStrides.end())));
-        for (int64_t co = 0; co < outPerGroup; ++co)
-          forEachIndex(window.kernel, [&](const Shape &k) {
-            int64_t o = n * oStrides[0] + (g * outPerGroup + co) * oStrides[1];
-            int64_t wo = ci * wStrides[0] + co * wStrides[1];
-            for (size_t d = 0; d < spatial; ++d) {
-              int64_t pos = window.position(d, i[d], k[d]);
-              if (pos < 0 || pos >= os[2 + d])
-                return;
-              o += pos * oStrides[2 + d];
-              wo += k[d] * wStrides[2 + d];
-            }
-            acc[o] += v * w.getDouble(wo);
-          });
-      });
-    }
-  int64_t plane = out->numElements() / std::max<int64_t>(os[0] * os[1], 1);
-  for (int64_t i = 0; i < out->numElements(); ++i) {
-    double bias = ctx.numOperands() == 3 ? ctx.input(2).getDouble((i / plane) % os[1]) : 0.0;
-    out->setDouble(i, acc[i] + bias);
-  }
-  return success();
+  Shape ws = shapeOf(w);
+  dlrt::kernels::ConvTransposeParams params{
+      kernelWindow(Window(ctx, Shape(ws.begin() + 2, ws.end()))), ctx.intAttr("group")};
+  KernelBuffer x(ctx.input(0)), weights(w), result(*out);
+  std::optional<KernelBuffer> bias;
+  if (ctx.numOperands() == 3)
+    bias.emplace(ctx.input(2));
+  dlrt::kernels::BufferView none;
+  return checkStatus(ctx, dlrt::kernels::convTranspose(params, x.view(), weights.view(),
+                                                       bias ? bias->view() : none,
+                                                       result.view()));
 }
 
 // max_unpool(x, indices, [output_shape]): zeros, with each x value written
@@ -429,43 +395,19 @@ LogicalResult inferMaxUnpool(InferContext &ctx) {
 }
 
 LogicalResult evalMaxUnpool(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &indices = ctx.input(1);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  if (indices.numElements() != x.numElements())
-    return ctx.error("indices must have the shape of x");
-  // Indices address the default unpooled shape; with a given output_shape
-  // each lands at the same coordinates there (ONNX's reference behaviour).
-  Shape xs = shapeOf(x), os = shapeOf(*out), natural = os;
-  size_t spatial = xs.size() - 2;
-  const std::vector<int64_t> &kernel = *ctx.intsAttr("kernel_shape");
-  std::vector<int64_t> strides = ctx.intsAttr("strides") ? *ctx.intsAttr("strides")
-                                                         : std::vector<int64_t>(spatial, 1);
-  std::vector<int64_t> pads = ctx.intsAttr("pads") ? *ctx.intsAttr("pads")
-                                                   : std::vector<int64_t>(2 * spatial, 0);
-  for (size_t d = 0; d < spatial; ++d)
-    natural[2 + d] = (xs[2 + d] - 1) * strides[d] + kernel[d] - pads[d] - pads[d + spatial];
-  Shape naturalStrides = stridesOf(natural), outStrides = stridesOf(os);
-  int64_t naturalCount = 1;
-  for (int64_t n : natural)
-    naturalCount *= n;
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    int64_t at = indices.getInt(i), target = 0;
-    if (at < 0 || at >= naturalCount)
-      return ctx.error("index " + std::to_string(at) + " is outside the unpooled " +
-                       typeOf(x.dtype(), natural).str());
-    for (size_t d = 0; d < natural.size(); ++d) {
-      int64_t coordinate = at / naturalStrides[d];
-      at %= naturalStrides[d];
-      if (coordinate >= os[d])
-        return ctx.error("output_shape " + out->type().str() + " is smaller than "
-                         "the unpooled shape");
-      target += coordinate * outStrides[d];
-    }
-    copyElement(x, i, *out, target);
-  }
-  return success();
+  size_t spatial = shapeOf(ctx.input(0)).size() - 2;
+  dlrt::kernels::MaxUnpoolParams params;
+  params.kernel = *ctx.intsAttr("kernel_shape");
+  params.strides = ctx.intsAttr("strides") ? *ctx.intsAttr("strides")
+                                           : std::vector<int64_t>(spatial, 1);
+  params.pads = ctx.intsAttr("pads") ? *ctx.intsAttr("pads")
+                                     : std::vector<int64_t>(2 * spatial, 0);
+  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::maxUnpool(params, x.view(), indices.view(),
+                                                   result.view()));
 }
 
 } // namespace

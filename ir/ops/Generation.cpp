@@ -10,6 +10,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Generation.h"
 
 #include <cmath>
 
@@ -64,14 +65,8 @@ LogicalResult evalRange(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  bool useFloat = floatMath(out->dtype());
-  for (int64_t i = 0; i < out->numElements(); ++i) {
-    if (useFloat)
-      out->setDouble(i, ctx.input(0).getDouble(0) + i * ctx.input(2).getDouble(0));
-    else
-      out->setInt(i, ctx.input(0).getInt(0) + i * ctx.input(2).getInt(0));
-  }
-  return success();
+  KernelBuffer start(ctx.input(0)), delta(ctx.input(2)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::range(start.view(), delta.view(), result.view()));
 }
 
 LogicalResult inferOneHot(InferContext &ctx) {
@@ -101,26 +96,13 @@ LogicalResult inferOneHot(InferContext &ctx) {
 }
 
 LogicalResult evalOneHot(EvalContext &ctx) {
-  const Tensor &indices = ctx.input(0), &values = ctx.input(2);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape os = shapeOf(*out);
-  int64_t axis = ctx.axisAttr("axis", os.size());
-  int64_t depth = os[axis];
-  Shape idxStrides = stridesOf(shapeOf(indices));
-  int64_t linear = 0;
-  forEachIndex(os, [&](const Shape &index) {
-    int64_t offset = 0;
-    for (size_t d = 0, j = 0; d < index.size(); ++d)
-      if (static_cast<int64_t>(d) != axis)
-        offset += index[d] * idxStrides[j++];
-    int64_t hot = static_cast<int64_t>(indices.getDouble(offset));
-    if (hot < 0)
-      hot += depth;
-    copyElement(values, hot == index[axis] ? 1 : 0, *out, linear++);
-  });
-  return success();
+  int64_t axis = ctx.axisAttr("axis", shapeOf(*out).size());
+  KernelBuffer indices(ctx.input(0)), values(ctx.input(2)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::oneHot(axis, indices.view(), values.view(),
+                                                result.view()));
 }
 
 LogicalResult inferTrilu(InferContext &ctx) {
@@ -135,21 +117,13 @@ LogicalResult inferTrilu(InferContext &ctx) {
 }
 
 LogicalResult evalTrilu(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  bool upper = ctx.intAttr("upper");
   int64_t k = ctx.numOperands() == 2 ? ctx.input(1).getInt(0) : 0;
-  Shape shape = shapeOf(x);
-  int64_t rows = shape[shape.size() - 2], cols = shape.back();
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    int64_t r = (i / cols) % rows, c = i % cols;
-    bool keep = upper ? c - r >= k : c - r <= k;
-    if (keep)
-      copyElement(x, i, *out, i);
-  }
-  return success();
+  KernelBuffer x(ctx.input(0)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::trilu(ctx.intAttr("upper") != 0, k, x.view(),
+                                               result.view()));
 }
 
 } // namespace

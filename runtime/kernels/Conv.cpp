@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace dlrt::kernels {
 namespace {
@@ -131,6 +132,112 @@ Status pool(const PoolParams &params, const BufferView &x, const BufferView &out
           E::store(out.data, linear++, saturatingInt64(value));
       });
   });
+  return Status::ok();
+}
+
+Status globalPool(bool isMax, const BufferView &x, const BufferView &out) {
+  int64_t planes = out.numElements();
+  int64_t size = planes ? x.numElements() / planes : 0;
+  dispatch(x.type, [&](auto element) {
+    using E = decltype(element);
+    for (int64_t p = 0; p < planes; ++p) {
+      double acc = isMax ? -INFINITY : 0.0;
+      for (int64_t i = 0; i < size; ++i) {
+        double v = static_cast<double>(E::load(x.data, p * size + i));
+        acc = isMax ? std::max(acc, v) : acc + v;
+      }
+      double value = isMax ? acc : acc / static_cast<double>(std::max<int64_t>(size, 1));
+      if constexpr (E::isFloat)
+        E::store(out.data, p, value);
+      else
+        E::store(out.data, p, saturatingInt64(value));
+    }
+  });
+  return Status::ok();
+}
+
+Status convTranspose(const ConvTransposeParams &params, const BufferView &x,
+                     const BufferView &w, const BufferView &bias, const BufferView &out) {
+  std::vector<int64_t> xs(x.dims, x.dims + x.rank), ws(w.dims, w.dims + w.rank),
+      os(out.dims, out.dims + out.rank);
+  size_t spatial = xs.size() - 2;
+  const Window &window = params.window;
+  int64_t inPerGroup = xs[1] / params.group, outPerGroup = ws[1];
+  std::vector<int64_t> xStrides = rowMajorStrides(x.dims, x.rank),
+                       wStrides = rowMajorStrides(w.dims, w.rank),
+                       oStrides = rowMajorStrides(out.dims, out.rank);
+  std::vector<double> acc(out.numElements(), 0.0);
+  std::vector<int64_t> inSpatial(xs.begin() + 2, xs.end());
+  dispatch(x.type, [&](auto element) {
+    using E = decltype(element);
+    for (int64_t n = 0; n < xs[0]; ++n)
+      for (int64_t ci = 0; ci < xs[1]; ++ci) {
+        int64_t g = ci / inPerGroup;
+        forEachIndex(inSpatial, [&](const std::vector<int64_t> &i) {
+          int64_t xOffset = n * xStrides[0] + ci * xStrides[1];
+          for (size_t d = 0; d < spatial; ++d)
+            xOffset += i[d] * xStrides[2 + d];
+          double v = static_cast<double>(E::load(x.data, xOffset));
+          for (int64_t co = 0; co < outPerGroup; ++co)
+            forEachIndex(window.kernel, [&](const std::vector<int64_t> &k) {
+              int64_t o = n * oStrides[0] + (g * outPerGroup + co) * oStrides[1];
+              int64_t wo = ci * wStrides[0] + co * wStrides[1];
+              for (size_t d = 0; d < spatial; ++d) {
+                int64_t pos = position(window, d, i[d], k[d]);
+                if (pos < 0 || pos >= os[2 + d])
+                  return;
+                o += pos * oStrides[2 + d];
+                wo += k[d] * wStrides[2 + d];
+              }
+              acc[o] += v * static_cast<double>(E::load(w.data, wo));
+            });
+        });
+      }
+    int64_t count = out.numElements();
+    int64_t plane = count / std::max<int64_t>(os[0] * os[1], 1);
+    for (int64_t i = 0; i < count; ++i) {
+      double b = bias.data ? static_cast<double>(E::load(bias.data, (i / plane) % os[1])) : 0.0;
+      if constexpr (E::isFloat)
+        E::store(out.data, i, acc[i] + b);
+      else
+        E::store(out.data, i, saturatingInt64(acc[i] + b));
+    }
+  });
+  return Status::ok();
+}
+
+Status maxUnpool(const MaxUnpoolParams &params, const BufferView &x,
+                 const BufferView &indices, const BufferView &out) {
+  if (indices.numElements() != x.numElements())
+    return Status::error("indices must have the shape of x");
+  std::vector<int64_t> xs(x.dims, x.dims + x.rank), os(out.dims, out.dims + out.rank);
+  std::vector<int64_t> natural = os;
+  size_t spatial = xs.size() - 2;
+  for (size_t d = 0; d < spatial; ++d)
+    natural[2 + d] = (xs[2 + d] - 1) * params.strides[d] + params.kernel[d] -
+                     params.pads[d] - params.pads[d + spatial];
+  std::vector<int64_t> naturalStrides = rowMajorStrides(natural.data(), int32_t(natural.size()));
+  std::vector<int64_t> outStrides = rowMajorStrides(out.dims, out.rank);
+  int64_t naturalCount = 1;
+  for (int64_t n : natural)
+    naturalCount *= n;
+  size_t size = elementSize(x.type);
+  std::memset(out.data, 0, size_t(out.numElements()) * size);
+  const auto *where = static_cast<const int64_t *>(indices.data);
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    int64_t at = where[i], target = 0;
+    if (at < 0 || at >= naturalCount)
+      return Status::error("index " + std::to_string(at) + " is outside the unpooled shape");
+    for (size_t d = 0; d < natural.size(); ++d) {
+      int64_t coordinate = at / naturalStrides[d];
+      at %= naturalStrides[d];
+      if (coordinate >= os[d])
+        return Status::error("output_shape is smaller than the unpooled shape");
+      target += coordinate * outStrides[d];
+    }
+    std::memcpy(static_cast<uint8_t *>(out.data) + target * size,
+                static_cast<const uint8_t *>(x.data) + i * size, size);
+  }
   return Status::ok();
 }
 

@@ -40,6 +40,28 @@ struct PoolParams {
 Status pool(const PoolParams &params, const BufferView &x, const BufferView &out,
             const BufferView &indices);
 
+/// out[n, c] = the maximum or mean of plane (n, c) of x.
+Status globalPool(bool isMax, const BufferView &x, const BufferView &out);
+
+struct ConvTransposeParams {
+  Window window; ///< kernel = the weights' spatial dims
+  int64_t group = 1;
+};
+
+/// The transposed convolution (the gradient of conv with respect to its
+/// input) plus bias (optional: null data); out's dims are the caller's.
+Status convTranspose(const ConvTransposeParams &params, const BufferView &x,
+                     const BufferView &w, const BufferView &bias, const BufferView &out);
+
+struct MaxUnpoolParams {
+  std::vector<int64_t> kernel, strides, pads;
+};
+
+/// Scatters x into a zero `out` at `indices` (flat offsets into the default
+/// unpooled shape, kept at the same coordinates in out).
+Status maxUnpool(const MaxUnpoolParams &params, const BufferView &x,
+                 const BufferView &indices, const BufferView &out);
+
 } // namespace dlrt::kernels
 
 #endif // DLRT_KERNELS_CONV_H

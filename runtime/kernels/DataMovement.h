@@ -15,8 +15,6 @@
 
 namespace dlrt::kernels {
 
-size_t elementSize(ElementType type);
-
 /// out = x with its dims permuted: out dim d is x dim perm[d].
 Status transpose(const std::vector<int64_t> &perm, const BufferView &x,
                  const BufferView &out);

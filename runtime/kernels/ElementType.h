@@ -9,6 +9,7 @@
 #ifndef DLRT_KERNELS_ELEMENTTYPE_H
 #define DLRT_KERNELS_ELEMENTTYPE_H
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -21,6 +22,8 @@ enum class ElementType : uint8_t {
 };
 
 bool isFloatType(ElementType type);
+/// Storage size of one element in bytes (bool is one byte).
+size_t elementSize(ElementType type);
 
 /// A dense row-major tensor: data, element type, dims. The kernel library
 /// never owns memory; callers allocate outputs of the right size.

@@ -9,11 +9,6 @@
 
 namespace dlrt::kernels {
 
-bool isFloatType(ElementType type) {
-  return type == ElementType::F32 || type == ElementType::F16 ||
-         type == ElementType::BF16 || type == ElementType::F64;
-}
-
 namespace {
 
 /// By squaring: O(log exponent), wrapping.
