@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace dlrt::kernels {
@@ -119,6 +120,38 @@ template <typename Fn> decltype(auto) dispatch(ElementType type, Fn &&fn) {
   case ElementType::Bool: break;
   }
   return fn(BoolElement{});
+}
+
+/// All elements of x as double (u64 as unsigned): the way kernels that
+/// compute in double over a copy read their inputs, with one dispatch.
+inline std::vector<double> loadAsDouble(const BufferView &x) {
+  std::vector<double> values(x.numElements());
+  bool unsigned64 = x.type == ElementType::U64;
+  dispatch(x.type, [&](auto element) {
+    using E = decltype(element);
+    for (size_t i = 0; i < values.size(); ++i) {
+      auto v = E::load(x.data, int64_t(i));
+      values[i] = unsigned64 ? static_cast<double>(static_cast<uint64_t>(v))
+                             : static_cast<double>(v);
+    }
+  });
+  return values;
+}
+
+/// Stores doubles into out's element type (integers truncate toward zero
+/// and saturate, NaN gives 0; bool tests != 0).
+inline void storeFromDouble(const std::vector<double> &values, const BufferView &out) {
+  dispatch(out.type, [&](auto element) {
+    using E = decltype(element);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if constexpr (E::isFloat)
+        E::store(out.data, int64_t(i), values[i]);
+      else if constexpr (std::is_same_v<E, BoolElement>)
+        E::store(out.data, int64_t(i), values[i] != 0);
+      else
+        E::store(out.data, int64_t(i), saturatingInt64(values[i]));
+    }
+  });
 }
 
 /// Walks the row-major index space of `out` and keeps, for each operand,

@@ -1,0 +1,53 @@
+//===- Image.h - Reference kernels of resize, grid_sample, roi_align -*- C++ -*-===//
+//
+// ONNX Resize (opset 11-17: nearest, linear and cubic, every coordinate
+// transformation mode, tf_crop_and_resize), GridSample-16 and RoiAlign.
+// Computed in double over copies of the inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLRT_KERNELS_IMAGE_H
+#define DLRT_KERNELS_IMAGE_H
+
+#include "kernels/ElementType.h"
+
+#include <string>
+#include <vector>
+
+namespace dlrt::kernels {
+
+struct ResizeParams {
+  std::string mode = "nearest";         ///< nearest, linear, cubic
+  std::string transform = "half_pixel"; ///< coordinate_transformation_mode
+  std::string nearestMode = "round_prefer_floor";
+  double cubicCoeffA = -0.75;
+  bool excludeOutside = false;
+  double extrapolationValue = 0;
+  std::vector<double> scales; ///< per dim
+  std::vector<double> roi;    ///< starts then ends per dim (0..1 when absent)
+};
+
+Status resize(const ResizeParams &params, const BufferView &x, const BufferView &out);
+
+struct GridSampleParams {
+  std::string mode = "bilinear";     ///< bilinear, nearest, bicubic
+  std::string paddingMode = "zeros"; ///< zeros, border, reflection
+  bool alignCorners = false;
+};
+
+Status gridSample(const GridSampleParams &params, const BufferView &x,
+                  const BufferView &grid, const BufferView &out);
+
+struct RoiAlignParams {
+  bool isMax = false;
+  bool halfPixel = true;
+  double spatialScale = 1;
+  int64_t samplingRatio = 0;
+};
+
+Status roiAlign(const RoiAlignParams &params, const BufferView &x, const BufferView &rois,
+                const BufferView &batchIndices, const BufferView &out);
+
+} // namespace dlrt::kernels
+
+#endif // DLRT_KERNELS_IMAGE_H
