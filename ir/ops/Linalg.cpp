@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
 
 namespace dlc {
 namespace {
@@ -252,42 +253,16 @@ LogicalResult evalEinsum(EvalContext &ctx) {
   for (size_t i = 0; i < ctx.numOperands(); ++i)
     ranks.push_back(ctx.input(i).type().rank());
   std::string error;
-  Einsum einsum = *parseEinsum(ctx.stringAttr("equation"), ranks, error);
-  std::string labels = einsum.output;
-  std::map<char, int64_t> size;
-  for (size_t i = 0; i < einsum.inputs.size(); ++i)
-    for (size_t d = 0; d < einsum.inputs[i].size(); ++d) {
-      char label = einsum.inputs[i][d];
-      size[label] = std::max(size[label], shapeOf(ctx.input(i))[d]);
-      if (labels.find(label) == std::string::npos)
-        labels += label;
-    }
-  Shape space;
-  for (char label : labels)
-    space.push_back(size[label]);
-  std::vector<Shape> strides; // per operand, over `labels` (0 if absent/broadcast)
-  for (size_t i = 0; i < einsum.inputs.size(); ++i) {
-    Shape own = stridesOf(shapeOf(ctx.input(i)));
-    Shape s(labels.size(), 0);
-    for (size_t d = 0; d < einsum.inputs[i].size(); ++d)
-      if (shapeOf(ctx.input(i))[d] != 1)
-        s[labels.find(einsum.inputs[i][d])] += own[d];
-    strides.push_back(s);
+  Einsum parsed = *parseEinsum(ctx.stringAttr("equation"), ranks, error);
+  std::vector<std::unique_ptr<KernelBuffer>> buffers;
+  std::vector<dlrt::kernels::BufferView> inputs;
+  for (size_t i = 0; i < ctx.numOperands(); ++i) {
+    buffers.push_back(std::make_unique<KernelBuffer>(ctx.input(i)));
+    inputs.push_back(buffers.back()->view());
   }
-  Shape outStrides(labels.size(), 0);
-  Shape outOwn = stridesOf(shapeOf(*out));
-  for (size_t d = 0; d < einsum.output.size(); ++d)
-    outStrides[d] = outOwn[d];
-  std::vector<double> acc(out->numElements(), 0.0);
-  forEachIndex(space, [&](const Shape &index) {
-    double product = 1;
-    for (size_t i = 0; i < strides.size(); ++i)
-      product *= ctx.input(i).getDouble(offsetOf(index, strides[i]));
-    acc[offsetOf(index, outStrides)] += product;
-  });
-  for (int64_t i = 0; i < out->numElements(); ++i)
-    out->setDouble(i, acc[i]);
-  return success();
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::einsum({parsed.inputs, parsed.output}, inputs,
+                                                result.view()));
 }
 
 // det(x[..., n, n]): determinants by Gaussian elimination with partial
@@ -307,42 +282,11 @@ LogicalResult inferDet(InferContext &ctx) {
 }
 
 LogicalResult evalDet(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  int64_t n = shapeOf(x).back();
-  if (shapeOf(x)[shapeOf(x).size() - 2] != n)
-    return ctx.error("matrices are not square at run time");
-  for (int64_t m = 0; m < out->numElements(); ++m) {
-    std::vector<double> a(n * n);
-    for (int64_t i = 0; i < n * n; ++i)
-      a[i] = x.getDouble(m * n * n + i);
-    double det = 1;
-    for (int64_t col = 0; col < n && det != 0; ++col) {
-      int64_t pivot = col;
-      for (int64_t r = col + 1; r < n; ++r)
-        if (std::fabs(a[r * n + col]) > std::fabs(a[pivot * n + col]))
-          pivot = r;
-      if (a[pivot * n + col] == 0) {
-        det = 0;
-        break;
-      }
-      if (pivot != col) {
-        for (int64_t k = 0; k < n; ++k)
-          std::swap(a[pivot * n + k], a[col * n + k]);
-        det = -det;
-      }
-      det *= a[col * n + col];
-      for (int64_t r = col + 1; r < n; ++r) {
-        double factor = a[r * n + col] / a[col * n + col];
-        for (int64_t k = col; k < n; ++k)
-          a[r * n + k] -= factor * a[col * n + k];
-      }
-    }
-    out->setDouble(m, det);
-  }
-  return success();
+  KernelBuffer x(ctx.input(0)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::det(x.view(), result.view()));
 }
 
 } // namespace

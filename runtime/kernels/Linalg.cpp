@@ -4,6 +4,9 @@
 
 #include "kernels/Dispatch.h"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <vector>
 
 namespace dlrt::kernels {
@@ -78,6 +81,98 @@ Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
           E::store(out.data, i * n + j, saturatingInt64(sum));
       }
   });
+  return Status::ok();
+}
+
+Status einsum(const EinsumParams &params, const std::vector<BufferView> &inputs,
+              const BufferView &out) {
+  std::string labels = params.output;
+  std::map<char, int64_t> size;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    for (size_t d = 0; d < params.inputs[i].size(); ++d) {
+      char label = params.inputs[i][d];
+      size[label] = std::max(size[label], inputs[i].dims[d]);
+      if (labels.find(label) == std::string::npos)
+        labels += label;
+    }
+  std::vector<int64_t> space;
+  for (char label : labels)
+    space.push_back(size[label]);
+  // Per operand, strides over `labels` (0 where absent or broadcast).
+  std::vector<std::vector<int64_t>> strides;
+  std::vector<std::vector<double>> values;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<int64_t> own = rowMajorStrides(inputs[i].dims, inputs[i].rank);
+    std::vector<int64_t> s(labels.size(), 0);
+    for (size_t d = 0; d < params.inputs[i].size(); ++d)
+      if (inputs[i].dims[d] != 1)
+        s[labels.find(params.inputs[i][d])] += own[d];
+    strides.push_back(std::move(s));
+    values.push_back(loadAsDouble(inputs[i]));
+  }
+  std::vector<int64_t> outStrides(labels.size(), 0);
+  std::vector<int64_t> outOwn = rowMajorStrides(out.dims, out.rank);
+  for (size_t d = 0; d < params.output.size(); ++d)
+    outStrides[d] = outOwn[d];
+  std::vector<double> acc(out.numElements(), 0.0);
+  int64_t total = 1;
+  for (int64_t n : space)
+    total *= n;
+  std::vector<int64_t> index(space.size(), 0);
+  for (int64_t t = 0; t < total; ++t) {
+    double product = 1;
+    for (size_t i = 0; i < strides.size(); ++i) {
+      int64_t offset = 0;
+      for (size_t d = 0; d < index.size(); ++d)
+        offset += index[d] * strides[i][d];
+      product *= values[i][offset];
+    }
+    int64_t at = 0;
+    for (size_t d = 0; d < index.size(); ++d)
+      at += index[d] * outStrides[d];
+    acc[at] += product;
+    for (int64_t d = int64_t(index.size()) - 1; d >= 0; --d) {
+      if (++index[d] < space[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  storeFromDouble(acc, out);
+  return Status::ok();
+}
+
+Status det(const BufferView &x, const BufferView &out) {
+  int64_t n = x.dims[x.rank - 1];
+  if (x.dims[x.rank - 2] != n)
+    return Status::error("matrices are not square at run time");
+  std::vector<double> all = loadAsDouble(x), result(out.numElements());
+  for (int64_t m = 0; m < int64_t(result.size()); ++m) {
+    std::vector<double> a(all.begin() + m * n * n, all.begin() + (m + 1) * n * n);
+    double value = 1;
+    for (int64_t col = 0; col < n && value != 0; ++col) {
+      int64_t pivot = col;
+      for (int64_t r = col + 1; r < n; ++r)
+        if (std::fabs(a[r * n + col]) > std::fabs(a[pivot * n + col]))
+          pivot = r;
+      if (a[pivot * n + col] == 0) {
+        value = 0;
+        break;
+      }
+      if (pivot != col) {
+        for (int64_t k = 0; k < n; ++k)
+          std::swap(a[pivot * n + k], a[col * n + k]);
+        value = -value;
+      }
+      value *= a[col * n + col];
+      for (int64_t r = col + 1; r < n; ++r) {
+        double factor = a[r * n + col] / a[col * n + col];
+        for (int64_t k = col; k < n; ++k)
+          a[r * n + k] -= factor * a[col * n + k];
+      }
+    }
+    result[m] = value;
+  }
+  storeFromDouble(result, out);
   return Status::ok();
 }
 

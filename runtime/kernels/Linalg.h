@@ -10,6 +10,9 @@
 
 #include "kernels/ElementType.h"
 
+#include <string>
+#include <vector>
+
 namespace dlrt::kernels {
 
 /// out = a @ b; out's dims are the broadcast batch dims plus [m, n] (without
@@ -25,6 +28,22 @@ struct GemmParams {
 /// null data) broadcast to out.
 Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
             const BufferView &c, const BufferView &out);
+
+struct EinsumParams {
+  /// One label per dim of each operand and of the output (ellipsis dims
+  /// already given labels by the caller).
+  std::vector<std::string> inputs;
+  std::string output;
+};
+
+/// out = the sum over all labels not in the output of the products of the
+/// operands; a dim of size 1 broadcasts.
+Status einsum(const EinsumParams &params, const std::vector<BufferView> &inputs,
+              const BufferView &out);
+
+/// out = the determinant of each trailing square matrix of x (LU with
+/// partial pivoting in double).
+Status det(const BufferView &x, const BufferView &out);
 
 } // namespace dlrt::kernels
 
