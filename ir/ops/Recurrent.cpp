@@ -16,6 +16,9 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Recurrent.h"
+
+#include <memory>
 
 #include <cmath>
 
@@ -76,110 +79,39 @@ LogicalResult inferRecurrent(InferContext &ctx) {
   return success();
 }
 
-double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
-
 LogicalResult evalRecurrent(EvalContext &ctx) {
   Cell cell = cellOf(ctx.node());
-  const Tensor &x = ctx.input(0), &w = ctx.input(1), &r = ctx.input(2),
-               &b = ctx.input(3), &lens = ctx.input(4), &h0 = ctx.input(5);
   Tensor *y = ctx.addInferredOutput();
   Tensor *yh = y ? ctx.addInferredOutput() : nullptr;
   Tensor *yc = cell == Cell::Lstm && yh ? ctx.addInferredOutput() : nullptr;
   if (!yh || (cell == Cell::Lstm && !yc))
     return failure();
-  Shape xs = shapeOf(x);
-  int64_t seq = xs[0], batch = xs[1], input = xs[2];
-  int64_t hidden = shapeOf(r)[2], gates = gatesOf(cell);
-  int64_t dirs = shapeOf(r)[0];
-  if (shapeOf(w) != Shape{dirs, gates * hidden, input} ||
-      shapeOf(b) != Shape{dirs, 2 * gates * hidden} ||
-      shapeOf(h0) != Shape{dirs, batch, hidden} || lens.numElements() != batch)
-    return ctx.error("operand shapes do not match X " + x.type().str() +
-                     " and R " + r.type().str());
-  bool reverseOnly = ctx.stringAttr("direction") == "reverse";
-  double clip = ctx.floatAttr("clip");
-  bool inputForget = cell == Cell::Lstm && ctx.intAttr("input_forget");
-  bool linearBeforeReset = cell == Cell::Gru && ctx.intAttr("linear_before_reset");
-  auto bound = [&](double v) {
-    return clip > 0 ? std::clamp(v, -clip, clip) : v;
-  };
-
-  for (int64_t d = 0; d < dirs; ++d) {
-    bool reverse = reverseOnly || d == 1;
-    for (int64_t n = 0; n < batch; ++n) {
-      int64_t length = std::clamp<int64_t>(lens.getInt(n), 0, seq);
-      std::vector<double> h(hidden), c(hidden, 0.0);
-      for (int64_t j = 0; j < hidden; ++j) {
-        h[j] = h0.getDouble((d * batch + n) * hidden + j);
-        if (cell == Cell::Lstm)
-          c[j] = ctx.input(6).getDouble((d * batch + n) * hidden + j);
-      }
-      for (int64_t step = 0; step < length; ++step) {
-        int64_t t = reverse ? length - 1 - step : step;
-        // gate[g][j] = x_t . W[g*hidden + j] + Wb, and rec[g][j] = h . R + Rb.
-        std::vector<std::vector<double>> in(gates, std::vector<double>(hidden)),
-            rec(gates, std::vector<double>(hidden));
-        for (int64_t g = 0; g < gates; ++g)
-          for (int64_t j = 0; j < hidden; ++j) {
-            int64_t row = g * hidden + j;
-            double a = b.getDouble(d * 2 * gates * hidden + row);
-            for (int64_t k = 0; k < input; ++k)
-              a += x.getDouble((t * batch + n) * input + k) *
-                   w.getDouble((d * gates * hidden + row) * input + k);
-            double rsum = b.getDouble(d * 2 * gates * hidden + gates * hidden + row);
-            for (int64_t k = 0; k < hidden; ++k)
-              rsum += h[k] * r.getDouble((d * gates * hidden + row) * hidden + k);
-            in[g][j] = a;
-            rec[g][j] = rsum;
-          }
-        std::vector<double> next(hidden);
-        if (cell == Cell::Rnn) {
-          for (int64_t j = 0; j < hidden; ++j)
-            next[j] = std::tanh(bound(in[0][j] + rec[0][j]));
-        } else if (cell == Cell::Gru) {
-          for (int64_t j = 0; j < hidden; ++j) {
-            double z = sigmoid(bound(in[0][j] + rec[0][j]));
-            double rg = sigmoid(bound(in[1][j] + rec[1][j]));
-            double candidate;
-            if (linearBeforeReset) {
-              candidate = std::tanh(bound(in[2][j] + rg * rec[2][j]));
-            } else {
-              // (r . h) R_h^T + Rb_h, recomputed with the reset applied.
-              double a = b.getDouble(d * 2 * gates * hidden + gates * hidden + 2 * hidden + j);
-              for (int64_t k = 0; k < hidden; ++k)
-                a += sigmoid(bound(in[1][k] + rec[1][k])) * h[k] *
-                     r.getDouble((d * gates * hidden + 2 * hidden + j) * hidden + k);
-              candidate = std::tanh(bound(in[2][j] + a));
-            }
-            next[j] = (1 - z) * candidate + z * h[j];
-          }
-        } else {
-          const Tensor &p = ctx.input(7);
-          for (int64_t j = 0; j < hidden; ++j) {
-            double peepI = p.getDouble(d * 3 * hidden + j);
-            double peepO = p.getDouble(d * 3 * hidden + hidden + j);
-            double peepF = p.getDouble(d * 3 * hidden + 2 * hidden + j);
-            double i = sigmoid(bound(in[0][j] + rec[0][j] + peepI * c[j]));
-            double f = inputForget ? 1 - i
-                                   : sigmoid(bound(in[2][j] + rec[2][j] + peepF * c[j]));
-            double g = std::tanh(bound(in[3][j] + rec[3][j]));
-            c[j] = f * c[j] + i * g;
-            double o = sigmoid(bound(in[1][j] + rec[1][j] + peepO * c[j]));
-            next[j] = o * std::tanh(c[j]);
-          }
-        }
-        h = next;
-        for (int64_t j = 0; j < hidden; ++j)
-          y->setDouble(((t * dirs + d) * batch + n) * hidden + j, h[j]);
-      }
-      for (int64_t j = 0; j < hidden; ++j) {
-        yh->setDouble((d * batch + n) * hidden + j, h[j]);
-        if (yc)
-          yc->setDouble((d * batch + n) * hidden + j, c[j]);
-      }
-    }
+  dlrt::kernels::RecurrentParams params;
+  params.cell = cell == Cell::Lstm  ? dlrt::kernels::RecurrentCell::Lstm
+                : cell == Cell::Gru ? dlrt::kernels::RecurrentCell::Gru
+                                    : dlrt::kernels::RecurrentCell::Rnn;
+  params.reverseOnly = ctx.stringAttr("direction") == "reverse";
+  params.clip = ctx.floatAttr("clip");
+  params.inputForget = cell == Cell::Lstm && ctx.intAttr("input_forget");
+  params.linearBeforeReset = cell == Cell::Gru && ctx.intAttr("linear_before_reset");
+  std::vector<std::unique_ptr<KernelBuffer>> in;
+  for (size_t i = 0; i < ctx.numOperands(); ++i)
+    in.push_back(std::make_unique<KernelBuffer>(ctx.input(i)));
+  dlrt::kernels::RecurrentOperands operands{in[0]->view(), in[1]->view(), in[2]->view(),
+                                            in[3]->view(), in[4]->view(), in[5]->view(),
+                                            {}, {}};
+  if (cell == Cell::Lstm) {
+    operands.c0 = in[6]->view();
+    operands.peepholes = in[7]->view();
   }
-  return success();
+  KernelBuffer yView(*y), yhView(*yh);
+  std::optional<KernelBuffer> ycView;
+  if (yc)
+    ycView.emplace(*yc);
+  dlrt::kernels::BufferView none;
+  return checkStatus(ctx, dlrt::kernels::recurrent(params, operands, yView.view(),
+                                                   yhView.view(),
+                                                   ycView ? ycView->view() : none));
 }
 
 } // namespace
