@@ -1,8 +1,9 @@
 //===- Interpreter.h - Reference execution of IR graphs -------*- C++ -*-===//
 //
 // The interpreter runs any graph, control flow included, by calling each
-// op's reference implementation (OpDef::eval): plain, obviously correct
-// loops, the oracle every compiled path is checked against. Result shapes
+// op's reference implementation (OpDef::eval, which runs the op's kernel
+// from the runtime's kernel library): plain, obviously correct loops, the
+// oracle every compiled path is checked against. Result shapes
 // come from the same inference that types the IR, run on the concrete
 // operand values; kernels only fill in data (and decide data-dependent
 // dims, such as nonzero's count).

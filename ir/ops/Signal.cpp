@@ -12,6 +12,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "kernels/Signal.h"
 
 #include <cmath>
 #include <complex>
@@ -20,22 +21,6 @@ namespace dlc {
 namespace {
 
 using namespace kernels;
-using Complex = std::complex<double>;
-
-/// The discrete Fourier transform of `in`, `bins` outputs.
-std::vector<Complex> transform(const std::vector<Complex> &in, int64_t bins,
-                               bool inverse) {
-  int64_t n = static_cast<int64_t>(in.size());
-  std::vector<Complex> out(bins);
-  double sign = inverse ? 1.0 : -1.0;
-  for (int64_t k = 0; k < bins; ++k) {
-    Complex sum = 0;
-    for (int64_t t = 0; t < n; ++t)
-      sum += in[t] * std::polar(1.0, sign * 2 * M_PI * double(k * t % n) / double(n));
-    out[k] = inverse ? sum / double(n) : sum;
-  }
-  return out;
-}
 
 bool complexLast(const TensorType &type) {
   return type.hasRank() && type.rank() >= 1 &&
@@ -73,38 +58,19 @@ LogicalResult inferDft(InferContext &ctx) {
 }
 
 /// Element `at` of a [..., 1 or 2] tensor as a complex number.
-Complex complexAt(const Tensor &x, int64_t at, int64_t parts) {
-  return parts == 2 ? Complex(x.getDouble(2 * at), x.getDouble(2 * at + 1))
-                    : Complex(x.getDouble(at), 0);
-}
 
 LogicalResult evalDft(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape xs = shapeOf(x), os = shapeOf(*out);
-  int64_t parts = xs.back();
+  Shape xs = shapeOf(ctx.input(0));
   xs.pop_back();
-  os.pop_back();
   int64_t axis = ctx.axisAttr("axis", xs.size());
-  int64_t n = ctx.numOperands() == 2 ? ctx.input(1).getInt(0) : xs[axis];
-  bool inverse = ctx.intAttr("inverse");
-  Shape xStrides = stridesOf(xs), oStrides = stridesOf(os);
-  Shape outer = xs;
-  outer[axis] = 1;
-  forEachIndex(outer, [&](const Shape &index) {
-    std::vector<Complex> signal(n, 0.0);
-    for (int64_t t = 0; t < std::min(n, xs[axis]); ++t)
-      signal[t] = complexAt(x, offsetOf(index, xStrides) + t * xStrides[axis], parts);
-    std::vector<Complex> spectrum = transform(signal, os[axis], inverse);
-    for (int64_t k = 0; k < os[axis]; ++k) {
-      int64_t at = offsetOf(index, oStrides) + k * oStrides[axis];
-      out->setDouble(2 * at, spectrum[k].real());
-      out->setDouble(2 * at + 1, spectrum[k].imag());
-    }
-  });
-  return success();
+  dlrt::kernels::DftParams params{
+      axis, ctx.numOperands() == 2 ? ctx.input(1).getInt(0) : xs[axis],
+      ctx.intAttr("inverse") != 0};
+  KernelBuffer x(ctx.input(0)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::dft(params, x.view(), result.view()));
 }
 
 LogicalResult inferStft(InferContext &ctx) {
@@ -132,28 +98,15 @@ LogicalResult inferStft(InferContext &ctx) {
 }
 
 LogicalResult evalStft(EvalContext &ctx) {
-  const Tensor &signal = ctx.input(0), &window = ctx.input(2);
   int64_t step = ctx.input(1).getInt(0);
   if (step <= 0)
     return ctx.error("frame_step must be positive");
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  Shape ss = shapeOf(signal), os = shapeOf(*out);
-  int64_t length = window.numElements(), parts = ss[2];
-  for (int64_t b = 0; b < ss[0]; ++b)
-    for (int64_t f = 0; f < os[1]; ++f) {
-      std::vector<Complex> frame(length);
-      for (int64_t t = 0; t < length; ++t)
-        frame[t] = complexAt(signal, b * ss[1] + f * step + t, parts) * window.getDouble(t);
-      std::vector<Complex> spectrum = transform(frame, os[2], false);
-      for (int64_t k = 0; k < os[2]; ++k) {
-        int64_t at = (b * os[1] + f) * os[2] + k;
-        out->setDouble(2 * at, spectrum[k].real());
-        out->setDouble(2 * at + 1, spectrum[k].imag());
-      }
-    }
-  return success();
+  KernelBuffer signal(ctx.input(0)), window(ctx.input(2)), result(*out);
+  return checkStatus(ctx, dlrt::kernels::stft(step, signal.view(), window.view(),
+                                              result.view()));
 }
 
 } // namespace
