@@ -12,6 +12,8 @@
 #include "tools/dlc/Options.h"
 
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 
 namespace dlc::tool {
@@ -28,6 +30,23 @@ int writeOutput(const std::string &text, const std::string &path);
 /// Loads a model: `.onnx` through the ONNX frontend, anything else as
 /// .dlir text ("-" reads stdin). Verifies it. Null after errors.
 std::unique_ptr<Module> loadModel(const std::string &path, Diagnostics &diag);
+
+/// `a` then `b`.
+inline std::vector<FlagSpec> concat(std::vector<FlagSpec> a, const std::vector<FlagSpec> &b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+/// The flags that give a model its inputs: --input, --random-inputs,
+/// --seed, --shape.
+std::vector<FlagSpec> inputFlags();
+/// The --seed value (0 if absent); nullopt after reporting a bad one.
+std::optional<int64_t> seedOf(const ParsedArgs &args);
+/// One tensor per input of `graph`: from --input files, else (if `random`)
+/// random values shaped by --shape and the declared type. Nullopt after
+/// reporting an error.
+std::optional<std::vector<std::shared_ptr<const Tensor>>>
+prepareInputs(const ParsedArgs &args, const Graph &graph, int64_t seed, bool random);
 
 /// `spec` with `more` flags appended.
 CommandSpec withFlags(CommandSpec spec, const std::vector<FlagSpec> &more);
@@ -49,6 +68,7 @@ struct Subcommand {
 extern const Subcommand kOptCommand;
 extern const Subcommand kOpsCommand;
 extern const Subcommand kRunCommand;
+extern const Subcommand kCheckCommand;
 
 } // namespace dlc::tool
 

@@ -22,7 +22,7 @@ namespace {
 
 const std::vector<Subcommand> &commands() {
   static const std::vector<Subcommand> all = {kOptCommand, kOpsCommand,
-                                              kRunCommand};
+                                              kRunCommand, kCheckCommand};
   return all;
 }
 

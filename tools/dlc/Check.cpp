@@ -1,0 +1,144 @@
+//===- Check.cpp - `dlc check`: compiled against reference ----------------===//
+//
+// Runs a model as compiled (after the compile pipeline) and as written, on
+// the same inputs, and compares every output: the differential test users
+// run on their own models. Until the runtime executes compiled programs,
+// the compiled module is executed by the interpreter as well, so this
+// checks the passes (shape inference, folding, splitting, ...).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/Interpreter.h"
+#include "passes/Pipeline.h"
+#include "tools/dlc/Driver.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace dlc::tool {
+namespace {
+
+constexpr const char *kCompilePipeline = "infer-shapes,canonicalize,split";
+
+const CommandSpec kCheckSpec = withFlags(
+    {"check",
+     "Runs MODEL compiled and as written on the same inputs (random ones for\n"
+     "inputs not given, one set per seed) and compares the outputs; exit 1\n"
+     "on a mismatch.",
+     "MODEL",
+     {{"seeds", 0, true, "how many random input sets (default 3)", "N"},
+      {"compile-passes", 0, true,
+       "the pipeline that compiles (default infer-shapes,canonicalize,split)",
+       "PIPELINE"},
+      {"rtol", 0, true, "relative tolerance (default 1e-4)", "R"},
+      {"atol", 0, true, "absolute tolerance (default 1e-5)", "A"}},
+     1,
+     1},
+    inputFlags());
+
+std::optional<double> number(const ParsedArgs &args, const std::string &flag,
+                             double fallback) {
+  std::optional<std::string> text = args.get(flag);
+  if (!text)
+    return fallback;
+  char *end = nullptr;
+  double value = std::strtod(text->c_str(), &end);
+  if (text->empty() || *end != '\0' || !(value >= 0)) {
+    userError("--" + flag + " expects a non-negative number, got '" + *text + "'");
+    return std::nullopt;
+  }
+  return value;
+}
+
+struct Difference {
+  double maxAbs = 0, maxRel = 0;
+  bool mismatch = false;
+  std::string problem; ///< shape, dtype or NaN disagreement
+};
+
+Difference compare(const Tensor &got, const Tensor &want, double rtol, double atol) {
+  Difference d;
+  if (got.type() != want.type()) {
+    d.mismatch = true;
+    d.problem = "type " + got.type().str() + ", expected " + want.type().str();
+    return d;
+  }
+  for (int64_t i = 0; i < got.numElements(); ++i) {
+    double a = got.getDouble(i), b = want.getDouble(i);
+    if (std::isnan(a) || std::isnan(b)) {
+      if (std::isnan(a) != std::isnan(b)) {
+        d.mismatch = true;
+        d.problem = "NaN at element " + std::to_string(i);
+      }
+      continue;
+    }
+    if (a == b) // equal infinities included
+      continue;
+    double abs = std::fabs(a - b), rel = abs / std::max(std::fabs(b), 1e-30);
+    d.maxAbs = std::max(d.maxAbs, abs);
+    d.maxRel = std::max(d.maxRel, rel);
+    if (!(abs <= atol + rtol * std::fabs(b)))
+      d.mismatch = true;
+  }
+  return d;
+}
+
+int runCheck(const ParsedArgs &args) {
+  Diagnostics diag;
+  std::unique_ptr<Module> reference = loadModel(args.positional[0], diag);
+  std::unique_ptr<Module> compiled = reference ? loadModel(args.positional[0], diag) : nullptr;
+  if (!compiled)
+    return reportDiagnostics(diag);
+  std::optional<double> rtol = number(args, "rtol", 1e-4), atol = number(args, "atol", 1e-5),
+                        seeds = number(args, "seeds", 3);
+  std::optional<int64_t> firstSeed = seedOf(args);
+  if (!rtol || !atol || !seeds || !firstSeed)
+    return kExitUser;
+  std::optional<Pipeline> pipeline =
+      Pipeline::parse(args.get("compile-passes").value_or(kCompilePipeline), diag);
+  PassContext context(diag);
+  PipelineOptions verifying;
+  verifying.verifyEach = true;
+  if (!pipeline || failed(pipeline->run(*compiled, context, verifying)))
+    return reportDiagnostics(diag);
+  const Graph *graph = reference->graph("main");
+  const Graph *program = compiled->graph("main");
+  if (!graph || !program)
+    return userError(args.positional[0] + " has no graph @main");
+
+  bool anyMismatch = false;
+  for (int64_t s = 0; s < static_cast<int64_t>(*seeds); ++s) {
+    int64_t seed = *firstSeed + s;
+    std::optional<std::vector<TensorRef>> inputs = prepareInputs(args, *graph, seed, true);
+    if (!inputs)
+      return kExitUser;
+    Interpreter interpreter(diag);
+    std::optional<std::vector<TensorRef>> want = interpreter.run(*graph, *inputs);
+    if (!want)
+      return reportDiagnostics(diag);
+    std::optional<std::vector<TensorRef>> got = interpreter.run(*program, *inputs);
+    if (!got) {
+      std::printf("seed %lld: the compiled model failed where the reference ran\n",
+                  static_cast<long long>(seed));
+      return reportDiagnostics(diag);
+    }
+    for (size_t i = 0; i < want->size(); ++i) {
+      const Value *value = graph->outputs()[i];
+      std::string name = value->name().empty() ? "output" + std::to_string(i) : value->name();
+      Difference d = compare(*(*got)[i], *(*want)[i], *rtol, *atol);
+      anyMismatch |= d.mismatch;
+      std::printf("seed %lld %s: %s max abs %.3g max rel %.3g%s%s\n",
+                  static_cast<long long>(seed), name.c_str(),
+                  d.mismatch ? "MISMATCH" : "ok", d.maxAbs, d.maxRel,
+                  d.problem.empty() ? "" : ": ", d.problem.c_str());
+    }
+  }
+  return anyMismatch ? kExitUser : kExitOk;
+}
+
+} // namespace
+
+const Subcommand kCheckCommand = {kCheckSpec, runCheck};
+
+} // namespace dlc::tool
