@@ -1,6 +1,6 @@
 # The runtime depends on nothing else in the repository and on no compiler
 # library: every #include in runtime/ is a standard header or a file under
-# runtime/. Run as: cmake -DRUNTIME_DIR=... -P CheckIsolation.cmake
+# runtime/ (or runtime/include/). Run as: cmake -DRUNTIME_DIR=... -P CheckIsolation.cmake
 file(GLOB_RECURSE sources "${RUNTIME_DIR}/*.h" "${RUNTIME_DIR}/*.cpp" "${RUNTIME_DIR}/*.c")
 set(failures "")
 foreach(source ${sources})
@@ -8,7 +8,7 @@ foreach(source ${sources})
   foreach(line ${includes})
     if(line MATCHES "#[ \t]*include[ \t]*\"([^\"]+)\"")
       set(header "${CMAKE_MATCH_1}")
-      if(NOT EXISTS "${RUNTIME_DIR}/${header}")
+      if(NOT EXISTS "${RUNTIME_DIR}/${header}" AND NOT EXISTS "${RUNTIME_DIR}/include/${header}")
         list(APPEND failures "${source}: ${header} is not under runtime/")
       endif()
     elseif(line MATCHES "#[ \t]*include[ \t]*<(llvm|mlir|Halide|fmt|onnx|google)[/.]")
