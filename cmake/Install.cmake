@@ -1,0 +1,23 @@
+#===- cmake/Install.cmake - `cmake --install` and find_package(dlc) ------===#
+#
+# Installs the embedding API (dlc/Compiler.h, target dlc::compiler) and the
+# runtime's C API (dlrt.h, target dlc::runtime) with the static libraries
+# behind them and a CMake package, so a host program does
+#   find_package(dlc) ... target_link_libraries(app dlc::compiler dlc::runtime)
+# The internal libraries are exported too (the static archives need them);
+# their headers are not installed.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS dlc_compiler dlc_onnx dlc_passes dlc_ir dlrt dlrt_artifact dlrt_kernels
+  EXPORT dlcTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES compiler/include/dlc/Compiler.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/dlc)
+install(FILES runtime/include/dlrt.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT dlcTargets NAMESPACE dlc::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/dlc)
+configure_package_config_file(cmake/dlcConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/dlcConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/dlc)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/dlcConfig.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/dlc)
