@@ -11,6 +11,7 @@
 #include "ir/Graph.h"
 #include "tools/dlc/Options.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -57,6 +58,8 @@ CommandSpec withFlags(CommandSpec spec, const std::vector<FlagSpec> &more);
 std::vector<FlagSpec> passFlags();
 /// Runs the pipeline the flags ask for (none: nothing) on `module`.
 LogicalResult runPasses(const ParsedArgs &args, Module &module, Diagnostics &diag);
+/// The valid --bind NAME=SIZE values (runPasses reports bad ones).
+std::map<std::string, int64_t, std::less<>> bindingsOf(const ParsedArgs &args);
 /// `dlc opt --list-passes`: one line per pass.
 std::string listPasses();
 

@@ -5,6 +5,7 @@
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "ir/Weights.h"
+#include "passes/PlanMemory.h"
 #include "tools/dlc/Driver.h"
 
 #include <algorithm>
@@ -33,7 +34,10 @@ const CommandSpec kOptSpec = withFlags(
      {"inline-weights", 0, false, "print every weight inline"},
      {"split-input-file", 0, false,
       "treat each '// -----'-separated chunk as its own module (tests)"},
-     {"list-passes", 0, false, "list the passes and exit"}},
+     {"list-passes", 0, false, "list the passes and exit"},
+     {"memory-plan", 0, false,
+      "print each graph's buffer plan (sizes, live ranges, arena offsets; "
+      "--bind sizes symbols) instead of the IR"}},
     0,
     1},
     passFlags());
@@ -102,6 +106,8 @@ int runOpt(const ParsedArgs &args) {
         isOnnx || verify ? loadModel(path, diag) : parseModuleFile(path, diag);
     if (!module || failed(runPasses(args, *module, diag)))
       return reportDiagnostics(diag);
+    if (args.has("memory-plan"))
+      return writeOutput(printMemoryPlans(*module, bindingsOf(args)), output);
     if (failed(placeWeights(args, output, *module, diag)))
       return reportDiagnostics(diag);
     return writeOutput(printModule(*module), output);

@@ -84,6 +84,24 @@ ModuleStats moduleStats(const Module &module) {
 
 } // namespace
 
+namespace {
+
+/// "NAME=SIZE" with 0 <= SIZE <= 2^40.
+bool parseBinding(const std::string &text, std::string &name, int64_t &value) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    return false;
+  char *end = nullptr;
+  long long parsed = std::strtoll(text.c_str() + eq + 1, &end, 10);
+  if (*end != '\0' || parsed < 0 || parsed > kMaxDimSize)
+    return false;
+  name = text.substr(0, eq);
+  value = parsed;
+  return true;
+}
+
+} // namespace
+
 LogicalResult runPasses(const ParsedArgs &args, Module &module,
                         Diagnostics &diag) {
   std::string text;
@@ -94,15 +112,12 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
                         : std::string(kDefaultPipeline) + "," + text;
   PassContext context(diag);
   for (const std::string &binding : args.getAll("bind")) {
-    size_t eq = binding.find('=');
-    char *end = nullptr;
-    long long value =
-        eq == std::string::npos ? -1 : std::strtoll(binding.c_str() + eq + 1, &end, 10);
-    if (eq == std::string::npos || eq == 0 || !end || *end != '\0' ||
-        end == binding.c_str() + eq + 1 || value < 0 || value > kMaxDimSize)
+    std::string name;
+    int64_t value;
+    if (!parseBinding(binding, name, value))
       return diag.error({}, "--bind needs NAME=SIZE with 0 <= SIZE <= 2^40, got '" +
                                 binding + "'");
-    context.bindings[binding.substr(0, eq)] = value;
+    context.bindings[name] = value;
   }
   ModuleStats before = moduleStats(module);
   PipelineOptions options;
@@ -116,9 +131,9 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
     std::optional<Pipeline> pipeline = Pipeline::parse(text, diag);
     if (!pipeline || failed(pipeline->run(module, context, options)))
       return failure();
-  } else if (!context.bindings.empty()) {
+  } else if (!context.bindings.empty() && !args.has("memory-plan")) {
     return diag.error({}, "--bind needs a pipeline that uses it (e.g. "
-                          "--passes=specialize)");
+                          "--passes=specialize) or --memory-plan");
   }
   if (args.has("stats")) {
     ModuleStats after = moduleStats(module);
@@ -143,6 +158,17 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
     if (writeOutput(printDot(module), *dot) != kExitOk)
       return diag.error({}, "cannot write '" + *dot + "'");
   return success();
+}
+
+std::map<std::string, int64_t, std::less<>> bindingsOf(const ParsedArgs &args) {
+  std::map<std::string, int64_t, std::less<>> bindings;
+  for (const std::string &binding : args.getAll("bind")) {
+    std::string name;
+    int64_t value;
+    if (parseBinding(binding, name, value))
+      bindings[name] = value;
+  }
+  return bindings;
 }
 
 std::string listPasses() {

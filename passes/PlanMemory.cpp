@@ -1,0 +1,178 @@
+//===- PlanMemory.cpp - Buffer liveness and arena offsets -----------------===//
+//
+// 1. Number the graph's nodes. Each node result needs a buffer, except
+//    constants and weights (they live in the weights) and the results of
+//    shape-only ops, which view their operand's buffer (the view's uses
+//    keep that buffer alive).
+// 2. A buffer is live from its defining node to its last use: an operand or
+//    capture of a later node (uses inside nested graphs arrive through the
+//    owning node's captures), or the end if the graph returns it.
+// 3. Sizes come from the types, after substituting the bound symbols;
+//    a size that stays symbolic is left to run time.
+// 4. Static buffers are placed largest first, each at the lowest aligned
+//    offset that overlaps no placed buffer whose live range overlaps its own
+//    (the greedy-by-size strategy of TFLite's arena planner).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/PlanMemory.h"
+
+#include "ir/OpRegistry.h"
+
+#include <algorithm>
+#include <sstream>
+#include <unordered_map>
+
+namespace dlc {
+namespace {
+
+int64_t alignUp(int64_t bytes) {
+  return (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+}
+
+/// The type with bound symbols substituted.
+TensorType bind(const TensorType &type,
+                const std::map<std::string, int64_t, std::less<>> &bindings) {
+  if (!type.hasRank() || bindings.empty())
+    return type;
+  std::vector<Dim> dims;
+  for (const Dim &dim : type.dims())
+    dims.push_back(dim.isSymbolic() ? Dim::fromExpr(dim.expr().substitute(bindings)) : dim);
+  return TensorType(type.dtype(), std::move(dims));
+}
+
+} // namespace
+
+MemoryPlan planMemory(const Graph &graph,
+                      const std::map<std::string, int64_t, std::less<>> &bindings) {
+  MemoryPlan plan;
+  std::unordered_map<const Value *, size_t> bufferOf; // value -> index in plan
+  size_t position = 0;
+  for (const auto &node : graph.nodes()) {
+    if (!node->def().has(OpTrait::ConstantLike)) {
+      for (size_t i = 0; i < node->numResults(); ++i) {
+        const Value *result = node->result(i);
+        // A shape-only op's result views its operand's buffer.
+        auto source = i == 0 && node->def().has(OpTrait::ShapeOnly)
+                          ? bufferOf.find(node->operand(0))
+                          : bufferOf.end();
+        if (source != bufferOf.end()) {
+          bufferOf[result] = source->second;
+          plan.buffers[source->second].views.push_back(result);
+          continue;
+        }
+        BufferPlan buffer;
+        buffer.value = result;
+        buffer.first = buffer.last = position;
+        TensorType type = bind(result->type(), bindings);
+        if (std::optional<int64_t> bytes = Tensor::payloadBytes(type)) {
+          buffer.bytes = alignUp(*bytes);
+        } else if (type.hasRank()) {
+          SymExpr count(dtypeSize(type.dtype()));
+          for (const Dim &dim : type.dims())
+            count = count * dim.expr();
+          buffer.symbolicBytes = count.valid() ? count.str() : "?";
+        } else {
+          buffer.symbolicBytes = "?";
+        }
+        bufferOf[result] = plan.buffers.size();
+        plan.buffers.push_back(std::move(buffer));
+      }
+    }
+    auto use = [&](const Value *value) {
+      auto it = bufferOf.find(value);
+      if (it != bufferOf.end())
+        plan.buffers[it->second].last = std::max(plan.buffers[it->second].last, position);
+    };
+    for (const Value *operand : node->operands())
+      use(operand);
+    for (const Value *capture : node->captures())
+      use(capture);
+    ++position;
+  }
+  for (const Value *output : graph.outputs()) {
+    auto it = bufferOf.find(output);
+    if (it != bufferOf.end())
+      plan.buffers[it->second].last = position;
+  }
+
+  std::vector<size_t> order;
+  for (size_t i = 0; i < plan.buffers.size(); ++i)
+    if (plan.buffers[i].bytes >= 0) {
+      order.push_back(i);
+      plan.totalBytes += plan.buffers[i].bytes;
+    }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return plan.buffers[a].bytes > plan.buffers[b].bytes;
+  });
+  std::vector<size_t> placed;
+  for (size_t index : order) {
+    BufferPlan &buffer = plan.buffers[index];
+    // Placed buffers alive at the same time, by offset.
+    std::vector<const BufferPlan *> conflicts;
+    for (size_t other : placed) {
+      const BufferPlan &p = plan.buffers[other];
+      if (p.first <= buffer.last && buffer.first <= p.last)
+        conflicts.push_back(&p);
+    }
+    std::sort(conflicts.begin(), conflicts.end(),
+              [](const BufferPlan *a, const BufferPlan *b) { return a->offset < b->offset; });
+    int64_t offset = 0;
+    for (const BufferPlan *p : conflicts) {
+      if (offset + buffer.bytes <= p->offset)
+        break; // fits in the gap before p
+      offset = std::max(offset, p->offset + p->bytes);
+    }
+    buffer.offset = offset;
+    plan.arenaBytes = std::max(plan.arenaBytes, offset + buffer.bytes);
+    placed.push_back(index);
+  }
+  return plan;
+}
+
+namespace {
+
+std::string valueName(const Value *value) {
+  return value->name().empty() ? "%" + std::to_string(value->index()) : "%" + value->name();
+}
+
+void printGraph(std::ostringstream &out, const Graph &graph, const std::string &title,
+                const std::map<std::string, int64_t, std::less<>> &bindings) {
+  MemoryPlan plan = planMemory(graph, bindings);
+  out << "memory plan of " << title << ": arena " << plan.arenaBytes << " bytes, sum of "
+      << "buffers " << plan.totalBytes << " bytes";
+  size_t dynamic = 0;
+  for (const BufferPlan &buffer : plan.buffers)
+    dynamic += buffer.bytes < 0;
+  if (dynamic)
+    out << ", " << dynamic << " sized at run time";
+  out << "\n";
+  for (const BufferPlan &buffer : plan.buffers) {
+    out << "  " << valueName(buffer.value) << ": ";
+    if (buffer.bytes >= 0)
+      out << buffer.bytes << " bytes at " << buffer.offset;
+    else
+      out << buffer.symbolicBytes << " bytes at run time";
+    out << ", live " << buffer.first << ".." << buffer.last;
+    for (const Value *view : buffer.views)
+      out << ", view " << valueName(view);
+    out << "\n";
+  }
+  for (const auto &node : graph.nodes())
+    for (const auto &[name, attr] : node->attrs())
+      if (attr.kind() == AttrKind::Graph)
+        printGraph(out, attr.getGraph(), title + " / " + std::string(node->opName()) + " " + name,
+                   bindings);
+}
+
+} // namespace
+
+std::string printMemoryPlans(const Module &module,
+                             const std::map<std::string, int64_t, std::less<>> &bindings) {
+  std::ostringstream out;
+  for (const auto &graph : module.graphs())
+    printGraph(out, *graph, "@" + graph->name(), bindings);
+  return out.str();
+}
+
+} // namespace dlc
