@@ -245,13 +245,10 @@ LogicalResult evalConv(EvalContext &ctx) {
   Shape ws = shapeOf(w);
   dlrt::kernels::ConvParams params{
       kernelWindow(Window(ctx, Shape(ws.begin() + 2, ws.end()))), ctx.intAttr("group")};
-  KernelBuffer x(ctx.input(0)), weights(w), result(*out);
-  std::optional<KernelBuffer> bias;
-  if (ctx.numOperands() == 3)
-    bias.emplace(ctx.input(2));
-  dlrt::kernels::BufferView none;
-  return checkStatus(ctx, dlrt::kernels::conv(params, x.view(), weights.view(),
-                                              bias ? bias->view() : none, result.view()));
+  KernelOperands in(ctx);
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::conv(params, in[0], in[1], in.optional(2),
+                                              result.view()));
 }
 
 /// Max or average pooling over each (n, c) plane.
@@ -338,13 +335,9 @@ LogicalResult evalConvTranspose(EvalContext &ctx) {
   Shape ws = shapeOf(w);
   dlrt::kernels::ConvTransposeParams params{
       kernelWindow(Window(ctx, Shape(ws.begin() + 2, ws.end()))), ctx.intAttr("group")};
-  KernelBuffer x(ctx.input(0)), weights(w), result(*out);
-  std::optional<KernelBuffer> bias;
-  if (ctx.numOperands() == 3)
-    bias.emplace(ctx.input(2));
-  dlrt::kernels::BufferView none;
-  return checkStatus(ctx, dlrt::kernels::convTranspose(params, x.view(), weights.view(),
-                                                       bias ? bias->view() : none,
+  KernelOperands in(ctx);
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::convTranspose(params, in[0], in[1], in.optional(2),
                                                        result.view()));
 }
 

@@ -143,15 +143,9 @@ LogicalResult evalClip(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  KernelBuffer x(ctx.input(0)), result(*out);
-  std::optional<KernelBuffer> low, high;
-  if (ctx.numOperands() > 1)
-    low.emplace(ctx.input(1));
-  if (ctx.numOperands() > 2)
-    high.emplace(ctx.input(2));
-  dlrt::kernels::BufferView none;
-  return checkStatus(ctx, dlrt::kernels::clip(x.view(), low ? low->view() : none,
-                                              high ? high->view() : none,
+  KernelOperands in(ctx);
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::clip(in[0], in.optional(1), in.optional(2),
                                               result.view()));
 }
 

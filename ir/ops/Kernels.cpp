@@ -48,6 +48,18 @@ KernelBuffer::KernelBuffer(const Tensor &tensor) : dims_(shapeOf(tensor)) {
   view_.rank = static_cast<int32_t>(dims_.size());
 }
 
+KernelOperands::KernelOperands(const EvalContext &ctx) {
+  for (size_t i = 0; i < ctx.numOperands(); ++i)
+    buffers_.push_back(std::make_unique<KernelBuffer>(ctx.input(i)));
+}
+
+std::vector<dlrt::kernels::BufferView> KernelOperands::all() const {
+  std::vector<dlrt::kernels::BufferView> views;
+  for (const auto &buffer : buffers_)
+    views.push_back(buffer->view());
+  return views;
+}
+
 LogicalResult checkStatus(EvalContext &ctx, const dlrt::kernels::Status &status) {
   if (status.isOk())
     return success();

@@ -15,6 +15,7 @@
 #include "kernels/ElementType.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace dlc::kernels {
@@ -42,6 +43,22 @@ public:
 private:
   Shape dims_;
   dlrt::kernels::BufferView view_;
+};
+
+/// Views of all of a node's operands, for kernels that take many or
+/// optional ones.
+class KernelOperands {
+public:
+  explicit KernelOperands(const EvalContext &ctx);
+  const dlrt::kernels::BufferView &operator[](size_t i) const { return buffers_.at(i)->view(); }
+  /// Operand i, or an empty view (null data) if the node has no operand i.
+  dlrt::kernels::BufferView optional(size_t i) const {
+    return i < buffers_.size() ? buffers_[i]->view() : dlrt::kernels::BufferView();
+  }
+  std::vector<dlrt::kernels::BufferView> all() const;
+
+private:
+  std::vector<std::unique_ptr<KernelBuffer>> buffers_;
 };
 
 /// success(), or the kernel's error reported at the node.

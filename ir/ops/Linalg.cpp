@@ -106,13 +106,10 @@ LogicalResult evalGemm(EvalContext &ctx) {
   dlrt::kernels::GemmParams params{ctx.intAttr("trans_a") != 0,
                                    ctx.intAttr("trans_b") != 0,
                                    ctx.floatAttr("alpha"), ctx.floatAttr("beta")};
-  KernelBuffer a(ctx.input(0)), b(ctx.input(1)), result(*out);
-  std::optional<KernelBuffer> c;
-  if (ctx.numOperands() == 3)
-    c.emplace(ctx.input(2));
-  dlrt::kernels::BufferView none;
-  return checkStatus(ctx, dlrt::kernels::gemm(params, a.view(), b.view(),
-                                              c ? c->view() : none, result.view()));
+  KernelOperands in(ctx);
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::gemm(params, in[0], in[1], in.optional(2),
+                                              result.view()));
 }
 
 /// A parsed einsum equation: one label list per operand and the output's.
@@ -254,14 +251,9 @@ LogicalResult evalEinsum(EvalContext &ctx) {
     ranks.push_back(ctx.input(i).type().rank());
   std::string error;
   Einsum parsed = *parseEinsum(ctx.stringAttr("equation"), ranks, error);
-  std::vector<std::unique_ptr<KernelBuffer>> buffers;
-  std::vector<dlrt::kernels::BufferView> inputs;
-  for (size_t i = 0; i < ctx.numOperands(); ++i) {
-    buffers.push_back(std::make_unique<KernelBuffer>(ctx.input(i)));
-    inputs.push_back(buffers.back()->view());
-  }
+  KernelOperands in(ctx);
   KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::einsum({parsed.inputs, parsed.output}, inputs,
+  return checkStatus(ctx, dlrt::kernels::einsum({parsed.inputs, parsed.output}, in.all(),
                                                 result.view()));
 }
 

@@ -83,15 +83,11 @@ LogicalResult evalLayerNorm(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  KernelBuffer x(ctx.input(0)), scale(ctx.input(1)), result(*out);
-  std::optional<KernelBuffer> bias;
-  if (ctx.numOperands() == 3)
-    bias.emplace(ctx.input(2));
-  dlrt::kernels::BufferView none;
+  KernelOperands in(ctx);
+  KernelBuffer result(*out);
   int64_t axis = ctx.axisAttr("axis", shapeOf(ctx.input(0)).size());
-  return checkStatus(ctx, dlrt::kernels::layerNorm(axis, ctx.floatAttr("epsilon"), x.view(),
-                                                   scale.view(), bias ? bias->view() : none,
-                                                   result.view()));
+  return checkStatus(ctx, dlrt::kernels::layerNorm(axis, ctx.floatAttr("epsilon"), in[0],
+                                                   in[1], in.optional(2), result.view()));
 }
 
 // lrn(x): x / (bias + alpha / size * sum of x^2 over `size` neighbouring

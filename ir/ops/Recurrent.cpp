@@ -94,16 +94,9 @@ LogicalResult evalRecurrent(EvalContext &ctx) {
   params.clip = ctx.floatAttr("clip");
   params.inputForget = cell == Cell::Lstm && ctx.intAttr("input_forget");
   params.linearBeforeReset = cell == Cell::Gru && ctx.intAttr("linear_before_reset");
-  std::vector<std::unique_ptr<KernelBuffer>> in;
-  for (size_t i = 0; i < ctx.numOperands(); ++i)
-    in.push_back(std::make_unique<KernelBuffer>(ctx.input(i)));
-  dlrt::kernels::RecurrentOperands operands{in[0]->view(), in[1]->view(), in[2]->view(),
-                                            in[3]->view(), in[4]->view(), in[5]->view(),
-                                            {}, {}};
-  if (cell == Cell::Lstm) {
-    operands.c0 = in[6]->view();
-    operands.peepholes = in[7]->view();
-  }
+  KernelOperands in(ctx);
+  dlrt::kernels::RecurrentOperands operands{in[0], in[1], in[2], in[3], in[4], in[5],
+                                            in.optional(6), in.optional(7)};
   KernelBuffer yView(*y), yhView(*yh);
   std::optional<KernelBuffer> ycView;
   if (yc)

@@ -484,13 +484,9 @@ LogicalResult evalPad(EvalContext &ctx) {
                                     : dlrt::kernels::PadMode::Constant;
   std::vector<int64_t> pads = ctx.input(1).toInts();
   params.begins.assign(pads.begin(), pads.begin() + pads.size() / 2);
-  KernelBuffer x(ctx.input(0)), result(*out);
-  std::optional<KernelBuffer> value;
-  if (ctx.numOperands() == 3)
-    value.emplace(ctx.input(2));
-  dlrt::kernels::BufferView none;
-  return checkStatus(ctx, dlrt::kernels::pad(params, x.view(),
-                                             value ? value->view() : none, result.view()));
+  KernelOperands in(ctx);
+  KernelBuffer result(*out);
+  return checkStatus(ctx, dlrt::kernels::pad(params, in[0], in.optional(2), result.view()));
 }
 
 LogicalResult inferShape(InferContext &ctx) {
@@ -528,15 +524,10 @@ LogicalResult evalConcat(EvalContext &ctx) {
   Tensor *out = ctx.addInferredOutput();
   if (!out)
     return failure();
-  std::vector<std::unique_ptr<KernelBuffer>> buffers;
-  std::vector<dlrt::kernels::BufferView> inputs;
-  for (size_t i = 0; i < ctx.numOperands(); ++i) {
-    buffers.push_back(std::make_unique<KernelBuffer>(ctx.input(i)));
-    inputs.push_back(buffers.back()->view());
-  }
+  KernelOperands in(ctx);
   KernelBuffer result(*out);
   int64_t axis = ctx.axisAttr("axis", shapeOf(*out).size());
-  return checkStatus(ctx, dlrt::kernels::concat(axis, inputs, result.view()));
+  return checkStatus(ctx, dlrt::kernels::concat(axis, in.all(), result.view()));
 }
 
 LogicalResult evalSlice(EvalContext &ctx) {
