@@ -26,6 +26,14 @@ Tensor *EvalContext::addOutput(const TensorType &type) {
   return raw;
 }
 
+dlrt::ThreadPool *Interpreter::pool() {
+  if (options_.threads == 1)
+    return nullptr;
+  if (!pool_)
+    pool_ = std::make_unique<dlrt::ThreadPool>(options_.threads);
+  return pool_.get();
+}
+
 LogicalResult Interpreter::checkInputs(const Graph &graph,
                                        const std::vector<TensorRef> &inputs) {
   std::string where = graph.name().empty() ? "graph" : "graph @" + graph.name();

@@ -19,6 +19,7 @@
 #define DLC_IR_INTERPRETER_H
 
 #include "ir/OpRegistry.h"
+#include "threading/ThreadPool.h"
 
 #include <memory>
 
@@ -30,6 +31,10 @@ using TensorRef = std::shared_ptr<const Tensor>;
 struct InterpreterOptions {
   /// A loop running more iterations than this is stopped with an error.
   int64_t maxLoopIterations = int64_t(1) << 24;
+  /// Threads for the kernels that split their work (matmul's rows): 1 runs
+  /// everything on the calling thread, 0 uses every hardware thread.
+  /// Results do not depend on it.
+  int threads = 1;
 };
 
 class Interpreter {
@@ -54,6 +59,9 @@ public:
           std::vector<TensorRef> captures = {});
 
   const InterpreterOptions &options() const { return options_; }
+  /// The kernels' thread pool, started on first use; null when single
+  /// threaded.
+  dlrt::ThreadPool *pool();
 
 private:
   LogicalResult checkInputs(const Graph &graph,
@@ -61,6 +69,7 @@ private:
 
   Diagnostics &diag_;
   InterpreterOptions options_;
+  std::unique_ptr<dlrt::ThreadPool> pool_;
 };
 
 /// What a reference implementation sees: the InferContext helpers over the
@@ -105,6 +114,7 @@ public:
     return interpreter_.runGraph(graph, inputs);
   }
   const InterpreterOptions &options() const { return interpreter_.options(); }
+  dlrt::ThreadPool *pool() { return interpreter_.pool(); }
 
 private:
   const std::vector<const Tensor *> &operands_;

@@ -96,7 +96,7 @@ LogicalResult evalMatmul(EvalContext &ctx) {
   if (!out)
     return failure();
   KernelBuffer a(ctx.input(0)), b(ctx.input(1)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::matmul(a.view(), b.view(), result.view()));
+  return checkStatus(ctx, dlrt::kernels::matmul(a.view(), b.view(), result.view(), ctx.pool()));
 }
 
 LogicalResult evalGemm(EvalContext &ctx) {

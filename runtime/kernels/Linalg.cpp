@@ -3,6 +3,7 @@
 #include "kernels/Linalg.h"
 
 #include "kernels/Dispatch.h"
+#include "threading/ThreadPool.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +11,8 @@
 #include <vector>
 
 namespace dlrt::kernels {
-Status matmul(const BufferView &a, const BufferView &b, const BufferView &out) {
+Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
+              ThreadPool *pool) {
   std::vector<int64_t> as(a.dims, a.dims + a.rank), bs(b.dims, b.dims + b.rank);
   if (as.size() == 1)
     as.insert(as.begin(), 1);
@@ -20,8 +22,7 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out) {
   if (bs[bs.size() - 2] != k)
     return Status::error("matmul contraction dims differ at run time: " +
                          std::to_string(k) + " and " + std::to_string(bs[bs.size() - 2]));
-  // The batch dims broadcast: walk out's batch index space with a's and b's
-  // batch offsets (in matrices).
+  // The batch dims broadcast: a's and b's matrix for each output matrix.
   int32_t batchRank = static_cast<int32_t>(std::max(as.size(), bs.size())) - 2;
   std::vector<int64_t> batch(batchRank), aBatch(as.begin(), as.end() - 2),
       bBatch(bs.begin(), bs.end() - 2);
@@ -35,13 +36,20 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out) {
   BufferView batchA{nullptr, a.type, aBatch.data(), int32_t(aBatch.size())};
   BufferView batchB{nullptr, b.type, bBatch.data(), int32_t(bBatch.size())};
   int64_t batches = batchOut.numElements();
+  std::vector<int64_t> aMatrix(batches), bMatrix(batches);
+  BroadcastWalk walk(batchOut, {&batchA, &batchB});
+  for (int64_t t = 0; t < batches; ++t, walk.next()) {
+    aMatrix[t] = walk.offsets()[0];
+    bMatrix[t] = walk.offsets()[1];
+  }
   dispatch(a.type, [&](auto element) {
     using E = decltype(element);
-    BroadcastWalk walk(batchOut, {&batchA, &batchB});
-    for (int64_t t = 0; t < batches; ++t, walk.next()) {
-      int64_t baseA = walk.offsets()[0] * m * k, baseB = walk.offsets()[1] * k * n;
-      int64_t baseOut = t * m * n;
-      for (int64_t i = 0; i < m; ++i)
+    // One task per range of output rows; each element is summed in order by
+    // one thread, so the result does not depend on the thread count.
+    auto rows = [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        int64_t t = row / m, i = row % m;
+        int64_t baseA = aMatrix[t] * m * k, baseB = bMatrix[t] * k * n;
         for (int64_t j = 0; j < n; ++j) {
           std::conditional_t<E::isFloat, double, int64_t> sum = 0;
           for (int64_t p = 0; p < k; ++p) {
@@ -50,9 +58,15 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out) {
             if constexpr (E::isFloat) sum += x * y;
             else sum = wrapAdd(sum, wrapMul(x, y));
           }
-          E::store(out.data, baseOut + i * n + j, sum);
+          E::store(out.data, row * n + j, sum);
         }
-    }
+      }
+    };
+    int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n * k));
+    if (pool)
+      pool->parallelFor(batches * m, grain, rows);
+    else
+      rows(0, batches * m);
   });
   return Status::ok();
 }

@@ -13,11 +13,17 @@
 #include <string>
 #include <vector>
 
+namespace dlrt {
+class ThreadPool;
+}
+
 namespace dlrt::kernels {
 
 /// out = a @ b; out's dims are the broadcast batch dims plus [m, n] (without
 /// the dims a 1-D operand did not have). A contraction mismatch is an error.
-Status matmul(const BufferView &a, const BufferView &b, const BufferView &out);
+/// Rows of out are computed in parallel on `pool` (optional).
+Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
+              ThreadPool *pool = nullptr);
 
 struct GemmParams {
   bool transA = false, transB = false;

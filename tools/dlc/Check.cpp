@@ -93,8 +93,11 @@ int runCheck(const ParsedArgs &args) {
   std::optional<double> rtol = number(args, "rtol", 1e-4), atol = number(args, "atol", 1e-5),
                         seeds = number(args, "seeds", 3);
   std::optional<int64_t> firstSeed = seedOf(args);
-  if (!rtol || !atol || !seeds || !firstSeed)
+  std::optional<int> threads = threadsOf(args);
+  if (!rtol || !atol || !seeds || !firstSeed || !threads)
     return kExitUser;
+  InterpreterOptions runOptions;
+  runOptions.threads = *threads;
   std::optional<Pipeline> pipeline =
       Pipeline::parse(args.get("compile-passes").value_or(kCompilePipeline), diag);
   PassContext context(diag);
@@ -113,7 +116,7 @@ int runCheck(const ParsedArgs &args) {
     std::optional<std::vector<TensorRef>> inputs = prepareInputs(args, *graph, seed, true);
     if (!inputs)
       return kExitUser;
-    Interpreter interpreter(diag);
+    Interpreter interpreter(diag, runOptions);
     std::optional<std::vector<TensorRef>> want = interpreter.run(*graph, *inputs);
     if (!want)
       return reportDiagnostics(diag);

@@ -38,9 +38,11 @@ inline std::vector<FlagSpec> concat(std::vector<FlagSpec> a, const std::vector<F
   return a;
 }
 
-/// The flags that give a model its inputs: --input, --random-inputs,
-/// --seed, --shape.
+/// The flags that give a model its inputs and run it: --input,
+/// --random-inputs, --seed, --shape, --threads.
 std::vector<FlagSpec> inputFlags();
+/// The --threads value (0, all cores, if absent); nullopt after reporting.
+std::optional<int> threadsOf(const ParsedArgs &args);
 /// The --seed value (0 if absent); nullopt after reporting a bad one.
 std::optional<int64_t> seedOf(const ParsedArgs &args);
 /// One tensor per input of `graph`: from --input files, else (if `random`)

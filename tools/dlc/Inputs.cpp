@@ -63,10 +63,24 @@ std::vector<FlagSpec> inputFlags() {
       {"input", 'i', true, "bind input NAME to a .npy file (repeatable)", "NAME=FILE.npy"},
       {"random-inputs", 0, false, "fill inputs not given with random values"},
       {"seed", 0, true, "seed for --random-inputs (default 0)", "S"},
+      {"threads", 0, true, "threads for the kernels (default 0: all cores)", "N"},
       {"shape", 0, true,
        "shape of random input NAME, or size of symbolic dim NAME (repeatable)",
        "NAME=1x3x224x224"},
   };
+}
+
+std::optional<int> threadsOf(const ParsedArgs &args) {
+  std::optional<std::string> text = args.get("threads");
+  if (!text)
+    return 0;
+  char *end = nullptr;
+  long value = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || value < 0 || value > 1024) {
+    userError("--threads expects a count from 0 (all cores) to 1024, got '" + *text + "'");
+    return std::nullopt;
+  }
+  return static_cast<int>(value);
 }
 
 std::optional<int64_t> seedOf(const ParsedArgs &args) {

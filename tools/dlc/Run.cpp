@@ -69,7 +69,12 @@ int runRun(const ParsedArgs &args) {
       prepareInputs(args, *graph, *seed, args.has("random-inputs"));
   if (!inputs)
     return kExitUser;
-  Interpreter interpreter(diag);
+  std::optional<int> threads = threadsOf(args);
+  if (!threads)
+    return kExitUser;
+  InterpreterOptions options;
+  options.threads = *threads;
+  Interpreter interpreter(diag, options);
   std::optional<std::vector<TensorRef>> outputs =
       interpreter.run(*graph, *inputs);
   if (!outputs)

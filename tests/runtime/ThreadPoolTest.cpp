@@ -1,0 +1,59 @@
+//===- ThreadPoolTest.cpp - Parallel loops ---------------------------------===//
+
+#include "kernels/Linalg.h"
+#include "threading/ThreadPool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <numeric>
+#include <random>
+
+namespace dlrt {
+namespace {
+
+TEST(ThreadPoolTest, CoversTheRangeOnce) {
+  ThreadPool pool(3);
+  EXPECT_EQ(pool.threads(), 3);
+  for (int64_t count : {0, 1, 7, 1000, 100003}) {
+    std::vector<std::atomic<int>> hits(count);
+    pool.parallelFor(count, 5, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        ++hits[i];
+    });
+    for (int64_t i = 0; i < count; ++i)
+      ASSERT_EQ(hits[i], 1) << "count " << count << " index " << i;
+  }
+}
+
+TEST(ThreadPoolTest, NestedLoopsRunInline) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> sum{0};
+  pool.parallelFor(10, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      pool.parallelFor(10, 1, [&](int64_t b, int64_t e) { sum += e - b; });
+  });
+  EXPECT_EQ(sum, 100);
+}
+
+// The kernel's result does not depend on the thread count.
+TEST(ThreadPoolTest, MatmulIsTheSameOnAnyNumberOfThreads) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> real(-1, 1);
+  std::vector<float> a(3 * 37 * 29), b(29 * 41);
+  for (float &v : a) v = real(rng);
+  for (float &v : b) v = real(rng);
+  std::vector<int64_t> ad = {3, 37, 29}, bd = {29, 41}, od = {3, 37, 41};
+  kernels::BufferView av{a.data(), kernels::ElementType::F32, ad.data(), 3};
+  kernels::BufferView bv{b.data(), kernels::ElementType::F32, bd.data(), 2};
+  std::vector<float> serial(3 * 37 * 41), parallel(3 * 37 * 41);
+  kernels::BufferView sv{serial.data(), kernels::ElementType::F32, od.data(), 3};
+  kernels::BufferView pv{parallel.data(), kernels::ElementType::F32, od.data(), 3};
+  ASSERT_TRUE(kernels::matmul(av, bv, sv).isOk());
+  ThreadPool pool(4);
+  ASSERT_TRUE(kernels::matmul(av, bv, pv, &pool).isOk());
+  EXPECT_EQ(serial, parallel);
+}
+
+} // namespace
+} // namespace dlrt
