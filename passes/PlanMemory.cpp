@@ -1,9 +1,10 @@
 //===- PlanMemory.cpp - Buffer liveness and arena offsets -----------------===//
 //
 // 1. Number the graph's nodes. Each node result needs a buffer, except
-//    constants and weights (they live in the weights) and the results of
+//    constants and weights (they live in the weights), the results of
 //    shape-only ops, which view their operand's buffer (the view's uses
-//    keep that buffer alive).
+//    keep that buffer alive), and the result of an elementwise op that can
+//    take over the buffer of an operand of its size read by no later node.
 // 2. A buffer is live from its defining node to its last use: an operand or
 //    capture of a later node (uses inside nested graphs arrive through the
 //    owning node's captures), or the end if the graph returns it.
@@ -46,7 +47,25 @@ TensorType bind(const TensorType &type,
 MemoryPlan planMemory(const Graph &graph,
                       const std::map<std::string, int64_t, std::less<>> &bindings) {
   MemoryPlan plan;
+  // Last use of every value: an operand or capture of a node, or the end.
+  std::unordered_map<const Value *, size_t> lastUse;
+  size_t end = 0;
+  for (const auto &node : graph.nodes()) {
+    for (const Value *operand : node->operands())
+      lastUse[operand] = end;
+    for (const Value *capture : node->captures())
+      lastUse[capture] = end;
+    ++end;
+  }
+  for (const Value *output : graph.outputs())
+    lastUse[output] = end;
+
   std::unordered_map<const Value *, size_t> bufferOf; // value -> index in plan
+  auto share = [&](const Value *value, size_t buffer) {
+    bufferOf[value] = buffer;
+    BufferPlan &b = plan.buffers[buffer];
+    b.last = std::max(b.last, lastUse.count(value) ? lastUse[value] : b.first);
+  };
   size_t position = 0;
   for (const auto &node : graph.nodes()) {
     if (!node->def().has(OpTrait::ConstantLike)) {
@@ -57,13 +76,13 @@ MemoryPlan planMemory(const Graph &graph,
                           ? bufferOf.find(node->operand(0))
                           : bufferOf.end();
         if (source != bufferOf.end()) {
-          bufferOf[result] = source->second;
           plan.buffers[source->second].views.push_back(result);
+          share(result, source->second);
           continue;
         }
         BufferPlan buffer;
         buffer.value = result;
-        buffer.first = buffer.last = position;
+        buffer.first = position;
         TensorType type = bind(result->type(), bindings);
         if (std::optional<int64_t> bytes = Tensor::payloadBytes(type)) {
           buffer.bytes = alignUp(*bytes);
@@ -75,32 +94,38 @@ MemoryPlan planMemory(const Graph &graph,
         } else {
           buffer.symbolicBytes = "?";
         }
+        // An elementwise op may write over an operand of the same size that
+        // no later node reads: element i is read before it is written.
+        if (node->def().has(OpTrait::Elementwise) && node->numResults() == 1 &&
+            buffer.bytes >= 0) {
+          for (const Value *operand : node->operands()) {
+            auto it = bufferOf.find(operand);
+            if (it == bufferOf.end())
+              continue;
+            BufferPlan &candidate = plan.buffers[it->second];
+            if (candidate.bytes == buffer.bytes && candidate.last == position &&
+                operand->type().dtype() == result->type().dtype()) {
+              candidate.inPlace.push_back(result);
+              share(result, it->second);
+              break;
+            }
+          }
+          if (bufferOf.count(result))
+            continue;
+        }
+        buffer.last = lastUse.count(result) ? lastUse[result] : position;
         bufferOf[result] = plan.buffers.size();
         plan.buffers.push_back(std::move(buffer));
       }
     }
-    auto use = [&](const Value *value) {
-      auto it = bufferOf.find(value);
-      if (it != bufferOf.end())
-        plan.buffers[it->second].last = std::max(plan.buffers[it->second].last, position);
-    };
-    for (const Value *operand : node->operands())
-      use(operand);
-    for (const Value *capture : node->captures())
-      use(capture);
     ++position;
-  }
-  for (const Value *output : graph.outputs()) {
-    auto it = bufferOf.find(output);
-    if (it != bufferOf.end())
-      plan.buffers[it->second].last = position;
   }
 
   std::vector<size_t> order;
   for (size_t i = 0; i < plan.buffers.size(); ++i)
     if (plan.buffers[i].bytes >= 0) {
       order.push_back(i);
-      plan.totalBytes += plan.buffers[i].bytes;
+      plan.totalBytes += plan.buffers[i].bytes * int64_t(1 + plan.buffers[i].inPlace.size());
     }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return plan.buffers[a].bytes > plan.buffers[b].bytes;
@@ -156,6 +181,8 @@ void printGraph(std::ostringstream &out, const Graph &graph, const std::string &
     out << ", live " << buffer.first << ".." << buffer.last;
     for (const Value *view : buffer.views)
       out << ", view " << valueName(view);
+    for (const Value *reuse : buffer.inPlace)
+      out << ", in place " << valueName(reuse);
     out << "\n";
   }
   for (const auto &node : graph.nodes())

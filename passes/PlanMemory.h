@@ -34,15 +34,18 @@ struct BufferPlan {
   /// nodes.size() means "returned by the graph").
   size_t first = 0, last = 0;
   /// Values sharing this buffer: shape-only ops (reshape, squeeze, ...)
-  /// whose results view their operand's memory.
+  /// whose results view their operand's memory ...
   std::vector<const Value *> views;
+  /// ... and elementwise results written over it in place.
+  std::vector<const Value *> inPlace;
 };
 
 struct MemoryPlan {
   std::vector<BufferPlan> buffers;
   /// The arena the static buffers need: the peak of live memory as placed.
   int64_t arenaBytes = 0;
-  /// The sum of all static buffers (what allocating each separately costs).
+  /// The sum of the static results' sizes (what allocating each result
+  /// separately would cost; views excluded).
   int64_t totalBytes = 0;
 };
 
