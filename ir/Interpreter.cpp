@@ -3,6 +3,7 @@
 #include "ir/Interpreter.h"
 
 #include "ir/Check.h"
+#include "ir/ops/Kernels.h"
 
 #include <map>
 #include <unordered_map>
@@ -108,7 +109,7 @@ Interpreter::runNode(const Node &node, const std::vector<TensorRef> &operands,
   }
   EvalContext ctx(node, diag_, raw, operands, std::move(captures),
                   std::move(inferred), *this);
-  if (failed(node.def().eval(ctx)))
+  if (failed(node.def().run.lower ? evalLowered(ctx) : node.def().run.eval(ctx)))
     return std::nullopt;
   DLC_CHECK(ctx.outputs().size() == node.numResults(),
             "reference kernel produced the wrong number of results");

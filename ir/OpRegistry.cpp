@@ -70,7 +70,8 @@ const OpRegistry &OpRegistry::get() {
 void OpRegistry::add(OpDef def) {
   DLC_CHECK(lookup(def.name) == nullptr, "op registered twice");
   DLC_CHECK(def.infer != nullptr, "op without inference");
-  DLC_CHECK(def.eval != nullptr, "op without a reference implementation");
+  DLC_CHECK((def.run.eval != nullptr) != (def.run.lower != nullptr),
+            "op needs exactly one of a lowering or an evaluation function");
   auto entry = std::find_if(std::begin(kOps), std::end(kOps),
                             [&](const OpEntry &e) { return e.name == def.name; });
   DLC_CHECK(entry != std::end(kOps), "op missing from ir/ops/Ops.def");

@@ -17,9 +17,14 @@
 #include "ir/Graph.h"
 
 #include <optional>
+#include <type_traits>
 #include <variant>
 #include <string_view>
 #include <vector>
+
+namespace dlrt::ops {
+struct LoweredOp;
+}
 
 namespace dlc {
 
@@ -77,6 +82,25 @@ class InferContext;
 class EvalContext;
 using InferFn = LogicalResult (*)(InferContext &ctx);
 using EvalFn = LogicalResult (*)(EvalContext &ctx);
+/// Decodes a node's attributes (defaults applied) into the params of a
+/// runtime entry point (runtime/ops/Ops.h). On failure, emitted an error.
+using LowerFn = LogicalResult (*)(const InferContext &ctx, dlrt::ops::LoweredOp &op);
+
+/// How an op runs. Ops that a compiled program runs lower to an entry point
+/// of the runtime (the interpreter runs the same entry point); the rest
+/// (control flow, constants, weights, identity) are evaluated by the
+/// interpreter itself and handled by the program compiler.
+struct OpRun {
+  OpRun() = default;
+  template <typename Fn> OpRun(Fn fn) {
+    if constexpr (std::is_convertible_v<Fn, EvalFn>)
+      eval = fn;
+    else
+      lower = fn;
+  }
+  EvalFn eval = nullptr;
+  LowerFn lower = nullptr;
+};
 
 struct OpDef {
   std::string_view name;
@@ -86,7 +110,7 @@ struct OpDef {
   std::vector<AttrSpec> attrs;
   InferFn infer = nullptr;
   /// The reference implementation, run by the interpreter.
-  EvalFn eval = nullptr;
+  OpRun run;
   /// Set by the registry from ir/ops/Ops.def.
   OpId id{};
   OpTrait traits = OpTrait::None;

@@ -56,14 +56,6 @@ LogicalResult evalIdentity(EvalContext &ctx) {
   return success();
 }
 
-LogicalResult evalCast(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::cast(x.view(), result.view()));
-}
-
 } // namespace
 
 void registerCoreOps(OpRegistry &registry) {
@@ -74,7 +66,9 @@ void registerCoreOps(OpRegistry &registry) {
                 {{"name", AttrKind::String, true}}, inferWeight, evalWeight});
   registry.add({"identity", "core", 1, 1, {}, inferIdentity, evalIdentity});
   registry.add({"cast", "core", 1, 1, {{"to", AttrKind::String, true}},
-                inferCast, evalCast});
+                inferCast, [](const InferContext &, dlrt::ops::LoweredOp &o) {
+                  return lowerTo(o, "cast");
+                }});
 }
 
 } // namespace dlc

@@ -8,6 +8,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "ops/OpParams.h"
 #include "kernels/Elementwise.h"
 
 #include <cmath>
@@ -114,47 +115,22 @@ LogicalResult inferClip(InferContext &ctx) {
 
 using dlrt::kernels::BinaryOp;
 using dlrt::kernels::UnaryOp;
+using dlrt::ops::LoweredOp;
 
-LogicalResult evalUnary(EvalContext &ctx, UnaryOp op, double alpha = 0) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::unary({op, alpha}, x.view(), result.view()));
+LogicalResult lowerUnary(LoweredOp &op, UnaryOp unary, double alpha = 0) {
+  return lowerTo(op, "unary", dlrt::kernels::UnaryParams{unary, alpha});
 }
 
-LogicalResult evalBinary(EvalContext &ctx, BinaryOp op) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer a(ctx.input(0)), b(ctx.input(1)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::binary(op, a.view(), b.view(), result.view()));
-}
-
-LogicalResult evalWhere(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer c(ctx.input(0)), a(ctx.input(1)), b(ctx.input(2)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::where(c.view(), a.view(), b.view(), result.view()));
-}
-
-LogicalResult evalClip(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelOperands in(ctx);
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::clip(in[0], in.optional(1), in.optional(2),
-                                              result.view()));
+LogicalResult lowerBinary(LoweredOp &op, BinaryOp binary) {
+  return lowerTo(op, "binary", dlrt::ops::BinaryParams{binary});
 }
 
 } // namespace
 
 void registerElementwiseOps(OpRegistry &registry) {
-  // An EvalFn is a plain function pointer: one per op, each naming its kernel.
-#define DLC_UNARY(op) [](EvalContext &c) { return evalUnary(c, UnaryOp::op); }
-  auto unaryFloat = [&](std::string_view name, EvalFn eval,
+  // A LowerFn is a plain function pointer: one per op, each naming its kernel.
+#define DLC_UNARY(op) [](const InferContext &, LoweredOp &o) { return lowerUnary(o, UnaryOp::op); }
+  auto unaryFloat = [&](std::string_view name, LowerFn eval,
                         std::vector<AttrSpec> attrs = {}) {
     registry.add({name, "elementwise", 1, 1, std::move(attrs), inferUnaryFloat,
                   eval});
@@ -183,13 +159,17 @@ void registerElementwiseOps(OpRegistry &registry) {
   unaryFloat("round", DLC_UNARY(Round));
   unaryFloat("softplus", DLC_UNARY(Softplus));
   unaryFloat("leaky_relu",
-             [](EvalContext &c) { return evalUnary(c, UnaryOp::LeakyRelu, c.floatAttr("alpha")); },
+             [](const InferContext &c, LoweredOp &o) {
+               return lowerUnary(o, UnaryOp::LeakyRelu, c.floatAttr("alpha"));
+             },
              {{"alpha", AttrKind::Float, false, 0.01}});
   unaryFloat("elu",
-             [](EvalContext &c) { return evalUnary(c, UnaryOp::Elu, c.floatAttr("alpha")); },
+             [](const InferContext &c, LoweredOp &o) {
+               return lowerUnary(o, UnaryOp::Elu, c.floatAttr("alpha"));
+             },
              {{"alpha", AttrKind::Float, false, 1.0}});
 
-  auto unaryNumeric = [&](std::string_view name, EvalFn eval) {
+  auto unaryNumeric = [&](std::string_view name, LowerFn eval) {
     registry.add({name, "elementwise", 1, 1, {}, inferUnaryNumeric, eval});
   };
   unaryNumeric("neg", DLC_UNARY(Neg));
@@ -199,8 +179,8 @@ void registerElementwiseOps(OpRegistry &registry) {
   registry.add({"not", "elementwise", 1, 1, {}, inferUnaryBool, DLC_UNARY(Not)});
 #undef DLC_UNARY
 
-#define DLC_BINARY(op) [](EvalContext &c) { return evalBinary(c, BinaryOp::op); }
-  auto arithmetic = [&](std::string_view name, EvalFn eval,
+#define DLC_BINARY(op) [](const InferContext &, LoweredOp &o) { return lowerBinary(o, BinaryOp::op); }
+  auto arithmetic = [&](std::string_view name, LowerFn eval,
                         std::vector<AttrSpec> attrs = {}) {
     registry.add({name, "elementwise", 2, 2, std::move(attrs), inferArithmetic, eval});
   };
@@ -211,22 +191,22 @@ void registerElementwiseOps(OpRegistry &registry) {
   arithmetic("pow", DLC_BINARY(Pow));
   // fmod = 0: the result takes the divisor's sign (Python); 1: C fmod.
   arithmetic("mod",
-             [](EvalContext &c) {
-               return evalBinary(c, c.intAttr("fmod") ? BinaryOp::FMod : BinaryOp::Mod);
+             [](const InferContext &c, LoweredOp &o) {
+               return lowerBinary(o, c.intAttr("fmod") ? BinaryOp::FMod : BinaryOp::Mod);
              },
              {{"fmod", AttrKind::Int, false, 0}});
   arithmetic("max", DLC_BINARY(Max));
   arithmetic("min", DLC_BINARY(Min));
 
   registry.add({"equal", "elementwise", 2, 2, {}, inferEquality, DLC_BINARY(Equal)});
-  auto ordering = [&](std::string_view name, EvalFn eval) {
+  auto ordering = [&](std::string_view name, LowerFn eval) {
     registry.add({name, "elementwise", 2, 2, {}, inferOrdering, eval});
   };
   ordering("less", DLC_BINARY(Less));
   ordering("less_equal", DLC_BINARY(LessEqual));
   ordering("greater", DLC_BINARY(Greater));
   ordering("greater_equal", DLC_BINARY(GreaterEqual));
-  auto logic = [&](std::string_view name, EvalFn eval) {
+  auto logic = [&](std::string_view name, LowerFn eval) {
     registry.add({name, "elementwise", 2, 2, {}, inferLogic, eval});
   };
   logic("and", DLC_BINARY(And));
@@ -244,13 +224,15 @@ void registerElementwiseOps(OpRegistry &registry) {
                     return c.error("direction must be LEFT or RIGHT");
                   return inferBinary(c, kNumericTypes, std::nullopt);
                 },
-                [](EvalContext &c) {
-                  return evalBinary(c, c.stringAttr("direction") == "LEFT"
-                                           ? BinaryOp::ShiftLeft
-                                           : BinaryOp::ShiftRight);
+                [](const InferContext &c, LoweredOp &o) {
+                  return lowerBinary(o, c.stringAttr("direction") == "LEFT"
+                                            ? BinaryOp::ShiftLeft
+                                            : BinaryOp::ShiftRight);
                 }});
-  registry.add({"where", "elementwise", 3, 3, {}, inferWhere, evalWhere});
-  registry.add({"clip", "elementwise", 1, 3, {}, inferClip, evalClip});
+  registry.add({"where", "elementwise", 3, 3, {}, inferWhere,
+                [](const InferContext &, LoweredOp &o) { return lowerTo(o, "where"); }});
+  registry.add({"clip", "elementwise", 1, 3, {}, inferClip,
+                [](const InferContext &, LoweredOp &o) { return lowerTo(o, "clip"); }});
 }
 
 } // namespace dlc

@@ -3,6 +3,7 @@
 #include "ir/ops/Kernels.h"
 
 #include "ir/Check.h"
+#include "ops/Ops.h"
 
 namespace dlc::kernels {
 
@@ -67,3 +68,45 @@ LogicalResult checkStatus(EvalContext &ctx, const dlrt::kernels::Status &status)
 }
 
 } // namespace dlc::kernels
+
+namespace dlc {
+
+LogicalResult evalLowered(EvalContext &ctx) {
+  dlrt::ops::LoweredOp op;
+  if (failed(ctx.node().def().run.lower(ctx, op)))
+    return failure();
+  DLC_CHECK(op.kernel != nullptr, "lowered to an entry point that does not exist");
+  kernels::KernelOperands operands(ctx);
+  std::vector<dlrt::ops::BufferView> operandViews = operands.all();
+  dlrt::ops::OpArgs args;
+  args.params = op.params.data();
+  args.paramBytes = op.params.size();
+  args.operands = operandViews.data();
+  args.numOperands = operandViews.size();
+  args.pool = ctx.pool();
+  // Result sizes decided by data come from the entry point (count), the
+  // rest from inference on the concrete operands.
+  std::vector<TensorType> types = ctx.inferred();
+  if (op.kernel->resultDims) {
+    std::vector<dlrt::ops::Dims> dims;
+    if (failed(kernels::checkStatus(ctx, op.kernel->resultDims(args, dims))))
+      return failure();
+    DLC_CHECK(dims.size() == types.size(), "resultDims gave the wrong number of results");
+    for (size_t i = 0; i < types.size(); ++i)
+      types[i] = kernels::typeOf(types[i].dtype(), dims[i]);
+  }
+  std::vector<std::unique_ptr<kernels::KernelBuffer>> results;
+  std::vector<dlrt::ops::BufferView> resultViews;
+  for (const TensorType &type : types) {
+    Tensor *out = ctx.addOutput(type);
+    if (!out)
+      return failure();
+    results.push_back(std::make_unique<kernels::KernelBuffer>(*out));
+    resultViews.push_back(results.back()->view());
+  }
+  args.results = resultViews.data();
+  args.numResults = resultViews.size();
+  return kernels::checkStatus(ctx, op.kernel->run(args));
+}
+
+} // namespace dlc

@@ -13,6 +13,7 @@
 
 #include "ir/Interpreter.h"
 #include "kernels/ElementType.h"
+#include "ops/Ops.h"
 
 #include <cstdint>
 #include <memory>
@@ -65,5 +66,24 @@ private:
 LogicalResult checkStatus(EvalContext &ctx, const dlrt::kernels::Status &status);
 
 } // namespace dlc::kernels
+
+namespace dlc {
+
+/// Runs a node whose op lowers to a runtime entry point: lowers it, sizes
+/// and allocates the results, calls the entry point (as a compiled program
+/// does, but with result sizes from inference on the concrete operands).
+LogicalResult evalLowered(EvalContext &ctx);
+
+/// What a LowerFn returns: entry point `entry` with `params`.
+template <typename P>
+LogicalResult lowerTo(dlrt::ops::LoweredOp &op, std::string_view entry, const P &params) {
+  op = dlrt::ops::lowered(entry, params);
+  return success();
+}
+inline LogicalResult lowerTo(dlrt::ops::LoweredOp &op, std::string_view entry) {
+  return lowerTo(op, entry, dlrt::ops::NoParams{});
+}
+
+} // namespace dlc
 
 #endif // DLC_IR_OPS_KERNELS_H

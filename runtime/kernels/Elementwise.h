@@ -28,8 +28,9 @@ enum class UnaryOp : uint8_t {
 };
 
 struct UnaryParams {
-  UnaryOp op;
+  UnaryOp op = UnaryOp::Neg;
   double alpha = 0; ///< leaky_relu, elu
+  template <typename V> void fields(V &v) { v(op)(alpha); }
 };
 
 /// out[i] = op(x[i]); `out` has x's type and dims.

@@ -1,0 +1,43 @@
+//===- Elementwise.cpp - Entry points of the elementwise ops --------------===//
+
+#include "ops/Family.h"
+#include "ops/OpParams.h"
+
+#include "kernels/Elementwise.h"
+
+namespace dlrt::ops {
+namespace {
+
+Status runUnary(const OpArgs &args) {
+  return withParams<kernels::UnaryParams>(args, "unary", [&](const auto &p) {
+    return kernels::unary(p, args.operand(0), args.result(0));
+  });
+}
+
+Status runBinary(const OpArgs &args) {
+  return withParams<BinaryParams>(args, "binary", [&](const auto &p) {
+    return kernels::binary(p.op, args.operand(0), args.operand(1), args.result(0));
+  });
+}
+
+Status runWhere(const OpArgs &args) {
+  return kernels::where(args.operand(0), args.operand(1), args.operand(2), args.result(0));
+}
+
+Status runClip(const OpArgs &args) {
+  return kernels::clip(args.operand(0), args.optional(1), args.optional(2), args.result(0));
+}
+
+Status runCast(const OpArgs &args) { return kernels::cast(args.operand(0), args.result(0)); }
+
+} // namespace
+
+void addElementwiseKernels(std::vector<OpKernel> &table) {
+  table.push_back({"unary", runUnary});
+  table.push_back({"binary", runBinary});
+  table.push_back({"where", runWhere});
+  table.push_back({"clip", runClip});
+  table.push_back({"cast", runCast});
+}
+
+} // namespace dlrt::ops

@@ -1,0 +1,30 @@
+//===- Family.h - Registration of the op entry points -----------*- C++ -*-===//
+//
+// Internal to runtime/ops: each family file adds its entry points to the
+// table that findOpKernel searches.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLRT_OPS_FAMILY_H
+#define DLRT_OPS_FAMILY_H
+
+#include "ops/Ops.h"
+
+namespace dlrt::ops {
+
+void addElementwiseKernels(std::vector<OpKernel> &table);
+
+/// Decodes params of type P, then runs fn(params): the common shape of an
+/// entry point whose op has params.
+template <typename P, typename Fn>
+Status withParams(const OpArgs &args, std::string_view op, Fn &&fn) {
+  P params;
+  Status status = args.decode(params, op);
+  if (!status.isOk())
+    return status;
+  return fn(params);
+}
+
+} // namespace dlrt::ops
+
+#endif // DLRT_OPS_FAMILY_H

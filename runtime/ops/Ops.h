@@ -1,0 +1,92 @@
+//===- Ops.h - The runtime's op entry points -------------------*- C++ -*-===//
+//
+// What a compiled program (and the IR interpreter) calls to run one op: an
+// OpKernel, found by name, takes the op's encoded params (Params.h) and
+// views of its operands and results. The entry point decodes the params,
+// derives what depends on the operands' shapes or values (a convolution's
+// padding under auto_pad, a slice's starts read from a tensor) and calls
+// the kernel library. One entry point serves many IR ops: `unary` runs
+// relu, exp, ... with the op in its params.
+//
+// Result buffers are allocated by the caller with dims it knows (compile-
+// time shape expressions, or the interpreter's inference). For the ops
+// whose result sizes depend on operand *values* (nonzero, unique, a
+// reshape to a computed shape, ...), `resultDims` computes them first:
+// count, then allocate, then fill.
+//
+// Thread safety: entry points keep no state; any number may run at once on
+// different buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLRT_OPS_OPS_H
+#define DLRT_OPS_OPS_H
+
+#include "kernels/ElementType.h"
+#include "ops/Params.h"
+
+#include <string_view>
+#include <vector>
+
+namespace dlrt {
+class ThreadPool;
+}
+
+namespace dlrt::ops {
+
+using kernels::BufferView;
+using kernels::Status;
+using Dims = std::vector<int64_t>;
+
+/// One call of an op.
+struct OpArgs {
+  const uint8_t *params = nullptr;
+  size_t paramBytes = 0;
+  const BufferView *operands = nullptr; ///< Absent optional operands: null data.
+  size_t numOperands = 0;
+  const BufferView *results = nullptr;
+  size_t numResults = 0;
+  ThreadPool *pool = nullptr; ///< Null: run on the calling thread.
+
+  const BufferView &operand(size_t i) const { return operands[i]; }
+  /// Operand i, or an empty view (null data) if there is none.
+  BufferView optional(size_t i) const {
+    return i < numOperands ? operands[i] : BufferView();
+  }
+  const BufferView &result(size_t i) const { return results[i]; }
+  template <typename P> Status decode(P &params, std::string_view op) const {
+    return decodeParams(params, this->params, paramBytes, op);
+  }
+};
+
+struct OpKernel {
+  std::string_view name;
+  Status (*run)(const OpArgs &args) = nullptr;
+  /// Only for ops whose result sizes depend on operand values: fills one
+  /// Dims per result (args.results is empty).
+  Status (*resultDims)(const OpArgs &args, std::vector<Dims> &dims) = nullptr;
+};
+
+/// The entry point named `name`, or null.
+const OpKernel *findOpKernel(std::string_view name);
+/// Every entry point, by name.
+const std::vector<OpKernel> &allOpKernels();
+
+/// An op ready to run: its entry point and encoded params.
+struct LoweredOp {
+  const OpKernel *kernel = nullptr;
+  std::vector<uint8_t> params;
+};
+
+/// Lowers to entry point `name` (which must exist) with `params`.
+template <typename P> LoweredOp lowered(std::string_view name, const P &params) {
+  return {findOpKernel(name), encodeParams(params)};
+}
+/// For entry points without params.
+struct NoParams {
+  template <typename V> void fields(V &) {}
+};
+
+} // namespace dlrt::ops
+
+#endif // DLRT_OPS_OPS_H
