@@ -14,7 +14,6 @@
 namespace dlc {
 
 namespace {
-constexpr const char *kCompilePipeline = "infer-shapes,canonicalize,split";
 } // namespace
 
 HostTensor HostTensor::fromFloats(std::vector<int64_t> dims, const std::vector<float> &values) {
@@ -47,7 +46,7 @@ namespace {
 bool compileInPlace(Module *module, const CompileOptions &options, Diagnostics &diag,
                     std::string &error) {
   if (module && succeeded(verifyModule(*module, diag))) {
-    std::string text = options.passes.empty() ? kCompilePipeline : options.passes;
+    std::string text = options.passes.empty() ? std::string(kCompilePipeline) : options.passes;
     if (!options.bindings.empty())
       text = "specialize," + text;
     PassContext context(diag);

@@ -100,6 +100,9 @@ public:
     std::vector<std::shared_ptr<const SymAtom>> factors;
     int64_t coeff = 0;
   };
+  /// The non-constant terms of the canonical form (code generation walks
+  /// them: constant() + sum of terms).
+  const std::vector<Term> &terms() const { return terms_; }
 
 private:
   static SymExpr fromAtom(SymAtom atom);

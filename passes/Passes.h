@@ -48,6 +48,9 @@ const PassInfo *lookupPass(std::string_view name);
 /// Shapes first (folding needs them), then cleanup, which keeps them
 /// current.
 inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize";
+/// What compiling runs before code generation (`dlc compile`, `dlc check`,
+/// the embedding API): the default pipeline, then splitting.
+inline constexpr std::string_view kCompilePipeline = "infer-shapes,canonicalize,split";
 
 //===- The passes (one file each) -----------------------------------------===//
 

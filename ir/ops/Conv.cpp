@@ -8,6 +8,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "ops/OpParams.h"
 #include "kernels/Conv.h"
 
 #include <cmath>
@@ -206,81 +207,6 @@ LogicalResult inferGlobalPool(InferContext &ctx) {
   return success();
 }
 
-/// Window geometry of a conv or pool node, for `spatial` dims.
-struct Window {
-  Shape kernel, strides, dilations, padBegin, padEnd;
-
-  Window(const EvalContext &ctx, Shape kernelShape) : kernel(std::move(kernelShape)) {
-    size_t spatial = kernel.size();
-    auto get = [&](std::string_view name, int64_t fallback) {
-      const std::vector<int64_t> *values = ctx.intsAttr(name);
-      return values ? *values : Shape(spatial, fallback);
-    };
-    strides = get("strides", 1);
-    dilations = get("dilations", 1);
-    Shape pads = get("pads", 0);
-    if (pads.size() != 2 * spatial)
-      pads.assign(2 * spatial, 0);
-    padBegin.assign(pads.begin(), pads.begin() + spatial);
-    padEnd.assign(pads.begin() + spatial, pads.end());
-  }
-
-  /// Input position of kernel offset `k` for output position `o` along `d`.
-  int64_t position(size_t d, int64_t o, int64_t k) const {
-    return o * strides[d] - padBegin[d] + k * dilations[d];
-  }
-};
-
-/// The window as the kernel library takes it.
-dlrt::kernels::Window kernelWindow(const Window &window) {
-  return {window.kernel, window.strides, window.dilations, window.padBegin,
-          window.padEnd};
-}
-
-LogicalResult evalConv(EvalContext &ctx) {
-  const Tensor &w = ctx.input(1);
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  Shape ws = shapeOf(w);
-  dlrt::kernels::ConvParams params{
-      kernelWindow(Window(ctx, Shape(ws.begin() + 2, ws.end()))), ctx.intAttr("group")};
-  KernelOperands in(ctx);
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::conv(params, in[0], in[1], in.optional(2),
-                                              result.view()));
-}
-
-/// Max or average pooling over each (n, c) plane.
-LogicalResult evalPool(EvalContext &ctx, bool isMax) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  Tensor *indices = withIndices(ctx) ? ctx.addInferredOutput() : nullptr;
-  if (withIndices(ctx) && !indices)
-    return failure();
-  dlrt::kernels::PoolParams params;
-  params.window = kernelWindow(Window(ctx, *ctx.intsAttr("kernel_shape")));
-  params.isMax = isMax;
-  params.countIncludePad = !isMax && ctx.intAttr("count_include_pad");
-  params.columnMajorIndices = isMax && ctx.intAttr("storage_order");
-  KernelBuffer x(ctx.input(0)), result(*out);
-  std::optional<KernelBuffer> where;
-  if (indices)
-    where.emplace(*indices);
-  dlrt::kernels::BufferView none;
-  return checkStatus(ctx, dlrt::kernels::pool(params, x.view(), result.view(),
-                                              where ? where->view() : none));
-}
-
-LogicalResult evalGlobalPool(EvalContext &ctx, bool isMax) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::globalPool(isMax, x.view(), result.view()));
-}
-
 // conv_transpose(x, w, [b]): the gradient of conv with respect to its input.
 // Weights are C_in, C_out/group, kernel...; each output spatial dim is
 // stride * (in - 1) + output_padding + dilation * (k - 1) + 1 - pads.
@@ -325,20 +251,6 @@ LogicalResult inferConvTranspose(InferContext &ctx) {
   }
   ctx.addResult(TensorType(dtype, std::move(dims)));
   return success();
-}
-
-LogicalResult evalConvTranspose(EvalContext &ctx) {
-  const Tensor &w = ctx.input(1);
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  Shape ws = shapeOf(w);
-  dlrt::kernels::ConvTransposeParams params{
-      kernelWindow(Window(ctx, Shape(ws.begin() + 2, ws.end()))), ctx.intAttr("group")};
-  KernelOperands in(ctx);
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::convTranspose(params, in[0], in[1], in.optional(2),
-                                                       result.view()));
 }
 
 // max_unpool(x, indices, [output_shape]): zeros, with each x value written
@@ -387,20 +299,40 @@ LogicalResult inferMaxUnpool(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalMaxUnpool(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  size_t spatial = shapeOf(ctx.input(0)).size() - 2;
-  dlrt::kernels::MaxUnpoolParams params;
-  params.kernel = *ctx.intsAttr("kernel_shape");
-  params.strides = ctx.intsAttr("strides") ? *ctx.intsAttr("strides")
-                                           : std::vector<int64_t>(spatial, 1);
-  params.pads = ctx.intsAttr("pads") ? *ctx.intsAttr("pads")
-                                     : std::vector<int64_t>(2 * spatial, 0);
-  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::maxUnpool(params, x.view(), indices.view(),
-                                                   result.view()));
+using dlrt::ops::LoweredOp;
+
+/// The window attributes as given (the runtime fills in defaults).
+dlrt::ops::WindowParams windowParams(const InferContext &ctx) {
+  dlrt::ops::WindowParams params;
+  auto get = [&](std::string_view name) {
+    const std::vector<int64_t> *values = ctx.intsAttr(name);
+    return values ? *values : std::vector<int64_t>();
+  };
+  params.kernel = get("kernel_shape");
+  params.strides = get("strides");
+  params.dilations = get("dilations");
+  params.pads = get("pads");
+  if (ctx.node().def().attrSpec("group"))
+    params.group = ctx.intAttr("group");
+  return params;
+}
+
+LogicalResult lowerWindow(const InferContext &ctx, LoweredOp &op, std::string_view entry) {
+  return lowerTo(op, entry, windowParams(ctx));
+}
+
+LogicalResult lowerPool(const InferContext &ctx, LoweredOp &op, bool isMax) {
+  dlrt::ops::WindowParams params = windowParams(ctx);
+  params.isMax = isMax;
+  params.countIncludePad = !isMax && ctx.intAttr("count_include_pad");
+  params.columnMajorIndices = isMax && ctx.intAttr("storage_order");
+  return lowerTo(op, "pool", params);
+}
+
+LogicalResult lowerGlobalPool(LoweredOp &op, bool isMax) {
+  dlrt::ops::WindowParams params;
+  params.isMax = isMax;
+  return lowerTo(op, "global_pool", params);
 }
 
 } // namespace
@@ -412,14 +344,17 @@ void registerConvOps(OpRegistry &registry) {
                  {"dilations", AttrKind::Ints},
                  {"group", AttrKind::Int, false, 1},
                  {"kernel_shape", AttrKind::Ints}},
-                inferConv, evalConv});
+                inferConv,
+                [](const InferContext &c, LoweredOp &o) { return lowerWindow(c, o, "conv"); }});
   registry.add({"conv_transpose", "conv", 2, 3,
                 {{"strides", AttrKind::Ints},
                  {"pads", AttrKind::Ints},
                  {"dilations", AttrKind::Ints},
                  {"group", AttrKind::Int, false, 1},
                  {"output_padding", AttrKind::Ints}},
-                inferConvTranspose, evalConvTranspose});
+                inferConvTranspose, [](const InferContext &c, LoweredOp &o) {
+                  return lowerWindow(c, o, "conv_transpose");
+                }});
   registry.add({"max_pool", "conv", 1, 1,
                 {{"kernel_shape", AttrKind::Ints, true},
                  {"strides", AttrKind::Ints},
@@ -428,7 +363,7 @@ void registerConvOps(OpRegistry &registry) {
                  {"ceil_mode", AttrKind::Int, false, 0},
                  {"with_indices", AttrKind::Int, false, 0},
                  {"storage_order", AttrKind::Int, false, 0}},
-                inferPool, [](EvalContext &c) { return evalPool(c, true); }});
+                inferPool, [](const InferContext &c, LoweredOp &o) { return lowerPool(c, o, true); }});
   registry.add({"avg_pool", "conv", 1, 1,
                 {{"kernel_shape", AttrKind::Ints, true},
                  {"strides", AttrKind::Ints},
@@ -436,16 +371,18 @@ void registerConvOps(OpRegistry &registry) {
                  {"dilations", AttrKind::Ints},
                  {"ceil_mode", AttrKind::Int, false, 0},
                  {"count_include_pad", AttrKind::Int, false, 0}},
-                inferPool, [](EvalContext &c) { return evalPool(c, false); }});
+                inferPool, [](const InferContext &c, LoweredOp &o) { return lowerPool(c, o, false); }});
   registry.add({"max_unpool", "conv", 2, 3,
                 {{"kernel_shape", AttrKind::Ints, true},
                  {"strides", AttrKind::Ints},
                  {"pads", AttrKind::Ints}},
-                inferMaxUnpool, evalMaxUnpool});
+                inferMaxUnpool, [](const InferContext &c, LoweredOp &o) {
+                  return lowerWindow(c, o, "max_unpool");
+                }});
   registry.add({"global_avg_pool", "conv", 1, 1, {}, inferGlobalPool,
-                [](EvalContext &c) { return evalGlobalPool(c, false); }});
+                [](const InferContext &, LoweredOp &o) { return lowerGlobalPool(o, false); }});
   registry.add({"global_max_pool", "conv", 1, 1, {}, inferGlobalPool,
-                [](EvalContext &c) { return evalGlobalPool(c, true); }});
+                [](const InferContext &, LoweredOp &o) { return lowerGlobalPool(o, true); }});
 }
 
 } // namespace dlc

@@ -10,6 +10,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "ops/OpParams.h"
 #include "kernels/Generation.h"
 
 #include <cmath>
@@ -61,14 +62,6 @@ LogicalResult inferRange(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalRange(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer start(ctx.input(0)), delta(ctx.input(2)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::range(start.view(), delta.view(), result.view()));
-}
-
 LogicalResult inferOneHot(InferContext &ctx) {
   if (failed(ctx.expectDType(0, kNumericTypes)) || failed(expectScalar(ctx, 1)))
     return failure();
@@ -95,16 +88,6 @@ LogicalResult inferOneHot(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalOneHot(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  int64_t axis = ctx.axisAttr("axis", shapeOf(*out).size());
-  KernelBuffer indices(ctx.input(0)), values(ctx.input(2)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::oneHot(axis, indices.view(), values.view(),
-                                                result.view()));
-}
-
 LogicalResult inferTrilu(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
   if (x.hasRank() && x.rank() < 2)
@@ -116,24 +99,20 @@ LogicalResult inferTrilu(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalTrilu(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  int64_t k = ctx.numOperands() == 2 ? ctx.input(1).getInt(0) : 0;
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::trilu(ctx.intAttr("upper") != 0, k, x.view(),
-                                               result.view()));
-}
-
 } // namespace
 
 void registerGenerationOps(OpRegistry &registry) {
-  registry.add({"range", "generation", 3, 3, {}, inferRange, evalRange});
+  using dlrt::ops::LoweredOp;
+  registry.add({"range", "generation", 3, 3, {}, inferRange,
+                [](const InferContext &, LoweredOp &o) { return lowerTo(o, "range"); }});
   registry.add({"one_hot", "generation", 3, 3, {{"axis", AttrKind::Int, false, -1}},
-                inferOneHot, evalOneHot});
+                inferOneHot, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "one_hot", dlrt::ops::AxisParams{c.intAttr("axis")});
+                }});
   registry.add({"trilu", "generation", 1, 2, {{"upper", AttrKind::Int, false, 1}},
-                inferTrilu, evalTrilu});
+                inferTrilu, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "trilu", dlrt::ops::TriluParams{c.intAttr("upper") != 0});
+                }});
 }
 
 } // namespace dlc

@@ -86,40 +86,6 @@ LogicalResult inferResize(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalResize(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0), &target = ctx.input(1);
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  Shape xs = shapeOf(x), os = shapeOf(*out);
-  size_t rank = xs.size();
-  dlrt::kernels::ResizeParams params;
-  params.mode = ctx.stringAttr("mode");
-  params.transform = ctx.stringAttr("coordinate_transformation_mode");
-  params.nearestMode = ctx.stringAttr("nearest_mode");
-  params.cubicCoeffA = ctx.floatAttr("cubic_coeff_a");
-  params.excludeOutside = ctx.intAttr("exclude_outside") != 0;
-  params.extrapolationValue = ctx.floatAttr("extrapolation_value");
-  params.roi.assign(2 * rank, 0.0);
-  if (ctx.numOperands() == 3) {
-    const Tensor &given = ctx.input(2);
-    if (given.numElements() != static_cast<int64_t>(2 * rank))
-      return ctx.error("roi has " + std::to_string(given.numElements()) +
-                       " values, rank " + std::to_string(rank) + " needs " +
-                       std::to_string(2 * rank));
-    for (size_t i = 0; i < 2 * rank; ++i)
-      params.roi[i] = given.getDouble(i);
-  }
-  for (size_t d = 0; d < rank; ++d)
-    if (params.roi[d] == 0 && params.roi[d + rank] == 0)
-      params.roi[d + rank] = 1;
-  bool bySizes = target.dtype() == DType::I64;
-  for (size_t d = 0; d < rank; ++d)
-    params.scales.push_back(bySizes ? double(os[d]) / xs[d] : target.getDouble(d));
-  KernelBuffer in(x), result(*out);
-  return checkStatus(ctx, dlrt::kernels::resize(params, in.view(), result.view()));
-}
-
 // grid_sample(x[N,C,H,W], grid[N,Ho,Wo,2]) samples x at the normalized
 // (x, y) positions of grid (ONNX GridSample-16): mode bilinear, nearest or
 // bicubic; padding_mode zeros, border or reflection; align_corners.
@@ -140,17 +106,6 @@ LogicalResult inferGridSample(InferContext &ctx) {
                      " and " + grid.str());
   ctx.addResult(TensorType(x.dtype(), {x.dim(0), x.dim(1), grid.dim(1), grid.dim(2)}));
   return success();
-}
-
-LogicalResult evalGridSample(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  dlrt::kernels::GridSampleParams params{ctx.stringAttr("mode"), ctx.stringAttr("padding_mode"),
-                                         ctx.intAttr("align_corners") != 0};
-  KernelBuffer x(ctx.input(0)), grid(ctx.input(1)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::gridSample(params, x.view(), grid.view(),
-                                                    result.view()));
 }
 
 // roi_align(x[N,C,H,W], rois[R,4], batch_indices[R]) -> [R,C,oh,ow]:
@@ -177,22 +132,10 @@ LogicalResult inferRoiAlign(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalRoiAlign(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  dlrt::kernels::RoiAlignParams params{
-      ctx.stringAttr("mode") == "max",
-      ctx.stringAttr("coordinate_transformation_mode") == "half_pixel",
-      ctx.floatAttr("spatial_scale"), ctx.intAttr("sampling_ratio")};
-  KernelBuffer x(ctx.input(0)), rois(ctx.input(1)), batch(ctx.input(2)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::roiAlign(params, x.view(), rois.view(), batch.view(),
-                                                  result.view()));
-}
-
 } // namespace
 
 void registerImageOps(OpRegistry &registry) {
+  using dlrt::ops::LoweredOp;
   registry.add({"resize", "image", 2, 3,
                 {{"mode", AttrKind::String, false, "nearest"},
                  {"coordinate_transformation_mode", AttrKind::String, false, "half_pixel"},
@@ -200,12 +143,26 @@ void registerImageOps(OpRegistry &registry) {
                  {"cubic_coeff_a", AttrKind::Float, false, -0.75},
                  {"exclude_outside", AttrKind::Int, false, 0},
                  {"extrapolation_value", AttrKind::Float, false, 0.0}},
-                inferResize, evalResize});
+                inferResize, [](const InferContext &c, LoweredOp &o) {
+                  dlrt::kernels::ResizeParams params;
+                  params.mode = c.stringAttr("mode");
+                  params.transform = c.stringAttr("coordinate_transformation_mode");
+                  params.nearestMode = c.stringAttr("nearest_mode");
+                  params.cubicCoeffA = c.floatAttr("cubic_coeff_a");
+                  params.excludeOutside = c.intAttr("exclude_outside") != 0;
+                  params.extrapolationValue = c.floatAttr("extrapolation_value");
+                  return lowerTo(o, "resize", params);
+                }});
   registry.add({"grid_sample", "image", 2, 2,
                 {{"mode", AttrKind::String, false, "bilinear"},
                  {"padding_mode", AttrKind::String, false, "zeros"},
                  {"align_corners", AttrKind::Int, false, 0}},
-                inferGridSample, evalGridSample});
+                inferGridSample, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "grid_sample",
+                                 dlrt::kernels::GridSampleParams{c.stringAttr("mode"),
+                                                                 c.stringAttr("padding_mode"),
+                                                                 c.intAttr("align_corners") != 0});
+                }});
   registry.add({"roi_align", "image", 3, 3,
                 {{"mode", AttrKind::String, false, "avg"},
                  {"coordinate_transformation_mode", AttrKind::String, false, "half_pixel"},
@@ -213,7 +170,13 @@ void registerImageOps(OpRegistry &registry) {
                  {"output_width", AttrKind::Int, false, 1},
                  {"sampling_ratio", AttrKind::Int, false, 0},
                  {"spatial_scale", AttrKind::Float, false, 1.0}},
-                inferRoiAlign, evalRoiAlign});
+                inferRoiAlign, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "roi_align",
+                                 dlrt::kernels::RoiAlignParams{
+                                     c.stringAttr("mode") == "max",
+                                     c.stringAttr("coordinate_transformation_mode") == "half_pixel",
+                                     c.floatAttr("spatial_scale"), c.intAttr("sampling_ratio")});
+                }});
 }
 
 } // namespace dlc

@@ -3,6 +3,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "ops/OpParams.h"
 #include "kernels/Indexing.h"
 
 #include <algorithm>
@@ -149,26 +150,7 @@ LogicalResult inferNonZero(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalGather(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), result(*out);
-  int64_t axis = ctx.axisAttr("axis", shapeOf(ctx.input(0)).size());
-  return checkStatus(ctx, dlrt::kernels::gather(axis, x.view(), indices.view(), result.view()));
-}
-
-LogicalResult evalGatherElements(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), result(*out);
-  int64_t axis = ctx.axisAttr("axis", shapeOf(ctx.input(0)).size());
-  return checkStatus(ctx, dlrt::kernels::gatherElements(axis, x.view(), indices.view(),
-                                                        result.view()));
-}
-
-dlrt::kernels::ScatterReduction scatterReduction(const EvalContext &ctx) {
+dlrt::kernels::ScatterReduction scatterReduction(const InferContext &ctx) {
   using dlrt::kernels::ScatterReduction;
   std::string reduction = ctx.stringAttr("reduction");
   return reduction == "add"   ? ScatterReduction::Add
@@ -176,52 +158,6 @@ dlrt::kernels::ScatterReduction scatterReduction(const EvalContext &ctx) {
          : reduction == "max" ? ScatterReduction::Max
          : reduction == "min" ? ScatterReduction::Min
                               : ScatterReduction::None;
-}
-
-LogicalResult evalScatterElements(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), updates(ctx.input(2)),
-      result(*out);
-  int64_t axis = ctx.axisAttr("axis", shapeOf(ctx.input(0)).size());
-  return checkStatus(ctx, dlrt::kernels::scatterElements(axis, scatterReduction(ctx),
-                                                         x.view(), indices.view(),
-                                                         updates.view(), result.view()));
-}
-
-LogicalResult evalScatterNd(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), updates(ctx.input(2)),
-      result(*out);
-  return checkStatus(ctx, dlrt::kernels::scatterNd(scatterReduction(ctx), x.view(),
-                                                   indices.view(), updates.view(),
-                                                   result.view()));
-}
-
-LogicalResult evalTopK(EvalContext &ctx) {
-  Tensor *values = ctx.addInferredOutput();
-  Tensor *indices = values ? ctx.addInferredOutput() : nullptr;
-  if (!indices)
-    return failure();
-  dlrt::kernels::TopKParams params{ctx.axisAttr("axis", shapeOf(ctx.input(0)).size()),
-                                   ctx.intAttr("largest") != 0};
-  KernelBuffer x(ctx.input(0)), top(*values), where(*indices);
-  return checkStatus(ctx, dlrt::kernels::topk(params, x.view(), top.view(), where.view()));
-}
-
-LogicalResult evalNonZero(EvalContext &ctx) {
-  // Count, then fill: the output size depends on the data.
-  KernelBuffer x(ctx.input(0));
-  int64_t count = dlrt::kernels::countNonZero(x.view());
-  Tensor *out = ctx.addOutput(
-      typeOf(DType::I64, {static_cast<int64_t>(shapeOf(ctx.input(0)).size()), count}));
-  if (!out)
-    return failure();
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::nonzero(x.view(), result.view()));
 }
 
 // gather_nd(data, indices[..., k]) with `batch_dims` leading dims shared:
@@ -246,15 +182,6 @@ LogicalResult inferGatherNd(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalGatherNd(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), indices(ctx.input(1)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::gatherNd(ctx.intAttr("batch_dims"), x.view(),
-                                                  indices.view(), result.view()));
-}
-
 // compress(x, condition): keeps the slices along `axis` (or the elements of
 // the flattened x) whose condition is true.
 LogicalResult inferCompress(InferContext &ctx) {
@@ -276,24 +203,6 @@ LogicalResult inferCompress(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalCompress(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
-  Shape xs = shapeOf(x);
-  bool flat = !ctx.node().attr("axis");
-  int64_t axis = flat ? 0 : ctx.axisAttr("axis", xs.size());
-  if (flat)
-    xs = {x.numElements()};
-  // Count, then fill: the output size depends on the condition's values.
-  KernelBuffer in(x), condition(ctx.input(1));
-  xs[axis] = dlrt::kernels::countCompressed(xs[axis], condition.view());
-  Tensor *out = ctx.addOutput(typeOf(x.dtype(), xs));
-  if (!out)
-    return failure();
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::compress(axis, flat, in.view(), condition.view(),
-                                                  result.view()));
-}
-
 // non_max_suppression(boxes[B,N,4], scores[B,C,N], [max_per_class],
 // [iou_threshold], [score_threshold]) -> i64[K,3] of (batch, class, box):
 // per batch and class, greedily keep the best-scoring boxes whose overlap
@@ -310,29 +219,6 @@ LogicalResult inferNms(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalNms(EvalContext &ctx) {
-  const Tensor &boxes = ctx.input(0), &scores = ctx.input(1);
-  Shape bs = shapeOf(boxes), ss = shapeOf(scores);
-  if (ss[0] != bs[0] || ss[2] != bs[1])
-    return ctx.error("boxes " + boxes.type().str() + " and scores " +
-                     scores.type().str() + " disagree");
-  dlrt::kernels::NmsParams params;
-  params.maxPerClass = ctx.numOperands() > 2 ? ctx.input(2).getInt(0) : 0;
-  params.iouThreshold = ctx.numOperands() > 3 ? ctx.input(3).getDouble(0) : 0.0;
-  params.hasScoreThreshold = ctx.numOperands() > 4;
-  params.scoreThreshold = params.hasScoreThreshold ? ctx.input(4).getDouble(0) : 0.0;
-  params.centerPointBox = ctx.intAttr("center_point_box") != 0;
-  // Count, then fill.
-  KernelBuffer boxView(boxes), scoreView(scores);
-  int64_t count = dlrt::kernels::countNms(params, boxView.view(), scoreView.view());
-  Tensor *out = ctx.addOutput(typeOf(DType::I64, {count, 3}));
-  if (!out)
-    return failure();
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::nms(params, boxView.view(), scoreView.view(),
-                                             result.view()));
-}
-
 // reverse_sequence(x, lens): reverses the first lens[b] entries along
 // time_axis for each index b along batch_axis.
 LogicalResult inferReverseSequence(InferContext &ctx) {
@@ -340,17 +226,6 @@ LogicalResult inferReverseSequence(InferContext &ctx) {
     return failure();
   ctx.addResult(ctx.operandType(0));
   return success();
-}
-
-LogicalResult evalReverseSequence(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  size_t rank = shapeOf(ctx.input(0)).size();
-  KernelBuffer x(ctx.input(0)), lengths(ctx.input(1)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::reverseSequence(
-                              ctx.axisAttr("batch_axis", rank), ctx.axisAttr("time_axis", rank),
-                              x.view(), lengths.view(), result.view()));
 }
 
 // unique(x) -> (y, indices, inverse_indices, counts): the distinct
@@ -379,60 +254,82 @@ LogicalResult inferUnique(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalUnique(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
-  bool flat = !ctx.node().attr("axis");
-  Shape xs = flat ? Shape{x.numElements()} : shapeOf(x);
-  int64_t axis = flat ? 0 : ctx.axisAttr("axis", xs.size());
-  int64_t count = xs[axis];
-  // Count, then fill: the number of distinct slices depends on the data.
-  KernelBuffer in(x);
-  int64_t distinct = dlrt::kernels::countUnique(axis, flat, in.view());
-  Shape ys = xs;
-  ys[axis] = distinct;
-  Tensor *y = ctx.addOutput(typeOf(x.dtype(), ys));
-  Tensor *indices = y ? ctx.addOutput(typeOf(DType::I64, {distinct})) : nullptr;
-  Tensor *inverse = indices ? ctx.addOutput(typeOf(DType::I64, {count})) : nullptr;
-  Tensor *counts = inverse ? ctx.addOutput(typeOf(DType::I64, {distinct})) : nullptr;
-  if (!counts)
-    return failure();
-  KernelBuffer yView(*y), indexView(*indices), inverseView(*inverse), countView(*counts);
-  return checkStatus(ctx, dlrt::kernels::unique(axis, flat, ctx.intAttr("sorted") != 0,
-                                                in.view(), yView.view(), indexView.view(),
-                                                inverseView.view(), countView.view()));
+using dlrt::ops::LoweredOp;
+
+LogicalResult lowerAxis(const InferContext &ctx, LoweredOp &op, std::string_view entry,
+                        std::string_view attr) {
+  return lowerTo(op, entry, dlrt::ops::AxisParams{ctx.intAttr(attr)});
+}
+
+/// compress and unique: the axis attribute, absent for the flattened input.
+LogicalResult lowerOptionalAxis(const InferContext &ctx, LoweredOp &op,
+                                std::string_view entry) {
+  dlrt::ops::OptionalAxisParams params;
+  if (const Attribute *axis = ctx.node().attr("axis")) {
+    params.flat = false;
+    params.axis = axis->getInt();
+  }
+  params.sorted = ctx.node().def().attrSpec("sorted") ? ctx.intAttr("sorted") != 0 : true;
+  return lowerTo(op, entry, params);
 }
 
 } // namespace
 
 void registerIndexingOps(OpRegistry &registry) {
   registry.add({"gather", "indexing", 2, 2, {{"axis", AttrKind::Int, false, 0}},
-                inferGather, evalGather});
+                inferGather, [](const InferContext &c, LoweredOp &o) { return lowerAxis(c, o, "gather", "axis"); }});
   registry.add({"gather_elements", "indexing", 2, 2, {{"axis", AttrKind::Int, false, 0}},
-                inferGatherElements, evalGatherElements});
+                inferGatherElements, [](const InferContext &c, LoweredOp &o) {
+                  return lowerAxis(c, o, "gather_elements", "axis");
+                }});
   registry.add({"scatter_elements", "indexing", 3, 3,
                 {{"axis", AttrKind::Int, false, 0}, {"reduction", AttrKind::String, false, "none"}},
-                inferScatterElements, evalScatterElements});
+                inferScatterElements, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "scatter_elements",
+                                 dlrt::ops::ScatterParams{c.intAttr("axis"), scatterReduction(c)});
+                }});
   registry.add({"scatter_nd", "indexing", 3, 3,
                 {{"reduction", AttrKind::String, false, "none"}}, inferScatterNd,
-                evalScatterNd});
+                [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "scatter_nd", dlrt::ops::ScatterParams{0, scatterReduction(c)});
+                }});
   registry.add({"topk", "indexing", 2, 2,
                 {{"axis", AttrKind::Int, false, -1},
                  {"largest", AttrKind::Int, false, 1},
                  {"sorted", AttrKind::Int, false, 1}},
-                inferTopK, evalTopK});
-  registry.add({"nonzero", "indexing", 1, 1, {}, inferNonZero, evalNonZero});
+                inferTopK, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "topk", dlrt::kernels::TopKParams{c.intAttr("axis"),
+                                                                      c.intAttr("largest") != 0});
+                }});
+  registry.add({"nonzero", "indexing", 1, 1, {}, inferNonZero,
+                [](const InferContext &, LoweredOp &o) { return lowerTo(o, "nonzero"); }});
   registry.add({"gather_nd", "indexing", 2, 2, {{"batch_dims", AttrKind::Int, false, 0}},
-                inferGatherNd, evalGatherNd});
+                inferGatherNd, [](const InferContext &c, LoweredOp &o) {
+                  return lowerAxis(c, o, "gather_nd", "batch_dims");
+                }});
   registry.add({"compress", "indexing", 2, 2, {{"axis", AttrKind::Int}},
-                inferCompress, evalCompress});
+                inferCompress, [](const InferContext &c, LoweredOp &o) {
+                  return lowerOptionalAxis(c, o, "compress");
+                }});
   registry.add({"non_max_suppression", "indexing", 2, 5,
-                {{"center_point_box", AttrKind::Int, false, 0}}, inferNms, evalNms});
+                {{"center_point_box", AttrKind::Int, false, 0}}, inferNms,
+                [](const InferContext &c, LoweredOp &o) {
+                  dlrt::kernels::NmsParams params;
+                  params.centerPointBox = c.intAttr("center_point_box") != 0;
+                  return lowerTo(o, "non_max_suppression", params);
+                }});
   registry.add({"unique", "indexing", 1, 1,
                 {{"axis", AttrKind::Int}, {"sorted", AttrKind::Int, false, 1}},
-                inferUnique, evalUnique});
+                inferUnique, [](const InferContext &c, LoweredOp &o) {
+                  return lowerOptionalAxis(c, o, "unique");
+                }});
   registry.add({"reverse_sequence", "indexing", 2, 2,
                 {{"batch_axis", AttrKind::Int, false, 1}, {"time_axis", AttrKind::Int, false, 0}},
-                inferReverseSequence, evalReverseSequence});
+                inferReverseSequence, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "reverse_sequence",
+                                 dlrt::ops::ReverseSequenceParams{c.intAttr("batch_axis"),
+                                                                  c.intAttr("time_axis")});
+                }});
 }
 
 } // namespace dlc

@@ -91,27 +91,6 @@ LogicalResult inferGemm(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalMatmul(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer a(ctx.input(0)), b(ctx.input(1)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::matmul(a.view(), b.view(), result.view(), ctx.pool()));
-}
-
-LogicalResult evalGemm(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  dlrt::kernels::GemmParams params{ctx.intAttr("trans_a") != 0,
-                                   ctx.intAttr("trans_b") != 0,
-                                   ctx.floatAttr("alpha"), ctx.floatAttr("beta")};
-  KernelOperands in(ctx);
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::gemm(params, in[0], in[1], in.optional(2),
-                                              result.view()));
-}
-
 /// A parsed einsum equation: one label list per operand and the output's.
 /// Ellipsis dims get labels '0', '1', ... (right-aligned across operands).
 struct Einsum {
@@ -242,19 +221,18 @@ LogicalResult inferEinsum(InferContext &ctx) {
 
 // Sums the product of the operands over every assignment of the labels
 // that are not in the output.
-LogicalResult evalEinsum(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
+LogicalResult lowerEinsum(const InferContext &ctx, dlrt::ops::LoweredOp &op) {
   std::vector<int64_t> ranks;
-  for (size_t i = 0; i < ctx.numOperands(); ++i)
-    ranks.push_back(ctx.input(i).type().rank());
+  for (size_t i = 0; i < ctx.numOperands(); ++i) {
+    if (!ctx.operandType(i).hasRank())
+      return ctx.error("needs operands of known rank to compile");
+    ranks.push_back(ctx.operandType(i).rank());
+  }
   std::string error;
-  Einsum parsed = *parseEinsum(ctx.stringAttr("equation"), ranks, error);
-  KernelOperands in(ctx);
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::einsum({parsed.inputs, parsed.output}, in.all(),
-                                                result.view()));
+  std::optional<Einsum> parsed = parseEinsum(ctx.stringAttr("equation"), ranks, error);
+  if (!parsed)
+    return ctx.error(error);
+  return lowerTo(op, "einsum", dlrt::kernels::EinsumParams{parsed->inputs, parsed->output});
 }
 
 // det(x[..., n, n]): determinants by Gaussian elimination with partial
@@ -273,27 +251,28 @@ LogicalResult inferDet(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalDet(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::det(x.view(), result.view()));
-}
-
 } // namespace
 
 void registerLinalgOps(OpRegistry &registry) {
-  registry.add({"matmul", "linalg", 2, 2, {}, inferMatmul, evalMatmul});
-  registry.add({"det", "linalg", 1, 1, {}, inferDet, evalDet});
+  using dlrt::ops::LoweredOp;
+  registry.add({"matmul", "linalg", 2, 2, {}, inferMatmul,
+                [](const InferContext &, LoweredOp &o) { return lowerTo(o, "matmul"); }});
+  registry.add({"det", "linalg", 1, 1, {}, inferDet,
+                [](const InferContext &, LoweredOp &o) { return lowerTo(o, "det"); }});
   registry.add({"einsum", "linalg", 1, kVariadic,
-                {{"equation", AttrKind::String, true}}, inferEinsum, evalEinsum});
+                {{"equation", AttrKind::String, true}}, inferEinsum, lowerEinsum});
   registry.add({"gemm", "linalg", 2, 3,
                 {{"alpha", AttrKind::Float, false, 1.0},
                  {"beta", AttrKind::Float, false, 1.0},
                  {"trans_a", AttrKind::Int, false, 0},
                  {"trans_b", AttrKind::Int, false, 0}},
-                inferGemm, evalGemm});
+                inferGemm, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "gemm",
+                                 dlrt::kernels::GemmParams{c.intAttr("trans_a") != 0,
+                                                           c.intAttr("trans_b") != 0,
+                                                           c.floatAttr("alpha"),
+                                                           c.floatAttr("beta")});
+                }});
 }
 
 } // namespace dlc

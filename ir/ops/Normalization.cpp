@@ -4,6 +4,7 @@
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
 #include "kernels/Normalization.h"
+#include "ops/OpParams.h"
 
 #include <cmath>
 
@@ -58,38 +59,6 @@ LogicalResult inferLayerNorm(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalBatchNorm(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), scale(ctx.input(1)), bias(ctx.input(2)),
-      mean(ctx.input(3)), var(ctx.input(4)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::batchNorm(ctx.floatAttr("epsilon"), x.view(),
-                                                   scale.view(), bias.view(), mean.view(),
-                                                   var.view(), result.view()));
-}
-
-LogicalResult evalInstanceNorm(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), scale(ctx.input(1)), bias(ctx.input(2)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::instanceNorm(ctx.floatAttr("epsilon"), x.view(),
-                                                      scale.view(), bias.view(),
-                                                      result.view()));
-}
-
-LogicalResult evalLayerNorm(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelOperands in(ctx);
-  KernelBuffer result(*out);
-  int64_t axis = ctx.axisAttr("axis", shapeOf(ctx.input(0)).size());
-  return checkStatus(ctx, dlrt::kernels::layerNorm(axis, ctx.floatAttr("epsilon"), in[0],
-                                                   in[1], in.optional(2), result.view()));
-}
-
 // lrn(x): x / (bias + alpha / size * sum of x^2 over `size` neighbouring
 // channels) ^ beta.
 LogicalResult inferLrn(InferContext &ctx) {
@@ -104,34 +73,39 @@ LogicalResult inferLrn(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalLrn(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  dlrt::kernels::LrnParams params{ctx.intAttr("size"), ctx.floatAttr("alpha"),
-                                  ctx.floatAttr("beta"), ctx.floatAttr("bias")};
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::lrn(params, x.view(), result.view()));
-}
-
 } // namespace
 
 void registerNormalizationOps(OpRegistry &registry) {
+  using dlrt::ops::LoweredOp;
   registry.add({"batch_norm", "normalization", 5, 5,
                 {{"epsilon", AttrKind::Float, false, 1e-5}}, inferChannelNorm,
-                evalBatchNorm});
+                [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "batch_norm", dlrt::ops::EpsilonParams{c.floatAttr("epsilon")});
+                }});
   registry.add({"instance_norm", "normalization", 3, 3,
                 {{"epsilon", AttrKind::Float, false, 1e-5}}, inferChannelNorm,
-                evalInstanceNorm});
+                [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "instance_norm",
+                                 dlrt::ops::EpsilonParams{c.floatAttr("epsilon")});
+                }});
   registry.add({"layer_norm", "normalization", 2, 3,
                 {{"axis", AttrKind::Int, false, -1}, {"epsilon", AttrKind::Float, false, 1e-5}},
-                inferLayerNorm, evalLayerNorm});
+                inferLayerNorm, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "layer_norm",
+                                 dlrt::ops::LayerNormParams{c.intAttr("axis"),
+                                                            c.floatAttr("epsilon")});
+                }});
   registry.add({"lrn", "normalization", 1, 1,
                 {{"size", AttrKind::Int, true},
                  {"alpha", AttrKind::Float, false, 1e-4},
                  {"beta", AttrKind::Float, false, 0.75},
                  {"bias", AttrKind::Float, false, 1.0}},
-                inferLrn, evalLrn});
+                inferLrn, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "lrn",
+                                 dlrt::kernels::LrnParams{c.intAttr("size"), c.floatAttr("alpha"),
+                                                          c.floatAttr("beta"),
+                                                          c.floatAttr("bias")});
+                }});
 }
 
 } // namespace dlc

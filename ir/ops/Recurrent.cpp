@@ -79,13 +79,8 @@ LogicalResult inferRecurrent(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalRecurrent(EvalContext &ctx) {
+LogicalResult lowerRecurrent(const InferContext &ctx, dlrt::ops::LoweredOp &op) {
   Cell cell = cellOf(ctx.node());
-  Tensor *y = ctx.addInferredOutput();
-  Tensor *yh = y ? ctx.addInferredOutput() : nullptr;
-  Tensor *yc = cell == Cell::Lstm && yh ? ctx.addInferredOutput() : nullptr;
-  if (!yh || (cell == Cell::Lstm && !yc))
-    return failure();
   dlrt::kernels::RecurrentParams params;
   params.cell = cell == Cell::Lstm  ? dlrt::kernels::RecurrentCell::Lstm
                 : cell == Cell::Gru ? dlrt::kernels::RecurrentCell::Gru
@@ -94,17 +89,7 @@ LogicalResult evalRecurrent(EvalContext &ctx) {
   params.clip = ctx.floatAttr("clip");
   params.inputForget = cell == Cell::Lstm && ctx.intAttr("input_forget");
   params.linearBeforeReset = cell == Cell::Gru && ctx.intAttr("linear_before_reset");
-  KernelOperands in(ctx);
-  dlrt::kernels::RecurrentOperands operands{in[0], in[1], in[2], in[3], in[4], in[5],
-                                            in.optional(6), in.optional(7)};
-  KernelBuffer yView(*y), yhView(*yh);
-  std::optional<KernelBuffer> ycView;
-  if (yc)
-    ycView.emplace(*yc);
-  dlrt::kernels::BufferView none;
-  return checkStatus(ctx, dlrt::kernels::recurrent(params, operands, yView.view(),
-                                                   yhView.view(),
-                                                   ycView ? ycView->view() : none));
+  return lowerTo(op, "recurrent", params);
 }
 
 } // namespace
@@ -113,13 +98,13 @@ void registerRecurrentOps(OpRegistry &registry) {
   std::vector<AttrSpec> common = {{"direction", AttrKind::String, false, "forward"},
                                   {"clip", AttrKind::Float, false, 0.0},
                                   {"hidden_size", AttrKind::Int}};
-  registry.add({"rnn", "recurrent", 6, 6, common, inferRecurrent, evalRecurrent});
+  registry.add({"rnn", "recurrent", 6, 6, common, inferRecurrent, lowerRecurrent});
   std::vector<AttrSpec> gru = common;
   gru.push_back({"linear_before_reset", AttrKind::Int, false, int64_t(0)});
-  registry.add({"gru", "recurrent", 6, 6, gru, inferRecurrent, evalRecurrent});
+  registry.add({"gru", "recurrent", 6, 6, gru, inferRecurrent, lowerRecurrent});
   std::vector<AttrSpec> lstm = common;
   lstm.push_back({"input_forget", AttrKind::Int, false, int64_t(0)});
-  registry.add({"lstm", "recurrent", 8, 8, lstm, inferRecurrent, evalRecurrent});
+  registry.add({"lstm", "recurrent", 8, 8, lstm, inferRecurrent, lowerRecurrent});
 }
 
 } // namespace dlc

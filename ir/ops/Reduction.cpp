@@ -3,6 +3,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "ops/OpParams.h"
 #include "kernels/Reduction.h"
 
 #include <cmath>
@@ -95,47 +96,6 @@ LogicalResult inferSoftmax(InferContext &ctx) {
 
 using dlrt::kernels::ReduceOp;
 
-LogicalResult evalReduce(EvalContext &ctx, ReduceOp op) {
-  const Tensor &x = ctx.input(0);
-  bool dynamic;
-  std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
-  if (given && given->empty() && ctx.intAttr("noop_with_empty_axes")) {
-    ctx.addOutput(ctx.sharedInput(0));
-    return success();
-  }
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  dlrt::kernels::ReduceParams params{op, {}};
-  if (failed(reductionAxes(ctx, x.type().rank(), params.axes)))
-    return failure();
-  KernelBuffer in(x), result(*out);
-  return checkStatus(ctx, dlrt::kernels::reduce(params, in.view(), result.view()));
-}
-
-LogicalResult evalArgReduce(EvalContext &ctx, bool isMax) {
-  const Tensor &x = ctx.input(0);
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  dlrt::kernels::ArgReduceParams params{
-      isMax, ctx.axisAttr("axis", shapeOf(x).size()),
-      ctx.intAttr("select_last_index") != 0};
-  KernelBuffer in(x), result(*out);
-  return checkStatus(ctx, dlrt::kernels::argReduce(params, in.view(), result.view()));
-}
-
-LogicalResult evalSoftmax(EvalContext &ctx, bool log) {
-  const Tensor &x = ctx.input(0);
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  size_t rank = shapeOf(x).size();
-  dlrt::kernels::SoftmaxParams params{rank ? ctx.axisAttr("axis", rank) : 0, log};
-  KernelBuffer in(x), result(*out);
-  return checkStatus(ctx, dlrt::kernels::softmax(params, in.view(), result.view()));
-}
-
 // cumsum(x, axis): running sums along axis; `exclusive` shifts by one,
 // `reverse` runs from the end.
 LogicalResult inferCumSum(InferContext &ctx) {
@@ -146,51 +106,65 @@ LogicalResult inferCumSum(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalCumSum(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  int64_t axis;
-  if (failed(ctx.normalizeAxis(ctx.input(1).getInt(0), x.type().rank(), axis)))
-    return failure();
-  dlrt::kernels::CumSumParams params{axis, ctx.intAttr("exclusive") != 0,
-                                     ctx.intAttr("reverse") != 0};
-  KernelBuffer in(x), result(*out);
-  return checkStatus(ctx, dlrt::kernels::cumsum(params, in.view(), result.view()));
+using dlrt::ops::LoweredOp;
+
+LogicalResult lowerReduce(const InferContext &ctx, LoweredOp &op, ReduceOp reduce) {
+  dlrt::ops::ReduceOpParams params;
+  params.op = reduce;
+  if (const std::vector<int64_t> *axes = ctx.intsAttr("axes")) {
+    params.hasAxes = true;
+    params.axes = *axes;
+  }
+  params.noopWithEmptyAxes = ctx.intAttr("noop_with_empty_axes") != 0;
+  params.keepDims = ctx.intAttr("keepdims") != 0;
+  return lowerTo(op, "reduce", params);
+}
+
+LogicalResult lowerArgReduce(const InferContext &ctx, LoweredOp &op, bool isMax) {
+  return lowerTo(op, "arg_reduce",
+                 dlrt::kernels::ArgReduceParams{isMax, ctx.intAttr("axis"),
+                                                ctx.intAttr("select_last_index") != 0});
+}
+
+LogicalResult lowerSoftmax(const InferContext &ctx, LoweredOp &op, bool log) {
+  return lowerTo(op, "softmax", dlrt::kernels::SoftmaxParams{ctx.intAttr("axis"), log});
 }
 
 } // namespace
 
 void registerReductionOps(OpRegistry &registry) {
-  auto reduce = [&](std::string_view name, EvalFn eval) {
+  auto reduce = [&](std::string_view name, LowerFn eval) {
     registry.add({name, "reduction", 1, 2,
                   {{"axes", AttrKind::Ints},
                    {"keepdims", AttrKind::Int, false, 1},
                    {"noop_with_empty_axes", AttrKind::Int, false, 0}},
                   inferReduce, eval});
   };
-  reduce("reduce_sum", [](EvalContext &c) { return evalReduce(c, ReduceOp::Sum); });
-  reduce("reduce_mean", [](EvalContext &c) { return evalReduce(c, ReduceOp::Mean); });
-  reduce("reduce_max", [](EvalContext &c) { return evalReduce(c, ReduceOp::Max); });
-  reduce("reduce_min", [](EvalContext &c) { return evalReduce(c, ReduceOp::Min); });
-  reduce("reduce_prod", [](EvalContext &c) { return evalReduce(c, ReduceOp::Prod); });
-  auto argReduce = [&](std::string_view name, EvalFn eval) {
+  reduce("reduce_sum", [](const InferContext &c, LoweredOp &o) { return lowerReduce(c, o, ReduceOp::Sum); });
+  reduce("reduce_mean", [](const InferContext &c, LoweredOp &o) { return lowerReduce(c, o, ReduceOp::Mean); });
+  reduce("reduce_max", [](const InferContext &c, LoweredOp &o) { return lowerReduce(c, o, ReduceOp::Max); });
+  reduce("reduce_min", [](const InferContext &c, LoweredOp &o) { return lowerReduce(c, o, ReduceOp::Min); });
+  reduce("reduce_prod", [](const InferContext &c, LoweredOp &o) { return lowerReduce(c, o, ReduceOp::Prod); });
+  auto argReduce = [&](std::string_view name, LowerFn eval) {
     registry.add({name, "reduction", 1, 1,
                   {{"axis", AttrKind::Int, false, 0},
                    {"keepdims", AttrKind::Int, false, 1},
                    {"select_last_index", AttrKind::Int, false, 0}},
                   inferArgReduce, eval});
   };
-  argReduce("argmax", [](EvalContext &c) { return evalArgReduce(c, true); });
-  argReduce("argmin", [](EvalContext &c) { return evalArgReduce(c, false); });
+  argReduce("argmax", [](const InferContext &c, LoweredOp &o) { return lowerArgReduce(c, o, true); });
+  argReduce("argmin", [](const InferContext &c, LoweredOp &o) { return lowerArgReduce(c, o, false); });
   registry.add({"softmax", "reduction", 1, 1, {{"axis", AttrKind::Int, false, -1}},
-                inferSoftmax, [](EvalContext &c) { return evalSoftmax(c, false); }});
+                inferSoftmax, [](const InferContext &c, LoweredOp &o) { return lowerSoftmax(c, o, false); }});
   registry.add({"cumsum", "reduction", 2, 2,
                 {{"exclusive", AttrKind::Int, false, 0}, {"reverse", AttrKind::Int, false, 0}},
-                inferCumSum, evalCumSum});
+                inferCumSum, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "cumsum",
+                                 dlrt::kernels::CumSumParams{0, c.intAttr("exclusive") != 0,
+                                                             c.intAttr("reverse") != 0});
+                }});
   registry.add({"log_softmax", "reduction", 1, 1, {{"axis", AttrKind::Int, false, -1}},
-                inferSoftmax, [](EvalContext &c) { return evalSoftmax(c, true); }});
+                inferSoftmax, [](const InferContext &c, LoweredOp &o) { return lowerSoftmax(c, o, true); }});
 }
 
 } // namespace dlc

@@ -9,6 +9,8 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "ops/OpParams.h"
+#include "ops/Support.h"
 #include "kernels/DataMovement.h"
 
 #include <algorithm>
@@ -183,23 +185,6 @@ LogicalResult inferConcat(InferContext &ctx) {
   return success();
 }
 
-/// Clamps ONNX slice bounds for a dim of size `size`; returns the length.
-int64_t sliceLength(int64_t size, int64_t start, int64_t end, int64_t step) {
-  auto clamp = [&](int64_t v, int64_t lo, int64_t hi) {
-    if (v < 0)
-      v += size;
-    return std::clamp(v, lo, hi);
-  };
-  if (step > 0) {
-    start = clamp(start, 0, size);
-    end = clamp(end, 0, size);
-    return end > start ? (end - start + step - 1) / step : 0;
-  }
-  start = clamp(start, 0, size - 1);
-  end = clamp(end, -1, size - 1);
-  return start > end ? (start - end - step - 1) / -step : 0;
-}
-
 /// sliceLength over a symbolic size, for a positive step: bounds are
 /// clamped with min/max, which the bounds of the size often decide (an end
 /// of INT64_MAX clamps to the size itself).
@@ -265,7 +250,7 @@ LogicalResult inferSlice(InferContext &ctx) {
       dims[axis] = Dim::unknown();
       continue;
     }
-    dims[axis] = Dim(sliceLength(x.dim(axis).size(), (*starts)[i], (*ends)[i],
+    dims[axis] = Dim(dlrt::ops::sliceLength(x.dim(axis).size(), (*starts)[i], (*ends)[i],
                                  step));
   }
   ctx.addResult(TensorType(x.dtype(), std::move(dims)));
@@ -421,14 +406,6 @@ LogicalResult inferTile(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalTile(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::tile(x.view(), result.view()));
-}
-
 // pad(x, pads, [value]): pads = begins then ends per dim (negative crops);
 // mode "constant" (value, default 0), "edge" or "reflect".
 LogicalResult inferPad(InferContext &ctx) {
@@ -473,22 +450,6 @@ LogicalResult inferPad(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalPad(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  std::string mode = ctx.stringAttr("mode");
-  dlrt::kernels::PadParams params;
-  params.mode = mode == "edge"      ? dlrt::kernels::PadMode::Edge
-                : mode == "reflect" ? dlrt::kernels::PadMode::Reflect
-                                    : dlrt::kernels::PadMode::Constant;
-  std::vector<int64_t> pads = ctx.input(1).toInts();
-  params.begins.assign(pads.begin(), pads.begin() + pads.size() / 2);
-  KernelOperands in(ctx);
-  KernelBuffer result(*out);
-  return checkStatus(ctx, dlrt::kernels::pad(params, in[0], in.optional(2), result.view()));
-}
-
 LogicalResult inferShape(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
   ctx.addResult(TensorType(DType::I64, {x.hasRank() ? Dim(x.rank())
@@ -496,112 +457,60 @@ LogicalResult inferShape(InferContext &ctx) {
   return success();
 }
 
-/// Ops that only change the type: the bytes stay as they are.
-LogicalResult evalRetype(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  out->bytes() = ctx.input(0).bytes();
-  return success();
-}
+using dlrt::ops::LoweredOp;
 
-LogicalResult evalTranspose(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  std::vector<int64_t> perm;
-  if (const std::vector<int64_t> *given = ctx.intsAttr("perm"))
-    perm = *given;
-  else
-    for (int64_t i = x.type().rank() - 1; i >= 0; --i)
-      perm.push_back(i);
-  KernelBuffer in(x), result(*out);
-  return checkStatus(ctx, dlrt::kernels::transpose(perm, in.view(), result.view()));
-}
-
-LogicalResult evalConcat(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelOperands in(ctx);
-  KernelBuffer result(*out);
-  int64_t axis = ctx.axisAttr("axis", shapeOf(*out).size());
-  return checkStatus(ctx, dlrt::kernels::concat(axis, in.all(), result.view()));
-}
-
-LogicalResult evalSlice(EvalContext &ctx) {
-  const Tensor &x = ctx.input(0);
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  Shape xs = shapeOf(x);
-  std::vector<int64_t> starts = ctx.input(1).toInts();
-  std::vector<int64_t> axes, steps;
-  if (ctx.numOperands() > 3)
-    axes = ctx.input(3).toInts();
-  else
-    for (size_t i = 0; i < starts.size(); ++i)
-      axes.push_back(static_cast<int64_t>(i));
-  if (ctx.numOperands() > 4)
-    steps = ctx.input(4).toInts();
-  else
-    steps.assign(starts.size(), 1);
-  // Per dim: first index and step (the whole dim by default).
-  Shape first(xs.size(), 0), step(xs.size(), 1);
-  for (size_t i = 0; i < axes.size(); ++i) {
-    int64_t axis = axes[i] < 0 ? axes[i] + static_cast<int64_t>(xs.size()) : axes[i];
-    int64_t size = xs[axis], start = starts[i];
-    if (start < 0)
-      start += size;
-    start = steps[i] > 0 ? std::clamp<int64_t>(start, 0, size)
-                         : std::clamp<int64_t>(start, 0, size - 1);
-    first[axis] = start;
-    step[axis] = steps[i];
+/// The axes attribute, if any, for squeeze and unsqueeze.
+LogicalResult lowerAxes(const InferContext &ctx, LoweredOp &op, std::string_view entry) {
+  dlrt::ops::AxesParams params;
+  if (const std::vector<int64_t> *axes = ctx.intsAttr("axes")) {
+    params.hasAxes = true;
+    params.axes = *axes;
   }
-  KernelBuffer in(x), result(*out);
-  return checkStatus(ctx, dlrt::kernels::slice({first, step}, in.view(), result.view()));
-}
-
-LogicalResult evalExpand(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::expand(x.view(), result.view()));
-}
-
-LogicalResult evalShape(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  Shape shape = shapeOf(ctx.input(0));
-  for (size_t i = 0; i < shape.size(); ++i)
-    out->setInt(i, shape[i]);
-  return success();
+  return lowerTo(op, entry, params);
 }
 
 } // namespace
 
 void registerShapeOps(OpRegistry &registry) {
+#define DLC_LOWER(entry) [](const InferContext &, LoweredOp &o) { return lowerTo(o, entry); }
   registry.add({"reshape", "shape", 2, 2, {{"allowzero", AttrKind::Int, false, 0}},
-                inferReshape, evalRetype});
+                inferReshape, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "reshape", dlrt::ops::ReshapeParams{c.intAttr("allowzero") != 0});
+                }});
   registry.add({"transpose", "shape", 1, 1, {{"perm", AttrKind::Ints}},
-                inferTranspose, evalTranspose});
+                inferTranspose, [](const InferContext &c, LoweredOp &o) {
+                  const std::vector<int64_t> *perm = c.intsAttr("perm");
+                  return lowerTo(o, "transpose",
+                                 dlrt::ops::PermParams{perm != nullptr,
+                                                       perm ? *perm : std::vector<int64_t>()});
+                }});
   registry.add({"concat", "shape", 1, kVariadic,
-                {{"axis", AttrKind::Int, true}}, inferConcat, evalConcat});
-  registry.add({"slice", "shape", 3, 5, {}, inferSlice, evalSlice});
+                {{"axis", AttrKind::Int, true}}, inferConcat,
+                [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "concat", dlrt::ops::AxisParams{c.intAttr("axis")});
+                }});
+  registry.add({"slice", "shape", 3, 5, {}, inferSlice, DLC_LOWER("slice")});
   registry.add({"squeeze", "shape", 1, 2, {{"axes", AttrKind::Ints}},
-                inferSqueeze, evalRetype});
+                inferSqueeze,
+                [](const InferContext &c, LoweredOp &o) { return lowerAxes(c, o, "squeeze"); }});
   registry.add({"unsqueeze", "shape", 1, 2, {{"axes", AttrKind::Ints}},
-                inferUnsqueeze, evalRetype});
+                inferUnsqueeze,
+                [](const InferContext &c, LoweredOp &o) { return lowerAxes(c, o, "unsqueeze"); }});
   registry.add({"flatten", "shape", 1, 1, {{"axis", AttrKind::Int, false, 1}},
-                inferFlatten, evalRetype});
-  registry.add({"expand", "shape", 2, 2, {}, inferExpand, evalExpand});
-  registry.add({"shape", "shape", 1, 1, {}, inferShape, evalShape});
-  registry.add({"tile", "shape", 2, 2, {}, inferTile, evalTile});
+                inferFlatten, DLC_LOWER("flatten")});
+  registry.add({"expand", "shape", 2, 2, {}, inferExpand, DLC_LOWER("expand")});
+  registry.add({"shape", "shape", 1, 1, {}, inferShape, DLC_LOWER("shape")});
+  registry.add({"tile", "shape", 2, 2, {}, inferTile, DLC_LOWER("tile")});
   registry.add({"pad", "shape", 2, 3, {{"mode", AttrKind::String, false, "constant"}}, inferPad,
-                evalPad});
+                [](const InferContext &c, LoweredOp &o) {
+                  std::string mode = c.stringAttr("mode");
+                  dlrt::kernels::PadParams params;
+                  params.mode = mode == "edge"      ? dlrt::kernels::PadMode::Edge
+                                : mode == "reflect" ? dlrt::kernels::PadMode::Reflect
+                                                    : dlrt::kernels::PadMode::Constant;
+                  return lowerTo(o, "pad", params);
+                }});
+#undef DLC_LOWER
 }
 
 } // namespace dlc

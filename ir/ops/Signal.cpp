@@ -12,6 +12,7 @@
 #include "ir/OpRegistry.h"
 #include "ir/ops/Families.h"
 #include "ir/ops/Kernels.h"
+#include "ops/OpParams.h"
 #include "kernels/Signal.h"
 
 #include <cmath>
@@ -59,20 +60,6 @@ LogicalResult inferDft(InferContext &ctx) {
 
 /// Element `at` of a [..., 1 or 2] tensor as a complex number.
 
-LogicalResult evalDft(EvalContext &ctx) {
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  Shape xs = shapeOf(ctx.input(0));
-  xs.pop_back();
-  int64_t axis = ctx.axisAttr("axis", xs.size());
-  dlrt::kernels::DftParams params{
-      axis, ctx.numOperands() == 2 ? ctx.input(1).getInt(0) : xs[axis],
-      ctx.intAttr("inverse") != 0};
-  KernelBuffer x(ctx.input(0)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::dft(params, x.view(), result.view()));
-}
-
 LogicalResult inferStft(InferContext &ctx) {
   if (failed(ctx.expectDType(0, kFloatTypes)) || failed(ctx.expectSameDType(0, 2)) ||
       failed(ctx.expectDType(1, kIndexTypes)))
@@ -97,28 +84,23 @@ LogicalResult inferStft(InferContext &ctx) {
   return success();
 }
 
-LogicalResult evalStft(EvalContext &ctx) {
-  int64_t step = ctx.input(1).getInt(0);
-  if (step <= 0)
-    return ctx.error("frame_step must be positive");
-  Tensor *out = ctx.addInferredOutput();
-  if (!out)
-    return failure();
-  KernelBuffer signal(ctx.input(0)), window(ctx.input(2)), result(*out);
-  return checkStatus(ctx, dlrt::kernels::stft(step, signal.view(), window.view(),
-                                              result.view()));
-}
-
 } // namespace
 
 void registerSignalOps(OpRegistry &registry) {
+  using dlrt::ops::LoweredOp;
   registry.add({"dft", "signal", 1, 2,
                 {{"axis", AttrKind::Int, false, 1},
                  {"inverse", AttrKind::Int, false, 0},
                  {"onesided", AttrKind::Int, false, 0}},
-                inferDft, evalDft});
+                inferDft, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "dft", dlrt::ops::DftOpParams{c.intAttr("axis"),
+                                                                  c.intAttr("inverse") != 0,
+                                                                  c.intAttr("onesided") != 0});
+                }});
   registry.add({"stft", "signal", 3, 3, {{"onesided", AttrKind::Int, false, 1}},
-                inferStft, evalStft});
+                inferStft, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "stft", dlrt::ops::StftParams{c.intAttr("onesided") != 0});
+                }});
 }
 
 } // namespace dlc

@@ -41,6 +41,7 @@ enum class PadMode : uint8_t { Constant, Edge, Reflect };
 struct PadParams {
   PadMode mode = PadMode::Constant;
   std::vector<int64_t> begins; ///< per dim; negative crops
+  template <typename V> void fields(V &v) { v(mode)(begins); }
 };
 
 /// out = x padded; `value` (one element, or null data for 0) fills in

@@ -28,4 +28,11 @@ size_t elementSize(ElementType type) {
   return 1;
 }
 
+const char *elementTypeName(ElementType type) {
+  static const char *const names[] = {"f32", "f16", "bf16", "f64", "i8",  "i16", "i32",
+                                      "i64", "u8",  "u16",  "u32", "u64", "bool"};
+  size_t index = static_cast<size_t>(type);
+  return index < sizeof names / sizeof *names ? names[index] : "?";
+}
+
 } // namespace dlrt::kernels

@@ -24,6 +24,8 @@ enum class ElementType : uint8_t {
 bool isFloatType(ElementType type);
 /// Storage size of one element in bytes (bool is one byte).
 size_t elementSize(ElementType type);
+/// The IR's name of the type: "f32", "i64", "bool", ...
+const char *elementTypeName(ElementType type);
 
 /// A dense row-major tensor: data, element type, dims. The kernel library
 /// never owns memory; callers allocate outputs of the right size.

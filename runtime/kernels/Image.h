@@ -25,6 +25,9 @@ struct ResizeParams {
   double extrapolationValue = 0;
   std::vector<double> scales; ///< per dim
   std::vector<double> roi;    ///< starts then ends per dim (0..1 when absent)
+  template <typename V> void fields(V &v) {
+    v(mode)(transform)(nearestMode)(cubicCoeffA)(excludeOutside)(extrapolationValue)(scales)(roi);
+  }
 };
 
 Status resize(const ResizeParams &params, const BufferView &x, const BufferView &out);
@@ -33,6 +36,7 @@ struct GridSampleParams {
   std::string mode = "bilinear";     ///< bilinear, nearest, bicubic
   std::string paddingMode = "zeros"; ///< zeros, border, reflection
   bool alignCorners = false;
+  template <typename V> void fields(V &v) { v(mode)(paddingMode)(alignCorners); }
 };
 
 Status gridSample(const GridSampleParams &params, const BufferView &x,
@@ -43,6 +47,7 @@ struct RoiAlignParams {
   bool halfPixel = true;
   double spatialScale = 1;
   int64_t samplingRatio = 0;
+  template <typename V> void fields(V &v) { v(isMax)(halfPixel)(spatialScale)(samplingRatio); }
 };
 
 Status roiAlign(const RoiAlignParams &params, const BufferView &x, const BufferView &rois,

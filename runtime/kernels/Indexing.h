@@ -42,8 +42,9 @@ Status scatterNd(ScatterReduction reduction, const BufferView &x,
                  const BufferView &out);
 
 struct TopKParams {
-  int64_t axis; ///< normalized; k is the values output's size along it
-  bool largest;
+  int64_t axis{}; ///< normalized; k is the values output's size along it
+  bool largest{};
+  template <typename V> void fields(V &v) { v(axis)(largest); }
 };
 
 /// The k largest (or smallest) elements along the axis, sorted; ties keep
@@ -86,6 +87,9 @@ struct NmsParams {
   bool hasScoreThreshold = false;
   double scoreThreshold = 0;
   bool centerPointBox = false;
+  template <typename V> void fields(V &v) {
+    v(maxPerClass)(iouThreshold)(hasScoreThreshold)(scoreThreshold)(centerPointBox);
+  }
 };
 
 /// non_max_suppression: how many boxes it selects.

@@ -28,6 +28,7 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
 struct GemmParams {
   bool transA = false, transB = false;
   double alpha = 1, beta = 1;
+  template <typename V> void fields(V &v) { v(transA)(transB)(alpha)(beta); }
 };
 
 /// out = alpha * op(a) @ op(b) + beta * c, with 2-D a and b and c (optional:
@@ -40,6 +41,7 @@ struct EinsumParams {
   /// already given labels by the caller).
   std::vector<std::string> inputs;
   std::string output;
+  template <typename V> void fields(V &v) { v(inputs)(output); }
 };
 
 /// out = the sum over all labels not in the output of the products of the

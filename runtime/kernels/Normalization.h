@@ -28,8 +28,9 @@ Status layerNorm(int64_t axis, double epsilon, const BufferView &x,
                  const BufferView &scale, const BufferView &bias, const BufferView &out);
 
 struct LrnParams {
-  int64_t size;
-  double alpha, beta, bias;
+  int64_t size{};
+  double alpha{}, beta{}, bias{};
+  template <typename V> void fields(V &v) { v(size)(alpha)(beta)(bias); }
 };
 
 /// x / (bias + alpha / size * sum of x^2 over `size` neighbouring channels)^beta.

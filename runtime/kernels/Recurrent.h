@@ -16,11 +16,14 @@ namespace dlrt::kernels {
 enum class RecurrentCell : uint8_t { Rnn, Gru, Lstm };
 
 struct RecurrentParams {
-  RecurrentCell cell;
+  RecurrentCell cell{};
   bool reverseOnly = false; ///< direction "reverse" (bidirectional: 2 dirs in R)
   double clip = 0;          ///< 0: no clipping
   bool inputForget = false;
   bool linearBeforeReset = false;
+  template <typename V> void fields(V &v) {
+    v(cell)(reverseOnly)(clip)(inputForget)(linearBeforeReset);
+  }
 };
 
 struct RecurrentOperands {

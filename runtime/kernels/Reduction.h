@@ -18,9 +18,10 @@ namespace dlrt::kernels {
 enum class ReduceOp : uint8_t { Sum, Mean, Prod, Max, Min };
 
 struct ReduceParams {
-  ReduceOp op;
+  ReduceOp op{};
   /// Normalized, sorted axes of x to reduce over.
   std::vector<int64_t> axes;
+  template <typename V> void fields(V &v) { v(op)(axes); }
 };
 
 /// out holds one element per kept index of x (keepdims only changes the
@@ -29,25 +30,28 @@ struct ReduceParams {
 Status reduce(const ReduceParams &params, const BufferView &x, const BufferView &out);
 
 struct ArgReduceParams {
-  bool isMax;
-  int64_t axis; ///< normalized
-  bool selectLastIndex;
+  bool isMax{};
+  int64_t axis{}; ///< normalized
+  bool selectLastIndex{};
+  template <typename V> void fields(V &v) { v(isMax)(axis)(selectLastIndex); }
 };
 
 /// out (i64) is the index of the extreme element along the axis.
 Status argReduce(const ArgReduceParams &params, const BufferView &x, const BufferView &out);
 
 struct SoftmaxParams {
-  int64_t axis; ///< normalized (ignored for scalars)
-  bool log;
+  int64_t axis{}; ///< normalized (ignored for scalars)
+  bool log{};
+  template <typename V> void fields(V &v) { v(axis)(log); }
 };
 
 Status softmax(const SoftmaxParams &params, const BufferView &x, const BufferView &out);
 
 struct CumSumParams {
-  int64_t axis; ///< normalized
-  bool exclusive;
-  bool reverse;
+  int64_t axis{}; ///< normalized
+  bool exclusive{};
+  bool reverse{};
+  template <typename V> void fields(V &v) { v(axis)(exclusive)(reverse); }
 };
 
 Status cumsum(const CumSumParams &params, const BufferView &x, const BufferView &out);

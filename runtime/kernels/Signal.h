@@ -13,9 +13,10 @@
 namespace dlrt::kernels {
 
 struct DftParams {
-  int64_t axis;   ///< normalized, among the dims before the trailing one
-  int64_t length; ///< the signal is zero-padded or truncated to this
-  bool inverse;
+  int64_t axis{};   ///< normalized, among the dims before the trailing one
+  int64_t length{}; ///< the signal is zero-padded or truncated to this
+  bool inverse{};
+  template <typename V> void fields(V &v) { v(axis)(length)(inverse); }
 };
 
 /// out's size along the axis gives the number of bins (onesided halves it).

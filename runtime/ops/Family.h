@@ -13,6 +13,16 @@
 namespace dlrt::ops {
 
 void addElementwiseKernels(std::vector<OpKernel> &table);
+void addLinalgKernels(std::vector<OpKernel> &table);
+void addNormalizationKernels(std::vector<OpKernel> &table);
+void addReductionKernels(std::vector<OpKernel> &table);
+void addShapeKernels(std::vector<OpKernel> &table);
+void addIndexingKernels(std::vector<OpKernel> &table);
+void addConvKernels(std::vector<OpKernel> &table);
+void addRecurrentKernels(std::vector<OpKernel> &table);
+void addGenerationKernels(std::vector<OpKernel> &table);
+void addImageKernels(std::vector<OpKernel> &table);
+void addSignalKernels(std::vector<OpKernel> &table);
 
 /// Decodes params of type P, then runs fn(params): the common shape of an
 /// entry point whose op has params.

@@ -12,6 +12,16 @@ const std::vector<OpKernel> &allOpKernels() {
   static const std::vector<OpKernel> table = [] {
     std::vector<OpKernel> kernels;
     addElementwiseKernels(kernels);
+    addLinalgKernels(kernels);
+    addNormalizationKernels(kernels);
+    addReductionKernels(kernels);
+    addShapeKernels(kernels);
+    addIndexingKernels(kernels);
+    addConvKernels(kernels);
+    addRecurrentKernels(kernels);
+    addGenerationKernels(kernels);
+    addImageKernels(kernels);
+    addSignalKernels(kernels);
     std::sort(kernels.begin(), kernels.end(),
               [](const OpKernel &a, const OpKernel &b) { return a.name < b.name; });
     return kernels;

@@ -7,8 +7,10 @@
 // them back in the same order. Reading is bounds-checked: bytes from an
 // artifact decode to the struct or to an error, never past the end.
 //
-// Field kinds: bool, integers, enums (one byte), double, std::string,
-// std::vector of int64_t or double, and nested structs with fields().
+// Field kinds: bool, integers (8 bytes), enums (one byte), double,
+// std::string, std::vector of any field kind (bytes as one block), and
+// nested structs with fields(). The compiled program itself is written the
+// same way (runtime/program/Program.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,9 @@
 
 namespace dlrt::ops {
 
+template <typename T> struct IsVector : std::false_type {};
+template <typename T> struct IsVector<std::vector<T>> : std::true_type {};
+
 class ParamWriter {
 public:
   template <typename T> ParamWriter &operator()(const T &value) {
@@ -38,11 +43,13 @@ public:
     } else if constexpr (std::is_same_v<T, std::string>) {
       raw(static_cast<uint64_t>(value.size()));
       bytes_.insert(bytes_.end(), value.begin(), value.end());
-    } else if constexpr (std::is_same_v<T, std::vector<int64_t>> ||
-                         std::is_same_v<T, std::vector<double>>) {
+    } else if constexpr (std::is_same_v<T, std::vector<uint8_t>>) {
+      raw(static_cast<uint64_t>(value.size()));
+      bytes_.insert(bytes_.end(), value.begin(), value.end());
+    } else if constexpr (IsVector<T>::value) {
       raw(static_cast<uint64_t>(value.size()));
       for (const auto &element : value)
-        raw(element);
+        (*this)(element);
     } else {
       const_cast<T &>(value).fields(*this);
     }
@@ -83,13 +90,20 @@ public:
         value.assign(reinterpret_cast<const char *>(data_ + offset_), n);
         offset_ += n;
       }
-    } else if constexpr (std::is_same_v<T, std::vector<int64_t>> ||
-                         std::is_same_v<T, std::vector<double>>) {
+    } else if constexpr (std::is_same_v<T, std::vector<uint8_t>>) {
       uint64_t n = 0;
-      if (take(&n, sizeof n) && fits(n, sizeof(typename T::value_type))) {
+      if (take(&n, sizeof n) && fits(n, 1)) {
+        value.assign(data_ + offset_, data_ + offset_ + n);
+        offset_ += n;
+      }
+    } else if constexpr (IsVector<T>::value) {
+      // Every element takes at least one byte: a count beyond what is left
+      // is malformed, checked before anything is allocated.
+      uint64_t n = 0;
+      if (take(&n, sizeof n) && fits(n, 1)) {
         value.resize(n);
         for (auto &element : value)
-          take(&element, sizeof element);
+          (*this)(element);
       }
     } else {
       value.fields(*this);

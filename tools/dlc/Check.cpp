@@ -1,16 +1,17 @@
 //===- Check.cpp - `dlc check`: compiled against reference ----------------===//
 //
-// Runs a model as compiled (after the compile pipeline) and as written, on
-// the same inputs, and compares every output: the differential test users
-// run on their own models. Until the runtime executes compiled programs,
-// the compiled module is executed by the interpreter as well, so this
-// checks the passes (shape inference, folding, splitting, ...).
+// Runs a model as compiled (the compile pipeline, code generation, the
+// runtime executing the program) and as written (the reference
+// interpreter), on the same inputs, and compares every output: the
+// differential test users run on their own models.
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/Compile.h"
 #include "ir/Interpreter.h"
-#include "passes/Pipeline.h"
+#include "passes/Passes.h"
 #include "tools/dlc/Driver.h"
+#include "tools/dlc/Runtime.h"
 
 #include <cmath>
 #include <cstdio>
@@ -18,8 +19,6 @@
 
 namespace dlc::tool {
 namespace {
-
-constexpr const char *kCompilePipeline = "infer-shapes,canonicalize,split";
 
 const CommandSpec kCheckSpec = withFlags(
     {"check",
@@ -29,7 +28,7 @@ const CommandSpec kCheckSpec = withFlags(
      "MODEL",
      {{"seeds", 0, true, "how many random input sets (default 3)", "N"},
       {"compile-passes", 0, true,
-       "the pipeline that compiles (default infer-shapes,canonicalize,split)",
+       "the pipeline that compiles (default " + std::string(kCompilePipeline) + ")",
        "PIPELINE"},
       {"rtol", 0, true, "relative tolerance (default 1e-4)", "R"},
       {"atol", 0, true, "absolute tolerance (default 1e-5)", "A"}},
@@ -98,16 +97,22 @@ int runCheck(const ParsedArgs &args) {
     return kExitUser;
   InterpreterOptions runOptions;
   runOptions.threads = *threads;
-  std::optional<Pipeline> pipeline =
-      Pipeline::parse(args.get("compile-passes").value_or(kCompilePipeline), diag);
-  PassContext context(diag);
-  PipelineOptions verifying;
-  verifying.verifyEach = true;
-  if (!pipeline || failed(pipeline->run(*compiled, context, verifying)))
+  CompileRequest request;
+  request.passes = args.get("compile-passes").value_or("");
+  request.verifyEach = true;
+  std::optional<EmittedProgram> emitted = compileModule(*compiled, request, diag);
+  if (!emitted)
     return reportDiagnostics(diag);
+  std::shared_ptr<const dlrt::program::Executable> executable;
+  dlrt::kernels::Status status = dlrt::program::Executable::create(
+      std::move(emitted->program), std::move(emitted->weights), executable);
+  if (!status.isOk())
+    return userError(status.message());
+  dlrt::program::SessionOptions sessionOptions;
+  sessionOptions.threads = *threads;
+  dlrt::program::Session session(executable, sessionOptions);
   const Graph *graph = reference->graph("main");
-  const Graph *program = compiled->graph("main");
-  if (!graph || !program)
+  if (!graph)
     return userError(args.positional[0] + " has no graph @main");
 
   bool anyMismatch = false;
@@ -120,11 +125,12 @@ int runCheck(const ParsedArgs &args) {
     std::optional<std::vector<TensorRef>> want = interpreter.run(*graph, *inputs);
     if (!want)
       return reportDiagnostics(diag);
-    std::optional<std::vector<TensorRef>> got = interpreter.run(*program, *inputs);
+    std::string error;
+    std::optional<std::vector<TensorRef>> got = runSession(session, *inputs, error);
     if (!got) {
       std::printf("seed %lld: the compiled model failed where the reference ran\n",
                   static_cast<long long>(seed));
-      return reportDiagnostics(diag);
+      return userError(error);
     }
     for (size_t i = 0; i < want->size(); ++i) {
       const Value *value = graph->outputs()[i];

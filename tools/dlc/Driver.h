@@ -45,11 +45,27 @@ std::vector<FlagSpec> inputFlags();
 std::optional<int> threadsOf(const ParsedArgs &args);
 /// The --seed value (0 if absent); nullopt after reporting a bad one.
 std::optional<int64_t> seedOf(const ParsedArgs &args);
-/// One tensor per input of `graph`: from --input files, else (if `random`)
-/// random values shaped by --shape and the declared type. Nullopt after
-/// reporting an error.
+/// An input as declared: its name and type.
+struct InputSpec {
+  std::string name;
+  TensorType type;
+};
+/// The inputs of `graph`.
+std::vector<InputSpec> inputSpecs(const Graph &graph);
+/// One tensor per input: from --input files, else (if `random`) random
+/// values shaped by --shape and the declared type. Nullopt after reporting
+/// an error.
 std::optional<std::vector<std::shared_ptr<const Tensor>>>
-prepareInputs(const ParsedArgs &args, const Graph &graph, int64_t seed, bool random);
+prepareInputs(const ParsedArgs &args, const std::vector<InputSpec> &specs, int64_t seed,
+              bool random);
+inline std::optional<std::vector<std::shared_ptr<const Tensor>>>
+prepareInputs(const ParsedArgs &args, const Graph &graph, int64_t seed, bool random) {
+  return prepareInputs(args, inputSpecs(graph), seed, random);
+}
+/// Prints one summary line per output and writes DIR/NAME.npy for each
+/// with --output-dir DIR.
+int reportOutputs(const ParsedArgs &args, const std::vector<std::string> &names,
+                  const std::vector<std::shared_ptr<const Tensor>> &outputs);
 
 /// `spec` with `more` flags appended.
 CommandSpec withFlags(CommandSpec spec, const std::vector<FlagSpec> &more);
@@ -58,8 +74,10 @@ CommandSpec withFlags(CommandSpec spec, const std::vector<FlagSpec> &more);
 /// the instrumentation (--print-ir-*, --dump-dir, --time-passes,
 /// --verify-each, --dot).
 std::vector<FlagSpec> passFlags();
-/// Runs the pipeline the flags ask for (none: nothing) on `module`.
-LogicalResult runPasses(const ParsedArgs &args, Module &module, Diagnostics &diag);
+/// Runs the pipeline the flags ask for on `module`; without --passes or -O,
+/// `fallback` (none: nothing), after `specialize` if --bind is given.
+LogicalResult runPasses(const ParsedArgs &args, Module &module, Diagnostics &diag,
+                        std::string_view fallback = {});
 /// The valid --bind NAME=SIZE values (runPasses reports bad ones).
 std::map<std::string, int64_t, std::less<>> bindingsOf(const ParsedArgs &args);
 /// `dlc opt --list-passes`: one line per pass.
@@ -74,6 +92,7 @@ extern const Subcommand kOptCommand;
 extern const Subcommand kOpsCommand;
 extern const Subcommand kRunCommand;
 extern const Subcommand kCheckCommand;
+extern const Subcommand kCompileCommand;
 
 } // namespace dlc::tool
 

@@ -96,14 +96,20 @@ std::optional<int64_t> seedOf(const ParsedArgs &args) {
   return seed;
 }
 
+std::vector<InputSpec> inputSpecs(const Graph &graph) {
+  std::vector<InputSpec> specs;
+  for (const auto &input : graph.inputs())
+    specs.push_back({input->name(), input->type()});
+  return specs;
+}
+
 std::optional<std::vector<TensorRef>> prepareInputs(const ParsedArgs &args,
-                                                    const Graph &graph, int64_t seed,
-                                                    bool random) {
+                                                    const std::vector<InputSpec> &specs,
+                                                    int64_t seed, bool random) {
   auto fail = [](const std::string &message) -> std::optional<std::vector<TensorRef>> {
     userError(message);
     return std::nullopt;
   };
-  const std::string graphName = graph.name();
   std::map<std::string, std::string> files;
   for (const std::string &binding : args.getAll("input")) {
     std::string name, file;
@@ -122,8 +128,8 @@ std::optional<std::vector<TensorRef>> prepareInputs(const ParsedArgs &args,
   std::mt19937_64 rng(static_cast<uint64_t>(seed));
 
   std::vector<TensorRef> inputs;
-  for (const auto &input : graph.inputs()) {
-    const std::string &name = input->name();
+  for (const InputSpec &input : specs) {
+    const std::string &name = input.name;
     auto file = files.find(name);
     if (file != files.end()) {
       std::string error;
@@ -135,10 +141,10 @@ std::optional<std::vector<TensorRef>> prepareInputs(const ParsedArgs &args,
       continue;
     }
     if (!random)
-      return fail("input '" + name + "' (" + input->type().str() +
+      return fail("input '" + name + "' (" + input.type.str() +
                        ") is not given; use --input " + name +
                        "=FILE.npy or --random-inputs");
-    const TensorType &declared = input->type();
+    const TensorType &declared = input.type;
     std::vector<Dim> dims;
     if (auto given = shapes.find(name); given != shapes.end()) {
       for (int64_t d : given->second)
@@ -174,7 +180,7 @@ std::optional<std::vector<TensorRef>> prepareInputs(const ParsedArgs &args,
   }
   if (!files.empty())
     return fail("--input names '" + files.begin()->first +
-                     "', which is not an input of @" + graphName);
+                     "', which is not an input of the model");
 
   return inputs;
 }

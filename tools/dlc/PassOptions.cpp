@@ -103,13 +103,15 @@ bool parseBinding(const std::string &text, std::string &name, int64_t &value) {
 } // namespace
 
 LogicalResult runPasses(const ParsedArgs &args, Module &module,
-                        Diagnostics &diag) {
+                        Diagnostics &diag, std::string_view fallback) {
   std::string text;
   if (std::optional<std::string> passes = args.get("passes"))
     text = *passes;
   if (args.has("optimize"))
     text = text.empty() ? std::string(kDefaultPipeline)
                         : std::string(kDefaultPipeline) + "," + text;
+  if (text.empty() && !fallback.empty())
+    text = (args.getAll("bind").empty() ? "" : "specialize,") + std::string(fallback);
   PassContext context(diag);
   for (const std::string &binding : args.getAll("bind")) {
     std::string name;

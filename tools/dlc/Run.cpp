@@ -3,6 +3,7 @@
 #include "ir/Interpreter.h"
 #include "tools/dlc/Driver.h"
 #include "tools/dlc/Npy.h"
+#include "tools/dlc/Runtime.h"
 
 #include <cmath>
 #include <cstdio>
@@ -16,8 +17,9 @@ namespace {
 
 const CommandSpec kRunSpec = withFlags({
     "run",
-    "Runs a model (.onnx or .dlir) on the reference interpreter, after the\n"
-    "passes asked for, and prints a summary of each output.",
+    "Runs a compiled model (.dlc, from `dlc compile`) on the runtime, or a\n"
+    "model (.onnx or .dlir) on the reference interpreter after the passes\n"
+    "asked for, and prints a summary of each output.",
     "MODEL",
     {{"output-dir", 'o', true, "write each output as DIR/NAME.npy", "DIR"},
      {"graph", 0, true, "the graph to run (default main)", "NAME"}},
@@ -50,7 +52,36 @@ std::string summary(const std::string &name, const Tensor &tensor) {
   return text + (n > 8 ? ", ...]" : "]");
 }
 
+/// `dlc run model.dlc`: the runtime executes the compiled program.
+int runArtifact(const ParsedArgs &args) {
+  std::string error;
+  std::shared_ptr<const dlrt::program::Executable> executable =
+      loadExecutable(args.positional[0], error);
+  if (!executable)
+    return userError(error);
+  std::optional<int64_t> seed = seedOf(args);
+  std::optional<int> threads = threadsOf(args);
+  if (!seed || !threads)
+    return kExitUser;
+  std::optional<std::vector<TensorRef>> inputs = prepareInputs(
+      args, inputSpecs(executable->program()), *seed, args.has("random-inputs"));
+  if (!inputs)
+    return kExitUser;
+  dlrt::program::SessionOptions options;
+  options.threads = *threads;
+  dlrt::program::Session session(executable, options);
+  std::optional<std::vector<TensorRef>> outputs = runSession(session, *inputs, error);
+  if (!outputs)
+    return userError(args.positional[0] + ": " + error);
+  std::vector<std::string> names;
+  for (const dlrt::program::Port &port : executable->program().outputs)
+    names.push_back(port.name);
+  return reportOutputs(args, names, *outputs);
+}
+
 int runRun(const ParsedArgs &args) {
+  if (isArtifactFile(args.positional[0]))
+    return runArtifact(args);
   Diagnostics diag;
   std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
   if (module && failed(runPasses(args, *module, diag)))
@@ -80,6 +111,16 @@ int runRun(const ParsedArgs &args) {
   if (!outputs)
     return reportDiagnostics(diag);
 
+  std::vector<std::string> names;
+  for (const Value *value : graph->outputs())
+    names.push_back(value->name());
+  return reportOutputs(args, names, *outputs);
+}
+
+} // namespace
+
+int reportOutputs(const ParsedArgs &args, const std::vector<std::string> &names,
+                  const std::vector<TensorRef> &outputs) {
   std::optional<std::string> dir = args.get("output-dir");
   if (dir) {
     std::error_code ec;
@@ -87,11 +128,9 @@ int runRun(const ParsedArgs &args) {
     if (ec)
       return userError("cannot create '" + *dir + "': " + ec.message());
   }
-  for (size_t i = 0; i < outputs->size(); ++i) {
-    const Value *value = graph->outputs()[i];
-    std::string name =
-        value->name().empty() ? "output" + std::to_string(i) : value->name();
-    std::printf("%s\n", summary(name, *(*outputs)[i]).c_str());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    std::string name = names[i].empty() ? "output" + std::to_string(i) : names[i];
+    std::printf("%s\n", summary(name, *outputs[i]).c_str());
     if (dir) {
       std::string safe = name;
       for (char &c : safe)
@@ -99,14 +138,12 @@ int runRun(const ParsedArgs &args) {
             c != '-' && c != '.')
           c = '_';
       std::string error;
-      if (!writeNpy(*dir + "/" + safe + ".npy", *(*outputs)[i], error))
+      if (!writeNpy(*dir + "/" + safe + ".npy", *outputs[i], error))
         return userError(error);
     }
   }
   return kExitOk;
 }
-
-} // namespace
 
 const Subcommand kRunCommand = {kRunSpec, runRun};
 

@@ -21,8 +21,8 @@ namespace dlc::tool {
 namespace {
 
 const std::vector<Subcommand> &commands() {
-  static const std::vector<Subcommand> all = {kOptCommand, kOpsCommand,
-                                              kRunCommand, kCheckCommand};
+  static const std::vector<Subcommand> all = {kCompileCommand, kRunCommand, kCheckCommand,
+                                              kOptCommand, kOpsCommand};
   return all;
 }
 

@@ -1,0 +1,36 @@
+//===- Compile.h - The compiler, end to end ---------------------*- C++ -*-===//
+//
+// A verified module in, the program the runtime runs out: the compile
+// pipeline (passes/Passes.h: kCompilePipeline, or the one asked for, with
+// `specialize` first when sizes are bound), then code generation. One
+// function behind `dlc compile`, `dlc check`, the embedding API and the
+// compiled-path conformance run.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_CODEGEN_COMPILE_H
+#define DLC_CODEGEN_COMPILE_H
+
+#include "codegen/program/EmitProgram.h"
+
+#include <map>
+#include <string>
+
+namespace dlc {
+
+struct CompileRequest {
+  std::string passes; ///< empty: kCompilePipeline
+  std::map<std::string, int64_t, std::less<>> bindings;
+  bool verifyEach = false; ///< verify the module after every pass
+};
+
+/// The pass pipeline text `request` runs.
+std::string compilePipeline(const CompileRequest &request);
+
+/// Runs the pipeline on `module` (changing it) and emits the program.
+std::optional<EmittedProgram> compileModule(Module &module, const CompileRequest &request,
+                                            Diagnostics &diag);
+
+} // namespace dlc
+
+#endif // DLC_CODEGEN_COMPILE_H

@@ -1,0 +1,358 @@
+//===- EmitProgram.cpp - Module to runtime program ------------------------===//
+
+#include "codegen/program/EmitProgram.h"
+
+#include "artifact/Artifact.h"
+#include "ir/OpRegistry.h"
+#include "ir/ops/Kernels.h"
+#include "ops/Ops.h"
+#include "ops/Params.h"
+
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace dlc {
+namespace {
+
+using namespace dlrt::program;
+
+class Emitter {
+public:
+  Emitter(const Module &module, Diagnostics &diag) : module_(module), diag_(diag) {}
+
+  std::optional<EmittedProgram> emit() {
+    const Graph *main = module_.graph("main");
+    if (!main) {
+      (void)diag_.error({}, "the module has no graph @main");
+      return std::nullopt;
+    }
+    if (failed(order(*main)))
+      return std::nullopt;
+    out_.program.functions.resize(order_.size());
+    for (size_t f = 0; f < order_.size(); ++f)
+      if (failed(function(*order_[f], out_.program.functions[f])))
+        return std::nullopt;
+    if (failed(signature(*main)))
+      return std::nullopt;
+    return std::move(out_);
+  }
+
+private:
+  /// Every graph that runs, callers before callees (reverse post-order of
+  /// the call graph from @main); recursion is an error.
+  LogicalResult order(const Graph &main) {
+    std::vector<const Graph *> post;
+    std::map<const Graph *, int> state; // 1 = on the stack, 2 = done
+    std::function<LogicalResult(const Graph &)> visit = [&](const Graph &g) -> LogicalResult {
+      state[&g] = 1;
+      for (const auto &node : g.nodes()) {
+        std::vector<const Graph *> callees;
+        if (node->is(OpId::Call)) {
+          const Graph *callee = module_.graph(node->stringAttr("callee"));
+          if (!callee)
+            return diag_.error(node->location(), "calls unknown graph @" +
+                                                     node->stringAttr("callee"));
+          callees.push_back(callee);
+        }
+        for (const Graph *region : node->regions())
+          callees.push_back(region);
+        for (const Graph *callee : callees) {
+          if (state[callee] == 1)
+            return diag_.error(node->location(), "recursive call of graph @" + callee->name() +
+                                                     " (the compiled path runs no recursion)");
+          if (state[callee] == 0 && failed(visit(*callee)))
+            return failure();
+        }
+      }
+      state[&g] = 2;
+      post.push_back(&g);
+      return success();
+    };
+    if (failed(visit(main)))
+      return failure();
+    order_.assign(post.rbegin(), post.rend());
+    for (size_t i = 0; i < order_.size(); ++i)
+      index_[order_[i]] = static_cast<int64_t>(i);
+    return success();
+  }
+
+  int64_t symbol(const std::string &name, bool dataDependent) {
+    auto [it, inserted] = symbols_.emplace(name, out_.program.symbols.size());
+    if (inserted)
+      out_.program.symbols.push_back({name, dataDependent});
+    return static_cast<int64_t>(it->second);
+  }
+
+  void code(const SymExpr &expr, Expr &out) {
+    auto push = [&](ExprOp op) { out.ops.push_back(static_cast<uint8_t>(op)); };
+    push(ExprOp::Const);
+    out.operands.push_back(expr.constant());
+    for (const SymExpr::Term &term : expr.terms()) {
+      push(ExprOp::Const);
+      out.operands.push_back(term.coeff);
+      for (const auto &atom : term.factors) {
+        switch (atom->kind) {
+        case SymAtom::Kind::Symbol:
+        case SymAtom::Kind::DataSymbol:
+          push(ExprOp::Symbol);
+          out.operands.push_back(symbol(atom->name, atom->kind == SymAtom::Kind::DataSymbol));
+          break;
+        case SymAtom::Kind::FloorDiv:
+        case SymAtom::Kind::Min:
+        case SymAtom::Kind::Max:
+          code(atom->lhs, out);
+          code(atom->rhs, out);
+          push(atom->kind == SymAtom::Kind::FloorDiv ? ExprOp::FloorDiv
+               : atom->kind == SymAtom::Kind::Min    ? ExprOp::Min
+                                                     : ExprOp::Max);
+          break;
+        }
+        push(ExprOp::Mul);
+      }
+      push(ExprOp::Add);
+    }
+  }
+
+  /// The expression index of `dim`.
+  int64_t dimExpr(const Dim &dim) {
+    SymExpr expr = dim.expr();
+    std::string key = expr.str();
+    auto it = exprs_.find(key);
+    if (it != exprs_.end())
+      return it->second;
+    Expr code;
+    if (expr.symbolName()) { // a bare symbol: the form bind() recognizes
+      code.ops.push_back(static_cast<uint8_t>(ExprOp::Symbol));
+      code.operands.push_back(symbol(*expr.symbolName(), expr.isDataSymbol()));
+    } else {
+      this->code(expr, code);
+    }
+    int64_t index = static_cast<int64_t>(out_.program.exprs.size());
+    out_.program.exprs.push_back(std::move(code));
+    exprs_.emplace(std::move(key), index);
+    return index;
+  }
+
+  LogicalResult registerType(const Value &value, const Location &where, RegisterType &out) {
+    const TensorType &type = value.type();
+    std::string name = value.name().empty() ? "a value" : "value %" + value.name();
+    if (!type.hasRank())
+      return diag_.error(where, name + " has unknown rank; the compiled path needs every "
+                                       "rank known at compile time");
+    out.type = kernels::elementType(type.dtype());
+    for (const Dim &dim : type.dims()) {
+      if (dim.isUnknown() || !dim.expr().valid())
+        return diag_.error(where, name + " has an unknown dim (" + type.str() +
+                                      "); the compiled path needs every size as an "
+                                      "expression of the inputs' symbols");
+      out.dims.push_back(dimExpr(dim));
+    }
+    return success();
+  }
+
+  int64_t weight(const std::string &key, const Tensor &tensor) {
+    auto [it, inserted] = weights_.emplace(key, out_.weights.weights.size());
+    if (inserted) {
+      dlrt::program::Weight w;
+      w.name = key;
+      w.type = kernels::elementType(tensor.dtype());
+      w.dims = kernels::shapeOf(tensor);
+      w.data = tensor.bytes();
+      out_.weights.weights.push_back(std::move(w));
+    }
+    return static_cast<int64_t>(it->second);
+  }
+
+  int64_t entryPoint(std::string_view name) {
+    auto [it, inserted] = entryPoints_.emplace(std::string(name), out_.program.entryPoints.size());
+    if (inserted)
+      out_.program.entryPoints.emplace_back(name);
+    return static_cast<int64_t>(it->second);
+  }
+
+  LogicalResult function(const Graph &graph, Function &fn) {
+    fn.name = graph.name().empty() ? "region" : graph.name();
+    std::unordered_map<const Value *, int64_t> registers;
+    auto define = [&](const Value *value, const Location &where) -> LogicalResult {
+      RegisterType type;
+      if (failed(registerType(*value, where, type)))
+        return failure();
+      registers[value] = static_cast<int64_t>(fn.registers.size());
+      fn.registers.push_back(std::move(type));
+      return success();
+    };
+    Location graphLoc;
+    graphLoc.node = "graph @" + fn.name;
+    for (const auto &input : graph.inputs()) {
+      if (failed(define(input.get(), graphLoc)))
+        return failure();
+      fn.inputs.push_back(registers[input.get()]);
+    }
+    // Last use of each value: instruction index (outputs live to the end).
+    std::unordered_map<const Value *, size_t> lastUse;
+    size_t position = 0;
+    for (const auto &node : graph.nodes()) {
+      for (const Value *operand : node->operands())
+        lastUse[operand] = position;
+      for (const Value *capture : node->captures())
+        lastUse[capture] = position;
+      ++position;
+    }
+    std::set<const Value *> outputs(graph.outputs().begin(), graph.outputs().end());
+    position = 0;
+    for (const auto &owned : graph.nodes()) {
+      const Node &node = *owned;
+      Instr instr;
+      instr.name = node.location().node.empty()
+                       ? std::string(node.opName()) + " #" + std::to_string(position)
+                       : node.location().node;
+      for (size_t i = 0; i < node.numResults(); ++i) {
+        if (failed(define(node.result(i), node.location())))
+          return failure();
+        instr.results.push_back(registers[node.result(i)]);
+      }
+      auto reg = [&](const Value *value) { return registers.at(value); };
+      if (failed(lower(node, instr, reg)))
+        return failure();
+      // Release what this is the last use of, and results nobody reads.
+      std::set<const Value *> done;
+      auto release = [&](const Value *value) {
+        auto it = lastUse.find(value);
+        bool last = it == lastUse.end() ? value->definingNode() == &node : it->second == position;
+        if (last && !outputs.count(value) && done.insert(value).second)
+          instr.releases.push_back(registers.at(value));
+      };
+      for (const Value *operand : node.operands())
+        release(operand);
+      for (const Value *capture : node.captures())
+        release(capture);
+      for (size_t i = 0; i < node.numResults(); ++i)
+        release(node.result(i));
+      fn.body.push_back(std::move(instr));
+      ++position;
+    }
+    for (const Value *output : graph.outputs())
+      fn.outputs.push_back(registers.at(output));
+    return success();
+  }
+
+  template <typename Reg>
+  LogicalResult lower(const Node &node, Instr &instr, Reg &&reg) {
+    for (const Value *operand : node.operands())
+      instr.operands.push_back(reg(operand));
+    switch (node.id()) {
+    case OpId::Constant:
+      instr.kind = InstrKind::Const;
+      instr.operands.clear();
+      instr.index = weight("constant " + instr.name + " " + std::to_string(weights_.size()),
+                           *node.attr("value")->getTensorPtr());
+      return success();
+    case OpId::Weight: {
+      instr.kind = InstrKind::Const;
+      std::string name = node.stringAttr("name");
+      instr.index = weight("weight " + name, *module_.weight(name)->value);
+      return success();
+    }
+    case OpId::Identity:
+      instr.kind = InstrKind::Alias;
+      return success();
+    case OpId::Call:
+      instr.kind = InstrKind::Call;
+      instr.index = index_.at(module_.graph(node.stringAttr("callee")));
+      return success();
+    case OpId::If:
+      instr.kind = InstrKind::If;
+      instr.index = index_.at(&node.attr("then_branch")->getGraph());
+      instr.index2 = index_.at(&node.attr("else_branch")->getGraph());
+      for (const Value *capture : node.captures())
+        instr.operands.push_back(reg(capture));
+      return success();
+    case OpId::Loop:
+      instr.kind = InstrKind::Loop;
+      instr.index = index_.at(&node.attr("body")->getGraph());
+      instr.index2 = static_cast<int64_t>(node.numOperands()) - 2;
+      for (const Value *capture : node.captures())
+        instr.operands.push_back(reg(capture));
+      return success();
+    default:
+      break;
+    }
+    const OpDef &def = node.def();
+    if (!def.run.lower)
+      return diag_.error(node.location(), "op '" + std::string(def.name) +
+                                              "' is not supported by the compiled path yet");
+    InferContext ctx(node, diag_);
+    dlrt::ops::LoweredOp lowered;
+    if (failed(def.run.lower(ctx, lowered)))
+      return failure();
+    if (!lowered.kernel->resultDims && introducesDataSymbol(node))
+      return diag_.error(node.location(),
+                         "op '" + std::string(def.name) + "' decides a result size from data "
+                         "here, which the compiled path cannot count yet");
+    instr.kind = InstrKind::Op;
+    instr.index = entryPoint(lowered.kernel->name);
+    instr.params = std::move(lowered.params);
+    return success();
+  }
+
+  static void dataSymbols(const TensorType &type, std::set<std::string> &names) {
+    if (type.hasRank())
+      for (const Dim &dim : type.dims())
+        if (dim.dependsOnData())
+          dim.expr().collectSymbols(names);
+  }
+
+  static bool introducesDataSymbol(const Node &node) {
+    std::set<std::string> known, produced;
+    for (const Value *operand : node.operands())
+      dataSymbols(operand->type(), known);
+    for (size_t i = 0; i < node.numResults(); ++i)
+      dataSymbols(node.result(i)->type(), produced);
+    for (const std::string &name : produced)
+      if (!known.count(name))
+        return true;
+    return false;
+  }
+
+  LogicalResult signature(const Graph &main) {
+    auto port = [&](const Value &value) {
+      Port p;
+      p.name = value.name();
+      p.type = kernels::elementType(value.type().dtype());
+      for (const Dim &dim : value.type().dims())
+        p.dims.push_back(dim.str());
+      return p;
+    };
+    for (const auto &input : main.inputs())
+      out_.program.inputs.push_back(port(*input));
+    for (const Value *output : main.outputs())
+      out_.program.outputs.push_back(port(*output));
+    return success();
+  }
+
+  const Module &module_;
+  Diagnostics &diag_;
+  EmittedProgram out_;
+  std::vector<const Graph *> order_;
+  std::map<const Graph *, int64_t> index_;
+  std::map<std::string, size_t> symbols_, exprs_, weights_, entryPoints_;
+};
+
+} // namespace
+
+std::optional<EmittedProgram> emitProgram(const Module &module, Diagnostics &diag) {
+  return Emitter(module, diag).emit();
+}
+
+std::vector<uint8_t> writeArtifact(const EmittedProgram &emitted) {
+  dlrt::artifact::ArtifactWriter writer;
+  using dlrt::artifact::SectionKind;
+  writer.addSection(SectionKind::HostProgram, dlrt::ops::encodeParams(emitted.program));
+  writer.addSection(SectionKind::Weights, dlrt::ops::encodeParams(emitted.weights));
+  std::string producer = "dlc";
+  writer.addSection(SectionKind::Metadata, std::vector<uint8_t>(producer.begin(), producer.end()));
+  return writer.finish();
+}
+
+} // namespace dlc

@@ -1,0 +1,42 @@
+//===- EmitProgram.h - Module to runtime program ---------------*- C++ -*-===//
+//
+// Lowers a module (after the compile pipeline: shapes inferred and
+// canonical, split into a host program and kernel graphs) to the program
+// the runtime executes (runtime/program/Program.h): one function per graph
+// (main first, callees after their callers), one register per value, each
+// dim a shape expression, one instruction per node. Ops run through the
+// entry points their OpDef lowers to, with the params encoded once here.
+//
+// What the compiled path cannot run yet is an error naming the node: an op
+// without a lowering, a value of unknown rank or with an unknown dim, an op
+// that decides a size from data through an entry point that cannot count.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_CODEGEN_PROGRAM_EMITPROGRAM_H
+#define DLC_CODEGEN_PROGRAM_EMITPROGRAM_H
+
+#include "ir/Diagnostics.h"
+#include "ir/Graph.h"
+#include "program/Program.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace dlc {
+
+struct EmittedProgram {
+  dlrt::program::Program program;
+  dlrt::program::Weights weights;
+};
+
+/// Lowers `module`'s graph @main and everything it runs.
+std::optional<EmittedProgram> emitProgram(const Module &module, Diagnostics &diag);
+
+/// The artifact file of `emitted` (signature, host program, weights,
+/// metadata), checksummed.
+std::vector<uint8_t> writeArtifact(const EmittedProgram &emitted);
+
+} // namespace dlc
+
+#endif // DLC_CODEGEN_PROGRAM_EMITPROGRAM_H

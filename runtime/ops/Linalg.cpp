@@ -1,0 +1,41 @@
+//===- Linalg.cpp - Entry points of matmul, gemm, einsum, det -------------===//
+
+#include "ops/Family.h"
+
+#include "kernels/Linalg.h"
+
+namespace dlrt::ops {
+namespace {
+
+Status runMatmul(const OpArgs &args) {
+  return kernels::matmul(args.operand(0), args.operand(1), args.result(0), args.pool);
+}
+
+Status runGemm(const OpArgs &args) {
+  return withParams<kernels::GemmParams>(args, "gemm", [&](const auto &p) {
+    return kernels::gemm(p, args.operand(0), args.operand(1), args.optional(2), args.result(0));
+  });
+}
+
+Status runEinsum(const OpArgs &args) {
+  return withParams<kernels::EinsumParams>(args, "einsum", [&](const auto &p) {
+    if (p.inputs.size() != args.numOperands)
+      return Status::error("einsum: the equation does not match the operands");
+    return kernels::einsum(p, std::vector<BufferView>(args.operands,
+                                                      args.operands + args.numOperands),
+                           args.result(0));
+  });
+}
+
+Status runDet(const OpArgs &args) { return kernels::det(args.operand(0), args.result(0)); }
+
+} // namespace
+
+void addLinalgKernels(std::vector<OpKernel> &table) {
+  table.push_back({"matmul", runMatmul});
+  table.push_back({"gemm", runGemm});
+  table.push_back({"einsum", runEinsum});
+  table.push_back({"det", runDet});
+}
+
+} // namespace dlrt::ops

@@ -1,0 +1,126 @@
+//===- Program.h - The compiled program the runtime executes ----*- C++ -*-===//
+//
+// What `dlc compile` produces from a split module and the runtime runs: a
+// set of functions (the main graph, kernel graphs, branch and loop bodies),
+// each a flat list of instructions over numbered registers.
+//
+//   Op     runs one op entry point (runtime/ops) on operand registers and
+//          allocates its results: sizes from the results' shape
+//          expressions, or, for ops whose sizes depend on data, from the
+//          entry point's count (count, allocate, fill).
+//   Const  makes a register view a weight (no copy).
+//   Alias  makes a register share another's buffer (identity, views).
+//   Call   runs a function on operand registers (kernel graphs).
+//   If     runs the then or else function on the captures.
+//   Loop   runs the body function while the trip count and condition allow
+//          it, carrying values and stacking scan outputs.
+//
+// Every register has an element type and dims; each dim is a shape
+// expression (bytecode over the program's symbols). Symbols are bound from
+// the inputs, and data-dependent ones (`?nz0`) from the first buffer whose
+// dim is exactly that symbol: an op's counted result, an if's or loop's
+// result, a function's input. Buffers are reference counted: captures and
+// values a branch yields unchanged are shared, never copied, and each
+// instruction lists the registers whose last use it is.
+//
+// The program is written and read with the params encoding (ops/Params.h),
+// so reading an artifact is bounds-checked field by field; Executor then
+// validates every index before it runs anything.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLRT_PROGRAM_PROGRAM_H
+#define DLRT_PROGRAM_PROGRAM_H
+
+#include "kernels/ElementType.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dlrt::program {
+
+/// A shape expression: postfix code over constants and symbols.
+enum class ExprOp : uint8_t { Const, Symbol, Add, Sub, Mul, FloorDiv, Min, Max };
+
+struct Expr {
+  std::vector<uint8_t> ops;      ///< ExprOp per step
+  std::vector<int64_t> operands; ///< Const: the value; Symbol: its index
+  template <typename V> void fields(V &v) { v(ops)(operands); }
+};
+
+struct RegisterType {
+  kernels::ElementType type = kernels::ElementType::F32;
+  std::vector<int64_t> dims; ///< Expression indices into Program::exprs.
+  template <typename V> void fields(V &v) { v(type)(dims); }
+};
+
+enum class InstrKind : uint8_t { Op, Const, Alias, Call, If, Loop };
+
+inline constexpr int64_t kNoRegister = -1;
+
+struct Instr {
+  InstrKind kind = InstrKind::Op;
+  int64_t index = 0; ///< Op: entry point (Program::entryPoints); Const: weight;
+                     ///< Call: function; If: then function; Loop: body.
+  int64_t index2 = 0; ///< If: else function.
+  std::vector<uint8_t> params;
+  std::vector<int64_t> operands; ///< registers (kNoRegister: absent optional)
+  std::vector<int64_t> results;  ///< registers
+  std::vector<int64_t> releases; ///< registers whose last use this is
+  std::string name;              ///< the IR node's name, for messages
+  template <typename V> void fields(V &v) {
+    v(kind)(index)(index2)(params)(operands)(results)(releases)(name);
+  }
+};
+
+struct Function {
+  std::string name;
+  std::vector<RegisterType> registers;
+  std::vector<int64_t> inputs, outputs;
+  std::vector<Instr> body;
+  template <typename V> void fields(V &v) { v(name)(registers)(inputs)(outputs)(body); }
+};
+
+/// An input or output of the program, as the caller sees it.
+struct Port {
+  std::string name;
+  kernels::ElementType type = kernels::ElementType::F32;
+  std::vector<std::string> dims; ///< printed: "8", "N", "?nz0", "(H-1)/2+1"
+  template <typename V> void fields(V &v) { v(name)(type)(dims); }
+};
+
+struct Symbol {
+  std::string name;
+  bool dataDependent = false;
+  template <typename V> void fields(V &v) { v(name)(dataDependent); }
+};
+
+struct Program {
+  std::vector<Port> inputs, outputs;
+  std::vector<Symbol> symbols;
+  std::vector<Expr> exprs;
+  std::vector<std::string> entryPoints; ///< op entry point names
+  std::vector<Function> functions;      ///< functions[0] is main
+  template <typename V> void fields(V &v) {
+    v(inputs)(outputs)(symbols)(exprs)(entryPoints)(functions);
+  }
+};
+
+/// A constant tensor the program reads (Const instructions index these).
+struct Weight {
+  std::string name;
+  kernels::ElementType type = kernels::ElementType::F32;
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> data;
+  template <typename V> void fields(V &v) { v(name)(type)(dims)(data); }
+};
+
+struct Weights {
+  std::vector<Weight> weights;
+  template <typename V> void fields(V &v) { v(weights); }
+};
+
+} // namespace dlrt::program
+
+#endif // DLRT_PROGRAM_PROGRAM_H

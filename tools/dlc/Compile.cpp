@@ -1,0 +1,70 @@
+//===- Compile.cpp - `dlc compile`: model to artifact ---------------------===//
+
+#include "codegen/program/EmitProgram.h"
+#include "passes/Passes.h"
+#include "tools/dlc/Driver.h"
+
+#include <cstdio>
+#include <fstream>
+
+namespace dlc::tool {
+namespace {
+
+const CommandSpec kCompileSpec = withFlags(
+    {"compile",
+     "Compiles a model (.onnx or .dlir) into an artifact the runtime runs\n"
+     "(`dlc run model.dlc`): the compile pipeline (" + std::string(kCompilePipeline) +
+         ",\n"
+         "or --passes), then the host program, its kernels and the weights in\n"
+         "one checksummed file.",
+     "MODEL",
+     {{"output", 'o', true, "the artifact to write (required)", "FILE.dlc"}},
+     1,
+     1},
+    passFlags());
+
+/// Instructions of each kind, over every function.
+std::string programStats(const EmittedProgram &emitted) {
+  const dlrt::program::Program &program = emitted.program;
+  size_t counts[6] = {}, weightBytes = 0;
+  for (const dlrt::program::Function &fn : program.functions)
+    for (const dlrt::program::Instr &instr : fn.body)
+      ++counts[static_cast<size_t>(instr.kind)];
+  for (const dlrt::program::Weight &weight : emitted.weights.weights)
+    weightBytes += weight.data.size();
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "program: %zu functions, %zu ops, %zu calls, %zu if, %zu loop, %zu "
+                "constants (%zu bytes of weights), %zu symbols\n",
+                program.functions.size(), counts[0], counts[3], counts[4], counts[5],
+                counts[1], weightBytes, program.symbols.size());
+  return text;
+}
+
+int runCompile(const ParsedArgs &args) {
+  std::optional<std::string> output = args.get("output");
+  if (!output)
+    return userError("dlc compile needs -o FILE.dlc");
+  Diagnostics diag;
+  std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
+  if (!module || failed(runPasses(args, *module, diag, kCompilePipeline)))
+    return reportDiagnostics(diag);
+  std::optional<EmittedProgram> emitted = emitProgram(*module, diag);
+  if (!emitted)
+    return reportDiagnostics(diag);
+  std::vector<uint8_t> bytes = writeArtifact(*emitted);
+  std::ofstream out(*output, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  if (!out.flush())
+    return userError("cannot write '" + *output + "'");
+  if (args.has("stats"))
+    std::fprintf(stderr, "%s", programStats(*emitted).c_str());
+  return kExitOk;
+}
+
+} // namespace
+
+const Subcommand kCompileCommand = {kCompileSpec, runCompile};
+
+} // namespace dlc::tool
