@@ -2,6 +2,7 @@
 
 #include "codegen/Compile.h"
 
+#include "ir/ops/Kernels.h"
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 
@@ -25,6 +26,41 @@ std::optional<EmittedProgram> compileModule(Module &module, const CompileRequest
   if (!pipeline || failed(pipeline->run(module, context, options)))
     return std::nullopt;
   return emitProgram(module, diag);
+}
+
+std::shared_ptr<const dlrt::program::Executable> makeExecutable(EmittedProgram emitted,
+                                                               std::string &error) {
+  std::shared_ptr<const dlrt::program::Executable> executable;
+  dlrt::kernels::Status status = dlrt::program::Executable::create(
+      std::move(emitted.program), std::move(emitted.weights), executable);
+  if (!status.isOk())
+    error = status.message();
+  return executable;
+}
+
+std::optional<std::vector<std::shared_ptr<const Tensor>>>
+runSession(dlrt::program::Session &session,
+           const std::vector<std::shared_ptr<const Tensor>> &inputs, std::string &error) {
+  using namespace dlrt::program;
+  std::vector<BufferRef> buffers;
+  for (const std::shared_ptr<const Tensor> &input : inputs)
+    buffers.push_back(Buffer::view(kernels::elementType(input->dtype()),
+                                   kernels::shapeOf(*input),
+                                   const_cast<uint8_t *>(input->bytes().data()), input));
+  std::vector<BufferRef> results;
+  dlrt::kernels::Status status = session.run(buffers, results);
+  if (!status.isOk()) {
+    error = status.message();
+    return std::nullopt;
+  }
+  std::vector<std::shared_ptr<const Tensor>> outputs;
+  for (const BufferRef &result : results) {
+    TensorType type = kernels::typeOf(kernels::dtypeOf(result->type()), result->dims());
+    const uint8_t *data = static_cast<const uint8_t *>(result->data());
+    outputs.push_back(
+        std::make_shared<Tensor>(type, std::vector<uint8_t>(data, data + result->bytes())));
+  }
+  return outputs;
 }
 
 } // namespace dlc

@@ -12,8 +12,11 @@
 #define DLC_CODEGEN_COMPILE_H
 
 #include "codegen/program/EmitProgram.h"
+#include "ir/Tensor.h"
+#include "program/Executor.h"
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace dlc {
@@ -30,6 +33,16 @@ std::string compilePipeline(const CompileRequest &request);
 /// Runs the pipeline on `module` (changing it) and emits the program.
 std::optional<EmittedProgram> compileModule(Module &module, const CompileRequest &request,
                                             Diagnostics &diag);
+
+/// The executable of an emitted program; null with `error` set.
+std::shared_ptr<const dlrt::program::Executable> makeExecutable(EmittedProgram emitted,
+                                                               std::string &error);
+
+/// Runs `session` on IR tensors (viewed, not copied) and returns the
+/// outputs as IR tensors; nullopt with `error` set.
+std::optional<std::vector<std::shared_ptr<const Tensor>>>
+runSession(dlrt::program::Session &session,
+           const std::vector<std::shared_ptr<const Tensor>> &inputs, std::string &error);
 
 } // namespace dlc
 

@@ -8,6 +8,7 @@
 #include "ops/Ops.h"
 #include "ops/Params.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -134,21 +135,22 @@ private:
     return index;
   }
 
-  LogicalResult registerType(const Value &value, const Location &where, RegisterType &out) {
+  /// The register type of `value`; unknown ranks and dims become kAnyDim
+  /// (known only once the buffer is; see emitProgram's checks).
+  RegisterType registerType(const Value &value) {
     const TensorType &type = value.type();
-    std::string name = value.name().empty() ? "a value" : "value %" + value.name();
-    if (!type.hasRank())
-      return diag_.error(where, name + " has unknown rank; the compiled path needs every "
-                                       "rank known at compile time");
+    RegisterType out;
     out.type = kernels::elementType(type.dtype());
-    for (const Dim &dim : type.dims()) {
-      if (dim.isUnknown() || !dim.expr().valid())
-        return diag_.error(where, name + " has an unknown dim (" + type.str() +
-                                      "); the compiled path needs every size as an "
-                                      "expression of the inputs' symbols");
-      out.dims.push_back(dimExpr(dim));
-    }
-    return success();
+    out.ranked = type.hasRank();
+    if (out.ranked)
+      for (const Dim &dim : type.dims())
+        out.dims.push_back(dim.isUnknown() || !dim.expr().valid() ? kAnyDim : dimExpr(dim));
+    return out;
+  }
+
+  static bool fullyKnown(const RegisterType &type) {
+    return type.ranked &&
+           std::find(type.dims.begin(), type.dims.end(), kAnyDim) == type.dims.end();
   }
 
   int64_t weight(const std::string &key, const Tensor &tensor) {
@@ -164,6 +166,10 @@ private:
     return static_cast<int64_t>(it->second);
   }
 
+  const dlrt::ops::OpKernel *entryPointAt(int64_t index) const {
+    return dlrt::ops::findOpKernel(out_.program.entryPoints[index]);
+  }
+
   int64_t entryPoint(std::string_view name) {
     auto [it, inserted] = entryPoints_.emplace(std::string(name), out_.program.entryPoints.size());
     if (inserted)
@@ -174,12 +180,9 @@ private:
   LogicalResult function(const Graph &graph, Function &fn) {
     fn.name = graph.name().empty() ? "region" : graph.name();
     std::unordered_map<const Value *, int64_t> registers;
-    auto define = [&](const Value *value, const Location &where) -> LogicalResult {
-      RegisterType type;
-      if (failed(registerType(*value, where, type)))
-        return failure();
+    auto define = [&](const Value *value, const Location &) -> LogicalResult {
       registers[value] = static_cast<int64_t>(fn.registers.size());
-      fn.registers.push_back(std::move(type));
+      fn.registers.push_back(registerType(*value));
       return success();
     };
     Location graphLoc;
@@ -215,6 +218,16 @@ private:
       auto reg = [&](const Value *value) { return registers.at(value); };
       if (failed(lower(node, instr, reg)))
         return failure();
+      if (instr.kind == InstrKind::Op &&
+          !entryPointAt(instr.index)->resultDims)
+        for (size_t i = 0; i < node.numResults(); ++i)
+          if (!fullyKnown(fn.registers[instr.results[i]]))
+            return diag_.error(node.location(),
+                               "result " + std::to_string(i) + " of '" +
+                                   std::string(node.opName()) + "' has type " +
+                                   node.result(i)->type().str() +
+                                   ", which the compiled path cannot size: its entry point "
+                                   "does not count result sizes");
       // Release what this is the last use of, and results nobody reads.
       std::set<const Value *> done;
       auto release = [&](const Value *value) {
@@ -320,8 +333,10 @@ private:
       Port p;
       p.name = value.name();
       p.type = kernels::elementType(value.type().dtype());
-      for (const Dim &dim : value.type().dims())
-        p.dims.push_back(dim.str());
+      p.ranked = value.type().hasRank();
+      if (p.ranked)
+        for (const Dim &dim : value.type().dims())
+          p.dims.push_back(dim.str());
       return p;
     };
     for (const auto &input : main.inputs())

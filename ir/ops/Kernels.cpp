@@ -41,6 +41,14 @@ dlrt::kernels::ElementType elementType(DType dtype) {
   DLC_UNREACHABLE("bad dtype");
 }
 
+DType dtypeOf(dlrt::kernels::ElementType type) {
+  // Both enums list the types in the same order (checked here).
+  static_assert(static_cast<int>(dlrt::kernels::ElementType::Bool) == static_cast<int>(DType::Bool));
+  DType dtype = static_cast<DType>(type);
+  DLC_CHECK(elementType(dtype) == type, "element type out of range");
+  return dtype;
+}
+
 KernelBuffer::KernelBuffer(const Tensor &tensor) : dims_(shapeOf(tensor)) {
   // Kernels write only output views; input views are read-only by contract.
   view_.data = const_cast<uint8_t *>(tensor.bytes().data());

@@ -28,8 +28,9 @@ Shape shapeOf(const TensorType &type);
 inline Shape shapeOf(const Tensor &tensor) { return shapeOf(tensor.type()); }
 TensorType typeOf(DType dtype, const Shape &shape);
 
-/// The runtime kernel library's element type for `dtype`.
+/// The runtime kernel library's element type for `dtype`, and back.
 dlrt::kernels::ElementType elementType(DType dtype);
+DType dtypeOf(dlrt::kernels::ElementType type);
 
 /// A tensor as the runtime's kernel library sees it (the view points into
 /// the tensor and into this object, which must outlive the call). Input

@@ -2,6 +2,7 @@
 
 #include "ops/Family.h"
 #include "ops/OpParams.h"
+#include "ops/Support.h"
 
 #include "kernels/Elementwise.h"
 
@@ -33,11 +34,11 @@ Status runCast(const OpArgs &args) { return kernels::cast(args.operand(0), args.
 } // namespace
 
 void addElementwiseKernels(std::vector<OpKernel> &table) {
-  table.push_back({"unary", runUnary});
-  table.push_back({"binary", runBinary});
-  table.push_back({"where", runWhere});
-  table.push_back({"clip", runClip});
-  table.push_back({"cast", runCast});
+  table.push_back({"unary", runUnary, sameDims});
+  table.push_back({"binary", runBinary, broadcastDims});
+  table.push_back({"where", runWhere, broadcastDims});
+  table.push_back({"clip", runClip, sameDims});
+  table.push_back({"cast", runCast, sameDims});
 }
 
 } // namespace dlrt::ops

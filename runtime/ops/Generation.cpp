@@ -79,7 +79,7 @@ Status runTrilu(const OpArgs &args) {
 void addGenerationKernels(std::vector<OpKernel> &table) {
   table.push_back({"range", runRange, rangeDims});
   table.push_back({"one_hot", runOneHot, oneHotDims});
-  table.push_back({"trilu", runTrilu});
+  table.push_back({"trilu", runTrilu, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -207,14 +207,14 @@ void addIndexingKernels(std::vector<OpKernel> &table) {
   table.push_back({"gather", runGather});
   table.push_back({"gather_elements", runGatherElements});
   table.push_back({"gather_nd", runGatherNd});
-  table.push_back({"scatter_elements", runScatterElements});
-  table.push_back({"scatter_nd", runScatterNd});
+  table.push_back({"scatter_elements", runScatterElements, sameDims});
+  table.push_back({"scatter_nd", runScatterNd, sameDims});
   table.push_back({"topk", runTopK, topkDims});
   table.push_back({"nonzero", runNonZero, nonzeroDims});
   table.push_back({"compress", runCompress, compressDims});
   table.push_back({"unique", runUnique, uniqueDims});
   table.push_back({"non_max_suppression", runNms, nmsDims});
-  table.push_back({"reverse_sequence", runReverseSequence});
+  table.push_back({"reverse_sequence", runReverseSequence, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -43,10 +43,10 @@ Status runLrn(const OpArgs &args) {
 } // namespace
 
 void addNormalizationKernels(std::vector<OpKernel> &table) {
-  table.push_back({"batch_norm", runBatchNorm});
-  table.push_back({"instance_norm", runInstanceNorm});
-  table.push_back({"layer_norm", runLayerNorm});
-  table.push_back({"lrn", runLrn});
+  table.push_back({"batch_norm", runBatchNorm, sameDims});
+  table.push_back({"instance_norm", runInstanceNorm, sameDims});
+  table.push_back({"layer_norm", runLayerNorm, sameDims});
+  table.push_back({"lrn", runLrn, sameDims});
 }
 
 } // namespace dlrt::ops

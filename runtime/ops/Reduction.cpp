@@ -109,8 +109,8 @@ Status runCumSum(const OpArgs &args) {
 void addReductionKernels(std::vector<OpKernel> &table) {
   table.push_back({"reduce", runReduce, reduceDims});
   table.push_back({"arg_reduce", runArgReduce});
-  table.push_back({"softmax", runSoftmax});
-  table.push_back({"cumsum", runCumSum});
+  table.push_back({"softmax", runSoftmax, sameDims});
+  table.push_back({"cumsum", runCumSum, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -89,6 +89,31 @@ int64_t sliceStart(int64_t size, int64_t start, int64_t step) {
                   : std::clamp<int64_t>(start, 0, size - 1);
 }
 
+Status sameDims(const OpArgs &args, std::vector<Dims> &dims) {
+  dims = {dimsOf(args.operand(0))};
+  return Status::ok();
+}
+
+Status broadcastDims(const OpArgs &args, std::vector<Dims> &dims) {
+  Dims out;
+  for (size_t i = 0; i < args.numOperands; ++i) {
+    const BufferView &x = args.operand(i);
+    if (static_cast<size_t>(x.rank) > out.size())
+      out.insert(out.begin(), x.rank - out.size(), 1);
+    for (int32_t d = 0; d < x.rank; ++d) {
+      int64_t &o = out[out.size() - x.rank + d];
+      int64_t v = x.dims[d];
+      if (o != v && o != 1 && v != 1)
+        return Status::error("operands of dims " + std::to_string(o) + " and " +
+                             std::to_string(v) + " do not broadcast");
+      if (o == 1)
+        o = v;
+    }
+  }
+  dims = {out};
+  return Status::ok();
+}
+
 void copyBuffer(const BufferView &x, const BufferView &out) {
   size_t bytes = static_cast<size_t>(x.numElements()) * kernels::elementSize(x.type);
   if (bytes && x.data != out.data)

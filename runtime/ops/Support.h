@@ -37,6 +37,11 @@ int64_t sliceStart(int64_t size, int64_t start, int64_t step);
 /// Copies x into out (same type and element count).
 void copyBuffer(const BufferView &x, const BufferView &out);
 
+/// resultDims of the ops whose one result has operand 0's dims.
+Status sameDims(const OpArgs &args, std::vector<Dims> &dims);
+/// resultDims of numpy-broadcasting ops: the broadcast of every operand.
+Status broadcastDims(const OpArgs &args, std::vector<Dims> &dims);
+
 /// The dims of a view.
 inline Dims dimsOf(const BufferView &x) { return Dims(x.dims, x.dims + x.rank); }
 

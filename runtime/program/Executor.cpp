@@ -186,8 +186,10 @@ Status Executable::validate() {
     for (const RegisterType &type : registers) {
       if (!isElementType(type.type))
         return invalid("a register of unknown element type");
+      if (!type.ranked && !type.dims.empty())
+        return invalid("a register of unknown rank with dims");
       for (int64_t dim : type.dims)
-        if (dim < 0 || static_cast<size_t>(dim) >= p.exprs.size())
+        if (dim != kAnyDim && (dim < 0 || static_cast<size_t>(dim) >= p.exprs.size()))
           return invalid("a register dim names no expression");
     }
     return Status::ok();
@@ -266,6 +268,7 @@ Status Executable::validate() {
     return invalid("the signature does not match the main function");
   for (size_t i = 0; i < p.inputs.size(); ++i)
     if (p.inputs[i].type != main.registers[main.inputs[i]].type ||
+        p.inputs[i].ranked != main.registers[main.inputs[i]].ranked ||
         p.inputs[i].dims.size() != main.registers[main.inputs[i]].dims.size())
       return invalid("input '" + p.inputs[i].name + "' does not match its register");
   return Status::ok();
@@ -371,11 +374,15 @@ public:
     const std::vector<int64_t> &dims = buffer.dims();
     if (buffer.type() != type.type)
       return Status::error(what + " has the wrong element type");
+    if (!type.ranked)
+      return Status::ok();
     if (dims.size() != type.dims.size())
       return Status::error(what + " has rank " + std::to_string(dims.size()) + ", expected " +
                            std::to_string(type.dims.size()));
     for (int pass = 0; pass < 2; ++pass)
       for (size_t d = 0; d < dims.size(); ++d) {
+        if (type.dims[d] == kAnyDim)
+          continue;
         const Expr &expr = program_.exprs[type.dims[d]];
         bool isSymbol = expr.ops.size() == 1 &&
                         static_cast<ExprOp>(expr.ops[0]) == ExprOp::Symbol;
@@ -400,6 +407,8 @@ public:
 
   std::string dimText(int64_t expr) const {
     // The signature holds printed dims; inside, name the symbols used.
+    if (expr == kAnyDim)
+      return "not known at compile time";
     std::string text;
     const Expr &e = program_.exprs[expr];
     size_t operand = 0;
@@ -415,8 +424,11 @@ public:
 
   Status dimsOf(const RegisterType &type, std::vector<int64_t> &dims, const std::string &at) {
     dims.resize(type.dims.size());
+    if (!type.ranked)
+      return Status::error(at + ": a result of unknown rank");
     for (size_t d = 0; d < dims.size(); ++d)
-      if (!evaluate(program_.exprs[type.dims[d]], symbols_, bound_, dims[d]) || dims[d] < 0)
+      if (type.dims[d] == kAnyDim ||
+          !evaluate(program_.exprs[type.dims[d]], symbols_, bound_, dims[d]) || dims[d] < 0)
         return Status::error(at + ": cannot compute dim " + std::to_string(d) +
                              " of a result (" + dimText(type.dims[d]) + ")");
     return Status::ok();
@@ -618,9 +630,15 @@ private:
       } else {
         // No iterations: an empty stack with the static dims that are known.
         for (size_t d = 1; d < type.dims.size(); ++d) {
-          const Expr &expr = program_.exprs[type.dims[d]];
-          bool isConst = expr.ops.size() == 1 && static_cast<ExprOp>(expr.ops[0]) == ExprOp::Const;
-          dims.push_back(isConst ? expr.operands[0] : 0);
+          bool isConst = false;
+          if (type.dims[d] != kAnyDim) {
+            const Expr &expr = program_.exprs[type.dims[d]];
+            isConst = expr.ops.size() == 1 && static_cast<ExprOp>(expr.ops[0]) == ExprOp::Const;
+            if (isConst)
+              dims.push_back(expr.operands[0]);
+          }
+          if (!isConst)
+            dims.push_back(0);
         }
       }
       for (const BufferRef &part : scanned[i])

@@ -49,10 +49,16 @@ struct Expr {
   template <typename V> void fields(V &v) { v(ops)(operands); }
 };
 
+/// A dim the compiler could not express (known only once the buffer is):
+/// allowed on results of ops that count their sizes and on values that
+/// arrive from elsewhere (function inputs, call, if and loop results).
+inline constexpr int64_t kAnyDim = -1;
+
 struct RegisterType {
   kernels::ElementType type = kernels::ElementType::F32;
-  std::vector<int64_t> dims; ///< Expression indices into Program::exprs.
-  template <typename V> void fields(V &v) { v(type)(dims); }
+  bool ranked = true;        ///< false: any rank (dims empty)
+  std::vector<int64_t> dims; ///< Expression indices into Program::exprs, or kAnyDim.
+  template <typename V> void fields(V &v) { v(type)(ranked)(dims); }
 };
 
 enum class InstrKind : uint8_t { Op, Const, Alias, Call, If, Loop };
@@ -86,8 +92,9 @@ struct Function {
 struct Port {
   std::string name;
   kernels::ElementType type = kernels::ElementType::F32;
+  bool ranked = true;            ///< false: any rank (dims empty)
   std::vector<std::string> dims; ///< printed: "8", "N", "?nz0", "(H-1)/2+1"
-  template <typename V> void fields(V &v) { v(name)(type)(dims); }
+  template <typename V> void fields(V &v) { v(name)(type)(ranked)(dims); }
 };
 
 struct Symbol {

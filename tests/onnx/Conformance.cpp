@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/OnnxImporter.h"
+#include "codegen/Compile.h"
 #include "ir/Interpreter.h"
 #include "ir/Verifier.h"
 #include "passes/Pipeline.h"
@@ -115,7 +116,7 @@ Tensor asBFloat16IfDeclared(Tensor tensor, const TensorType &declared) {
 }
 
 /// Runs one test directory (in the child process).
-Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline) {
+Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, bool compiled) {
   Diagnostics diag;
   std::unique_ptr<Module> module =
       importOnnxFile((dir / "model.onnx").string(), diag);
@@ -126,6 +127,19 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline) {
   verifyAfterEach.verifyEach = true;
   if (pipeline && failed(pipeline->run(*module, context, verifyAfterEach)))
     return {Outcome::RunError, "pass pipeline: " + firstLine(diag)};
+  // The compiled path: compile pipeline, code generation, the runtime.
+  std::unique_ptr<dlrt::program::Session> session;
+  if (compiled) {
+    std::optional<EmittedProgram> emitted = compileModule(*module, CompileRequest(), diag);
+    std::string error;
+    std::shared_ptr<const dlrt::program::Executable> executable =
+        emitted ? makeExecutable(std::move(*emitted), error) : nullptr;
+    if (!executable)
+      return {Outcome::RunError, "compile: " + (error.empty() ? firstLine(diag) : error)};
+    dlrt::program::SessionOptions options;
+    options.threads = 1;
+    session = std::make_unique<dlrt::program::Session>(executable, options);
+  }
   Graph *graph = module->graph("main");
   std::vector<fs::path> sets;
   for (const fs::directory_entry &entry : fs::directory_iterator(dir))
@@ -151,10 +165,18 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline) {
       return {Outcome::ImportError,
               "data has " + std::to_string(inputs.size()) +
                   " inputs, the model " + std::to_string(graph->numInputs())};
-    Interpreter interpreter(diag);
-    std::optional<std::vector<TensorRef>> outputs = interpreter.run(*graph, inputs);
-    if (!outputs)
-      return {classify(firstLine(diag), Outcome::RunError), firstLine(diag)};
+    std::optional<std::vector<TensorRef>> outputs;
+    if (session) {
+      std::string error;
+      outputs = runSession(*session, inputs, error);
+      if (!outputs)
+        return {Outcome::RunError, "runtime: " + error};
+    } else {
+      Interpreter interpreter(diag);
+      outputs = interpreter.run(*graph, inputs);
+      if (!outputs)
+        return {classify(firstLine(diag), Outcome::RunError), firstLine(diag)};
+    }
     std::vector<fs::path> expected = numbered(set, "output_");
     if (expected.size() != outputs->size())
       return {Outcome::WrongResult, "produced " + std::to_string(outputs->size()) +
@@ -175,7 +197,7 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline) {
 }
 
 /// Runs a test in a child with limits; the child reports over a pipe.
-Result runIsolated(const fs::path &dir, int seconds, bool memoryCap,
+Result runIsolated(const fs::path &dir, int seconds, bool memoryCap, bool compiled,
                    const std::optional<Pipeline> &pipeline) {
   int fds[2];
   if (pipe(fds) != 0)
@@ -188,7 +210,7 @@ Result runIsolated(const fs::path &dir, int seconds, bool memoryCap,
       setrlimit(RLIMIT_AS, &memory);
     }
     alarm(seconds);
-    Result result = runTest(dir, pipeline);
+    Result result = runTest(dir, pipeline, compiled);
     std::string message = std::to_string(static_cast<int>(result.outcome)) +
                           " " + result.detail;
     (void)!write(fds[1], message.data(), message.size());
@@ -229,7 +251,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: onnx_conformance --data DIR [--dirs a,b,...] "
                "[--report FILE] [--floor FILE] [--write-floor FILE] [--passes PIPELINE|default] [--filter TEXT] [--timeout S] "
-               "[--no-memory-cap]\n");
+               "[--no-memory-cap] [--compiled]\n");
   return 2;
 }
 
@@ -242,6 +264,7 @@ int main(int argc, char **argv) {
                                    "pytorch-operator", "simple"};
   int timeout = 60;
   std::string passes; // "default" is the default pipeline
+  bool compiled = false; // dlc's compile pipeline, code generation, the runtime
   bool memoryCap = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -253,6 +276,7 @@ int main(int argc, char **argv) {
     else if (arg == "--filter") filter = value();
     else if (arg == "--timeout") timeout = std::atoi(value().c_str());
     else if (arg == "--no-memory-cap") memoryCap = false;
+    else if (arg == "--compiled") compiled = true;
     else if (arg == "--passes") passes = value();
     else if (arg == "--dirs") {
       dirs.clear();
@@ -289,7 +313,7 @@ int main(int argc, char **argv) {
     std::array<int, kOutcomes> &row = counts[sub];
     row.fill(0);
     for (const fs::path &test : tests) {
-      Result result = runIsolated(test, timeout, memoryCap, pipeline);
+      Result result = runIsolated(test, timeout, memoryCap, compiled, pipeline);
       ++row[static_cast<int>(result.outcome)];
       if (result.outcome == Outcome::Passed)
         passedTests.insert(sub + "/" + test.filename().string());

@@ -103,11 +103,11 @@ int runCheck(const ParsedArgs &args) {
   std::optional<EmittedProgram> emitted = compileModule(*compiled, request, diag);
   if (!emitted)
     return reportDiagnostics(diag);
-  std::shared_ptr<const dlrt::program::Executable> executable;
-  dlrt::kernels::Status status = dlrt::program::Executable::create(
-      std::move(emitted->program), std::move(emitted->weights), executable);
-  if (!status.isOk())
-    return userError(status.message());
+  std::string error;
+  std::shared_ptr<const dlrt::program::Executable> executable =
+      makeExecutable(std::move(*emitted), error);
+  if (!executable)
+    return userError(error);
   dlrt::program::SessionOptions sessionOptions;
   sessionOptions.threads = *threads;
   dlrt::program::Session session(executable, sessionOptions);
@@ -125,7 +125,6 @@ int runCheck(const ParsedArgs &args) {
     std::optional<std::vector<TensorRef>> want = interpreter.run(*graph, *inputs);
     if (!want)
       return reportDiagnostics(diag);
-    std::string error;
     std::optional<std::vector<TensorRef>> got = runSession(session, *inputs, error);
     if (!got) {
       std::printf("seed %lld: the compiled model failed where the reference ran\n",

@@ -35,10 +35,6 @@ std::shared_ptr<const Executable> loadExecutable(const std::string &path, std::s
 
 namespace {
 
-DType dtypeOf(dlrt::kernels::ElementType type) {
-  return *parseDType(dlrt::kernels::elementTypeName(type));
-}
-
 Dim dimOf(const std::string &text) {
   bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c));
@@ -59,33 +55,10 @@ std::vector<InputSpec> inputSpecs(const Program &program) {
     std::vector<Dim> dims;
     for (const std::string &dim : port.dims)
       dims.push_back(dimOf(dim));
-    specs.push_back({port.name, TensorType(dtypeOf(port.type), dims)});
+    DType dtype = kernels::dtypeOf(port.type);
+    specs.push_back({port.name, port.ranked ? TensorType(dtype, dims) : TensorType::unranked(dtype)});
   }
   return specs;
-}
-
-std::optional<std::vector<TensorRef>> runSession(Session &session,
-                                                 const std::vector<TensorRef> &inputs,
-                                                 std::string &error) {
-  std::vector<BufferRef> buffers;
-  for (const TensorRef &input : inputs)
-    buffers.push_back(Buffer::view(kernels::elementType(input->dtype()),
-                                   kernels::shapeOf(*input),
-                                   const_cast<uint8_t *>(input->bytes().data()), input));
-  std::vector<BufferRef> results;
-  dlrt::kernels::Status status = session.run(buffers, results);
-  if (!status.isOk()) {
-    error = status.message();
-    return std::nullopt;
-  }
-  std::vector<TensorRef> outputs;
-  for (const BufferRef &result : results) {
-    TensorType type = kernels::typeOf(dtypeOf(result->type()), result->dims());
-    const uint8_t *data = static_cast<const uint8_t *>(result->data());
-    outputs.push_back(
-        std::make_shared<Tensor>(type, std::vector<uint8_t>(data, data + result->bytes())));
-  }
-  return outputs;
 }
 
 } // namespace dlc::tool

@@ -10,6 +10,7 @@
 #define DLC_TOOLS_DLC_RUNTIME_H
 
 #include "ir/Tensor.h"
+#include "codegen/Compile.h"
 #include "program/Executor.h"
 #include "tools/dlc/Driver.h"
 
@@ -28,10 +29,6 @@ std::shared_ptr<const dlrt::program::Executable> loadExecutable(const std::strin
 /// The program's inputs as declared types. Dims that are expressions of
 /// several symbols become unknown (give them with --shape).
 std::vector<InputSpec> inputSpecs(const dlrt::program::Program &program);
-/// Runs `session` on `inputs`; nullopt with `error` set.
-std::optional<std::vector<std::shared_ptr<const Tensor>>>
-runSession(dlrt::program::Session &session,
-           const std::vector<std::shared_ptr<const Tensor>> &inputs, std::string &error);
 
 } // namespace dlc::tool
 
