@@ -56,8 +56,15 @@ private:
                                                      node->stringAttr("callee"));
           callees.push_back(callee);
         }
-        for (const Graph *region : node->regions())
-          callees.push_back(region);
+        int id = node->def().hasRegions() ? regionCount_++ : 0;
+        for (const auto &[attr, value] : node->attrs())
+          if (value.kind() == AttrKind::Graph) {
+            const Graph *region = &value.getGraph();
+            callees.push_back(region);
+            names_[region] = (g.name().empty() ? names_[&g] : g.name()) + "." +
+                             std::string(node->opName()) + std::to_string(id) +
+                             "." + attr;
+          }
         for (const Graph *callee : callees) {
           if (state[callee] == 1)
             return diag_.error(node->location(), "recursive call of graph @" + callee->name() +
@@ -178,7 +185,7 @@ private:
   }
 
   LogicalResult function(const Graph &graph, Function &fn) {
-    fn.name = graph.name().empty() ? "region" : graph.name();
+    fn.name = graph.name().empty() ? names_[&graph] : graph.name();
     std::unordered_map<const Value *, int64_t> registers;
     auto define = [&](const Value *value, const Location &) -> LogicalResult {
       registers[value] = static_cast<int64_t>(fn.registers.size());
@@ -351,6 +358,8 @@ private:
   EmittedProgram out_;
   std::vector<const Graph *> order_;
   std::map<const Graph *, int64_t> index_;
+  std::map<const Graph *, std::string> names_; ///< of nested graphs: @main.if0.then_branch
+  int regionCount_ = 0;
   std::map<std::string, size_t> symbols_, exprs_, weights_, entryPoints_;
 };
 

@@ -59,7 +59,7 @@ double unaryFloat(const UnaryParams &p, double x) {
   case UnaryOp::Elu: return x < 0 ? p.alpha * (std::exp(x) - 1) : x;
   case UnaryOp::Neg: return -x;
   case UnaryOp::Abs: return std::fabs(x);
-  case UnaryOp::Relu: return x > 0 ? x : 0.0;
+  case UnaryOp::Relu: return x < 0 ? 0.0 : x; // NaN stays NaN (numpy.maximum)
   case UnaryOp::Sign: return double((x > 0) - (x < 0));
   case UnaryOp::Not: return x == 0;
   }

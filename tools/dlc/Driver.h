@@ -93,6 +93,7 @@ extern const Subcommand kOpsCommand;
 extern const Subcommand kRunCommand;
 extern const Subcommand kCheckCommand;
 extern const Subcommand kCompileCommand;
+extern const Subcommand kInspectCommand;
 
 } // namespace dlc::tool
 

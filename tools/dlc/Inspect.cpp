@@ -1,0 +1,107 @@
+//===- Inspect.cpp - `dlc inspect`: what an artifact holds ----------------===//
+
+#include "artifact/Artifact.h"
+#include "tools/dlc/Driver.h"
+#include "tools/dlc/Runtime.h"
+
+#include <cstdio>
+#include <map>
+
+namespace dlc::tool {
+namespace {
+
+using namespace dlrt::program;
+
+const CommandSpec kInspectSpec = {
+    "inspect",
+    "Prints what a compiled model (.dlc) holds: its sections, signature,\n"
+    "symbols, functions (the host program and each kernel with its ops) and\n"
+    "weights.",
+    "MODEL.dlc",
+    {},
+    1,
+    1};
+
+const char *sectionName(dlrt::artifact::SectionKind kind) {
+  switch (kind) {
+  case dlrt::artifact::SectionKind::Signature: return "signature";
+  case dlrt::artifact::SectionKind::HostProgram: return "host program";
+  case dlrt::artifact::SectionKind::Kernels: return "kernels";
+  case dlrt::artifact::SectionKind::Weights: return "weights";
+  case dlrt::artifact::SectionKind::NativeObject: return "native object";
+  case dlrt::artifact::SectionKind::Metadata: return "metadata";
+  }
+  return "unknown";
+}
+
+std::string portText(const Port &port) {
+  std::string text = port.name + ": " + dlrt::kernels::elementTypeName(port.type);
+  if (!port.ranked)
+    return text + "[*]";
+  text += "[";
+  for (size_t i = 0; i < port.dims.size(); ++i)
+    text += (i ? "," : "") + port.dims[i];
+  return text + "]";
+}
+
+int runInspect(const ParsedArgs &args) {
+  const std::string &path = args.positional[0];
+  std::optional<dlrt::artifact::Artifact> artifact;
+  dlrt::kernels::Status status = dlrt::artifact::Artifact::openFile(path, artifact);
+  std::shared_ptr<const Executable> executable;
+  if (status.isOk())
+    status = Executable::load(*artifact, executable);
+  if (!status.isOk())
+    return userError(path + ": " + status.message());
+  const Program &program = executable->program();
+
+  std::printf("artifact: format version %u, %zu sections\n", artifact->version(),
+              artifact->sections().size());
+  for (const dlrt::artifact::Section &section : artifact->sections())
+    std::printf("  %-13s %zu bytes\n", sectionName(section.kind), section.size);
+  std::printf("signature:\n");
+  for (const Port &port : program.inputs)
+    std::printf("  input  %s\n", portText(port).c_str());
+  for (const Port &port : program.outputs)
+    std::printf("  output %s\n", portText(port).c_str());
+  std::string symbols;
+  for (const Symbol &symbol : program.symbols)
+    symbols += std::string(symbols.empty() ? "" : ", ") + (symbol.dataDependent ? "?" : "") +
+               symbol.name;
+  std::printf("symbols: %s\n", symbols.empty() ? "none" : symbols.c_str());
+  // (`?name`: bound at run time from the data)
+
+  // A function is a kernel if only calls reach it and it runs only ops.
+  std::printf("functions: %zu\n", program.functions.size());
+  for (const Function &fn : program.functions) {
+    std::map<std::string, int> ops;
+    size_t counts[6] = {};
+    for (const Instr &instr : fn.body) {
+      ++counts[static_cast<size_t>(instr.kind)];
+      if (instr.kind == InstrKind::Op)
+        ++ops[program.entryPoints[instr.index]];
+    }
+    bool kernel = counts[3] + counts[4] + counts[5] == 0;
+    std::printf("  @%s: %s, %zu instructions, %zu registers\n", fn.name.c_str(),
+                kernel ? "kernel" : "host", fn.body.size(), fn.registers.size());
+    if (!kernel)
+      std::printf("    control: %zu call, %zu if, %zu loop\n", counts[3], counts[4], counts[5]);
+    if (!ops.empty()) {
+      std::string list;
+      for (const auto &[name, count] : ops)
+        list += (list.empty() ? "" : ", ") + name + (count > 1 ? " x" + std::to_string(count) : "");
+      std::printf("    ops: %s\n", list.c_str());
+    }
+  }
+  size_t bytes = 0;
+  for (const dlrt::program::Weight &weight : executable->weights().weights)
+    bytes += weight.data.size();
+  std::printf("weights: %zu tensors, %zu bytes\n", executable->weights().weights.size(), bytes);
+  return kExitOk;
+}
+
+} // namespace
+
+const Subcommand kInspectCommand = {kInspectSpec, runInspect};
+
+} // namespace dlc::tool
