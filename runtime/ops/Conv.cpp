@@ -110,11 +110,11 @@ Status runMaxUnpool(const OpArgs &args) {
 } // namespace
 
 void addConvKernels(std::vector<OpKernel> &table) {
-  table.push_back({"conv", runConv});
-  table.push_back({"conv_transpose", runConvTranspose});
-  table.push_back({"pool", runPool});
-  table.push_back({"global_pool", runGlobalPool});
-  table.push_back({"max_unpool", runMaxUnpool, maxUnpoolDims});
+  table.push_back({"conv", {2, 3, 1, 1}, runConv});
+  table.push_back({"conv_transpose", {2, 3, 1, 1}, runConvTranspose});
+  table.push_back({"pool", {1, 1, 1, 2}, runPool});
+  table.push_back({"global_pool", {1, 1, 1, 1}, runGlobalPool});
+  table.push_back({"max_unpool", {2, 3, 1, 1}, runMaxUnpool, maxUnpoolDims});
 }
 
 } // namespace dlrt::ops

@@ -80,9 +80,9 @@ Status runRoiAlign(const OpArgs &args) {
 } // namespace
 
 void addImageKernels(std::vector<OpKernel> &table) {
-  table.push_back({"resize", runResize, resizeDims});
-  table.push_back({"grid_sample", runGridSample});
-  table.push_back({"roi_align", runRoiAlign});
+  table.push_back({"resize", {2, 3, 1, 1}, runResize, resizeDims});
+  table.push_back({"grid_sample", {2, 2, 1, 1}, runGridSample});
+  table.push_back({"roi_align", {3, 3, 1, 1}, runRoiAlign});
 }
 
 } // namespace dlrt::ops

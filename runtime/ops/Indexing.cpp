@@ -204,17 +204,17 @@ Status runReverseSequence(const OpArgs &args) {
 } // namespace
 
 void addIndexingKernels(std::vector<OpKernel> &table) {
-  table.push_back({"gather", runGather});
-  table.push_back({"gather_elements", runGatherElements});
-  table.push_back({"gather_nd", runGatherNd});
-  table.push_back({"scatter_elements", runScatterElements, sameDims});
-  table.push_back({"scatter_nd", runScatterNd, sameDims});
-  table.push_back({"topk", runTopK, topkDims});
-  table.push_back({"nonzero", runNonZero, nonzeroDims});
-  table.push_back({"compress", runCompress, compressDims});
-  table.push_back({"unique", runUnique, uniqueDims});
-  table.push_back({"non_max_suppression", runNms, nmsDims});
-  table.push_back({"reverse_sequence", runReverseSequence, sameDims});
+  table.push_back({"gather", {2, 2, 1, 1}, runGather});
+  table.push_back({"gather_elements", {2, 2, 1, 1}, runGatherElements});
+  table.push_back({"gather_nd", {2, 2, 1, 1}, runGatherNd});
+  table.push_back({"scatter_elements", {3, 3, 1, 1}, runScatterElements, sameDims});
+  table.push_back({"scatter_nd", {3, 3, 1, 1}, runScatterNd, sameDims});
+  table.push_back({"topk", {2, 2, 2, 2}, runTopK, topkDims});
+  table.push_back({"nonzero", {1, 1, 1, 1}, runNonZero, nonzeroDims});
+  table.push_back({"compress", {2, 2, 1, 1}, runCompress, compressDims});
+  table.push_back({"unique", {1, 1, 4, 4}, runUnique, uniqueDims});
+  table.push_back({"non_max_suppression", {2, 5, 1, 1}, runNms, nmsDims});
+  table.push_back({"reverse_sequence", {2, 2, 1, 1}, runReverseSequence, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -32,10 +32,10 @@ Status runDet(const OpArgs &args) { return kernels::det(args.operand(0), args.re
 } // namespace
 
 void addLinalgKernels(std::vector<OpKernel> &table) {
-  table.push_back({"matmul", runMatmul});
-  table.push_back({"gemm", runGemm});
-  table.push_back({"einsum", runEinsum});
-  table.push_back({"det", runDet});
+  table.push_back({"matmul", {2, 2, 1, 1}, runMatmul});
+  table.push_back({"gemm", {2, 3, 1, 1}, runGemm});
+  table.push_back({"einsum", {1, -1, 1, 1}, runEinsum});
+  table.push_back({"det", {1, 1, 1, 1}, runDet});
 }
 
 } // namespace dlrt::ops

@@ -59,8 +59,20 @@ struct OpArgs {
   }
 };
 
+/// How many operands and results an entry point takes (maxOperands < 0:
+/// any number); programs are checked against it when they load.
+struct Arity {
+  int minOperands = 0, maxOperands = 0, minResults = 1, maxResults = 1;
+  bool admits(size_t operands, size_t results) const {
+    return static_cast<int>(operands) >= minOperands &&
+           (maxOperands < 0 || static_cast<int>(operands) <= maxOperands) &&
+           static_cast<int>(results) >= minResults && static_cast<int>(results) <= maxResults;
+  }
+};
+
 struct OpKernel {
   std::string_view name;
+  Arity arity;
   Status (*run)(const OpArgs &args) = nullptr;
   /// Only for ops whose result sizes depend on operand values: fills one
   /// Dims per result (args.results is empty).

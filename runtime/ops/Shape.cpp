@@ -301,17 +301,17 @@ Status runPad(const OpArgs &args) {
 } // namespace
 
 void addShapeKernels(std::vector<OpKernel> &table) {
-  table.push_back({"reshape", runCopy, reshapeDims});
-  table.push_back({"squeeze", runCopy, squeezeDims});
-  table.push_back({"unsqueeze", runCopy, unsqueezeDims});
-  table.push_back({"flatten", runCopy});
-  table.push_back({"transpose", runTranspose});
-  table.push_back({"concat", runConcat});
-  table.push_back({"slice", runSlice, sliceDims});
-  table.push_back({"expand", runExpand, expandDims});
-  table.push_back({"shape", runShape});
-  table.push_back({"tile", runTile, tileDims});
-  table.push_back({"pad", runPad, padDims});
+  table.push_back({"reshape", {2, 2, 1, 1}, runCopy, reshapeDims});
+  table.push_back({"squeeze", {1, 2, 1, 1}, runCopy, squeezeDims});
+  table.push_back({"unsqueeze", {1, 2, 1, 1}, runCopy, unsqueezeDims});
+  table.push_back({"flatten", {1, 1, 1, 1}, runCopy});
+  table.push_back({"transpose", {1, 1, 1, 1}, runTranspose});
+  table.push_back({"concat", {1, -1, 1, 1}, runConcat});
+  table.push_back({"slice", {3, 5, 1, 1}, runSlice, sliceDims});
+  table.push_back({"expand", {2, 2, 1, 1}, runExpand, expandDims});
+  table.push_back({"shape", {1, 1, 1, 1}, runShape});
+  table.push_back({"tile", {2, 2, 1, 1}, runTile, tileDims});
+  table.push_back({"pad", {2, 3, 1, 1}, runPad, padDims});
 }
 
 } // namespace dlrt::ops

@@ -80,8 +80,8 @@ Status runStft(const OpArgs &args) {
 } // namespace
 
 void addSignalKernels(std::vector<OpKernel> &table) {
-  table.push_back({"dft", runDft, dftDims});
-  table.push_back({"stft", runStft, stftDims});
+  table.push_back({"dft", {1, 2, 1, 1}, runDft, dftDims});
+  table.push_back({"stft", {3, 3, 1, 1}, runStft, stftDims});
 }
 
 } // namespace dlrt::ops

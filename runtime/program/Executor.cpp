@@ -200,12 +200,9 @@ Status Executable::validate() {
     Status status = checkTypes(fn.registers);
     if (!status.isOk())
       return status;
-    auto reg = [&](int64_t r, bool optional = false) {
-      return (optional && r == kNoRegister) ||
-             (r >= 0 && static_cast<size_t>(r) < fn.registers.size());
-    };
-    auto regs = [&](const std::vector<int64_t> &list, bool optional = false) {
-      return std::all_of(list.begin(), list.end(), [&](int64_t r) { return reg(r, optional); });
+    auto reg = [&](int64_t r) { return r >= 0 && static_cast<size_t>(r) < fn.registers.size(); };
+    auto regs = [&](const std::vector<int64_t> &list) {
+      return std::all_of(list.begin(), list.end(), reg);
     };
     if (!regs(fn.inputs) || !regs(fn.outputs))
       return invalid(where + ": an input or output names no register");
@@ -213,11 +210,21 @@ Status Executable::validate() {
     auto callee = [&](int64_t g) {
       return g > static_cast<int64_t>(f) && static_cast<size_t>(g) < p.functions.size();
     };
+    // Every register read holds a buffer: set before, not released since.
+    std::vector<uint8_t> live(fn.registers.size(), 0);
+    for (int64_t r : fn.inputs)
+      live[r] = 1;
     for (const Instr &instr : fn.body) {
       std::string at = where + ", instruction '" + instr.name + "'";
-      if (!regs(instr.operands, instr.kind == InstrKind::Op) || !regs(instr.results) ||
-          !regs(instr.releases))
+      if (!regs(instr.operands) || !regs(instr.results) || !regs(instr.releases))
         return invalid(at + ": a register index out of range");
+      for (int64_t r : instr.operands)
+        if (!live[r])
+          return invalid(at + ": reads a register that holds nothing");
+      for (int64_t r : instr.results)
+        live[r] = 1;
+      for (int64_t r : instr.releases)
+        live[r] = 0;
       auto signature = [&](int64_t g, size_t inputs, size_t outputs) {
         return p.functions[g].inputs.size() == inputs &&
                p.functions[g].outputs.size() == outputs;
@@ -226,6 +233,10 @@ Status Executable::validate() {
       case InstrKind::Op:
         if (instr.index < 0 || static_cast<size_t>(instr.index) >= entryPoints_.size())
           return invalid(at + ": no such entry point");
+        if (!entryPoints_[instr.index]->arity.admits(instr.operands.size(), instr.results.size()))
+          return invalid(at + ": '" + std::string(entryPoints_[instr.index]->name) +
+                         "' does not take " + std::to_string(instr.operands.size()) +
+                         " operands and " + std::to_string(instr.results.size()) + " results");
         break;
       case InstrKind::Const:
         if (instr.index < 0 || static_cast<size_t>(instr.index) >= weightBuffers_.size() ||
@@ -262,6 +273,9 @@ Status Executable::validate() {
         return invalid(at + ": unknown instruction kind");
       }
     }
+    for (int64_t r : fn.outputs)
+      if (!live[r])
+        return invalid(where + " returns a register that holds nothing");
   }
   const Function &main = p.functions[0];
   if (main.inputs.size() != p.inputs.size() || main.outputs.size() != p.outputs.size())
@@ -535,7 +549,7 @@ private:
     const ops::OpKernel &kernel = *exe_.entryPoint(instr.index);
     frame.operands.clear();
     for (int64_t r : instr.operands)
-      frame.operands.push_back(r == kNoRegister ? BufferView() : frame.registers[r]->view());
+      frame.operands.push_back(frame.registers[r]->view());
     ops::OpArgs args;
     args.params = instr.params.data();
     args.paramBytes = instr.params.size();

@@ -63,15 +63,13 @@ struct RegisterType {
 
 enum class InstrKind : uint8_t { Op, Const, Alias, Call, If, Loop };
 
-inline constexpr int64_t kNoRegister = -1;
-
 struct Instr {
   InstrKind kind = InstrKind::Op;
   int64_t index = 0; ///< Op: entry point (Program::entryPoints); Const: weight;
                      ///< Call: function; If: then function; Loop: body.
   int64_t index2 = 0; ///< If: else function.
   std::vector<uint8_t> params;
-  std::vector<int64_t> operands; ///< registers (kNoRegister: absent optional)
+  std::vector<int64_t> operands; ///< registers
   std::vector<int64_t> results;  ///< registers
   std::vector<int64_t> releases; ///< registers whose last use this is
   std::string name;              ///< the IR node's name, for messages
