@@ -450,6 +450,11 @@ public:
 
   Status run(int64_t index, std::vector<BufferRef> args, std::vector<BufferRef> &results) {
     const Function &fn = program_.functions[index];
+    struct Depth {
+      int &depth;
+      explicit Depth(int &d) : depth(d) { ++depth; }
+      ~Depth() { --depth; }
+    } nested(depth_);
     Frame frame;
     frame.registers.resize(fn.registers.size());
     for (size_t i = 0; i < fn.inputs.size(); ++i) {
@@ -469,7 +474,7 @@ public:
       for (int64_t r : instr.releases)
         frame.registers[r].reset();
       if (observer_)
-        observer_({&instr, &fn, begin, std::chrono::steady_clock::now()});
+        observer_({&instr, &fn, depth_ - 1, begin, std::chrono::steady_clock::now()});
     }
     results.clear();
     for (int64_t r : fn.outputs)
@@ -685,6 +690,7 @@ private:
   std::vector<uint8_t> &bound_;
   const std::function<void(const Event &)> &observer_;
   const std::shared_ptr<MemoryStats> &memory_;
+  int depth_ = 0;
 };
 
 } // namespace

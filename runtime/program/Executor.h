@@ -109,10 +109,13 @@ struct SessionOptions {
   int64_t maxLoopIterations = int64_t(1) << 24;
 };
 
-/// One executed instruction, for profiles and traces.
+/// One executed instruction, for profiles and traces. Instructions of a
+/// called function, branch or loop body are one level deeper than the
+/// call, if or loop, and are reported before it.
 struct Event {
   const Instr *instr;
   const Function *function;
+  int depth;
   std::chrono::steady_clock::time_point begin, end;
 };
 

@@ -94,6 +94,7 @@ extern const Subcommand kRunCommand;
 extern const Subcommand kCheckCommand;
 extern const Subcommand kCompileCommand;
 extern const Subcommand kInspectCommand;
+extern const Subcommand kBenchCommand;
 
 } // namespace dlc::tool
 

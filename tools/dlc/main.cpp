@@ -22,7 +22,7 @@ namespace {
 
 const std::vector<Subcommand> &commands() {
   static const std::vector<Subcommand> all = {kCompileCommand, kRunCommand, kCheckCommand,
-                                              kInspectCommand, kOptCommand, kOpsCommand};
+                                              kBenchCommand, kInspectCommand, kOptCommand, kOpsCommand};
   return all;
 }
 
