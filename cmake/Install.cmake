@@ -13,7 +13,7 @@ install(TARGETS dlc_compiler dlc_onnx dlc_passes dlc_codegen dlc_ir dlrt dlrt_pr
   EXPORT dlcTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES compiler/include/dlc/Compiler.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/dlc)
-install(FILES runtime/include/dlrt.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES runtime/include/dlrt.h runtime/include/dlrt.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT dlcTargets NAMESPACE dlc::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/dlc)
 configure_package_config_file(cmake/dlcConfig.cmake.in
