@@ -2,14 +2,15 @@
 
 #include "dlc/Compiler.h"
 
+#include "codegen/Compile.h"
 #include "frontends/onnx/OnnxImporter.h"
-#include "ir/Interpreter.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
-#include "passes/Pipeline.h"
+#include "ir/ops/Kernels.h"
 
 #include <cstring>
+#include <mutex>
 
 namespace dlc {
 
@@ -34,6 +35,12 @@ std::vector<float> HostTensor::floats() const {
 
 struct CompiledModel::Impl {
   std::unique_ptr<Module> module;
+  EmittedProgram emitted; ///< for artifact()
+  std::shared_ptr<const dlrt::program::Executable> executable;
+  int threads = 0;
+  /// Idle sessions: a run takes one (or makes one) and gives it back.
+  mutable std::mutex mutex;
+  mutable std::vector<std::unique_ptr<dlrt::program::Session>> idle;
 };
 
 CompiledModel::CompiledModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -41,23 +48,26 @@ CompiledModel::~CompiledModel() = default;
 
 namespace {
 
-/// Verifies `module` and runs the compile pipeline on it; false after
+/// Verifies the module, compiles it and loads the program; null after
 /// writing the diagnostics to `error`.
-bool compileInPlace(Module *module, const CompileOptions &options, Diagnostics &diag,
-                    std::string &error) {
+std::unique_ptr<CompiledModel::Impl> compileImpl(std::unique_ptr<Module> module,
+                                                 const CompileOptions &options,
+                                                 Diagnostics &diag, std::string &error) {
   if (module && succeeded(verifyModule(*module, diag))) {
-    std::string text = options.passes.empty() ? std::string(kCompilePipeline) : options.passes;
-    if (!options.bindings.empty())
-      text = "specialize," + text;
-    PassContext context(diag);
-    for (const auto &[name, value] : options.bindings)
-      context.bindings[name] = value;
-    std::optional<Pipeline> pipeline = Pipeline::parse(text, diag);
-    if (pipeline && succeeded(pipeline->run(*module, context)))
-      return true;
+    CompileRequest request;
+    request.passes = options.passes;
+    request.bindings.insert(options.bindings.begin(), options.bindings.end());
+    if (std::optional<EmittedProgram> emitted = compileModule(*module, request, diag)) {
+      auto impl = std::make_unique<CompiledModel::Impl>();
+      impl->module = std::move(module);
+      impl->emitted = *emitted;
+      impl->threads = options.threads;
+      impl->executable = makeExecutable(std::move(*emitted), error);
+      return impl->executable ? std::move(impl) : nullptr;
+    }
   }
   error = diag.str();
-  return false;
+  return nullptr;
 }
 
 } // namespace
@@ -67,22 +77,18 @@ std::unique_ptr<CompiledModel> CompiledModel::compileFile(const std::string &pat
                                                           std::string &error) {
   Diagnostics diag;
   bool isOnnx = path.size() > 5 && path.substr(path.size() - 5) == ".onnx";
-  auto impl = std::make_unique<Impl>();
-  impl->module = isOnnx ? importOnnxFile(path, diag) : parseModuleFile(path, diag);
-  if (!compileInPlace(impl->module.get(), options, diag, error))
-    return nullptr;
-  return std::unique_ptr<CompiledModel>(new CompiledModel(std::move(impl)));
+  std::unique_ptr<Impl> impl = compileImpl(
+      isOnnx ? importOnnxFile(path, diag) : parseModuleFile(path, diag), options, diag, error);
+  return impl ? std::unique_ptr<CompiledModel>(new CompiledModel(std::move(impl))) : nullptr;
 }
 
 std::unique_ptr<CompiledModel> CompiledModel::compileText(const std::string &text,
                                                           const CompileOptions &options,
                                                           std::string &error) {
   Diagnostics diag;
-  auto impl = std::make_unique<Impl>();
-  impl->module = parseModule(text, "<text>", diag);
-  if (!compileInPlace(impl->module.get(), options, diag, error))
-    return nullptr;
-  return std::unique_ptr<CompiledModel>(new CompiledModel(std::move(impl)));
+  std::unique_ptr<Impl> impl =
+      compileImpl(parseModule(text, "<text>", diag), options, diag, error);
+  return impl ? std::unique_ptr<CompiledModel>(new CompiledModel(std::move(impl))) : nullptr;
 }
 
 std::vector<std::string> CompiledModel::inputNames() const {
@@ -101,9 +107,10 @@ std::vector<std::string> CompiledModel::outputNames() const {
 
 std::string CompiledModel::ir() const { return printModule(*impl_->module); }
 
+std::vector<uint8_t> CompiledModel::artifact() const { return writeArtifact(impl_->emitted); }
+
 bool CompiledModel::run(const std::vector<HostTensor> &inputs,
                         std::vector<HostTensor> &outputs, std::string &error) const {
-  const Graph &graph = *impl_->module->graph("main");
   std::vector<TensorRef> values;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const HostTensor &in = inputs[i];
@@ -123,13 +130,26 @@ bool CompiledModel::run(const std::vector<HostTensor> &inputs,
     }
     values.push_back(std::make_shared<Tensor>(TensorType(*dtype, dims), in.bytes));
   }
-  Diagnostics diag;
-  Interpreter interpreter(diag);
-  std::optional<std::vector<TensorRef>> results = interpreter.run(graph, values);
-  if (!results) {
-    error = diag.str();
-    return false;
+  std::unique_ptr<dlrt::program::Session> session;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (!impl_->idle.empty()) {
+      session = std::move(impl_->idle.back());
+      impl_->idle.pop_back();
+    }
   }
+  if (!session) {
+    dlrt::program::SessionOptions options;
+    options.threads = impl_->threads;
+    session = std::make_unique<dlrt::program::Session>(impl_->executable, options);
+  }
+  std::optional<std::vector<TensorRef>> results = runSession(*session, values, error);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->idle.push_back(std::move(session));
+  }
+  if (!results)
+    return false;
   outputs.clear();
   for (const TensorRef &result : *results) {
     HostTensor out;

@@ -414,9 +414,13 @@ public:
         if (evaluate(expr, symbols_, bound_, expected) && expected != dims[d])
           return Status::error(what + ": dim " + std::to_string(d) + " is " +
                                std::to_string(dims[d]) + ", expected " +
-                               std::to_string(expected) + " (" + dimText(type.dims[d]) + ")");
+                               std::to_string(expected) + parenthesized(dimText(type.dims[d])));
       }
     return Status::ok();
+  }
+
+  static std::string parenthesized(const std::string &text) {
+    return text.empty() ? "" : " (" + text + ")";
   }
 
   std::string dimText(int64_t expr) const {
@@ -433,7 +437,7 @@ public:
       if (op == ExprOp::Symbol || op == ExprOp::Const)
         ++operand;
     }
-    return text.empty() ? "a constant" : "of " + text;
+    return text.empty() ? "" : "of " + text;
   }
 
   Status dimsOf(const RegisterType &type, std::vector<int64_t> &dims, const std::string &at) {
@@ -444,7 +448,7 @@ public:
       if (type.dims[d] == kAnyDim ||
           !evaluate(program_.exprs[type.dims[d]], symbols_, bound_, dims[d]) || dims[d] < 0)
         return Status::error(at + ": cannot compute dim " + std::to_string(d) +
-                             " of a result (" + dimText(type.dims[d]) + ")");
+                             " of a result" + parenthesized(dimText(type.dims[d])));
     return Status::ok();
   }
 

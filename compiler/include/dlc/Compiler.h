@@ -40,6 +40,8 @@ struct CompileOptions {
   std::string passes;
   /// Symbol sizes to specialize for (`--bind N=8`).
   std::map<std::string, int64_t> bindings;
+  /// Kernel threads of each run: 0 uses every core, 1 the calling thread.
+  int threads = 0;
 };
 
 class CompiledModel {
@@ -60,13 +62,19 @@ public:
   /// The compiled IR as text (what `dlc opt` would print).
   std::string ir() const;
 
-  /// Runs the model on `inputs` (in input order). On failure returns false
-  /// and sets `error` (wrong dtype, rank or size of an input, ...).
+  /// The compiled program as an artifact (what `dlc compile` writes): save
+  /// it, or run it with the runtime's C API (dlrt.h).
+  std::vector<uint8_t> artifact() const;
+
+  /// Runs the compiled program on the runtime on `inputs` (in input order).
+  /// On failure returns false and sets `error` (wrong dtype, rank or size of
+  /// an input, ...). Thread-safe: concurrent runs use separate sessions.
   bool run(const std::vector<HostTensor> &inputs, std::vector<HostTensor> &outputs,
            std::string &error) const;
 
+  struct Impl; ///< opaque
+
 private:
-  struct Impl;
   explicit CompiledModel(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
