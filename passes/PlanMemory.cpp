@@ -21,6 +21,8 @@
 #include "ir/OpRegistry.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <sstream>
 #include <unordered_map>
 
@@ -193,6 +195,33 @@ void printGraph(std::ostringstream &out, const Graph &graph, const std::string &
 }
 
 } // namespace
+
+ProgramMemory planProgramMemory(const Module &module,
+                                const std::map<std::string, int64_t, std::less<>> &bindings) {
+  ProgramMemory total;
+  std::map<const Graph *, int64_t> peaks;
+  std::function<int64_t(const Graph &)> peakOf = [&](const Graph &graph) -> int64_t {
+    if (auto it = peaks.find(&graph); it != peaks.end())
+      return it->second;
+    peaks[&graph] = 0; // a recursive call counts once
+    MemoryPlan plan = planMemory(graph, bindings);
+    total.totalBytes += plan.totalBytes;
+    for (const BufferPlan &buffer : plan.buffers)
+      total.runtimeSized += buffer.bytes < 0;
+    int64_t nested = 0;
+    for (const auto &node : graph.nodes()) {
+      if (node->is(OpId::Call))
+        if (const Graph *callee = module.graph(node->stringAttr("callee")))
+          nested = std::max(nested, peakOf(*callee));
+      for (const Graph *region : node->regions())
+        nested = std::max(nested, peakOf(*region));
+    }
+    return peaks[&graph] = plan.arenaBytes + nested;
+  };
+  if (const Graph *main = module.graph("main"))
+    total.peakBytes = peakOf(*main);
+  return total;
+}
 
 std::string printMemoryPlans(const Module &module,
                              const std::map<std::string, int64_t, std::less<>> &bindings) {

@@ -54,6 +54,20 @@ struct MemoryPlan {
 MemoryPlan planMemory(const Graph &graph,
                       const std::map<std::string, int64_t, std::less<>> &bindings = {});
 
+/// The memory of a whole program (graph @main and everything it runs).
+struct ProgramMemory {
+  /// Planned peak: each graph's arena plus, at its largest, the peak of the
+  /// graphs it runs (a call, the larger branch of an if, one iteration of a
+  /// loop body: iterations reuse the same memory).
+  int64_t peakBytes = 0;
+  /// Every static buffer of every graph allocated on its own.
+  int64_t totalBytes = 0;
+  /// Buffers whose size is known only at run time (not counted above).
+  int64_t runtimeSized = 0;
+};
+ProgramMemory planProgramMemory(const Module &module,
+                                const std::map<std::string, int64_t, std::less<>> &bindings = {});
+
 /// The plan of every graph of the module as text: one table per graph.
 std::string printMemoryPlans(const Module &module,
                              const std::map<std::string, int64_t, std::less<>> &bindings = {});

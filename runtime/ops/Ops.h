@@ -70,13 +70,23 @@ struct Arity {
   }
 };
 
+/// How an entry point's result may share memory with its operands.
+enum class OpMemory : uint8_t {
+  Fresh,   ///< results get their own buffers
+  View,    ///< the result is operand 0's bytes with other dims (reshape, ...)
+  InPlace, ///< elementwise: the result may overwrite an operand of its size
+           ///< and type that nothing reads afterwards
+};
+
 struct OpKernel {
   std::string_view name;
   Arity arity;
   Status (*run)(const OpArgs &args) = nullptr;
-  /// Only for ops whose result sizes depend on operand values: fills one
-  /// Dims per result (args.results is empty).
+  /// Result dims computed from the operands (their dims and, for ops whose
+  /// sizes depend on data, their values): fills one Dims per result
+  /// (args.results is empty). Null: the caller knows the dims.
   Status (*resultDims)(const OpArgs &args, std::vector<Dims> &dims) = nullptr;
+  OpMemory memory = OpMemory::Fresh;
 };
 
 /// The entry point named `name`, or null.

@@ -301,10 +301,10 @@ Status runPad(const OpArgs &args) {
 } // namespace
 
 void addShapeKernels(std::vector<OpKernel> &table) {
-  table.push_back({"reshape", {2, 2, 1, 1}, runCopy, reshapeDims});
-  table.push_back({"squeeze", {1, 2, 1, 1}, runCopy, squeezeDims});
-  table.push_back({"unsqueeze", {1, 2, 1, 1}, runCopy, unsqueezeDims});
-  table.push_back({"flatten", {1, 1, 1, 1}, runCopy});
+  table.push_back({"reshape", {2, 2, 1, 1}, runCopy, reshapeDims, OpMemory::View});
+  table.push_back({"squeeze", {1, 2, 1, 1}, runCopy, squeezeDims, OpMemory::View});
+  table.push_back({"unsqueeze", {1, 2, 1, 1}, runCopy, unsqueezeDims, OpMemory::View});
+  table.push_back({"flatten", {1, 1, 1, 1}, runCopy, nullptr, OpMemory::View});
   table.push_back({"transpose", {1, 1, 1, 1}, runTranspose});
   table.push_back({"concat", {1, -1, 1, 1}, runConcat});
   table.push_back({"slice", {3, 5, 1, 1}, runSlice, sliceDims});

@@ -28,8 +28,75 @@ std::optional<size_t> byteSize(ElementType type, const std::vector<int64_t> &dim
   return bytes;
 }
 
+namespace {
+
+/// The size class of `bytes`: multiples of 64 up to 256, then four classes
+/// per power of two.
+size_t sizeClass(size_t bytes) {
+  bytes = std::max<size_t>(bytes, 1);
+  if (bytes <= 256)
+    return (bytes + 63) / 64 * 64;
+  size_t power = size_t(1) << (63 - __builtin_clzll(bytes - 1)); // < bytes <= 2 * power
+  size_t step = power / 4;
+  return (bytes + step - 1) / step * step;
+}
+
+} // namespace
+
+MemoryPool::~MemoryPool() {
+  for (auto &[capacity, blocks] : free_)
+    for (void *block : blocks)
+      std::free(block);
+}
+
+void *MemoryPool::take(size_t bytes, size_t &capacity) {
+  capacity = sizeClass(bytes);
+  std::lock_guard<std::mutex> lock(mutex_);
+  void *block = nullptr;
+  auto it = free_.find(capacity);
+  if (it != free_.end() && !it->second.empty()) {
+    block = it->second.back();
+    it->second.pop_back();
+    cached_ -= capacity;
+  } else {
+    block = std::aligned_alloc(64, capacity);
+    if (!block)
+      return nullptr;
+    ++system_;
+  }
+  live_ += capacity;
+  peak_ = std::max(peak_, live_);
+  return block;
+}
+
+void MemoryPool::give(void *data, size_t capacity) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  live_ -= capacity;
+  if (cached_ + capacity > peak_) {
+    std::free(data);
+    return;
+  }
+  free_[capacity].push_back(data);
+  cached_ += capacity;
+}
+
+size_t MemoryPool::liveBytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return live_;
+}
+
+size_t MemoryPool::peakBytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return peak_;
+}
+
+size_t MemoryPool::systemAllocations() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return system_;
+}
+
 Status Buffer::allocate(ElementType type, std::vector<int64_t> dims, size_t maxBytes,
-                        std::shared_ptr<Buffer> &out, std::shared_ptr<MemoryStats> stats) {
+                        std::shared_ptr<Buffer> &out, std::shared_ptr<MemoryPool> pool) {
   std::optional<size_t> bytes = byteSize(type, dims);
   if (!bytes || *bytes > maxBytes) {
     std::string shape;
@@ -38,22 +105,19 @@ Status Buffer::allocate(ElementType type, std::vector<int64_t> dims, size_t maxB
     return Status::error("a buffer of dims [" + shape + "] exceeds the limit of " +
                          std::to_string(maxBytes) + " bytes");
   }
-  size_t rounded = (std::max<size_t>(*bytes, 1) + 63) / 64 * 64;
-  void *data = std::aligned_alloc(64, rounded);
+  size_t capacity = sizeClass(*bytes);
+  void *data = pool ? pool->take(*bytes, capacity) : std::aligned_alloc(64, capacity);
   if (!data)
     return Status::error("out of memory allocating " + std::to_string(*bytes) + " bytes");
-  std::memset(data, 0, rounded);
+  std::memset(data, 0, *bytes);
   out.reset(new Buffer());
   out->type_ = type;
   out->dims_ = std::move(dims);
   out->data_ = data;
   out->bytes_ = *bytes;
+  out->capacity_ = capacity;
   out->owned_ = true;
-  if (stats) {
-    stats->live += *bytes;
-    stats->peak = std::max(stats->peak, stats->live);
-    out->stats_ = std::move(stats);
-  }
+  out->pool_ = std::move(pool);
   return Status::ok();
 }
 
@@ -69,10 +133,10 @@ std::shared_ptr<Buffer> Buffer::view(ElementType type, std::vector<int64_t> dims
 }
 
 Buffer::~Buffer() {
-  if (owned_)
+  if (owned_ && pool_)
+    pool_->give(data_, capacity_);
+  else if (owned_)
     std::free(data_);
-  if (stats_)
-    stats_->live -= bytes_;
 }
 
 int64_t Buffer::numElements() const {
@@ -377,7 +441,7 @@ public:
   Runner(const Executable &executable, const SessionOptions &options,
          ThreadPool *pool, std::vector<int64_t> &symbols, std::vector<uint8_t> &bound,
          const std::function<void(const Event &)> &observer,
-         const std::shared_ptr<MemoryStats> &memory)
+         const std::shared_ptr<MemoryPool> &memory)
       : exe_(executable), program_(executable.program()),
         options_(options), pool_(pool), symbols_(symbols), bound_(bound),
         observer_(observer), memory_(memory) {}
@@ -581,11 +645,25 @@ private:
     }
     frame.results.clear();
     std::vector<BufferRef> outs(instr.results.size());
+    if (kernel.memory == ops::OpMemory::View) {
+      // The operand's bytes with the result's dims: no copy.
+      const BufferRef &source = frame.registers[instr.operands[0]];
+      const RegisterType &type = fn.registers[instr.results[0]];
+      std::optional<size_t> bytes = byteSize(type.type, dims[0]);
+      if (type.type != source->type() || !bytes || *bytes != source->bytes())
+        return Status::error(where(fn, instr) + ": the result does not have the operand's size");
+      outs[0] = Buffer::view(type.type, std::move(dims[0]), source->data(), source);
+      return finishOp(fn, instr, frame, kernel, outs);
+    }
     for (size_t i = 0; i < instr.results.size(); ++i) {
-      Status status = allocate(fn.registers[instr.results[i]].type, std::move(dims[i]), outs[i],
-                               where(fn, instr));
-      if (!status.isOk())
-        return status;
+      const RegisterType &type = fn.registers[instr.results[i]];
+      if (kernel.memory == ops::OpMemory::InPlace)
+        outs[i] = reusable(instr, frame, type.type, dims[i]);
+      if (!outs[i]) {
+        Status status = allocate(type.type, std::move(dims[i]), outs[i], where(fn, instr));
+        if (!status.isOk())
+          return status;
+      }
       frame.results.push_back(outs[i]->view());
     }
     args.results = frame.results.data();
@@ -593,11 +671,31 @@ private:
     Status status = kernel.run(args);
     if (!status.isOk())
       return Status::error(where(fn, instr) + ": " + status.message());
+    return finishOp(fn, instr, frame, kernel, outs);
+  }
+
+  Status finishOp(const Function &fn, const Instr &instr, Frame &frame,
+                  const ops::OpKernel &kernel, std::vector<BufferRef> &outs) {
     if (kernel.resultDims)
       return setResults(fn, instr, frame, outs, "op");
     for (size_t i = 0; i < instr.results.size(); ++i)
       frame.registers[instr.results[i]] = std::move(outs[i]);
     return Status::ok();
+  }
+
+  /// An operand buffer the result may overwrite: this is its last use,
+  /// nothing else holds it, it owns its memory and has the result's type
+  /// and dims.
+  BufferRef reusable(const Instr &instr, Frame &frame, ElementType type,
+                     const std::vector<int64_t> &dims) {
+    for (int64_t r : instr.operands) {
+      const BufferRef &buffer = frame.registers[r];
+      if (buffer.use_count() == 1 && buffer->owned() && buffer->type() == type &&
+          buffer->dims() == dims &&
+          std::find(instr.releases.begin(), instr.releases.end(), r) != instr.releases.end())
+        return buffer;
+    }
+    return nullptr;
   }
 
   Status loop(const Function &fn, const Instr &instr, Frame &frame) {
@@ -693,7 +791,7 @@ private:
   std::vector<int64_t> &symbols_;
   std::vector<uint8_t> &bound_;
   const std::function<void(const Event &)> &observer_;
-  const std::shared_ptr<MemoryStats> &memory_;
+  const std::shared_ptr<MemoryPool> &memory_;
   int depth_ = 0;
 };
 

@@ -21,6 +21,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,21 +39,43 @@ using kernels::Status;
 
 /// A tensor: owned memory (64-byte aligned), or a view of memory someone
 /// else keeps alive (a weight, a caller's input).
-/// Bytes held by a session's buffers: now and at most.
-struct MemoryStats {
-  size_t live = 0, peak = 0;
+/// A session's memory: a caching allocator by size class (four classes per
+/// power of two, 64-byte aligned). A freed block waits for the next buffer
+/// of its class, so steady-state runs, loop iterations and the two sides of
+/// a branch reuse the same memory without calling malloc; the cache never
+/// holds more than the peak of live bytes. Thread-safe (buffers may be
+/// released on any thread).
+class MemoryPool {
+public:
+  ~MemoryPool();
+  /// A block of at least `bytes`, its class size in `capacity`; null if
+  /// the system is out of memory.
+  void *take(size_t bytes, size_t &capacity);
+  void give(void *data, size_t capacity);
+  /// Bytes of buffers now held, and the most ever held at once.
+  size_t liveBytes() const;
+  size_t peakBytes() const;
+  /// Blocks obtained from the system (the rest came from the cache).
+  size_t systemAllocations() const;
+
+private:
+  mutable std::mutex mutex_;
+  std::map<size_t, std::vector<void *>> free_;
+  size_t live_ = 0, peak_ = 0, cached_ = 0, system_ = 0;
 };
 
 class Buffer {
 public:
-  /// Allocates `dims` of `type`, zero-filled; error past `maxBytes`.
-  /// `stats`, if given, counts the bytes while the buffer lives.
+  /// Allocates `dims` of `type`, zero-filled, from `pool` (or the system);
+  /// error past `maxBytes`.
   static Status allocate(ElementType type, std::vector<int64_t> dims, size_t maxBytes,
                          std::shared_ptr<Buffer> &out,
-                         std::shared_ptr<MemoryStats> stats = nullptr);
+                         std::shared_ptr<MemoryPool> pool = nullptr);
   /// A view of `data` (not owned; `keepAlive` holds whatever owns it).
   static std::shared_ptr<Buffer> view(ElementType type, std::vector<int64_t> dims, void *data,
                                       std::shared_ptr<const void> keepAlive = nullptr);
+  /// True if the buffer owns its memory (not a view).
+  bool owned() const { return owned_; }
   ~Buffer();
   Buffer(const Buffer &) = delete;
   Buffer &operator=(const Buffer &) = delete;
@@ -72,8 +96,9 @@ private:
   void *data_ = nullptr;
   size_t bytes_ = 0;
   bool owned_ = false;
+  size_t capacity_ = 0;
   std::shared_ptr<const void> keepAlive_;
-  std::shared_ptr<MemoryStats> stats_;
+  std::shared_ptr<MemoryPool> pool_;
 };
 using BufferRef = std::shared_ptr<Buffer>;
 
@@ -134,7 +159,9 @@ public:
     observer_ = std::move(observer);
   }
   /// The most bytes of buffers this session's runs held at once.
-  size_t peakBytes() const { return memory_->peak; }
+  size_t peakBytes() const { return memory_->peakBytes(); }
+  /// Buffers this session obtained from the system (not from its cache).
+  size_t systemAllocations() const { return memory_->systemAllocations(); }
   const Executable &executable() const { return *executable_; }
 
 private:
@@ -147,7 +174,7 @@ private:
   std::vector<int64_t> symbols_;
   std::vector<uint8_t> bound_;
   std::function<void(const Event &)> observer_;
-  std::shared_ptr<MemoryStats> memory_ = std::make_shared<MemoryStats>();
+  std::shared_ptr<MemoryPool> memory_ = std::make_shared<MemoryPool>();
 };
 
 } // namespace dlrt::program

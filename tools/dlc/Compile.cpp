@@ -2,6 +2,7 @@
 
 #include "codegen/program/EmitProgram.h"
 #include "passes/Passes.h"
+#include "passes/PlanMemory.h"
 #include "tools/dlc/Driver.h"
 
 #include <cstdio>
@@ -58,8 +59,19 @@ int runCompile(const ParsedArgs &args) {
             static_cast<std::streamsize>(bytes.size()));
   if (!out.flush())
     return userError("cannot write '" + *output + "'");
-  if (args.has("stats"))
+  if (args.has("stats")) {
     std::fprintf(stderr, "%s", programStats(*emitted).c_str());
+    ProgramMemory memory = planProgramMemory(*module, bindingsOf(args));
+    std::fprintf(stderr,
+                 "memory: planned peak %lld bytes, sum of all buffers %lld bytes (%.2fx)",
+                 static_cast<long long>(memory.peakBytes),
+                 static_cast<long long>(memory.totalBytes),
+                 memory.peakBytes ? double(memory.totalBytes) / memory.peakBytes : 1.0);
+    if (memory.runtimeSized)
+      std::fprintf(stderr, "; %lld buffers sized at run time",
+                   static_cast<long long>(memory.runtimeSized));
+    std::fprintf(stderr, "\n");
+  }
   return kExitOk;
 }
 

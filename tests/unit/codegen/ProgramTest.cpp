@@ -100,6 +100,35 @@ TEST(ProgramTest, SessionChecksItsInputs) {
   EXPECT_TRUE(runSession(session, {input({1, 2, 3, 4})}, error)) << error;
 }
 
+TEST(ProgramTest, RunsReuseMemory) {
+  Diagnostics diag;
+  std::unique_ptr<Module> module = parseModule(R"(
+graph @main(%x: f32[N,256]) {
+  %a = relu(%x) : f32[N,256]
+  %b = exp(%a) : f32[N,256]
+  %c = neg(%b) : f32[N,256]
+  %shape = constant() {value = dense<i64[3] [0, 16, 16]>} : i64[3]
+  %r = reshape(%c, %shape) : f32[N,16,16]
+  %d = abs(%r) : f32[N,16,16]
+  return %d
+}
+)", "reuse", diag);
+  ASSERT_TRUE(module) << diag.str();
+  std::optional<EmittedProgram> emitted = compileModule(*module, {}, diag);
+  ASSERT_TRUE(emitted) << diag.str();
+  std::string error;
+  Session session(makeExecutable(std::move(*emitted), error), SessionOptions{1});
+  auto x = std::make_shared<Tensor>(TensorType(DType::F32, {Dim(4), Dim(256)}));
+  ASSERT_TRUE(runSession(session, {x}, error)) << error;
+  // exp and neg overwrite their operand and reshape views it, so relu's
+  // 4 KiB serve four results; abs (whose operand is a view) gets its own:
+  // 8 KiB where six separate buffers would take 20 KiB.
+  EXPECT_EQ(session.peakBytes(), 8192u);
+  size_t allocations = session.systemAllocations();
+  ASSERT_TRUE(runSession(session, {x}, error)) << error;
+  EXPECT_EQ(session.systemAllocations(), allocations); // from the cache
+}
+
 TEST(ProgramTest, DamagedProgramsFailToLoadCleanly) {
   EmittedProgram emitted;
   ASSERT_TRUE(compileExample(&emitted));
