@@ -27,7 +27,9 @@ test: build
 
 demo: build
 	$(BUILD)/tools/dlc/dlc opt examples/gated_loop.dlir
-	$(BUILD)/tools/dlc/dlc run examples/gated_loop.dlir --random-inputs --seed 1 --shape N=2
+	$(BUILD)/tools/dlc/dlc compile examples/gated_loop.dlir -o $(BUILD)/gated_loop.dlc --stats
+	$(BUILD)/tools/dlc/dlc inspect $(BUILD)/gated_loop.dlc
+	$(BUILD)/tools/dlc/dlc run $(BUILD)/gated_loop.dlc --random-inputs --seed 1 --shape N=2
 
 clean:
 	rm -rf $(BUILD)
