@@ -1,6 +1,7 @@
 //===- Conv.cpp - Reference kernels of convolution and pooling ------------===//
 
 #include "kernels/Conv.h"
+#include "threading/ThreadPool.h"
 
 #include "kernels/Dispatch.h"
 
@@ -38,7 +39,7 @@ template <typename Fn> void forEachIndex(const std::vector<int64_t> &dims, Fn fn
 } // namespace
 
 Status conv(const ConvParams &params, const BufferView &x, const BufferView &w,
-            const BufferView &bias, const BufferView &out) {
+            const BufferView &bias, const BufferView &out, ThreadPool *pool) {
   std::vector<int64_t> xs(x.dims, x.dims + x.rank), ws(w.dims, w.dims + w.rank),
       os(out.dims, out.dims + out.rank);
   size_t spatial = xs.size() - 2;
@@ -46,13 +47,19 @@ Status conv(const ConvParams &params, const BufferView &x, const BufferView &w,
   std::vector<int64_t> xStrides = rowMajorStrides(x.dims, x.rank),
                        wStrides = rowMajorStrides(w.dims, w.rank);
   std::vector<int64_t> outSpatial(os.begin() + 2, os.end());
+  int64_t planeSize = 1;
+  for (int64_t d : outSpatial)
+    planeSize *= d;
   const Window &window = params.window;
   dispatch(x.type, [&](auto element) {
     using E = decltype(element);
-    int64_t linear = 0;
-    for (int64_t n = 0; n < os[0]; ++n)
-      for (int64_t m = 0; m < os[1]; ++m) {
+    // Output planes (n, m) are independent: split them across the pool;
+    // each is computed the same way whatever the thread count.
+    auto planes = [&](int64_t begin, int64_t end) {
+      for (int64_t plane = begin; plane < end; ++plane) {
+        int64_t n = plane / os[1], m = plane % os[1];
         int64_t g = m / outPerGroup;
+        int64_t linear = plane * planeSize;
         double b = bias.data ? static_cast<double>(E::load(bias.data, m)) : 0.0;
         forEachIndex(outSpatial, [&](const std::vector<int64_t> &o) {
           double sum = b;
@@ -76,6 +83,12 @@ Status conv(const ConvParams &params, const BufferView &x, const BufferView &w,
             E::store(out.data, linear++, saturatingInt64(sum));
         });
       }
+    };
+    int64_t count = os[0] * os[1];
+    if (pool)
+      pool->parallelFor(count, 1, planes);
+    else
+      planes(0, count);
   });
   return Status::ok();
 }

@@ -12,6 +12,10 @@
 
 #include <vector>
 
+namespace dlrt {
+class ThreadPool;
+}
+
 namespace dlrt::kernels {
 
 /// A sliding window over the spatial dims (one entry per spatial dim).
@@ -24,9 +28,10 @@ struct ConvParams {
   int64_t group = 1;
 };
 
-/// out = conv(x, w) + bias (optional: null data).
+/// out = conv(x, w) + bias (optional: null data). With a pool, output
+/// planes run in parallel; results do not depend on the thread count.
 Status conv(const ConvParams &params, const BufferView &x, const BufferView &w,
-            const BufferView &bias, const BufferView &out);
+            const BufferView &bias, const BufferView &out, ThreadPool *pool = nullptr);
 
 struct PoolParams {
   Window window;

@@ -34,7 +34,7 @@ Status runConv(const OpArgs &args) {
     params.group = p.group;
     windowOf(p, weightWindow(args.operand(1)), params.window);
     return kernels::conv(params, args.operand(0), args.operand(1), args.optional(2),
-                         args.result(0));
+                         args.result(0), args.pool);
   });
 }
 

@@ -1,5 +1,6 @@
 //===- ThreadPoolTest.cpp - Parallel loops ---------------------------------===//
 
+#include "kernels/Conv.h"
 #include "kernels/Linalg.h"
 #include "threading/ThreadPool.h"
 
@@ -53,6 +54,29 @@ TEST(ThreadPoolTest, MatmulIsTheSameOnAnyNumberOfThreads) {
   ThreadPool pool(4);
   ASSERT_TRUE(kernels::matmul(av, bv, pv, &pool).isOk());
   EXPECT_EQ(serial, parallel);
+}
+
+TEST(ThreadPoolTest, ConvIsTheSameOnAnyNumberOfThreads) {
+  std::mt19937 rng(6);
+  std::uniform_real_distribution<float> real(-1, 1);
+  // Grouped, strided, padded: x [2,4,9,9], w [6,2,3,3], group 2.
+  std::vector<float> x(2 * 4 * 9 * 9), w(6 * 2 * 3 * 3), bias(6);
+  for (float &v : x) v = real(rng);
+  for (float &v : w) v = real(rng);
+  for (float &v : bias) v = real(rng);
+  std::vector<int64_t> xd = {2, 4, 9, 9}, wd = {6, 2, 3, 3}, bd = {6}, od = {2, 6, 5, 5};
+  kernels::ConvParams params{{{3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}}, 2};
+  kernels::BufferView xv{x.data(), kernels::ElementType::F32, xd.data(), 4};
+  kernels::BufferView wv{w.data(), kernels::ElementType::F32, wd.data(), 4};
+  kernels::BufferView bv{bias.data(), kernels::ElementType::F32, bd.data(), 1};
+  std::vector<float> serial(2 * 6 * 5 * 5), parallel(serial.size());
+  kernels::BufferView sv{serial.data(), kernels::ElementType::F32, od.data(), 4};
+  kernels::BufferView pv{parallel.data(), kernels::ElementType::F32, od.data(), 4};
+  ASSERT_TRUE(kernels::conv(params, xv, wv, bv, sv).isOk());
+  ThreadPool pool(3);
+  ASSERT_TRUE(kernels::conv(params, xv, wv, bv, pv, &pool).isOk());
+  EXPECT_EQ(serial, parallel);
+  EXPECT_NE(serial, std::vector<float>(serial.size(), 0.0f));
 }
 
 } // namespace
