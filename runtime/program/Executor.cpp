@@ -536,13 +536,14 @@ public:
     for (const Instr &instr : fn.body) {
       auto begin = observer_ ? std::chrono::steady_clock::now()
                              : std::chrono::steady_clock::time_point();
+      trips_ = 0;
       Status status = step(fn, instr, frame);
       if (!status.isOk())
         return status;
       for (int64_t r : instr.releases)
         frame.registers[r].reset();
       if (observer_)
-        observer_({&instr, &fn, depth_ - 1, begin, std::chrono::steady_clock::now()});
+        observer_({&instr, &fn, depth_ - 1, begin, std::chrono::steady_clock::now(), trips_});
     }
     results.clear();
     for (int64_t r : fn.outputs)
@@ -713,6 +714,7 @@ private:
     for (size_t i = 0; i < carried; ++i)
       state.push_back(frame.registers[instr.operands[2 + i]]);
     std::vector<std::vector<BufferRef>> scanned(scans);
+    int64_t trips = 0;
     for (int64_t iteration = 0; iteration < maxTrip && cond; ++iteration) {
       if (iteration >= options_.maxLoopIterations)
         return Status::error(where(fn, instr) + ": ran more than " +
@@ -741,7 +743,9 @@ private:
         state[i] = std::move(outs[1 + i]);
       for (size_t i = 0; i < scans; ++i)
         scanned[i].push_back(std::move(outs[1 + carried + i]));
+      ++trips;
     }
+    trips_ = trips;
     std::vector<BufferRef> values = std::move(state);
     for (size_t i = 0; i < scans; ++i) {
       const RegisterType &type = fn.registers[instr.results[carried + i]];
@@ -793,6 +797,7 @@ private:
   const std::function<void(const Event &)> &observer_;
   const std::shared_ptr<MemoryPool> &memory_;
   int depth_ = 0;
+  int64_t trips_ = 0; ///< of the loop that just finished (for events)
 };
 
 } // namespace

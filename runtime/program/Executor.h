@@ -142,6 +142,7 @@ struct Event {
   const Function *function;
   int depth;
   std::chrono::steady_clock::time_point begin, end;
+  int64_t trips; ///< loops: iterations run
 };
 
 class Session {

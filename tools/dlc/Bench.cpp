@@ -58,6 +58,7 @@ struct Profile {
   };
   std::map<std::string, Row> rows; ///< "op NAME", "call", "if", "loop", ...
   double opSelf = 0;
+  int64_t trips = 0; ///< loop iterations
 
   void add(const std::vector<Event> &events, const Program &program) {
     std::vector<double> children(64, 0.0);
@@ -75,6 +76,7 @@ struct Profile {
         key += " " + program.entryPoints[event.instr->index];
         opSelf += self;
       }
+      trips += event.trips;
       Row &row = rows[key];
       ++row.count;
       row.self += self;
@@ -240,8 +242,13 @@ int runBench(const ParsedArgs &args) {
       auto it = profile.rows.find(kind);
       return it == profile.rows.end() ? 0.0 : it->second.self / it->second.count;
     };
-    std::printf("  per kernel call %.3f us, per branch %.3f us, per loop %.3f us (self time)\n",
-                each("call"), each("if"), each("loop"));
+    auto loops = profile.rows.find("loop");
+    double perTrip = loops == profile.rows.end() || profile.trips == 0
+                         ? 0.0
+                         : loops->second.self / double(profile.trips);
+    std::printf("  per kernel call %.3f us, per branch %.3f us, per loop iteration %.3f us "
+                "(self time)\n",
+                each("call"), each("if"), perTrip);
   }
   return kExitOk;
 }
