@@ -47,7 +47,8 @@ TensorType bind(const TensorType &type,
 } // namespace
 
 MemoryPlan planMemory(const Graph &graph,
-                      const std::map<std::string, int64_t, std::less<>> &bindings) {
+                      const std::map<std::string, int64_t, std::less<>> &bindings,
+                      bool placeReturned) {
   MemoryPlan plan;
   // Last use of every value: an operand or capture of a node, or the end.
   std::unordered_map<const Value *, size_t> lastUse;
@@ -126,8 +127,9 @@ MemoryPlan planMemory(const Graph &graph,
   std::vector<size_t> order;
   for (size_t i = 0; i < plan.buffers.size(); ++i)
     if (plan.buffers[i].bytes >= 0) {
-      order.push_back(i);
       plan.totalBytes += plan.buffers[i].bytes * int64_t(1 + plan.buffers[i].inPlace.size());
+      if (placeReturned || plan.buffers[i].last < end)
+        order.push_back(i);
     }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return plan.buffers[a].bytes > plan.buffers[b].bytes;

@@ -51,8 +51,11 @@ struct MemoryPlan {
 
 /// Plans the buffers of the nodes of `graph` (not its nested graphs, which
 /// are planned on their own). Symbols in `bindings` are substituted first.
+/// Without `placeReturned`, buffers the graph returns get no offset (they
+/// outlive the graph's arena: code generation gives them their own memory).
 MemoryPlan planMemory(const Graph &graph,
-                      const std::map<std::string, int64_t, std::less<>> &bindings = {});
+                      const std::map<std::string, int64_t, std::less<>> &bindings = {},
+                      bool placeReturned = true);
 
 /// The memory of a whole program (graph @main and everything it runs).
 struct ProgramMemory {

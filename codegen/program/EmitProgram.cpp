@@ -7,6 +7,7 @@
 #include "ir/ops/Kernels.h"
 #include "ops/Ops.h"
 #include "ops/Params.h"
+#include "passes/PlanMemory.h"
 
 #include <algorithm>
 #include <map>
@@ -210,6 +211,7 @@ private:
       ++position;
     }
     std::set<const Value *> outputs(graph.outputs().begin(), graph.outputs().end());
+    std::unordered_map<const Value *, int64_t> arena = arenaOffsets(graph, fn.arenaBytes);
     position = 0;
     for (const auto &owned : graph.nodes()) {
       const Node &node = *owned;
@@ -225,6 +227,12 @@ private:
       auto reg = [&](const Value *value) { return registers.at(value); };
       if (failed(lower(node, instr, reg)))
         return failure();
+      if (instr.kind == InstrKind::Op)
+        for (size_t i = 0; i < node.numResults(); ++i)
+          if (auto it = arena.find(node.result(i)); it != arena.end()) {
+            instr.arenaOffsets.resize(node.numResults(), -1);
+            instr.arenaOffsets[i] = it->second;
+          }
       if (instr.kind == InstrKind::Op &&
           !entryPointAt(instr.index)->resultDims)
         for (size_t i = 0; i < node.numResults(); ++i)
@@ -255,6 +263,29 @@ private:
     for (const Value *output : graph.outputs())
       fn.outputs.push_back(registers.at(output));
     return success();
+  }
+
+  /// Arena offsets of a kernel graph's statically sized intermediates, from
+  /// the memory plan: buffers (and the elementwise results planned over
+  /// them) that die inside the graph. Graphs with control flow get none:
+  /// their results may alias what their branches yield.
+  static std::unordered_map<const Value *, int64_t> arenaOffsets(const Graph &graph,
+                                                                int64_t &arenaBytes) {
+    std::unordered_map<const Value *, int64_t> offsets;
+    arenaBytes = 0;
+    for (const auto &node : graph.nodes())
+      if (node->def().hasRegions() || node->is(OpId::Call))
+        return offsets;
+    MemoryPlan plan = planMemory(graph, {}, /*placeReturned=*/false);
+    for (const BufferPlan &buffer : plan.buffers) {
+      if (buffer.offset < 0)
+        continue;
+      offsets[buffer.value] = buffer.offset;
+      for (const Value *value : buffer.inPlace)
+        offsets[value] = buffer.offset;
+      arenaBytes = std::max(arenaBytes, buffer.offset + buffer.bytes);
+    }
+    return offsets;
   }
 
   template <typename Reg>

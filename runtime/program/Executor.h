@@ -39,7 +39,7 @@ using kernels::Status;
 
 /// A tensor: owned memory (64-byte aligned), or a view of memory someone
 /// else keeps alive (a weight, a caller's input).
-/// A session's memory: a caching allocator by size class (four classes per
+/// A session's memory: a caching allocator by size class (eight classes per
 /// power of two, 64-byte aligned). A freed block waits for the next buffer
 /// of its class, so steady-state runs, loop iterations and the two sides of
 /// a branch reuse the same memory without calling malloc; the cache never
@@ -48,9 +48,10 @@ using kernels::Status;
 class MemoryPool {
 public:
   ~MemoryPool();
-  /// A block of at least `bytes`, its class size in `capacity`; null if
-  /// the system is out of memory.
-  void *take(size_t bytes, size_t &capacity);
+  /// A block of at least `bytes`, its class size in `capacity` (`exact`:
+  /// rounded only to 64 bytes, for arenas); null if the system is out of
+  /// memory.
+  void *take(size_t bytes, size_t &capacity, bool exact = false);
   void give(void *data, size_t capacity);
   /// Bytes of buffers now held, and the most ever held at once.
   size_t liveBytes() const;
@@ -70,7 +71,7 @@ public:
   /// error past `maxBytes`.
   static Status allocate(ElementType type, std::vector<int64_t> dims, size_t maxBytes,
                          std::shared_ptr<Buffer> &out,
-                         std::shared_ptr<MemoryPool> pool = nullptr);
+                         std::shared_ptr<MemoryPool> pool = nullptr, bool exact = false);
   /// A view of `data` (not owned; `keepAlive` holds whatever owns it).
   static std::shared_ptr<Buffer> view(ElementType type, std::vector<int64_t> dims, void *data,
                                       std::shared_ptr<const void> keepAlive = nullptr);
@@ -176,6 +177,7 @@ private:
   std::vector<uint8_t> bound_;
   std::function<void(const Event &)> observer_;
   std::shared_ptr<MemoryPool> memory_ = std::make_shared<MemoryPool>();
+  std::vector<BufferRef> arenas_; ///< per function with an arena, once used
 };
 
 } // namespace dlrt::program

@@ -15,6 +15,11 @@
 //   Loop   runs the body function while the trip count and condition allow
 //          it, carrying values and stacking scan outputs.
 //
+// Statically sized intermediates of kernel functions live at planned
+// offsets in one arena per function (passes/PlanMemory: greedy by size over
+// live ranges; elementwise results over a dying operand); everything else
+// comes from the session's caching allocator.
+//
 // Every register has an element type and dims; each dim is a shape
 // expression (bytecode over the program's symbols). Symbols are bound from
 // the inputs, and data-dependent ones (`?nz0`) from the first buffer whose
@@ -73,8 +78,11 @@ struct Instr {
   std::vector<int64_t> results;  ///< registers
   std::vector<int64_t> releases; ///< registers whose last use this is
   std::string name;              ///< the IR node's name, for messages
+  /// Op: per result, its offset in the function's arena, or -1 (its own
+  /// buffer); empty: no result is in the arena.
+  std::vector<int64_t> arenaOffsets;
   template <typename V> void fields(V &v) {
-    v(kind)(index)(index2)(params)(operands)(results)(releases)(name);
+    v(kind)(index)(index2)(params)(operands)(results)(releases)(name)(arenaOffsets);
   }
 };
 
@@ -83,7 +91,13 @@ struct Function {
   std::vector<RegisterType> registers;
   std::vector<int64_t> inputs, outputs;
   std::vector<Instr> body;
-  template <typename V> void fields(V &v) { v(name)(registers)(inputs)(outputs)(body); }
+  /// Bytes of the arena the compiler planned for this function's
+  /// statically sized intermediates (kernel functions only: their buffers
+  /// die inside the function, at the last use the plan computed).
+  int64_t arenaBytes = 0;
+  template <typename V> void fields(V &v) {
+    v(name)(registers)(inputs)(outputs)(body)(arenaBytes);
+  }
 };
 
 /// An input or output of the program, as the caller sees it.

@@ -82,8 +82,15 @@ int runInspect(const ParsedArgs &args) {
         ++ops[program.entryPoints[instr.index]];
     }
     bool kernel = counts[3] + counts[4] + counts[5] == 0;
+    size_t arenaResults = 0;
+    for (const Instr &instr : fn.body)
+      for (int64_t offset : instr.arenaOffsets)
+        arenaResults += offset >= 0;
     std::printf("  @%s: %s, %zu instructions, %zu registers\n", fn.name.c_str(),
                 kernel ? "kernel" : "host", fn.body.size(), fn.registers.size());
+    if (fn.arenaBytes > 0)
+      std::printf("    memory: arena %lld bytes for %zu planned intermediates\n",
+                  static_cast<long long>(fn.arenaBytes), arenaResults);
     if (!kernel)
       std::printf("    control: %zu call, %zu if, %zu loop\n", counts[3], counts[4], counts[5]);
     if (!ops.empty()) {

@@ -129,6 +129,32 @@ graph @main(%x: f32[N,256]) {
   EXPECT_EQ(session.systemAllocations(), allocations); // from the cache
 }
 
+TEST(ProgramTest, StaticIntermediatesLiveInThePlannedArena) {
+  Diagnostics diag;
+  std::unique_ptr<Module> module = parseModule(R"(
+graph @main(%x: f32[4,256], %w: f32[256,256]) {
+  %a = relu(%x) : f32[4,256]
+  %b = exp(%a) : f32[4,256]
+  %c = matmul(%b, %w) : f32[4,256]
+  %d = neg(%c) : f32[4,256]
+  return %d
+}
+)", "arena", diag);
+  ASSERT_TRUE(module) << diag.str();
+  std::optional<EmittedProgram> emitted = compileModule(*module, {}, diag);
+  ASSERT_TRUE(emitted) << diag.str();
+  // a (with b over it) dies inside the kernel: 4 KiB of arena; c and d
+  // (returned) get their own buffer.
+  const dlrt::program::Function &kernel = emitted->program.functions.at(1);
+  EXPECT_EQ(kernel.arenaBytes, 4096);
+  std::string error;
+  Session session(makeExecutable(std::move(*emitted), error), SessionOptions{1});
+  auto x = std::make_shared<Tensor>(TensorType(DType::F32, {Dim(4), Dim(256)}));
+  auto w = std::make_shared<Tensor>(TensorType(DType::F32, {Dim(256), Dim(256)}));
+  ASSERT_TRUE(runSession(session, {x, w}, error)) << error;
+  EXPECT_EQ(session.peakBytes(), 8192u);
+}
+
 TEST(ProgramTest, DamagedProgramsFailToLoadCleanly) {
   EmittedProgram emitted;
   ASSERT_TRUE(compileExample(&emitted));
