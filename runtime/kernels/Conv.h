@@ -48,10 +48,8 @@ Status pool(const PoolParams &params, const BufferView &x, const BufferView &out
 /// out[n, c] = the maximum or mean of plane (n, c) of x.
 Status globalPool(bool isMax, const BufferView &x, const BufferView &out);
 
-struct ConvTransposeParams {
-  Window window; ///< kernel = the weights' spatial dims
-  int64_t group = 1;
-};
+/// The same geometry as the convolution it transposes.
+using ConvTransposeParams = ConvParams;
 
 /// The transposed convolution (the gradient of conv with respect to its
 /// input) plus bias (optional: null data); out's dims are the caller's.

@@ -11,7 +11,7 @@ namespace {
 
 /// The kernel library's window: `kernel` and the attributes, defaults filled
 /// in for `spatial` dims.
-Status windowOf(const WindowParams &p, Dims kernel, kernels::Window &window) {
+void windowOf(const WindowParams &p, Dims kernel, kernels::Window &window) {
   size_t spatial = kernel.size();
   auto get = [&](const Dims &given, size_t count, int64_t fallback) {
     return given.size() == count ? given : Dims(count, fallback);
@@ -22,29 +22,24 @@ Status windowOf(const WindowParams &p, Dims kernel, kernels::Window &window) {
   Dims pads = get(p.pads, 2 * spatial, 0);
   window.padBegin.assign(pads.begin(), pads.begin() + spatial);
   window.padEnd.assign(pads.begin() + spatial, pads.end());
-  return Status::ok();
 }
 
 /// The weights' spatial dims.
 Dims weightWindow(const BufferView &w) { return Dims(w.dims + 2, w.dims + w.rank); }
 
-Status runConv(const OpArgs &args) {
+/// conv and conv_transpose: the window from the attributes and the
+/// weights' spatial dims; the pool splits conv's output planes.
+template <bool Transposed> Status runConvolution(const OpArgs &args) {
   return withParams<WindowParams>(args, "conv", [&](const WindowParams &p) {
     kernels::ConvParams params;
     params.group = p.group;
     windowOf(p, weightWindow(args.operand(1)), params.window);
-    return kernels::conv(params, args.operand(0), args.operand(1), args.optional(2),
-                         args.result(0), args.pool);
-  });
-}
-
-Status runConvTranspose(const OpArgs &args) {
-  return withParams<WindowParams>(args, "conv_transpose", [&](const WindowParams &p) {
-    kernels::ConvTransposeParams params;
-    params.group = p.group;
-    windowOf(p, weightWindow(args.operand(1)), params.window);
-    return kernels::convTranspose(params, args.operand(0), args.operand(1), args.optional(2),
-                                  args.result(0));
+    if constexpr (Transposed)
+      return kernels::convTranspose(params, args.operand(0), args.operand(1),
+                                    args.optional(2), args.result(0));
+    else
+      return kernels::conv(params, args.operand(0), args.operand(1), args.optional(2),
+                           args.result(0), args.pool);
   });
 }
 
@@ -110,8 +105,8 @@ Status runMaxUnpool(const OpArgs &args) {
 } // namespace
 
 void addConvKernels(std::vector<OpKernel> &table) {
-  table.push_back({"conv", {2, 3, 1, 1}, runConv});
-  table.push_back({"conv_transpose", {2, 3, 1, 1}, runConvTranspose});
+  table.push_back({"conv", {2, 3, 1, 1}, runConvolution<false>});
+  table.push_back({"conv_transpose", {2, 3, 1, 1}, runConvolution<true>});
   table.push_back({"pool", {1, 1, 1, 2}, runPool});
   table.push_back({"global_pool", {1, 1, 1, 1}, runGlobalPool});
   table.push_back({"max_unpool", {2, 3, 1, 1}, runMaxUnpool, maxUnpoolDims});

@@ -35,6 +35,17 @@ Status withParams(const OpArgs &args, std::string_view op, Fn &&fn) {
   return fn(params);
 }
 
+/// resultDims of an entry point whose kernel params and one result's dims
+/// come from one planning function (decode, then derive from operands).
+template <typename P, Status (*Plan)(const OpArgs &, P &, Dims &)>
+Status plannedDims(const OpArgs &args, std::vector<Dims> &dims) {
+  P params;
+  Dims out;
+  Status status = Plan(args, params, out);
+  dims = {out};
+  return status;
+}
+
 } // namespace dlrt::ops
 
 #endif // DLRT_OPS_FAMILY_H

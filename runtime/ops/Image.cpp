@@ -49,14 +49,6 @@ Status resizePlan(const OpArgs &args, kernels::ResizeParams &p, Dims &dims) {
   return Status::ok();
 }
 
-Status resizeDims(const OpArgs &args, std::vector<Dims> &dims) {
-  kernels::ResizeParams p;
-  Dims out;
-  Status status = resizePlan(args, p, out);
-  dims = {out};
-  return status;
-}
-
 Status runResize(const OpArgs &args) {
   kernels::ResizeParams p;
   Dims out;
@@ -80,7 +72,7 @@ Status runRoiAlign(const OpArgs &args) {
 } // namespace
 
 void addImageKernels(std::vector<OpKernel> &table) {
-  table.push_back({"resize", {2, 3, 1, 1}, runResize, resizeDims});
+  table.push_back({"resize", {2, 3, 1, 1}, runResize, plannedDims<kernels::ResizeParams, resizePlan>});
   table.push_back({"grid_sample", {2, 2, 1, 1}, runGridSample});
   table.push_back({"roi_align", {3, 3, 1, 1}, runRoiAlign});
 }

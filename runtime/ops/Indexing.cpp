@@ -22,27 +22,14 @@ template <typename P> Status axisOf(const OpArgs &args, const char *op, P &p) {
   return status;
 }
 
-Status runGather(const OpArgs &args) {
+/// gather, gather_elements (an axis, normalized against x) and gather_nd
+/// (batch_dims, as given): kernel(axis, x, indices, out).
+template <Status (*Kernel)(int64_t, const BufferView &, const BufferView &, const BufferView &),
+          bool IsAxis>
+Status runGatherKind(const OpArgs &args) {
   AxisParams p;
-  Status status = axisOf(args, "gather", p);
-  return status.isOk() ? kernels::gather(p.axis, args.operand(0), args.operand(1),
-                                         args.result(0))
-                       : status;
-}
-
-Status runGatherElements(const OpArgs &args) {
-  AxisParams p;
-  Status status = axisOf(args, "gather_elements", p);
-  return status.isOk() ? kernels::gatherElements(p.axis, args.operand(0), args.operand(1),
-                                                 args.result(0))
-                       : status;
-}
-
-Status runGatherNd(const OpArgs &args) {
-  AxisParams p; // axis = batch_dims
-  Status status = args.decode(p, "gather_nd");
-  return status.isOk() ? kernels::gatherNd(p.axis, args.operand(0), args.operand(1),
-                                           args.result(0))
+  Status status = IsAxis ? axisOf(args, "gather", p) : args.decode(p, "gather_nd");
+  return status.isOk() ? Kernel(p.axis, args.operand(0), args.operand(1), args.result(0))
                        : status;
 }
 
@@ -204,9 +191,9 @@ Status runReverseSequence(const OpArgs &args) {
 } // namespace
 
 void addIndexingKernels(std::vector<OpKernel> &table) {
-  table.push_back({"gather", {2, 2, 1, 1}, runGather});
-  table.push_back({"gather_elements", {2, 2, 1, 1}, runGatherElements});
-  table.push_back({"gather_nd", {2, 2, 1, 1}, runGatherNd});
+  table.push_back({"gather", {2, 2, 1, 1}, runGatherKind<kernels::gather, true>});
+  table.push_back({"gather_elements", {2, 2, 1, 1}, runGatherKind<kernels::gatherElements, true>});
+  table.push_back({"gather_nd", {2, 2, 1, 1}, runGatherKind<kernels::gatherNd, false>});
   table.push_back({"scatter_elements", {3, 3, 1, 1}, runScatterElements, sameDims});
   table.push_back({"scatter_nd", {3, 3, 1, 1}, runScatterNd, sameDims});
   table.push_back({"topk", {2, 2, 2, 2}, runTopK, topkDims});

@@ -154,8 +154,9 @@ Status runConcat(const OpArgs &args) {
   });
 }
 
-/// Per dim of x: the first index, the step and the length of the slice.
-Status slicePlan(const OpArgs &args, Dims &first, Dims &step, Dims &length) {
+/// Per dim of x: the first index and the step of the slice, and its length.
+Status slicePlan(const OpArgs &args, kernels::SliceParams &params, Dims &length) {
+  Dims &first = params.first, &step = params.step;
   const BufferView &x = args.operand(0);
   Dims starts, ends, axes, steps;
   Status status = readInts(args.operand(1), starts, "starts");
@@ -193,19 +194,11 @@ Status slicePlan(const OpArgs &args, Dims &first, Dims &step, Dims &length) {
   return Status::ok();
 }
 
-Status sliceDims(const OpArgs &args, std::vector<Dims> &dims) {
-  Dims first, step, length;
-  Status status = slicePlan(args, first, step, length);
-  dims = {length};
-  return status;
-}
-
 Status runSlice(const OpArgs &args) {
-  Dims first, step, length;
-  Status status = slicePlan(args, first, step, length);
-  if (!status.isOk())
-    return status;
-  return kernels::slice({first, step}, args.operand(0), args.result(0));
+  kernels::SliceParams params;
+  Dims length;
+  Status status = slicePlan(args, params, length);
+  return status.isOk() ? kernels::slice(params, args.operand(0), args.result(0)) : status;
 }
 
 Status expandDims(const OpArgs &args, std::vector<Dims> &dims) {
@@ -307,7 +300,7 @@ void addShapeKernels(std::vector<OpKernel> &table) {
   table.push_back({"flatten", {1, 1, 1, 1}, runCopy, nullptr, OpMemory::View});
   table.push_back({"transpose", {1, 1, 1, 1}, runTranspose});
   table.push_back({"concat", {1, -1, 1, 1}, runConcat});
-  table.push_back({"slice", {3, 5, 1, 1}, runSlice, sliceDims});
+  table.push_back({"slice", {3, 5, 1, 1}, runSlice, plannedDims<kernels::SliceParams, slicePlan>});
   table.push_back({"expand", {2, 2, 1, 1}, runExpand, expandDims});
   table.push_back({"shape", {1, 1, 1, 1}, runShape});
   table.push_back({"tile", {2, 2, 1, 1}, runTile, tileDims});

@@ -35,14 +35,6 @@ Status dftPlan(const OpArgs &args, kernels::DftParams &params, Dims &dims) {
   return Status::ok();
 }
 
-Status dftDims(const OpArgs &args, std::vector<Dims> &dims) {
-  kernels::DftParams params;
-  Dims out;
-  Status status = dftPlan(args, params, out);
-  dims = {out};
-  return status;
-}
-
 Status runDft(const OpArgs &args) {
   kernels::DftParams params;
   Dims out;
@@ -80,7 +72,7 @@ Status runStft(const OpArgs &args) {
 } // namespace
 
 void addSignalKernels(std::vector<OpKernel> &table) {
-  table.push_back({"dft", {1, 2, 1, 1}, runDft, dftDims});
+  table.push_back({"dft", {1, 2, 1, 1}, runDft, plannedDims<kernels::DftParams, dftPlan>});
   table.push_back({"stft", {3, 3, 1, 1}, runStft, stftDims});
 }
 

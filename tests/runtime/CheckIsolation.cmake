@@ -1,7 +1,7 @@
 # The runtime depends on nothing else in the repository and on no compiler
 # library: every #include in runtime/ is a standard header or a file under
 # runtime/ (or runtime/include/). Run as: cmake -DRUNTIME_DIR=... -P CheckIsolation.cmake
-file(GLOB_RECURSE sources "${RUNTIME_DIR}/*.h" "${RUNTIME_DIR}/*.cpp" "${RUNTIME_DIR}/*.c")
+file(GLOB_RECURSE sources "${RUNTIME_DIR}/*.h" "${RUNTIME_DIR}/*.hpp" "${RUNTIME_DIR}/*.cpp" "${RUNTIME_DIR}/*.c")
 set(failures "")
 foreach(source ${sources})
   file(STRINGS "${source}" includes REGEX "^[ \t]*#[ \t]*include")
