@@ -183,21 +183,27 @@ Status Executable::load(const artifact::Artifact &artifact,
   const artifact::Section *data = artifact.section(artifact::SectionKind::Weights);
   if (!code)
     return Status::error("the artifact has no host program");
+  int64_t version = 0;
+  if (code->size >= sizeof version)
+    std::memcpy(&version, code->data, sizeof version);
+  if (version != kProgramVersion)
+    return Status::error("the host program has format " + std::to_string(version) +
+                         "; this runtime reads format " + std::to_string(kProgramVersion) +
+                         " (recompile the model with this dlc)");
   Program program;
-  Status status = ops::decodeParams(program, code->data, code->size, "host program");
-  if (!status.isOk())
-    return status;
+  if (!ops::decodeParams(program, code->data, code->size, "host program").isOk())
+    return Status::error("the host program is malformed");
   Weights weights;
-  if (data) {
-    status = ops::decodeParams(weights, data->data, data->size, "weights");
-    if (!status.isOk())
-      return status;
-  }
+  if (data && !ops::decodeParams(weights, data->data, data->size, "weights").isOk())
+    return Status::error("the weights section is malformed");
   return create(std::move(program), std::move(weights), out);
 }
 
 Status Executable::validate() {
   const Program &p = program_;
+  if (p.version != kProgramVersion)
+    return invalid("format " + std::to_string(p.version) + ", expected " +
+                   std::to_string(kProgramVersion));
   for (const Symbol &symbol : p.symbols)
     if (symbol.name.empty())
       return invalid("a symbol without a name");

@@ -115,14 +115,18 @@ struct Symbol {
   template <typename V> void fields(V &v) { v(name)(dataDependent); }
 };
 
+/// The layout of Program; a runtime reads only its own (bump on change).
+inline constexpr int64_t kProgramVersion = 2;
+
 struct Program {
+  int64_t version = kProgramVersion; ///< first, so it can be read alone
   std::vector<Port> inputs, outputs;
   std::vector<Symbol> symbols;
   std::vector<Expr> exprs;
   std::vector<std::string> entryPoints; ///< op entry point names
   std::vector<Function> functions;      ///< functions[0] is main
   template <typename V> void fields(V &v) {
-    v(inputs)(outputs)(symbols)(exprs)(entryPoints)(functions);
+    v(version)(inputs)(outputs)(symbols)(exprs)(entryPoints)(functions);
   }
 };
 
