@@ -25,6 +25,8 @@ constexpr PassInfo kPasses[] = {
      "replace nodes by identical earlier nodes"},
     {"split", split,
      "outline straight-line kernels; what remains is the host program"},
+    {"fuse", fuse,
+     "group each kernel graph's ops into fused kernels (fusion nodes)"},
     {"dce", eliminateDeadCode,
      "remove unused nodes, if results, captures and weights"},
 };

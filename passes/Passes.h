@@ -70,6 +70,10 @@ LogicalResult specialize(Module &module, PassContext &context);
 /// sizes, shape reads). (Split.cpp)
 LogicalResult split(Module &module, PassContext &context);
 
+/// Groups the ops of every kernel graph into `fusion` nodes (fused kernels)
+/// by the cost model in Fuse.cpp.
+LogicalResult fuse(Module &module, PassContext &context);
+
 /// Removes nodes whose results are unused, results of `if` nodes and scan
 /// outputs of `loop` nodes nobody reads (with the graph outputs producing
 /// them), captures no nested graph reads, and weights no node references.

@@ -4,7 +4,8 @@
 // into straight-line kernel graphs, called from what remains: the host
 // program (control flow, host steps, calls).
 //
-// 1. A node is a host node if it has nested graphs (if, loop), is a call,
+// 1. A node is a host node if it has nested graphs (if, loop; not a fused
+//    kernel, which is kernel work), is a call,
 //    reads only a shape (shape), or decides a size from tensor data: its op
 //    has data-dependent output sizes (nonzero, unique, ...), or a result
 //    dim depends on a data-dependent symbol no operand has (a reshape to a
@@ -61,6 +62,8 @@ bool introducesDataSize(const Node &node) {
 }
 
 bool isHostNode(const Node &node) {
+  if (node.is(OpId::Fusion)) // a fused kernel: kernel work
+    return false;
   return node.def().hasRegions() || node.is(OpId::Call) || node.is(OpId::Shape) ||
          node.def().has(OpTrait::DataDependentShape) || introducesDataSize(node);
 }
@@ -74,8 +77,9 @@ public:
     for (const auto &node : graph.nodes())
       nodes.push_back(node.get());
     for (Node *node : nodes)
-      for (Graph *region : node->regions())
-        this->graph(*region, prefix);
+      if (!node->is(OpId::Fusion)) // fused kernel bodies stay whole
+        for (Graph *region : node->regions())
+          this->graph(*region, prefix);
     std::vector<Node *> run, constants;
     for (Node *node : nodes) {
       if (node->def().has(OpTrait::ConstantLike)) {
@@ -124,9 +128,12 @@ private:
         inputs.push_back(value);
       }
     };
-    for (Node *node : run)
+    for (Node *node : run) {
       for (Value *operand : node->operands())
         readFromOutside(operand);
+      for (Value *capture : node->captures()) // fused kernels read captures
+        readFromOutside(capture);
+    }
     // Outputs: results used after the run (by other nodes or as outputs).
     std::vector<Value *> outputs;
     for (Node *node : run)

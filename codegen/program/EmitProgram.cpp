@@ -312,6 +312,12 @@ private:
       instr.kind = InstrKind::Call;
       instr.index = index_.at(module_.graph(node.stringAttr("callee")));
       return success();
+    case OpId::Fusion: // the reference path runs the fused body op by op
+      instr.kind = InstrKind::Call;
+      instr.index = index_.at(&node.attr("body")->getGraph());
+      for (const Value *capture : node.captures())
+        instr.operands.push_back(reg(capture));
+      return success();
     case OpId::If:
       instr.kind = InstrKind::If;
       instr.index = index_.at(&node.attr("then_branch")->getGraph());

@@ -11,6 +11,11 @@
 //
 // `call(args...) {callee = "k"}` runs the module's top-level graph @k.
 //
+// `fusion() captures(c...)` has one graph, body, that takes the captures
+// and returns the results: a fused kernel (the `fuse` pass groups a kernel
+// graph's ops into them; a code generator compiles each body as one
+// kernel). Unlike `if` and `loop`, it is kernel work, not host control.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ir/OpRegistry.h"
@@ -257,9 +262,30 @@ LogicalResult evalCall(EvalContext &ctx) {
   return success();
 }
 
+LogicalResult inferFusion(InferContext &ctx) {
+  Graph *body = ctx.region("body");
+  if (failed(checkCaptureInputs(ctx, "body", *body, 0)))
+    return failure();
+  for (const Value *output : body->outputs())
+    ctx.addResult(output->type());
+  return success();
+}
+
+LogicalResult evalFusion(EvalContext &ctx) {
+  std::optional<std::vector<TensorRef>> results =
+      ctx.runGraph(*ctx.region("body"), ctx.captures());
+  if (!results)
+    return failure();
+  for (TensorRef &result : *results)
+    ctx.addOutput(std::move(result));
+  return success();
+}
+
 } // namespace
 
 void registerControlFlowOps(OpRegistry &registry) {
+  registry.add({"fusion", "control", 0, 0, {{"body", AttrKind::Graph, true}}, inferFusion,
+                evalFusion});
   registry.add({"call", "control", 0, kVariadic,
                 {{"callee", AttrKind::String, true}}, inferCall, evalCall});
   registry.add({"if", "control", 1, 1,

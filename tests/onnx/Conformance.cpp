@@ -116,6 +116,9 @@ Tensor asBFloat16IfDeclared(Tensor tensor, const TensorType &declared) {
 }
 
 /// Runs one test directory (in the child process).
+/// Compiled runs use this pipeline (empty: dlc's compile pipeline).
+std::string compilePasses;
+
 Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, bool compiled) {
   Diagnostics diag;
   std::unique_ptr<Module> module =
@@ -130,7 +133,10 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, boo
   // The compiled path: compile pipeline, code generation, the runtime.
   std::unique_ptr<dlrt::program::Session> session;
   if (compiled) {
-    std::optional<EmittedProgram> emitted = compileModule(*module, CompileRequest(), diag);
+    CompileRequest request;
+    request.passes = compilePasses;
+    request.verifyEach = true;
+    std::optional<EmittedProgram> emitted = compileModule(*module, request, diag);
     std::string error;
     std::shared_ptr<const dlrt::program::Executable> executable =
         emitted ? makeExecutable(std::move(*emitted), error) : nullptr;
@@ -286,7 +292,9 @@ int main(int argc, char **argv) {
     } else return usage();
   }
   std::optional<Pipeline> pipeline;
-  if (!passes.empty()) {
+  if (compiled) { // --passes then names the compile pipeline
+    compilePasses = passes;
+  } else if (!passes.empty()) {
     Diagnostics diag;
     pipeline = Pipeline::parse(passes == "default" ? kDefaultPipeline : passes, diag);
     if (!pipeline) {
