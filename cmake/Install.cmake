@@ -9,7 +9,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS dlc_compiler dlc_onnx dlc_passes dlc_codegen dlc_ir dlrt dlrt_program dlrt_artifact dlrt_ops dlrt_kernels
+install(TARGETS dlc_compiler dlc_onnx dlc_passes dlc_codegen dlc_halide_backend dlc_ir dlrt dlrt_program dlrt_artifact dlrt_ops dlrt_kernels
   EXPORT dlcTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES compiler/include/dlc/Compiler.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/dlc)

@@ -25,14 +25,14 @@ std::optional<EmittedProgram> compileModule(Module &module, const CompileRequest
   options.verifyEach = options.verifyEach || request.verifyEach;
   if (!pipeline || failed(pipeline->run(module, context, options)))
     return std::nullopt;
-  return emitProgram(module, diag);
+  return emitProgram(module, diag, request.emit);
 }
 
 std::shared_ptr<const dlrt::program::Executable> makeExecutable(EmittedProgram emitted,
                                                                std::string &error) {
   std::shared_ptr<const dlrt::program::Executable> executable;
   dlrt::kernels::Status status = dlrt::program::Executable::create(
-      std::move(emitted.program), std::move(emitted.weights), executable);
+      std::move(emitted.program), std::move(emitted.weights), executable, emitted.nativeObject);
   if (!status.isOk())
     error = status.message();
   return executable;

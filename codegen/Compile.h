@@ -25,6 +25,7 @@ struct CompileRequest {
   std::string passes; ///< empty: kCompilePipeline
   std::map<std::string, int64_t, std::less<>> bindings;
   bool verifyEach = false; ///< verify the module after every pass
+  EmitOptions emit;        ///< backend and target
 };
 
 /// The pass pipeline text `request` runs.

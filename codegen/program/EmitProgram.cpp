@@ -3,6 +3,7 @@
 #include "codegen/program/EmitProgram.h"
 
 #include "artifact/Artifact.h"
+#include "codegen/halide/HalideBackend.h"
 #include "ir/OpRegistry.h"
 #include "ir/ops/Kernels.h"
 #include "ops/Ops.h"
@@ -10,6 +11,8 @@
 #include "passes/PlanMemory.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -21,7 +24,11 @@ using namespace dlrt::program;
 
 class Emitter {
 public:
-  Emitter(const Module &module, Diagnostics &diag) : module_(module), diag_(diag) {}
+  Emitter(const Module &module, Diagnostics &diag, const EmitOptions &options)
+      : module_(module), diag_(diag) {
+    if (options.backend == "halide")
+      halide_ = std::make_unique<HalideBackend>(options.target);
+  }
 
   std::optional<EmittedProgram> emit() {
     const Graph *main = module_.graph("main");
@@ -37,6 +44,14 @@ public:
         return std::nullopt;
     if (failed(signature(*main)))
       return std::nullopt;
+    if (halide_ && halide_->size() > 0) {
+      std::string error;
+      out_.nativeObject = halide_->link(error);
+      if (out_.nativeObject.empty()) {
+        (void)diag_.error({}, "native kernels: " + error);
+        return std::nullopt;
+      }
+    }
     return std::move(out_);
   }
 
@@ -225,7 +240,7 @@ private:
         instr.results.push_back(registers[node.result(i)]);
       }
       auto reg = [&](const Value *value) { return registers.at(value); };
-      if (failed(lower(node, instr, reg)))
+      if (!native(node, instr, fn, registers) && failed(lower(node, instr, reg)))
         return failure();
       if (instr.kind == InstrKind::Op)
         for (size_t i = 0; i < node.numResults(); ++i)
@@ -263,6 +278,83 @@ private:
     for (const Value *output : graph.outputs())
       fn.outputs.push_back(registers.at(output));
     return success();
+  }
+
+  /// Compiles `node` (a fusion, or a single op) as a native kernel if the
+  /// backend lowers it: a Native instruction, after Const instructions for
+  /// the weights the kernel reads that the calling function does not hold.
+  bool native(const Node &node, Instr &instr, Function &fn,
+              std::unordered_map<const Value *, int64_t> &registers) {
+    if (!halide_ || node.def().has(OpTrait::ConstantLike) || node.is(OpId::Identity) ||
+        (node.def().hasRegions() && !node.is(OpId::Fusion)) || node.is(OpId::Call))
+      return false;
+    std::vector<const Value *> inputs, outputs;
+    std::vector<const Node *> nodes;
+    std::unordered_map<const Value *, const Value *> outside; // body input -> capture
+    if (node.is(OpId::Fusion)) {
+      const Graph &body = node.attr("body")->getGraph();
+      for (size_t i = 0; i < body.numInputs(); ++i) {
+        inputs.push_back(body.input(i));
+        outside[body.input(i)] = node.captures()[i];
+      }
+      for (const auto &inner : body.nodes())
+        nodes.push_back(inner.get());
+      outputs.assign(body.outputs().begin(), body.outputs().end());
+    } else {
+      for (const Value *operand : node.operands())
+        if (std::find(inputs.begin(), inputs.end(), operand) == inputs.end())
+          inputs.push_back(operand);
+      nodes.push_back(&node);
+      for (size_t i = 0; i < node.numResults(); ++i)
+        outputs.push_back(node.result(i));
+    }
+    std::string why;
+    std::optional<HalideBackend::Kernel> kernel = halide_->add(inputs, nodes, outputs, why);
+    if (!kernel) {
+      if (std::getenv("DLC_DEBUG_HALIDE"))
+        std::fprintf(stderr, "reference: %s: %s\n", instr.name.c_str(), why.c_str());
+      return false;
+    }
+    std::vector<int64_t> symbols;
+    for (const std::string &name : kernel->symbols) {
+      auto it = symbols_.find(name);
+      if (it == symbols_.end())
+        return false; // a size the program never binds: stay on the reference
+      symbols.push_back(static_cast<int64_t>(it->second));
+    }
+    for (const Value *value : kernel->inputs) {
+      if (auto o = outside.find(value); o != outside.end()) {
+        instr.operands.push_back(registers.at(o->second));
+        continue;
+      }
+      if (auto r = registers.find(value); r != registers.end()) {
+        instr.operands.push_back(r->second);
+        continue;
+      }
+      // A weight or constant inside the fused body: load it here.
+      const Node *def = value->definingNode();
+      Instr load;
+      load.kind = InstrKind::Const;
+      load.name = instr.name + " weight";
+      load.index = def->is(OpId::Weight)
+                       ? weight("weight " + def->stringAttr("name"),
+                                *module_.weight(def->stringAttr("name"))->value)
+                       : weight("constant " + load.name + " " + std::to_string(weights_.size()),
+                                *def->attr("value")->getTensorPtr());
+      int64_t reg = static_cast<int64_t>(fn.registers.size());
+      fn.registers.push_back(registerType(*value));
+      registers[value] = reg;
+      load.results.push_back(reg);
+      fn.body.push_back(std::move(load));
+      instr.operands.push_back(reg);
+      instr.releases.push_back(reg);
+    }
+    instr.kind = InstrKind::Native;
+    instr.index = static_cast<int64_t>(out_.program.nativeKernels.size());
+    instr.symbols = std::move(symbols);
+    out_.program.nativeKernels.push_back(kernel->name);
+    out_.program.nativeProviders.push_back("halide");
+    return true;
   }
 
   /// Arena offsets of a kernel graph's statically sized intermediates, from
@@ -398,12 +490,14 @@ private:
   std::map<const Graph *, std::string> names_; ///< of nested graphs: @main.if0.then_branch
   int regionCount_ = 0;
   std::map<std::string, size_t> symbols_, exprs_, weights_, entryPoints_;
+  std::unique_ptr<HalideBackend> halide_;
 };
 
 } // namespace
 
-std::optional<EmittedProgram> emitProgram(const Module &module, Diagnostics &diag) {
-  return Emitter(module, diag).emit();
+std::optional<EmittedProgram> emitProgram(const Module &module, Diagnostics &diag,
+                                          const EmitOptions &options) {
+  return Emitter(module, diag, options).emit();
 }
 
 std::vector<uint8_t> writeArtifact(const EmittedProgram &emitted) {
@@ -411,6 +505,8 @@ std::vector<uint8_t> writeArtifact(const EmittedProgram &emitted) {
   using dlrt::artifact::SectionKind;
   writer.addSection(SectionKind::HostProgram, dlrt::ops::encodeParams(emitted.program));
   writer.addSection(SectionKind::Weights, dlrt::ops::encodeParams(emitted.weights));
+  if (!emitted.nativeObject.empty())
+    writer.addSection(SectionKind::NativeObject, emitted.nativeObject);
   std::string producer = "dlc";
   writer.addSection(SectionKind::Metadata, std::vector<uint8_t>(producer.begin(), producer.end()));
   return writer.finish();

@@ -28,10 +28,22 @@ namespace dlc {
 struct EmittedProgram {
   dlrt::program::Program program;
   dlrt::program::Weights weights;
+  /// The native kernels (a shared object), if a native backend made any.
+  std::vector<uint8_t> nativeObject;
+};
+
+struct EmitOptions {
+  /// "reference": every op on the runtime's reference kernels; "halide":
+  /// fused kernels (and single ops) as Halide pipelines where they lower,
+  /// the reference kernels for the rest.
+  std::string backend = "reference";
+  /// The native target (Halide target string); empty: this CPU.
+  std::string target;
 };
 
 /// Lowers `module`'s graph @main and everything it runs.
-std::optional<EmittedProgram> emitProgram(const Module &module, Diagnostics &diag);
+std::optional<EmittedProgram> emitProgram(const Module &module, Diagnostics &diag,
+                                          const EmitOptions &options = {});
 
 /// The artifact file of `emitted` (signature, host program, weights,
 /// metadata), checksummed.

@@ -6,6 +6,7 @@
 #include "threading/ThreadPool.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -166,13 +167,22 @@ bool isElementType(ElementType type) {
 } // namespace
 
 Status Executable::create(Program program, Weights weights,
-                          std::shared_ptr<const Executable> &out) {
+                          std::shared_ptr<const Executable> &out,
+                          const std::vector<uint8_t> &nativeObject) {
   auto executable = std::shared_ptr<Executable>(new Executable());
   executable->program_ = std::move(program);
   executable->weights_ = std::move(weights);
   Status status = executable->validate();
   if (!status.isOk())
     return status;
+  const std::vector<std::string> &natives = executable->program_.nativeKernels;
+  if (!natives.empty() && nativeObject.empty())
+    return invalid("native kernels without their object");
+  if (!natives.empty()) {
+    status = native::NativeLibrary::load(nativeObject, natives, executable->natives_);
+    if (!status.isOk())
+      return status;
+  }
   out = std::move(executable);
   return Status::ok();
 }
@@ -196,7 +206,11 @@ Status Executable::load(const artifact::Artifact &artifact,
   Weights weights;
   if (data && !ops::decodeParams(weights, data->data, data->size, "weights").isOk())
     return Status::error("the weights section is malformed");
-  return create(std::move(program), std::move(weights), out);
+  const artifact::Section *object = artifact.section(artifact::SectionKind::NativeObject);
+  std::vector<uint8_t> nativeObject;
+  if (object)
+    nativeObject.assign(object->data, object->data + object->size);
+  return create(std::move(program), std::move(weights), out, nativeObject);
 }
 
 Status Executable::validate() {
@@ -303,7 +317,7 @@ Status Executable::validate() {
                p.functions[g].outputs.size() == outputs;
       };
       if (!instr.arenaOffsets.empty()) {
-        if (instr.kind != InstrKind::Op || instr.arenaOffsets.size() != instr.results.size())
+        if ((instr.kind != InstrKind::Op && instr.kind != InstrKind::Native) || instr.arenaOffsets.size() != instr.results.size())
           return invalid(at + ": arena offsets do not match the results");
         for (int64_t offset : instr.arenaOffsets)
           if (offset < -1 || offset > fn.arenaBytes)
@@ -337,6 +351,13 @@ Status Executable::validate() {
             !signature(instr.index, instr.operands.size() - 1, instr.results.size()) ||
             !signature(instr.index2, instr.operands.size() - 1, instr.results.size()))
           return invalid(at + ": bad if");
+        break;
+      case InstrKind::Native:
+        if (instr.index < 0 || static_cast<size_t>(instr.index) >= p.nativeKernels.size())
+          return invalid(at + ": no such native kernel");
+        for (int64_t symbol : instr.symbols)
+          if (symbol < 0 || static_cast<size_t>(symbol) >= p.symbols.size())
+            return invalid(at + ": no such symbol");
         break;
       case InstrKind::Loop: {
         // operands: max_trip, cond, carried (index2 of them), captures.
@@ -624,6 +645,8 @@ private:
     }
     case InstrKind::Loop:
       return loop(fn, instr, frame);
+    case InstrKind::Native:
+      return native(fn, instr, frame);
     }
     return Status::error("unknown instruction");
   }
@@ -676,7 +699,7 @@ private:
     for (size_t i = 0; i < instr.results.size(); ++i) {
       const RegisterType &type = fn.registers[instr.results[i]];
       if (!instr.arenaOffsets.empty() && instr.arenaOffsets[i] >= 0) {
-        Status status = inArena(fn, instr, kernel, i, type.type, std::move(dims[i]), outs[i]);
+        Status status = inArena(fn, instr, &kernel, i, type.type, std::move(dims[i]), outs[i]);
         if (!status.isOk())
           return status;
       } else if (kernel.memory == ops::OpMemory::InPlace) {
@@ -710,7 +733,7 @@ private:
   /// (allocated on the session's first use of the function). Elementwise
   /// results may overwrite the operand planned there, so only others are
   /// zero-filled.
-  Status inArena(const Function &fn, const Instr &instr, const ops::OpKernel &kernel, size_t i,
+  Status inArena(const Function &fn, const Instr &instr, const ops::OpKernel *kernel, size_t i,
                  ElementType type, std::vector<int64_t> dims, BufferRef &out) {
     size_t index = static_cast<size_t>(&fn - program_.functions.data());
     BufferRef &arena = arenas_[index];
@@ -725,7 +748,7 @@ private:
     if (!bytes || *bytes > static_cast<size_t>(fn.arenaBytes - offset))
       return Status::error(where(fn, instr) + ": a result does not fit its arena slot");
     auto *data = static_cast<uint8_t *>(arena->data()) + offset;
-    if (kernel.memory != ops::OpMemory::InPlace)
+    if (!kernel || kernel->memory != ops::OpMemory::InPlace)
       std::memset(data, 0, *bytes);
     out = Buffer::view(type, std::move(dims), data, arena);
     return Status::ok();
@@ -744,6 +767,53 @@ private:
         return buffer;
     }
     return nullptr;
+  }
+
+  /// A generated kernel: results sized from their expressions (arena or
+  /// pool), buffers described in Halide's layout, symbol values as int32.
+  Status native(const Function &fn, const Instr &instr, Frame &frame) {
+    std::vector<BufferRef> outs(instr.results.size());
+    for (size_t i = 0; i < instr.results.size(); ++i) {
+      const RegisterType &type = fn.registers[instr.results[i]];
+      std::vector<int64_t> dims;
+      Status status = dimsOf(type, dims, where(fn, instr));
+      if (!status.isOk())
+        return status;
+      if (!instr.arenaOffsets.empty() && instr.arenaOffsets[i] >= 0)
+        status = inArena(fn, instr, nullptr, i, type.type, std::move(dims), outs[i]);
+      else
+        status = allocate(type.type, std::move(dims), outs[i], where(fn, instr));
+      if (!status.isOk())
+        return status;
+    }
+    // Halide's order: user_context, input buffers, symbols, output buffers.
+    size_t inputs = instr.operands.size(), count = inputs + outs.size();
+    std::vector<native::HalideBuffer> buffers(count);
+    std::vector<std::vector<native::HalideDimension>> dims(count);
+    std::vector<int32_t> symbols(instr.symbols.size());
+    std::vector<void *> args(1 + count + symbols.size());
+    for (size_t i = 0; i < count; ++i) {
+      const Buffer &buffer = i < inputs ? *frame.registers[instr.operands[i]] : *outs[i - inputs];
+      Status status = native::describe(buffer.view(), buffers[i], dims[i]);
+      if (!status.isOk())
+        return Status::error(where(fn, instr) + ": " + status.message());
+      args[i < inputs ? 1 + i : 1 + symbols.size() + i] = &buffers[i];
+    }
+    for (size_t s = 0; s < symbols.size(); ++s) {
+      int64_t symbol = instr.symbols[s];
+      if (!bound_[symbol] || symbols_[symbol] > INT32_MAX)
+        return Status::error(where(fn, instr) + ": symbol " + program_.symbols[symbol].name +
+                             " is not bound or too large");
+      symbols[s] = static_cast<int32_t>(symbols_[symbol]);
+      args[1 + inputs + s] = &symbols[s];
+    }
+    if (int code = exe_.natives()->call(static_cast<size_t>(instr.index), pool_, args.data()))
+      return Status::error(where(fn, instr) + ": the native kernel '" +
+                           program_.nativeKernels[instr.index] + "' failed (Halide error " +
+                           std::to_string(code) + ")");
+    for (size_t i = 0; i < instr.results.size(); ++i)
+      frame.registers[instr.results[i]] = std::move(outs[i]);
+    return Status::ok();
   }
 
   Status loop(const Function &fn, const Instr &instr, Frame &frame) {

@@ -16,6 +16,7 @@
 #define DLRT_PROGRAM_EXECUTOR_H
 
 #include "artifact/Artifact.h"
+#include "native/NativeLibrary.h"
 #include "ops/Ops.h"
 #include "program/Program.h"
 
@@ -108,8 +109,10 @@ std::optional<size_t> byteSize(ElementType type, const std::vector<int64_t> &dim
 
 class Executable {
 public:
-  /// Validates and takes `program` and `weights`.
-  static Status create(Program program, Weights weights, std::shared_ptr<const Executable> &out);
+  /// Validates and takes `program` and `weights`; `nativeObject` (may be
+  /// empty) is the shared object with the program's native kernels.
+  static Status create(Program program, Weights weights, std::shared_ptr<const Executable> &out,
+                       const std::vector<uint8_t> &nativeObject = {});
   /// Decodes and validates the HostProgram and Weights sections.
   static Status load(const artifact::Artifact &artifact, std::shared_ptr<const Executable> &out);
 
@@ -117,6 +120,7 @@ public:
   const Weights &weights() const { return weights_; }
   const ops::OpKernel *entryPoint(int64_t index) const { return entryPoints_[index]; }
   const BufferRef &weight(int64_t index) const { return weightBuffers_[index]; }
+  const native::NativeLibrary *natives() const { return natives_.get(); }
 
 private:
   Status validate();
@@ -124,6 +128,7 @@ private:
   Weights weights_;
   std::vector<const ops::OpKernel *> entryPoints_;
   std::vector<BufferRef> weightBuffers_;
+  std::shared_ptr<const native::NativeLibrary> natives_;
 };
 
 struct SessionOptions {

@@ -14,6 +14,10 @@
 //   If     runs the then or else function on the captures.
 //   Loop   runs the body function while the trip count and condition allow
 //          it, carrying values and stacking scan outputs.
+//   Native runs a generated kernel (a fused kernel compiled by a native
+//          code generator, in the artifact's NativeObject section) on its
+//          operands, its results sized from their expressions, the values
+//          of the symbols it lists passed as int32 scalars.
 //
 // Statically sized intermediates of kernel functions live at planned
 // offsets in one arena per function (passes/PlanMemory: greedy by size over
@@ -66,12 +70,19 @@ struct RegisterType {
   template <typename V> void fields(V &v) { v(type)(ranked)(dims); }
 };
 
-enum class InstrKind : uint8_t { Op, Const, Alias, Call, If, Loop };
+enum class InstrKind : uint8_t { Op, Const, Alias, Call, If, Loop, Native };
+inline constexpr size_t kInstrKinds = 7;
+inline const char *instrKindName(InstrKind kind) {
+  static const char *const names[kInstrKinds] = {"op", "const", "alias", "call",
+                                                 "if", "loop",  "native"};
+  return static_cast<size_t>(kind) < kInstrKinds ? names[static_cast<size_t>(kind)] : "?";
+}
 
 struct Instr {
   InstrKind kind = InstrKind::Op;
   int64_t index = 0; ///< Op: entry point (Program::entryPoints); Const: weight;
-                     ///< Call: function; If: then function; Loop: body.
+                     ///< Call: function; If: then function; Loop: body;
+                     ///< Native: kernel (Program::nativeKernels).
   int64_t index2 = 0; ///< If: else function.
   std::vector<uint8_t> params;
   std::vector<int64_t> operands; ///< registers
@@ -81,8 +92,10 @@ struct Instr {
   /// Op: per result, its offset in the function's arena, or -1 (its own
   /// buffer); empty: no result is in the arena.
   std::vector<int64_t> arenaOffsets;
+  /// Native: the symbols whose values the kernel takes, in order.
+  std::vector<int64_t> symbols;
   template <typename V> void fields(V &v) {
-    v(kind)(index)(index2)(params)(operands)(results)(releases)(name)(arenaOffsets);
+    v(kind)(index)(index2)(params)(operands)(results)(releases)(name)(arenaOffsets)(symbols);
   }
 };
 
@@ -116,17 +129,20 @@ struct Symbol {
 };
 
 /// The layout of Program; a runtime reads only its own (bump on change).
-inline constexpr int64_t kProgramVersion = 2;
+inline constexpr int64_t kProgramVersion = 3;
 
 struct Program {
   int64_t version = kProgramVersion; ///< first, so it can be read alone
   std::vector<Port> inputs, outputs;
   std::vector<Symbol> symbols;
   std::vector<Expr> exprs;
-  std::vector<std::string> entryPoints; ///< op entry point names
-  std::vector<Function> functions;      ///< functions[0] is main
+  std::vector<std::string> entryPoints;   ///< op entry point names
+  std::vector<Function> functions;        ///< functions[0] is main
+  std::vector<std::string> nativeKernels; ///< in the NativeObject section
+  std::vector<std::string> nativeProviders; ///< per native kernel: "halide"
   template <typename V> void fields(V &v) {
-    v(version)(inputs)(outputs)(symbols)(exprs)(entryPoints)(functions);
+    v(version)(inputs)(outputs)(symbols)(exprs)(entryPoints)(functions)(nativeKernels)(
+        nativeProviders);
   }
 };
 

@@ -40,7 +40,8 @@ const CommandSpec kBenchSpec = withFlags(
       {"profile", 0, false, "add per-entry-point and host-overhead tables"},
       {"trace", 0, true, "write one run as a Chrome trace (JSON)", "FILE.json"},
       {"json", 0, false, "print the results as JSON"},
-      {"bind", 0, true, "compile a model with symbol NAME fixed to SIZE", "NAME=SIZE"}},
+      {"bind", 0, true, "compile a model with symbol NAME fixed to SIZE", "NAME=SIZE"},
+      {"backend", 0, true, "compile a model with reference or halide kernels", "NAME"}},
      1,
      1},
     inputFlags());
@@ -70,10 +71,12 @@ struct Profile {
       double self = total - children[depth + 1];
       children[depth + 1] = 0;
       children[depth] += total;
-      static const char *const kinds[] = {"op", "const", "alias", "call", "if", "loop"};
-      std::string key = kinds[static_cast<size_t>(event.instr->kind)];
+      std::string key = instrKindName(event.instr->kind);
       if (event.instr->kind == InstrKind::Op) {
         key += " " + program.entryPoints[event.instr->index];
+        opSelf += self;
+      } else if (event.instr->kind == InstrKind::Native) {
+        key += " " + program.nativeKernels[event.instr->index];
         opSelf += self;
       }
       trips += event.trips;
@@ -111,6 +114,7 @@ std::shared_ptr<const Executable> executableFor(const ParsedArgs &args) {
   std::unique_ptr<Module> module = loadModel(path, diag);
   CompileRequest request;
   request.bindings = bindingsOf(args);
+  request.emit.backend = args.get("backend").value_or("reference");
   std::optional<EmittedProgram> emitted =
       module ? compileModule(*module, request, diag) : std::nullopt;
   if (!emitted) {
@@ -128,11 +132,10 @@ int writeTrace(const std::string &path, const std::vector<Event> &events,
   std::string json = "{\"traceEvents\": [\n";
   for (size_t i = 0; i < events.size(); ++i) {
     const Event &e = events[i];
-    bool op = e.instr->kind == InstrKind::Op;
-    static const char *const kinds[] = {"op", "const", "alias", "call", "if", "loop"};
-    std::string name = op ? program.entryPoints[e.instr->index] + " " + e.instr->name
-                          : std::string(kinds[static_cast<size_t>(e.instr->kind)]) + " " +
-                                e.instr->name;
+    bool op = e.instr->kind == InstrKind::Op || e.instr->kind == InstrKind::Native;
+    std::string name = e.instr->kind == InstrKind::Op
+                           ? program.entryPoints[e.instr->index] + " " + e.instr->name
+                          : std::string(instrKindName(e.instr->kind)) + " " + e.instr->name;
     for (char &c : name)
       if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
         c = '_';

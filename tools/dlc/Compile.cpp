@@ -19,7 +19,11 @@ const CommandSpec kCompileSpec = withFlags(
          "or --passes), then the host program, its kernels and the weights in\n"
          "one checksummed file.",
      "MODEL",
-     {{"output", 'o', true, "the artifact to write (required)", "FILE.dlc"}},
+     {{"output", 'o', true, "the artifact to write (required)", "FILE.dlc"},
+      {"backend", 0, true,
+       "kernels: reference (the runtime's kernel library) or halide (fused kernels "
+       "compiled for this CPU; what it does not lower stays on the reference)",
+       "NAME"}},
      1,
      1},
     passFlags());
@@ -27,18 +31,18 @@ const CommandSpec kCompileSpec = withFlags(
 /// Instructions of each kind, over every function.
 std::string programStats(const EmittedProgram &emitted) {
   const dlrt::program::Program &program = emitted.program;
-  size_t counts[6] = {}, weightBytes = 0;
+  size_t counts[dlrt::program::kInstrKinds] = {}, weightBytes = 0;
   for (const dlrt::program::Function &fn : program.functions)
     for (const dlrt::program::Instr &instr : fn.body)
       ++counts[static_cast<size_t>(instr.kind)];
   for (const dlrt::program::Weight &weight : emitted.weights.weights)
     weightBytes += weight.data.size();
-  char text[256];
+  char text[320];
   std::snprintf(text, sizeof text,
-                "program: %zu functions, %zu ops, %zu calls, %zu if, %zu loop, %zu "
-                "constants (%zu bytes of weights), %zu symbols\n",
-                program.functions.size(), counts[0], counts[3], counts[4], counts[5],
-                counts[1], weightBytes, program.symbols.size());
+                "program: %zu functions, %zu ops, %zu native kernels, %zu calls, %zu if, %zu "
+                "loop, %zu constants (%zu bytes of weights), %zu symbols\n",
+                program.functions.size(), counts[0], counts[6], counts[3], counts[4],
+                counts[5], counts[1], weightBytes, program.symbols.size());
   return text;
 }
 
@@ -50,7 +54,11 @@ int runCompile(const ParsedArgs &args) {
   std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
   if (!module || failed(runPasses(args, *module, diag, kCompilePipeline)))
     return reportDiagnostics(diag);
-  std::optional<EmittedProgram> emitted = emitProgram(*module, diag);
+  EmitOptions options;
+  options.backend = args.get("backend").value_or("reference");
+  if (options.backend != "reference" && options.backend != "halide")
+    return userError("--backend must be reference or halide, got '" + options.backend + "'");
+  std::optional<EmittedProgram> emitted = emitProgram(*module, diag, options);
   if (!emitted)
     return reportDiagnostics(diag);
   std::vector<uint8_t> bytes = writeArtifact(*emitted);

@@ -75,7 +75,7 @@ int runInspect(const ParsedArgs &args) {
   std::printf("functions: %zu\n", program.functions.size());
   for (const Function &fn : program.functions) {
     std::map<std::string, int> ops;
-    size_t counts[6] = {};
+    size_t counts[dlrt::program::kInstrKinds] = {};
     for (const Instr &instr : fn.body) {
       ++counts[static_cast<size_t>(instr.kind)];
       if (instr.kind == InstrKind::Op)

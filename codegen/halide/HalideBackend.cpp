@@ -1,0 +1,825 @@
+//===- HalideBackend.cpp - Fused kernels as Halide pipelines --------------===//
+//
+// Lowering: every value of the kernel is a Halide Func over its index space
+// (row-major indices; Halide's dim 0 is the innermost, so arguments are
+// reversed), or an ImageParam for what the kernel reads. Dims are symbolic
+// expressions turned into Halide Exprs over int32 Params, one per symbol.
+// Broadcasting is decided at compile time from the IR types: an operand
+// dim that is 1 where the result's is not reads index 0, an equal dim reads
+// the result's index; anything else (a symbol that may or may not be 1) is
+// not lowered.
+//
+// Schedule: elementwise and layout values are inlined into their
+// consumers; reductions, softmax statistics and matmuls are computed at
+// root, vectorized along their innermost dim and parallel over their
+// outermost; outputs likewise. Parallel loops run on the dlc runtime's
+// pool (see runtime/native).
+//
+// What is not lowered (other ops, f16/bf16, integer division, float to
+// integer casts, gathers whose indices could leave the tensor) stays on the
+// reference kernels, per kernel; results never differ in kind.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/halide/HalideBackend.h"
+
+#include "ir/OpRegistry.h"
+#include "ir/Tensor.h"
+
+#include <Halide.h>
+
+#include <cpuid.h>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace dlc {
+namespace {
+
+namespace H = Halide;
+using Index = std::vector<H::Expr>;
+
+std::optional<H::Type> halideType(DType dtype) {
+  switch (dtype) {
+  case DType::F32: return H::Float(32);
+  case DType::F64: return H::Float(64);
+  case DType::I8: return H::Int(8);
+  case DType::I16: return H::Int(16);
+  case DType::I32: return H::Int(32);
+  case DType::I64: return H::Int(64);
+  case DType::U8: return H::UInt(8);
+  case DType::U16: return H::UInt(16);
+  case DType::U32: return H::UInt(32);
+  case DType::U64: return H::UInt(64);
+  case DType::Bool: return H::Bool();
+  case DType::F16:
+  case DType::BF16: break;
+  }
+  return std::nullopt;
+}
+
+/// Thrown (and caught in add()) when a kernel cannot be lowered.
+struct NotLowered {
+  std::string why;
+};
+
+[[noreturn]] void reject(std::string why) { throw NotLowered{std::move(why)}; }
+
+class Lowering {
+public:
+  Lowering(const H::Target &target, std::map<std::string, H::Param<int32_t>> &symbols)
+      : target_(target), symbols_(symbols) {}
+
+  std::vector<const Value *> bufferInputs;
+  std::vector<H::ImageParam> paramList; ///< in bufferInputs' order
+  std::set<std::string> usedSymbols;
+
+  void input(const Value *value) {
+    std::optional<H::Type> type = halideType(value->type().dtype());
+    if (!type)
+      reject("dtype " + std::string(dtypeName(value->type().dtype())));
+    if (!value->type().hasRank())
+      reject("an operand of unknown rank");
+    H::ImageParam param(*type, static_cast<int>(value->type().rank()),
+                        "in" + std::to_string(bufferInputs.size()));
+    params_.emplace(value, param);
+    paramList.push_back(param);
+    bufferInputs.push_back(value);
+  }
+
+  void node(const Node &node);
+
+  /// The Func of an output (a Func over the value's index space).
+  H::Func output(const Value *value) {
+    auto it = funcs_.find(value);
+    if (it == funcs_.end())
+      reject("an output that is not computed inside the kernel");
+    roots_.insert(value);
+    return it->second;
+  }
+
+  void schedule(const std::vector<const Value *> &outputs);
+
+private:
+  // -- values ---------------------------------------------------------------
+  H::Expr symbol(const std::string &name) {
+    usedSymbols.insert(name);
+    auto it = symbols_.find(name);
+    if (it == symbols_.end())
+      it = symbols_.emplace(name, H::Param<int32_t>("sym_" + sanitize(name))).first;
+    return it->second;
+  }
+
+  static std::string sanitize(std::string name) {
+    for (char &c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)))
+        c = '_';
+    return name;
+  }
+
+  H::Expr sym(const SymExpr &expr) {
+    if (!expr.valid())
+      reject("an unknown dim");
+    auto constant = [](int64_t value) {
+      if (value > INT32_MAX || value < INT32_MIN)
+        reject("a size beyond int32");
+      return H::Expr(static_cast<int32_t>(value));
+    };
+    H::Expr result = constant(expr.constant());
+    for (const SymExpr::Term &term : expr.terms()) {
+      H::Expr product = constant(term.coeff);
+      for (const auto &atom : term.factors) {
+        H::Expr factor;
+        switch (atom->kind) {
+        case SymAtom::Kind::Symbol:
+        case SymAtom::Kind::DataSymbol: factor = symbol(atom->name); break;
+        case SymAtom::Kind::FloorDiv: factor = sym(atom->lhs) / sym(atom->rhs); break;
+        case SymAtom::Kind::Min: factor = H::min(sym(atom->lhs), sym(atom->rhs)); break;
+        case SymAtom::Kind::Max: factor = H::max(sym(atom->lhs), sym(atom->rhs)); break;
+        }
+        product = product * factor;
+      }
+      result = result + product;
+    }
+    return result;
+  }
+
+  H::Expr dim(const Dim &d) {
+    if (d.isUnknown())
+      reject("an unknown dim");
+    return d.isStatic() ? H::Expr(static_cast<int32_t>(d.size())) : sym(d.expr());
+  }
+
+  std::vector<Dim> dimsOf(const Value *value) {
+    if (!value->type().hasRank())
+      reject("a value of unknown rank");
+    return value->type().dims();
+  }
+
+  /// Element `idx` (row-major) of `value`.
+  H::Expr at(const Value *value, const Index &idx) {
+    if (auto s = scalars_.find(value); s != scalars_.end())
+      return s->second;
+    std::vector<H::Expr> args(idx.rbegin(), idx.rend());
+    if (auto p = params_.find(value); p != params_.end())
+      return p->second(args);
+    if (auto f = funcs_.find(value); f != funcs_.end())
+      return f->second(args);
+    reject("a value defined outside the kernel");
+  }
+
+  /// `operand` read at the result index `idx` of dims `out`, broadcast.
+  H::Expr broadcast(const Value *operand, const std::vector<Dim> &out, const Index &idx) {
+    if (scalars_.count(operand))
+      return scalars_.at(operand);
+    std::vector<Dim> dims = dimsOf(operand);
+    if (dims.size() > out.size())
+      reject("a broadcast to a lower rank");
+    Index index;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      size_t o = d + out.size() - dims.size();
+      if (dims[d].isStatic() && dims[d].size() == 1)
+        index.push_back(0);
+      else if (dims[d] == out[o])
+        index.push_back(idx[o]);
+      else
+        reject("a broadcast of " + operand->type().str() + " the types do not decide");
+    }
+    return at(operand, index);
+  }
+
+  /// Defines `value` as body(idx) over its index space.
+  void define(const Value *value, const std::function<H::Expr(const Index &)> &body) {
+    std::vector<Dim> dims = dimsOf(value);
+    Index idx;
+    std::vector<H::Var> vars;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      vars.emplace_back("dim" + std::to_string(d));
+      idx.push_back(vars.back());
+    }
+    H::Func f("f" + std::to_string(funcs_.size()));
+    std::vector<H::Var> args(vars.rbegin(), vars.rend());
+    std::optional<H::Type> type = halideType(value->type().dtype());
+    if (!type)
+      reject("dtype " + std::string(dtypeName(value->type().dtype())));
+    H::Expr e = body(idx);
+    f(args) = e.type() == *type ? e : H::cast(*type, e);
+    funcs_.emplace(value, f);
+  }
+
+  // -- ops ------------------------------------------------------------------
+  H::Expr unary(const Node &node, H::Expr x);
+  void reduce(const Node &node);
+  void softmax(const Node &node, bool log);
+  void matmul(const Node &node);
+  void gemm(const Node &node);
+  void layout(const Node &node);
+  void constant(const Node &node);
+
+  const H::Target &target_;
+  std::map<std::string, H::Param<int32_t>> &symbols_;
+  std::map<const Value *, H::ImageParam> params_;
+  std::map<const Value *, H::Func> funcs_;
+  std::map<const Value *, H::Expr> scalars_;
+  std::set<const Value *> roots_;    ///< values computed at root
+  std::vector<H::Func> matmuls_;     ///< roots with a reduction update
+  std::vector<H::Func> statistics_;  ///< softmax max and sum, at root
+};
+
+H::Expr Lowering::unary(const Node &node, H::Expr x) {
+  bool isFloat = x.type().is_float();
+  auto floatOnly = [&] {
+    if (!isFloat)
+      reject(std::string(node.opName()) + " of integers");
+  };
+  H::Type t = x.type();
+  switch (node.id()) {
+  case OpId::Exp: floatOnly(); return H::exp(x);
+  case OpId::Log: floatOnly(); return H::log(x);
+  case OpId::Sqrt: floatOnly(); return H::sqrt(x);
+  case OpId::Rsqrt: floatOnly(); return H::Internal::make_const(t, 1) / H::sqrt(x);
+  case OpId::Reciprocal: floatOnly(); return H::Internal::make_const(t, 1) / x;
+  case OpId::Sigmoid: floatOnly(); return H::Internal::make_const(t, 1) / (H::Internal::make_const(t, 1) + H::exp(-x));
+  case OpId::Tanh: floatOnly(); return H::tanh(x);
+  case OpId::Erf: floatOnly(); return H::erf(x);
+  case OpId::Sin: floatOnly(); return H::sin(x);
+  case OpId::Cos: floatOnly(); return H::cos(x);
+  case OpId::Tan: floatOnly(); return H::tan(x);
+  case OpId::Asin: floatOnly(); return H::asin(x);
+  case OpId::Acos: floatOnly(); return H::acos(x);
+  case OpId::Atan: floatOnly(); return H::atan(x);
+  case OpId::Sinh: floatOnly(); return H::sinh(x);
+  case OpId::Cosh: floatOnly(); return H::cosh(x);
+  case OpId::Asinh: floatOnly(); return H::asinh(x);
+  case OpId::Acosh: floatOnly(); return H::acosh(x);
+  case OpId::Atanh: floatOnly(); return H::atanh(x);
+  case OpId::Floor: floatOnly(); return H::floor(x);
+  case OpId::Ceil: floatOnly(); return H::ceil(x);
+  case OpId::Round: floatOnly(); return H::round(x);
+  case OpId::Softplus: floatOnly(); return H::log(H::Internal::make_const(t, 1) + H::exp(x));
+  case OpId::LeakyRelu:
+    floatOnly();
+    return H::select(x < 0, H::Internal::make_const(t, node.floatAttr("alpha")) * x, x);
+  case OpId::Elu:
+    floatOnly();
+    return H::select(x < 0, H::Internal::make_const(t, node.floatAttr("alpha")) * (H::exp(x) - 1), x);
+  case OpId::Neg: return -x;
+  case OpId::Abs: return H::abs(x);
+  case OpId::Relu: return H::select(x < H::Internal::make_zero(t), H::Internal::make_zero(t), x); // NaN stays
+  case OpId::Sign:
+    return H::select(x > H::Internal::make_zero(t), H::Internal::make_one(t),
+                     H::select(x < H::Internal::make_zero(t), -H::Internal::make_one(t), H::Internal::make_zero(t)));
+  case OpId::Not: return !x;
+  default: break;
+  }
+  reject("op " + std::string(node.opName()));
+}
+
+void Lowering::node(const Node &node) {
+  const OpDef &def = node.def();
+  if (def.has(OpTrait::ConstantLike))
+    return constant(node);
+  if (node.numResults() != 1)
+    reject("op " + std::string(node.opName()) + " with several results");
+  const Value *result = node.result(0);
+  std::vector<Dim> out = dimsOf(result);
+  auto operand = [&](size_t i, const Index &idx) { return broadcast(node.operand(i), out, idx); };
+  switch (node.id()) {
+  case OpId::Add: case OpId::Sub: case OpId::Mul: case OpId::Div: case OpId::Max:
+  case OpId::Min: case OpId::Pow: case OpId::Equal: case OpId::Less: case OpId::LessEqual:
+  case OpId::Greater: case OpId::GreaterEqual: case OpId::And: case OpId::Or: case OpId::Xor: {
+    DType dtype = node.operand(0)->type().dtype();
+    bool isFloat = dtype == DType::F32 || dtype == DType::F64;
+    if ((node.is(OpId::Div) || node.is(OpId::Pow)) && !isFloat)
+      reject(std::string(node.opName()) + " of integers");
+    OpId id = node.id();
+    return define(result, [&](const Index &idx) -> H::Expr {
+      H::Expr a = operand(0, idx), b = operand(1, idx);
+      switch (id) {
+      case OpId::Add: return a + b;
+      case OpId::Sub: return a - b;
+      case OpId::Mul: return a * b;
+      case OpId::Div: return a / b;
+      case OpId::Max: return H::max(a, b);
+      case OpId::Min: return H::min(a, b);
+      case OpId::Pow: return H::pow(a, b);
+      case OpId::Equal: return a == b;
+      case OpId::Less: return a < b;
+      case OpId::LessEqual: return a <= b;
+      case OpId::Greater: return a > b;
+      case OpId::GreaterEqual: return a >= b;
+      case OpId::And: return a && b;
+      case OpId::Or: return a || b;
+      default: return a != b; // xor of bools
+      }
+    });
+  }
+  case OpId::Where:
+    return define(result, [&](const Index &idx) {
+      return H::select(operand(0, idx), operand(1, idx), operand(2, idx));
+    });
+  case OpId::Clip:
+    return define(result, [&](const Index &idx) {
+      H::Expr x = operand(0, idx);
+      if (node.numOperands() > 1)
+        x = H::max(x, at(node.operand(1), Index(node.operand(1)->type().rank(), 0)));
+      if (node.numOperands() > 2)
+        x = H::min(x, at(node.operand(2), Index(node.operand(2)->type().rank(), 0)));
+      return x;
+    });
+  case OpId::Cast: {
+    DType from = node.operand(0)->type().dtype(), to = result->type().dtype();
+    bool fromFloat = from == DType::F32 || from == DType::F64;
+    bool toFloat = to == DType::F32 || to == DType::F64;
+    if (fromFloat && !toFloat && to != DType::Bool)
+      reject("a cast from float to integer (saturation)");
+    std::optional<H::Type> type = halideType(to);
+    if (!type)
+      reject("a cast to " + std::string(dtypeName(to)));
+    return define(result, [&](const Index &idx) -> H::Expr {
+      H::Expr x = operand(0, idx);
+      if (to == DType::Bool)
+        return x != H::Internal::make_zero(x.type());
+      return H::cast(*type, x);
+    });
+  }
+  case OpId::Matmul: return matmul(node);
+  case OpId::Gemm: return gemm(node);
+  case OpId::ReduceSum: case OpId::ReduceMean: case OpId::ReduceMax: case OpId::ReduceMin:
+  case OpId::ReduceProd:
+    return reduce(node);
+  case OpId::Softmax: return softmax(node, false);
+  case OpId::LogSoftmax: return softmax(node, true);
+  case OpId::Transpose: case OpId::Reshape: case OpId::Flatten: case OpId::Squeeze:
+  case OpId::Unsqueeze: case OpId::Identity: case OpId::Slice: case OpId::Concat:
+  case OpId::Expand:
+    return layout(node);
+  default:
+    break;
+  }
+  if (def.has(OpTrait::Elementwise) && node.numOperands() == 1)
+    return define(result, [&](const Index &idx) { return unary(node, operand(0, idx)); });
+  reject("op " + std::string(node.opName()));
+}
+
+void Lowering::constant(const Node &node) {
+  const Value *value = node.result(0);
+  const Tensor *tensor = constantValue(value);
+  if (!tensor)
+    reject("a constant without a value");
+  std::optional<H::Type> type = halideType(tensor->dtype());
+  if (!type)
+    reject("dtype " + std::string(dtypeName(tensor->dtype())));
+  if (tensor->numElements() == 1) {
+    // A scalar: an immediate, broadcast anywhere.
+    H::Expr e = type->is_float() ? H::Expr(tensor->getDouble(0)) : H::Expr(tensor->getInt(0));
+    scalars_[value] = H::cast(*type, e);
+    return;
+  }
+  input(value); // read from the program's weights
+}
+
+void Lowering::reduce(const Node &node) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x);
+  int64_t rank = static_cast<int64_t>(in.size());
+  std::vector<int64_t> axes;
+  if (const std::vector<int64_t> *given = node.def().attrSpec("axes") && node.attr("axes")
+                                              ? &node.attr("axes")->getInts()
+                                              : nullptr)
+    axes = *given;
+  else if (node.numOperands() > 1) {
+    const Tensor *t = constantValue(node.operand(1));
+    if (!t)
+      reject("axes computed at run time");
+    axes = t->toInts();
+  }
+  if (axes.empty()) {
+    if (node.intAttr("noop_with_empty_axes"))
+      reject("noop_with_empty_axes");
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  for (int64_t &axis : axes)
+    axis = axis < 0 ? axis + rank : axis;
+  std::sort(axes.begin(), axes.end());
+  bool keep = node.intAttr("keepdims") != 0;
+  H::Region region;
+  for (int64_t axis : axes)
+    region.push_back(H::Range(0, dim(in[axis])));
+  H::RDom r(region);
+  OpId id = node.id();
+  define(result, [&](const Index &idx) -> H::Expr {
+    Index index;
+    size_t next = 0, reduced = 0;
+    for (int64_t d = 0; d < rank; ++d) {
+      bool isReduced = std::binary_search(axes.begin(), axes.end(), d);
+      if (isReduced) {
+        index.push_back(r[static_cast<int>(reduced++)]);
+        if (keep)
+          ++next;
+      } else {
+        index.push_back(idx[next++]);
+      }
+    }
+    H::Expr e = at(x, index);
+    switch (id) {
+    case OpId::ReduceSum: return H::sum(e);
+    case OpId::ReduceMax: return H::maximum(e);
+    case OpId::ReduceMin: return H::minimum(e);
+    case OpId::ReduceProd: return H::product(e);
+    default: {
+      H::Expr count = H::Expr(1);
+      for (int64_t axis : axes)
+        count = count * dim(in[axis]);
+      if (!e.type().is_float())
+        reject("reduce_mean of integers");
+      return H::sum(e) / H::cast(e.type(), count);
+    }
+    }
+  });
+  roots_.insert(result);
+}
+
+void Lowering::softmax(const Node &node, bool log) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x);
+  int64_t rank = static_cast<int64_t>(in.size());
+  if (rank == 0)
+    reject("softmax of a scalar");
+  int64_t axis = node.intAttr("axis");
+  axis = axis < 0 ? axis + rank : axis;
+  H::RDom r(0, dim(in[axis]));
+  // Statistics over the axis, on the other dims (axis index fixed at 0).
+  std::vector<H::Var> vars;
+  for (int64_t d = 0; d < rank; ++d)
+    vars.emplace_back("sdim" + std::to_string(d));
+  auto with = [&](const Index &idx, H::Expr k) {
+    Index index = idx;
+    index[axis] = k;
+    return index;
+  };
+  Index vidx(vars.begin(), vars.end());
+  std::vector<H::Var> args(vars.rbegin(), vars.rend());
+  H::Func mx("softmax_max"), total("softmax_sum");
+  mx(args) = H::maximum(at(x, with(vidx, r)));
+  total(args) = H::sum(H::exp(at(x, with(vidx, r)) - mx(args)));
+  statistics_.push_back(mx);
+  statistics_.push_back(total);
+  auto stat = [&](H::Func f, const Index &idx) {
+    Index index = with(idx, 0);
+    return f(std::vector<H::Expr>(index.rbegin(), index.rend()));
+  };
+  define(result, [&](const Index &idx) -> H::Expr {
+    H::Expr shifted = at(x, idx) - stat(mx, idx);
+    return log ? shifted - H::log(stat(total, idx)) : H::exp(shifted) / stat(total, idx);
+  });
+}
+
+void Lowering::matmul(const Node &node) {
+  const Value *a = node.operand(0), *b = node.operand(1), *result = node.result(0);
+  std::vector<Dim> ad = dimsOf(a), bd = dimsOf(b), out = dimsOf(result);
+  if (ad.size() < 2 || bd.size() < 2)
+    reject("matmul of a vector");
+  size_t rank = out.size();
+  H::RDom k(0, dim(ad.back()));
+  // Batch dims broadcast like an elementwise op's.
+  auto batch = [&](const Value *v, const std::vector<Dim> &dims, const Index &idx, H::Expr row,
+                   H::Expr col) {
+    Index index;
+    for (size_t d = 0; d + 2 < dims.size(); ++d) {
+      size_t o = d + rank - dims.size();
+      if (dims[d].isStatic() && dims[d].size() == 1)
+        index.push_back(0);
+      else if (dims[d] == out[o])
+        index.push_back(idx[o]);
+      else
+        reject("a matmul batch broadcast the types do not decide");
+    }
+    index.push_back(row);
+    index.push_back(col);
+    return at(v, index);
+  };
+  std::vector<H::Var> vars;
+  for (size_t d = 0; d < rank; ++d)
+    vars.emplace_back("mdim" + std::to_string(d));
+  Index idx(vars.begin(), vars.end());
+  std::vector<H::Var> args(vars.rbegin(), vars.rend());
+  std::optional<H::Type> type = halideType(result->type().dtype());
+  if (!type || !type->is_float())
+    reject("matmul of integers");
+  H::Func m("matmul" + std::to_string(funcs_.size()));
+  m(args) = H::Internal::make_zero(*type);
+  m(args) += batch(a, ad, idx, idx[rank - 2], k) * batch(b, bd, idx, k, idx[rank - 1]);
+  funcs_.emplace(result, m);
+  roots_.insert(result);
+  matmuls_.push_back(m);
+}
+
+void Lowering::gemm(const Node &node) {
+  const Value *a = node.operand(0), *b = node.operand(1), *result = node.result(0);
+  bool ta = node.intAttr("trans_a") != 0, tb = node.intAttr("trans_b") != 0;
+  std::vector<Dim> ad = dimsOf(a), out = dimsOf(result);
+  std::optional<H::Type> type = halideType(result->type().dtype());
+  if (!type || !type->is_float() || ad.size() != 2)
+    reject("gemm of integers or vectors");
+  H::RDom k(0, dim(ta ? ad[0] : ad[1]));
+  H::Var j("gj"), i("gi");
+  H::Func m("gemm" + std::to_string(funcs_.size()));
+  m(j, i) = H::Internal::make_zero(*type);
+  m(j, i) += at(a, ta ? Index{k, i} : Index{i, k}) * at(b, tb ? Index{j, k} : Index{k, j});
+  m.compute_root();
+  matmuls_.push_back(m);
+  double alpha = node.floatAttr("alpha"), beta = node.floatAttr("beta");
+  define(result, [&](const Index &idx) -> H::Expr {
+    H::Expr e = m(idx[1], idx[0]);
+    if (alpha != 1)
+      e = H::Internal::make_const(*type, alpha) * e;
+    if (node.numOperands() > 2 && beta != 0)
+      e = e + H::Internal::make_const(*type, beta) * broadcast(node.operand(2), out, idx);
+    return e;
+  });
+}
+
+void Lowering::layout(const Node &node) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x), out = dimsOf(result);
+  switch (node.id()) {
+  case OpId::Transpose: {
+    std::vector<int64_t> perm;
+    if (node.attr("perm"))
+      perm = node.attr("perm")->getInts();
+    else
+      for (int64_t d = static_cast<int64_t>(in.size()) - 1; d >= 0; --d)
+        perm.push_back(d);
+    return define(result, [&](const Index &idx) {
+      Index index(in.size());
+      for (size_t d = 0; d < perm.size(); ++d)
+        index[perm[d]] = idx[d];
+      return at(x, index);
+    });
+  }
+  case OpId::Expand:
+    return define(result, [&](const Index &idx) { return broadcast(x, out, idx); });
+  case OpId::Slice: {
+    std::vector<std::optional<std::vector<int64_t>>> bounds;
+    for (size_t i = 1; i < node.numOperands(); ++i) {
+      const Tensor *t = constantValue(node.operand(i));
+      if (!t)
+        reject("slice bounds computed at run time");
+      bounds.push_back(t->toInts());
+    }
+    std::vector<int64_t> starts = *bounds[0], axes, steps;
+    axes = bounds.size() > 2 ? *bounds[2] : std::vector<int64_t>();
+    steps = bounds.size() > 3 ? *bounds[3] : std::vector<int64_t>(starts.size(), 1);
+    if (axes.empty())
+      for (size_t i = 0; i < starts.size(); ++i)
+        axes.push_back(static_cast<int64_t>(i));
+    Index first(in.size(), 0), step(in.size(), 1);
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int64_t axis = axes[i] < 0 ? axes[i] + static_cast<int64_t>(in.size()) : axes[i];
+      H::Expr size = dim(in[axis]);
+      int64_t s = starts[i];
+      H::Expr start = s < 0 ? H::Expr(static_cast<int32_t>(std::max<int64_t>(s, -(int64_t(1) << 30)))) + size
+                            : H::Expr(static_cast<int32_t>(std::min<int64_t>(s, int64_t(1) << 30)));
+      first[axis] = steps[i] > 0 ? H::clamp(start, 0, size) : H::clamp(start, 0, size - 1);
+      step[axis] = static_cast<int32_t>(steps[i]);
+    }
+    return define(result, [&](const Index &idx) {
+      Index index;
+      for (size_t d = 0; d < in.size(); ++d)
+        index.push_back(first[d] + step[d] * idx[d]);
+      return at(x, index);
+    });
+  }
+  case OpId::Concat: {
+    int64_t rank = static_cast<int64_t>(out.size());
+    int64_t axis = node.intAttr("axis");
+    axis = axis < 0 ? axis + rank : axis;
+    return define(result, [&](const Index &idx) {
+      // Last operand first: select(idx < offset_i, operand_i, ...).
+      std::vector<H::Expr> offsets;
+      H::Expr offset = 0;
+      for (const Value *operand : node.operands()) {
+        offsets.push_back(offset);
+        offset = offset + dim(dimsOf(operand)[axis]);
+      }
+      H::Expr e;
+      for (size_t i = node.numOperands(); i-- > 0;) {
+        Index index = idx;
+        index[axis] = idx[axis] - offsets[i];
+        H::Expr here = at(node.operand(i), index);
+        e = e.defined() ? H::select(idx[axis] >= offsets[i], here, e) : here;
+      }
+      return e;
+    });
+  }
+  default:
+    break;
+  }
+  // reshape, flatten, squeeze, unsqueeze, identity: the same elements in the
+  // same order. If the dims other than 1 agree, skip the ones; else go
+  // through the flat index.
+  auto nonOne = [](const std::vector<Dim> &dims) {
+    std::vector<size_t> kept;
+    for (size_t d = 0; d < dims.size(); ++d)
+      if (!(dims[d].isStatic() && dims[d].size() == 1))
+        kept.push_back(d);
+    return kept;
+  };
+  std::vector<size_t> inKept = nonOne(in), outKept = nonOne(out);
+  bool same = inKept.size() == outKept.size();
+  for (size_t i = 0; same && i < inKept.size(); ++i)
+    same = in[inKept[i]] == out[outKept[i]];
+  if (same)
+    return define(result, [&](const Index &idx) {
+      Index index(in.size(), 0);
+      for (size_t i = 0; i < inKept.size(); ++i)
+        index[inKept[i]] = idx[outKept[i]];
+      return at(x, index);
+    });
+  define(result, [&](const Index &idx) {
+    H::Expr flat = 0;
+    for (size_t d = 0; d < out.size(); ++d)
+      flat = flat * dim(out[d]) + idx[d];
+    Index index(in.size());
+    for (size_t d = in.size(); d-- > 0;) {
+      H::Expr size = dim(in[d]);
+      index[d] = flat % size;
+      flat = flat / size;
+    }
+    return at(x, index);
+  });
+}
+
+void Lowering::schedule(const std::vector<const Value *> &outputs) {
+  const int lanes = target_.natural_vector_size<float>();
+  std::set<std::string> special;
+  for (const H::Func &f : matmuls_)
+    special.insert(f.name());
+  // Values at root and outputs: vectorized inner dim, parallel outer dim.
+  auto plain = [&](H::Func f) {
+    std::vector<H::Var> args = f.args();
+    f.compute_root();
+    if (args.empty())
+      return;
+    f.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+    if (args.size() >= 2)
+      f.parallel(args.back());
+  };
+  for (const auto &[value, f] : funcs_) {
+    bool isOutput = std::find(outputs.begin(), outputs.end(), value) != outputs.end();
+    if ((roots_.count(value) || isOutput) && !special.count(f.name()))
+      plain(f);
+  }
+  for (H::Func f : statistics_)
+    plain(f);
+  // Matmuls: rows in parallel; per row, the reduction outside and the
+  // output row as vectors (a row of B streams per k).
+  for (H::Func m : matmuls_) {
+    std::vector<H::Var> args = m.args();
+    m.compute_root();
+    m.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+    H::Stage update = m.update();
+    update.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+    if (args.size() >= 2)
+      update.parallel(args.back());
+  }
+}
+
+} // namespace
+
+struct HalideBackend::Impl {
+  H::Target target;
+  std::map<std::string, H::Param<int32_t>> symbols;
+  struct Compiled {
+    std::string name;
+    H::Pipeline pipeline;
+    std::vector<H::Argument> arguments;
+  };
+  std::vector<Compiled> kernels;
+};
+
+HalideBackend::HalideBackend(std::string target) : impl_(std::make_unique<Impl>()) {
+  impl_->target = H::Target(target.empty() ? hostTarget() : target)
+                      .with_feature(H::Target::UserContext)
+                      .with_feature(H::Target::NoRuntime);
+}
+
+HalideBackend::~HalideBackend() = default;
+
+size_t HalideBackend::size() const { return impl_->kernels.size(); }
+
+std::string HalideBackend::hostTarget() {
+  unsigned eax, ebx, ecx, edx;
+  bool avx512 = false, avx2 = false, fma = false, amx = false, fp16 = false;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+    avx2 = ebx & (1u << 5);
+    avx512 = (ebx & (1u << 16)) && (ebx & (1u << 17)) && (ebx & (1u << 30)) &&
+             (ebx & (1u << 31)) && (ebx & (1u << 28)); // F, DQ, BW, VL, CD
+    amx = edx & (1u << 24);
+    fp16 = edx & (1u << 23);
+  }
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+    fma = ecx & (1u << 12);
+  std::string target = "x86-64-linux-sse41";
+  if (avx2 && fma)
+    target += "-avx-avx2-f16c-fma";
+  if (avx512 && avx2 && fma) {
+    target += "-avx512-avx512_skylake-avx512_cannonlake";
+    if (amx && fp16)
+      target += "-avx512_sapphirerapids";
+  }
+  return target;
+}
+
+std::optional<HalideBackend::Kernel>
+HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<const Node *> &nodes,
+                   const std::vector<const Value *> &outputs, std::string &why) {
+  try {
+    Lowering lowering(impl_->target, impl_->symbols);
+    for (const Value *input : inputs)
+      lowering.input(input);
+    for (const Node *node : nodes)
+      lowering.node(*node);
+    std::vector<H::Func> funcs;
+    for (const Value *output : outputs)
+      funcs.push_back(lowering.output(output));
+    lowering.schedule(outputs);
+    Kernel kernel;
+    kernel.name = "k" + std::to_string(impl_->kernels.size());
+    kernel.inputs = lowering.bufferInputs;
+    // Buffers in the order of bufferInputs, then the symbols' params (the
+    // outputs' buffers follow them in the compiled signature).
+    std::vector<H::Argument> arguments(lowering.paramList.begin(), lowering.paramList.end());
+    for (const std::string &name : lowering.usedSymbols) {
+      kernel.symbols.push_back(name);
+      arguments.push_back(impl_->symbols.at(name));
+    }
+    impl_->kernels.push_back({kernel.name, H::Pipeline(funcs), std::move(arguments)});
+    return kernel;
+  } catch (const NotLowered &reason) {
+    why = reason.why;
+  } catch (const H::CompileError &error) {
+    why = std::string("Halide: ") + error.what();
+  } catch (const H::InternalError &error) {
+    why = std::string("Halide internal error: ") + error.what();
+  }
+  return std::nullopt;
+}
+
+std::vector<uint8_t> HalideBackend::link(std::string &error) {
+  char dirTemplate[] = "/tmp/dlc-halide-XXXXXX";
+  if (!mkdtemp(dirTemplate)) {
+    error = "cannot create a temporary folder";
+    return {};
+  }
+  std::string dir = dirTemplate;
+  std::vector<std::string> objects;
+  try {
+    for (Impl::Compiled &kernel : impl_->kernels) {
+      std::string object = dir + "/" + kernel.name + ".o";
+      kernel.pipeline.compile_to_object(object, kernel.arguments, kernel.name, impl_->target);
+      objects.push_back(object);
+    }
+    std::string runtime = dir + "/runtime.o";
+    H::compile_standalone_runtime(runtime, impl_->target.without_feature(H::Target::NoRuntime));
+    objects.push_back(runtime);
+  } catch (const H::Error &e) {
+    error = std::string("Halide: ") + e.what();
+    return {};
+  }
+  std::string library = dir + "/kernels.so";
+  std::vector<std::string> argv = {"cc", "-shared", "-o", library};
+  argv.insert(argv.end(), objects.begin(), objects.end());
+  std::vector<char *> args;
+  for (std::string &arg : argv)
+    args.push_back(arg.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int status = 0;
+  if (posix_spawnp(&pid, "cc", nullptr, nullptr, args.data(), environ) != 0 ||
+      waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    error = "linking the native kernels with cc failed";
+    return {};
+  }
+  std::ifstream in(library, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const std::string &object : objects)
+    std::remove(object.c_str());
+  std::remove(library.c_str());
+  rmdir(dir.c_str());
+  if (bytes.empty())
+    error = "the linked native kernels are empty";
+  return bytes;
+}
+
+} // namespace dlc

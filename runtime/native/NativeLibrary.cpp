@@ -1,0 +1,122 @@
+//===- NativeLibrary.cpp - Generated kernels loaded from an artifact ------===//
+
+#include "native/NativeLibrary.h"
+
+#include "threading/ThreadPool.h"
+
+#include <atomic>
+#include <climits>
+#include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace dlrt::native {
+
+using kernels::Status;
+
+Status describe(const kernels::BufferView &view, HalideBuffer &buffer,
+                std::vector<HalideDimension> &dims) {
+  dims.assign(static_cast<size_t>(view.rank), HalideDimension{0, 0, 0, 0});
+  int64_t stride = 1;
+  for (int32_t d = view.rank - 1; d >= 0; --d) {
+    int64_t extent = view.dims[d];
+    if (extent > INT32_MAX || stride > INT32_MAX)
+      return Status::error("a buffer too large for a native kernel (int32 extents)");
+    dims[view.rank - 1 - d] = {0, static_cast<int32_t>(extent), static_cast<int32_t>(stride), 0};
+    stride *= std::max<int64_t>(extent, 1);
+  }
+  HalideType type{};
+  switch (view.type) {
+  case kernels::ElementType::F32: type = {2, 32, 1}; break;
+  case kernels::ElementType::F64: type = {2, 64, 1}; break;
+  case kernels::ElementType::F16: type = {2, 16, 1}; break;
+  case kernels::ElementType::BF16: type = {4, 16, 1}; break;
+  case kernels::ElementType::I8: type = {0, 8, 1}; break;
+  case kernels::ElementType::I16: type = {0, 16, 1}; break;
+  case kernels::ElementType::I32: type = {0, 32, 1}; break;
+  case kernels::ElementType::I64: type = {0, 64, 1}; break;
+  case kernels::ElementType::U8: type = {1, 8, 1}; break;
+  case kernels::ElementType::U16: type = {1, 16, 1}; break;
+  case kernels::ElementType::U32: type = {1, 32, 1}; break;
+  case kernels::ElementType::U64: type = {1, 64, 1}; break;
+  case kernels::ElementType::Bool: type = {1, 1, 1}; break;
+  }
+  buffer = HalideBuffer{0, nullptr, static_cast<uint8_t *>(view.data), 0, type, view.rank,
+                        dims.data(), nullptr};
+  return Status::ok();
+}
+
+namespace {
+
+using Task = int (*)(void *userContext, int index, uint8_t *closure);
+using DoParFor = int (*)(void *, Task, int, int, uint8_t *);
+using SetDoParFor = DoParFor (*)(DoParFor);
+
+/// Halide's parallel loops on the session's pool (the user_context).
+int doParFor(void *userContext, Task task, int min, int size, uint8_t *closure) {
+  auto *pool = static_cast<ThreadPool *>(userContext);
+  if (!pool || size <= 1) {
+    for (int i = 0; i < size; ++i)
+      if (int error = task(userContext, min + i, closure))
+        return error;
+    return 0;
+  }
+  std::atomic<int> error{0};
+  pool->parallelFor(size, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end && error.load(std::memory_order_relaxed) == 0; ++i)
+      if (int code = task(userContext, min + static_cast<int>(i), closure))
+        error.store(code);
+  });
+  return error.load();
+}
+
+} // namespace
+
+Status NativeLibrary::load(const std::vector<uint8_t> &bytes,
+                           const std::vector<std::string> &kernels,
+                           std::shared_ptr<const NativeLibrary> &out) {
+  int fd = memfd_create("dlc-kernels", MFD_CLOEXEC);
+  if (fd < 0)
+    return Status::error("cannot create a memory file for the native kernels");
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
+    if (n <= 0) {
+      close(fd);
+      return Status::error("cannot write the native kernels to memory");
+    }
+    written += static_cast<size_t>(n);
+  }
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  close(fd);
+  if (!handle) {
+    const char *why = dlerror();
+    return Status::error(std::string("cannot load the native kernels: ") + (why ? why : "?"));
+  }
+  std::shared_ptr<NativeLibrary> library(new NativeLibrary());
+  library->handle_ = handle;
+  for (const std::string &name : kernels) {
+    auto entry = reinterpret_cast<KernelEntry>(dlsym(handle, (name + "_argv").c_str()));
+    if (!entry)
+      return Status::error("the native kernels lack '" + name + "'");
+    library->entries_.push_back(entry);
+  }
+  if (auto set = reinterpret_cast<SetDoParFor>(dlsym(handle, "halide_set_custom_do_par_for")))
+    set(doParFor);
+  out = std::move(library);
+  return Status::ok();
+}
+
+NativeLibrary::~NativeLibrary() {
+  if (handle_)
+    dlclose(handle_);
+}
+
+int NativeLibrary::call(size_t index, ThreadPool *pool, void **args) const {
+  void *userContext = pool;
+  args[0] = &userContext;
+  return entries_[index](args);
+}
+
+} // namespace dlrt::native
