@@ -311,11 +311,13 @@ void Lowering::node(const Node &node) {
       case OpId::Max: return H::max(a, b);
       case OpId::Min: return H::min(a, b);
       case OpId::Pow: return H::pow(a, b);
-      case OpId::Equal: return a == b;
-      case OpId::Less: return a < b;
-      case OpId::LessEqual: return a <= b;
-      case OpId::Greater: return a > b;
-      case OpId::GreaterEqual: return a >= b;
+      // Comparisons keep IEEE semantics (NaN and infinities) whatever
+      // Halide's float optimizations assume.
+      case OpId::Equal: return H::strict_float(a == b);
+      case OpId::Less: return H::strict_float(a < b);
+      case OpId::LessEqual: return H::strict_float(a <= b);
+      case OpId::Greater: return H::strict_float(a > b);
+      case OpId::GreaterEqual: return H::strict_float(a >= b);
       case OpId::And: return a && b;
       case OpId::Or: return a || b;
       default: return a != b; // xor of bools
@@ -605,7 +607,7 @@ void Lowering::layout(const Node &node) {
     int64_t axis = node.intAttr("axis");
     axis = axis < 0 ? axis + rank : axis;
     return define(result, [&](const Index &idx) {
-      // Last operand first: select(idx < offset_i, operand_i, ...).
+      // Last operand first: select(idx < end_i, operand_i, later operands).
       std::vector<H::Expr> offsets;
       H::Expr offset = 0;
       for (const Value *operand : node.operands()) {
@@ -614,10 +616,12 @@ void Lowering::layout(const Node &node) {
       }
       H::Expr e;
       for (size_t i = node.numOperands(); i-- > 0;) {
+        // select evaluates both sides: keep every read inside its operand.
         Index index = idx;
-        index[axis] = idx[axis] - offsets[i];
+        H::Expr size = dim(dimsOf(node.operand(i))[axis]);
+        index[axis] = H::clamp(idx[axis] - offsets[i], 0, H::max(size - 1, 0));
         H::Expr here = at(node.operand(i), index);
-        e = e.defined() ? H::select(idx[axis] >= offsets[i], here, e) : here;
+        e = e.defined() ? H::select(idx[axis] < offsets[i] + size, here, e) : here;
       }
       return e;
     });

@@ -286,8 +286,13 @@ private:
   bool native(const Node &node, Instr &instr, Function &fn,
               std::unordered_map<const Value *, int64_t> &registers) {
     if (!halide_ || node.def().has(OpTrait::ConstantLike) || node.is(OpId::Identity) ||
-        (node.def().hasRegions() && !node.is(OpId::Fusion)) || node.is(OpId::Call))
+        (node.def().hasRegions() && !node.is(OpId::Fusion)) || node.is(OpId::Call) ||
+        introducesDataSymbol(node))
       return false;
+    // A native kernel's results are sized from their expressions.
+    for (int64_t r : instr.results)
+      if (!fullyKnown(fn.registers[r]))
+        return false;
     std::vector<const Value *> inputs, outputs;
     std::vector<const Node *> nodes;
     std::unordered_map<const Value *, const Value *> outside; // body input -> capture

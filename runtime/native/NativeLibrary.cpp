@@ -49,6 +49,17 @@ Status describe(const kernels::BufferView &view, HalideBuffer &buffer,
 namespace {
 
 using Task = int (*)(void *userContext, int index, uint8_t *closure);
+using ErrorHandler = void (*)(void *userContext, const char *message);
+using SetErrorHandler = ErrorHandler (*)(ErrorHandler);
+
+/// The last Halide error on this thread (Halide's default handler aborts).
+thread_local std::string lastError;
+
+void recordError(void *, const char *message) {
+  lastError = message ? message : "unknown error";
+  while (!lastError.empty() && (lastError.back() == '\n' || lastError.back() == ' '))
+    lastError.pop_back();
+}
 using DoParFor = int (*)(void *, Task, int, int, uint8_t *);
 using SetDoParFor = DoParFor (*)(DoParFor);
 
@@ -104,6 +115,8 @@ Status NativeLibrary::load(const std::vector<uint8_t> &bytes,
   }
   if (auto set = reinterpret_cast<SetDoParFor>(dlsym(handle, "halide_set_custom_do_par_for")))
     set(doParFor);
+  if (auto set = reinterpret_cast<SetErrorHandler>(dlsym(handle, "halide_set_error_handler")))
+    set(recordError);
   out = std::move(library);
   return Status::ok();
 }
@@ -113,10 +126,14 @@ NativeLibrary::~NativeLibrary() {
     dlclose(handle_);
 }
 
-int NativeLibrary::call(size_t index, ThreadPool *pool, void **args) const {
+int NativeLibrary::call(size_t index, ThreadPool *pool, void **args, std::string &error) const {
   void *userContext = pool;
   args[0] = &userContext;
-  return entries_[index](args);
+  lastError.clear();
+  int code = entries_[index](args);
+  if (code != 0)
+    error = lastError.empty() ? "Halide error " + std::to_string(code) : lastError;
+  return code;
 }
 
 } // namespace dlrt::native

@@ -70,8 +70,9 @@ public:
 
   KernelEntry kernel(size_t index) const { return entries_[index]; }
   /// Runs kernel `index` with `args` (user_context first); the pool (may be
-  /// null) runs its parallel loops.
-  int call(size_t index, ThreadPool *pool, void **args) const;
+  /// null) runs its parallel loops. Nonzero on failure, with Halide's
+  /// message in `error`.
+  int call(size_t index, ThreadPool *pool, void **args, std::string &error) const;
 
 private:
   NativeLibrary() = default;

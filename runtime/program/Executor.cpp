@@ -807,10 +807,10 @@ private:
       symbols[s] = static_cast<int32_t>(symbols_[symbol]);
       args[1 + inputs + s] = &symbols[s];
     }
-    if (int code = exe_.natives()->call(static_cast<size_t>(instr.index), pool_, args.data()))
+    std::string error;
+    if (exe_.natives()->call(static_cast<size_t>(instr.index), pool_, args.data(), error))
       return Status::error(where(fn, instr) + ": the native kernel '" +
-                           program_.nativeKernels[instr.index] + "' failed (Halide error " +
-                           std::to_string(code) + ")");
+                           program_.nativeKernels[instr.index] + "' failed: " + error);
     for (size_t i = 0; i < instr.results.size(); ++i)
       frame.registers[instr.results[i]] = std::move(outs[i]);
     return Status::ok();

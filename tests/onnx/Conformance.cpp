@@ -116,8 +116,9 @@ Tensor asBFloat16IfDeclared(Tensor tensor, const TensorType &declared) {
 }
 
 /// Runs one test directory (in the child process).
-/// Compiled runs use this pipeline (empty: dlc's compile pipeline).
-std::string compilePasses;
+/// Compiled runs use this pipeline (empty: dlc's compile pipeline) and
+/// this backend.
+std::string compilePasses, compileBackend = "reference";
 
 Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, bool compiled) {
   Diagnostics diag;
@@ -135,6 +136,7 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, boo
   if (compiled) {
     CompileRequest request;
     request.passes = compilePasses;
+    request.emit.backend = compileBackend;
     request.verifyEach = true;
     std::optional<EmittedProgram> emitted = compileModule(*module, request, diag);
     std::string error;
@@ -257,7 +259,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: onnx_conformance --data DIR [--dirs a,b,...] "
                "[--report FILE] [--floor FILE] [--write-floor FILE] [--passes PIPELINE|default] [--filter TEXT] [--timeout S] "
-               "[--no-memory-cap] [--compiled]\n");
+               "[--no-memory-cap] [--compiled [--backend reference|halide]]\n");
   return 2;
 }
 
@@ -283,6 +285,7 @@ int main(int argc, char **argv) {
     else if (arg == "--timeout") timeout = std::atoi(value().c_str());
     else if (arg == "--no-memory-cap") memoryCap = false;
     else if (arg == "--compiled") compiled = true;
+    else if (arg == "--backend") compileBackend = value();
     else if (arg == "--passes") passes = value();
     else if (arg == "--dirs") {
       dirs.clear();
