@@ -31,6 +31,7 @@
 #include <cpuid.h>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -522,7 +523,6 @@ void Lowering::matmul(const Node &node) {
   m(args) = H::Internal::make_zero(*type);
   m(args) += batch(a, ad, idx, idx[rank - 2], k) * batch(b, bd, idx, k, idx[rank - 1]);
   funcs_.emplace(result, m);
-  roots_.insert(result);
   matmuls_.push_back(m);
 }
 
@@ -538,7 +538,6 @@ void Lowering::gemm(const Node &node) {
   H::Func m("gemm" + std::to_string(funcs_.size()));
   m(j, i) = H::Internal::make_zero(*type);
   m(j, i) += at(a, ta ? Index{k, i} : Index{i, k}) * at(b, tb ? Index{j, k} : Index{k, j});
-  m.compute_root();
   matmuls_.push_back(m);
   double alpha = node.floatAttr("alpha"), beta = node.floatAttr("beta");
   define(result, [&](const Index &idx) -> H::Expr {
@@ -650,15 +649,61 @@ void Lowering::layout(const Node &node) {
         index[inKept[i]] = idx[outKept[i]];
       return at(x, index);
     });
+  // Group the dims into blocks whose sizes multiply to the same product
+  // (splitting [.., 32] into [.., 4, 8] is one block): the flat index is
+  // formed and taken apart within each block only, so a split costs a
+  // multiply-add and a merge a division by a dim (a shift when it is a
+  // power of two). Dims whose products never meet use one block.
+  std::vector<std::pair<size_t, size_t>> inBlocks, outBlocks; // [begin, end)
+  {
+    size_t i = 0, o = 0;
+    while (i < in.size() || o < out.size()) {
+      size_t ib = i, ob = o;
+      SymExpr pi(1), po(1);
+      if (i < in.size())
+        pi = in[i++].expr();
+      if (o < out.size())
+        po = out[o++].expr();
+      while (!(pi == po) && (i < in.size() || o < out.size())) {
+        auto [lo, hi] = pi.bounds();
+        auto [lo2, hi2] = po.bounds();
+        (void)lo;
+        (void)lo2;
+        bool growIn = i < in.size() && (o >= out.size() || hi < hi2 ||
+                                        (hi == hi2 && pi.compare(po) < 0));
+        if (growIn)
+          pi = pi * in[i++].expr();
+        else
+          po = po * out[o++].expr();
+        if (!pi.valid() || !po.valid())
+          break;
+      }
+      if (!(pi == po)) { // never met: one block over everything left
+        inBlocks.push_back({ib, in.size()});
+        outBlocks.push_back({ob, out.size()});
+        break;
+      }
+      inBlocks.push_back({ib, i});
+      outBlocks.push_back({ob, o});
+    }
+  }
   define(result, [&](const Index &idx) {
-    H::Expr flat = 0;
-    for (size_t d = 0; d < out.size(); ++d)
-      flat = flat * dim(out[d]) + idx[d];
     Index index(in.size());
-    for (size_t d = in.size(); d-- > 0;) {
-      H::Expr size = dim(in[d]);
-      index[d] = flat % size;
-      flat = flat / size;
+    for (size_t b = 0; b < inBlocks.size(); ++b) {
+      auto [ib, ie] = inBlocks[b];
+      auto [ob, oe] = outBlocks[b];
+      H::Expr flat = 0;
+      for (size_t d = ob; d < oe; ++d)
+        flat = d == ob ? idx[d] : flat * dim(out[d]) + idx[d];
+      for (size_t d = ie; d-- > ib;) {
+        if (d == ib) {
+          index[d] = flat;
+          break;
+        }
+        H::Expr size = dim(in[d]);
+        index[d] = flat % size;
+        flat = flat / size;
+      }
     }
     return at(x, index);
   });
@@ -679,24 +724,148 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     if (args.size() >= 2)
       f.parallel(args.back());
   };
+  bool tiled = matmuls_.size() == 1 && outputs.size() == 1 && outputs[0]->type().hasRank() &&
+               outputs[0]->type().rank() >= 2;
   for (const auto &[value, f] : funcs_) {
     bool isOutput = std::find(outputs.begin(), outputs.end(), value) != outputs.end();
-    if ((roots_.count(value) || isOutput) && !special.count(f.name()))
+    if ((roots_.count(value) || isOutput) && !special.count(f.name()) && !(tiled && isOutput))
       plain(f);
   }
   for (H::Func f : statistics_)
     plain(f);
-  // Matmuls: rows in parallel; per row, the reduction outside and the
-  // output row as vectors (a row of B streams per k).
+  // A kernel around one matmul with one output of two or more dims (the
+  // matmul with its epilogue): register-blocked tiles of the output, each
+  // computing its block of the product in registers (3 vectors x 4 rows of
+  // accumulators, k outermost), tiles in parallel: Halide's
+  // matrix_multiplication schedule, widened to the target's vectors.
+  const auto guard = H::TailStrategy::GuardWithIf;
+  auto rvarOf = [](H::Stage update) {
+    return H::RVar(update.get_schedule().rvars().at(0).var);
+  };
+  if (matmuls_.size() == 1 && outputs.size() == 1 && outputs[0]->type().hasRank() &&
+      outputs[0]->type().rank() >= 2) {
+    H::Func out = funcs_.at(outputs[0]);
+    H::Func prod = matmuls_[0];
+    std::vector<H::Var> args = out.args();
+    H::Var x = args[0], y = args[1];
+    if (prod.name() != out.name()) {
+      H::Var xo("xo"), yo("yo"), xi("xi"), yi("yi"), yii("yii"), tile("tile");
+      out.compute_root()
+          .tile(x, y, xo, yo, xi, yi, 3 * lanes, 32, guard)
+          .fuse(xo, yo, tile)
+          .parallel(tile)
+          .split(yi, yi, yii, 4, guard)
+          .vectorize(xi, lanes, guard)
+          .unroll(yii);
+      std::vector<H::Var> pargs = prod.args();
+      prod.compute_at(out, yi).vectorize(pargs[0], lanes, guard).unroll(pargs[1]);
+      H::Stage update = prod.update();
+      update.reorder(pargs[0], pargs[1], rvarOf(update))
+          .vectorize(pargs[0], lanes, guard)
+          .unroll(pargs[1]);
+    } else {
+      // The output is the matmul itself: tile its update the same way.
+      prod.compute_root().vectorize(x, lanes, guard).parallel(args.back());
+      H::Stage update = prod.update();
+      H::Var uxo("uxo"), uyo("uyo"), uxi("uxi"), uyi("uyi");
+      update.tile(x, y, uxo, uyo, uxi, uyi, 3 * lanes, 4, guard)
+          .reorder(uxi, uyi, rvarOf(update), uxo, uyo)
+          .vectorize(uxi, lanes, guard)
+          .unroll(uyi)
+          .parallel(uyo);
+    }
+    return;
+  }
+  // Otherwise each matmul at root: rows in parallel; per row, the
+  // reduction outside and the output row as vectors.
   for (H::Func m : matmuls_) {
     std::vector<H::Var> args = m.args();
     m.compute_root();
-    m.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+    m.vectorize(args[0], lanes, guard);
     H::Stage update = m.update();
-    update.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+    update.vectorize(args[0], lanes, guard);
     if (args.size() >= 2)
       update.parallel(args.back());
   }
+}
+
+/// FNV-1a, 64 bits.
+uint64_t fnv(const void *data, size_t size, uint64_t hash = 1469598103934665603ull) {
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ bytes[i]) * 1099511628211ull;
+  return hash;
+}
+
+/// The kernel's content as text: inputs' types, each node (op, attributes,
+/// operands, result types), the outputs. Equal text, equal kernel: the
+/// cache key, and (hashed) the kernel's symbol name.
+std::string describeKernel(const std::vector<const Value *> &inputs,
+                           const std::vector<const Node *> &nodes,
+                           const std::vector<const Value *> &outputs) {
+  std::map<const Value *, size_t> ids;
+  std::string text;
+  auto id = [&](const Value *value) {
+    auto [it, inserted] = ids.emplace(value, ids.size());
+    return "%" + std::to_string(it->second);
+  };
+  for (const Value *input : inputs) {
+    text += "in " + id(input) + ": " + input->type().str();
+    // Lowering may read a constant input's value (slice bounds, axes).
+    if (const Tensor *value = constantValue(input))
+      text += " = #" + std::to_string(fnv(value->bytes().data(), value->bytes().size()));
+    text += "\n";
+  }
+  for (const Node *node : nodes) {
+    std::string line = std::string(node->opName()) + "(";
+    for (const Value *operand : node->operands())
+      line += id(operand) + ",";
+    line += ") {";
+    for (const auto &[name, attr] : node->attrs()) {
+      line += name + "=";
+      switch (attr.kind()) {
+      case AttrKind::Int: line += std::to_string(attr.getInt()); break;
+      case AttrKind::Float: line += std::to_string(attr.getFloat()); break;
+      case AttrKind::String: line += attr.getString(); break;
+      case AttrKind::Ints:
+        for (int64_t v : attr.getInts())
+          line += std::to_string(v) + ",";
+        break;
+      case AttrKind::Floats:
+        for (double v : attr.getFloats())
+          line += std::to_string(v) + ",";
+        break;
+      case AttrKind::Tensor: {
+        const Tensor &t = attr.getTensor();
+        line += t.type().str() + "#" +
+                std::to_string(fnv(t.bytes().data(), t.bytes().size()));
+        break;
+      }
+      case AttrKind::Graph: line += "graph"; break;
+      }
+      line += ";";
+    }
+    line += "} ->";
+    for (size_t i = 0; i < node->numResults(); ++i)
+      line += " " + id(node->result(i)) + ": " + node->result(i)->type().str();
+    text += line + "\n";
+  }
+  text += "out";
+  for (const Value *output : outputs)
+    text += " " + id(output);
+  return text + "\n";
+}
+
+/// Where compiled kernels are kept: $DLC_CACHE_DIR ("off" disables), else
+/// $XDG_CACHE_HOME/dlc, else ~/.cache/dlc; empty if none.
+std::string cacheDir() {
+  if (const char *dir = std::getenv("DLC_CACHE_DIR"))
+    return std::string(dir) == "off" ? "" : dir;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/dlc";
+  if (const char *home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.cache/dlc";
+  return "";
 }
 
 } // namespace
@@ -708,8 +877,11 @@ struct HalideBackend::Impl {
     std::string name;
     H::Pipeline pipeline;
     std::vector<H::Argument> arguments;
+    std::string key; ///< content + target: the cache's key
   };
   std::vector<Compiled> kernels;
+  std::map<std::string, Kernel> byContent; ///< identical kernels compile once
+  std::map<std::string, std::vector<const Value *>> ordered; ///< their values, numbered
 };
 
 HalideBackend::HalideBackend(std::string target) : impl_(std::make_unique<Impl>()) {
@@ -748,6 +920,23 @@ std::string HalideBackend::hostTarget() {
 std::optional<HalideBackend::Kernel>
 HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<const Node *> &nodes,
                    const std::vector<const Value *> &outputs, std::string &why) {
+  std::string content = describeKernel(inputs, nodes, outputs);
+  if (auto it = impl_->byContent.find(content); it != impl_->byContent.end()) {
+    // The same kernel again: same name, inputs in the same positions.
+    Kernel kernel = it->second;
+    std::map<const Value *, const Value *> same;
+    // (describeKernel numbered the values in the same order both times)
+    std::vector<const Value *> now;
+    for (const Value *input : inputs)
+      now.push_back(input);
+    for (const Node *node : nodes)
+      for (size_t i = 0; i < node->numResults(); ++i)
+        now.push_back(node->result(i));
+    std::vector<const Value *> before = impl_->ordered.at(content);
+    for (const Value *&input : kernel.inputs)
+      input = now.at(std::find(before.begin(), before.end(), input) - before.begin());
+    return kernel;
+  }
   try {
     Lowering lowering(impl_->target, impl_->symbols);
     for (const Value *input : inputs)
@@ -759,7 +948,16 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
       funcs.push_back(lowering.output(output));
     lowering.schedule(outputs);
     Kernel kernel;
-    kernel.name = "k" + std::to_string(impl_->kernels.size());
+    // The key: target, this lowering (its build: a rebuilt backend never
+    // reuses an older one's objects), the kernel and its signature.
+    std::string key = impl_->target.to_string() + "\nhalide14 " __DATE__ " " __TIME__ "\n" +
+                      content;
+    for (const std::string &name : lowering.usedSymbols)
+      key += "symbol " + name + "\n";
+    char name[32];
+    std::snprintf(name, sizeof name, "dlc_%016llx",
+                  static_cast<unsigned long long>(fnv(key.data(), key.size())));
+    kernel.name = name;
     kernel.inputs = lowering.bufferInputs;
     // Buffers in the order of bufferInputs, then the symbols' params (the
     // outputs' buffers follow them in the compiled signature).
@@ -768,7 +966,13 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
       kernel.symbols.push_back(name);
       arguments.push_back(impl_->symbols.at(name));
     }
-    impl_->kernels.push_back({kernel.name, H::Pipeline(funcs), std::move(arguments)});
+    impl_->kernels.push_back({kernel.name, H::Pipeline(funcs), std::move(arguments), key});
+    impl_->byContent.emplace(content, kernel);
+    std::vector<const Value *> ordered(inputs.begin(), inputs.end());
+    for (const Node *node : nodes)
+      for (size_t i = 0; i < node->numResults(); ++i)
+        ordered.push_back(node->result(i));
+    impl_->ordered.emplace(content, std::move(ordered));
     return kernel;
   } catch (const NotLowered &reason) {
     why = reason.why;
@@ -780,6 +984,17 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
   return std::nullopt;
 }
 
+namespace {
+
+std::string readText(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::error_code ignored_;
+
+} // namespace
+
 std::vector<uint8_t> HalideBackend::link(std::string &error) {
   char dirTemplate[] = "/tmp/dlc-halide-XXXXXX";
   if (!mkdtemp(dirTemplate)) {
@@ -789,13 +1004,50 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
   std::string dir = dirTemplate;
   std::vector<std::string> objects;
   try {
+    std::string cache = cacheDir();
+    if (!cache.empty())
+      std::filesystem::create_directories(cache + "/halide", ignored_);
     for (Impl::Compiled &kernel : impl_->kernels) {
       std::string object = dir + "/" + kernel.name + ".o";
+      std::string cached = cache.empty() ? "" : cache + "/halide/" + kernel.name + ".o";
+      std::string cachedKey = cached.empty() ? "" : cached + ".key";
+      std::error_code ec;
+      if (!cached.empty() && readText(cachedKey) == kernel.key &&
+          std::filesystem::copy_file(cached, object, ec)) {
+        objects.push_back(object);
+        continue;
+      }
       kernel.pipeline.compile_to_object(object, kernel.arguments, kernel.name, impl_->target);
       objects.push_back(object);
+      if (!cached.empty()) { // write then rename: readers never see half a file
+        std::string temporary = cached + ".tmp" + std::to_string(getpid());
+        if (std::filesystem::copy_file(object, temporary,
+                                       std::filesystem::copy_options::overwrite_existing, ec)) {
+          std::ofstream(cachedKey + ".tmp" + std::to_string(getpid())) << kernel.key;
+          std::filesystem::rename(cachedKey + ".tmp" + std::to_string(getpid()), cachedKey, ec);
+          std::filesystem::rename(temporary, cached, ec);
+        }
+      }
     }
+    // One Halide runtime per target, cached like the kernels.
     std::string runtime = dir + "/runtime.o";
-    H::compile_standalone_runtime(runtime, impl_->target.without_feature(H::Target::NoRuntime));
+    H::Target runtimeTarget = impl_->target.without_feature(H::Target::NoRuntime);
+    std::string cachedRuntime =
+        cache.empty() ? ""
+                      : cache + "/halide/runtime_" +
+                            std::to_string(fnv(runtimeTarget.to_string().data(),
+                                               runtimeTarget.to_string().size())) +
+                            ".o";
+    std::error_code ec;
+    if (cachedRuntime.empty() || !std::filesystem::copy_file(cachedRuntime, runtime, ec)) {
+      H::compile_standalone_runtime(runtime, runtimeTarget);
+      if (!cachedRuntime.empty()) {
+        std::string temporary = cachedRuntime + ".tmp" + std::to_string(getpid());
+        if (std::filesystem::copy_file(runtime, temporary,
+                                       std::filesystem::copy_options::overwrite_existing, ec))
+          std::filesystem::rename(temporary, cachedRuntime, ec);
+      }
+    }
     objects.push_back(runtime);
   } catch (const H::Error &e) {
     error = std::string("Halide: ") + e.what();

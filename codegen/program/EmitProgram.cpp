@@ -77,6 +77,8 @@ private:
           if (value.kind() == AttrKind::Graph) {
             const Graph *region = &value.getGraph();
             callees.push_back(region);
+            if (node->is(OpId::Fusion))
+              fusionBodies_.insert(region);
             names_[region] = (g.name().empty() ? names_[&g] : g.name()) + "." +
                              std::string(node->opName()) + std::to_string(id) +
                              "." + attr;
@@ -201,6 +203,7 @@ private:
   }
 
   LogicalResult function(const Graph &graph, Function &fn) {
+    current_ = &graph;
     fn.name = graph.name().empty() ? names_[&graph] : graph.name();
     std::unordered_map<const Value *, int64_t> registers;
     auto define = [&](const Value *value, const Location &) -> LogicalResult {
@@ -240,8 +243,12 @@ private:
         instr.results.push_back(registers[node.result(i)]);
       }
       auto reg = [&](const Value *value) { return registers.at(value); };
-      if (!native(node, instr, fn, registers) && failed(lower(node, instr, reg)))
-        return failure();
+      if (!native(node, instr, fn, registers)) {
+        if (failed(lower(node, instr, reg)))
+          return failure();
+        if (instr.kind == InstrKind::Op && !fusionBodies_.count(&graph))
+          ++out_.referenceOps;
+      }
       if (instr.kind == InstrKind::Op)
         for (size_t i = 0; i < node.numResults(); ++i)
           if (auto it = arena.find(node.result(i)); it != arena.end()) {
@@ -285,7 +292,9 @@ private:
   /// the weights the kernel reads that the calling function does not hold.
   bool native(const Node &node, Instr &instr, Function &fn,
               std::unordered_map<const Value *, int64_t> &registers) {
-    if (!halide_ || node.def().has(OpTrait::ConstantLike) || node.is(OpId::Identity) ||
+    // A fusion body is the reference fallback of a fused kernel: op by op.
+    if (!halide_ || fusionBodies_.count(current_) || node.def().has(OpTrait::ConstantLike) ||
+        node.is(OpId::Identity) ||
         (node.def().hasRegions() && !node.is(OpId::Fusion)) || node.is(OpId::Call) ||
         introducesDataSymbol(node))
       return false;
@@ -354,6 +363,8 @@ private:
       instr.operands.push_back(reg);
       instr.releases.push_back(reg);
     }
+    for (const Node *inner : nodes)
+      out_.nativeOps += !inner->def().has(OpTrait::ConstantLike);
     instr.kind = InstrKind::Native;
     instr.index = static_cast<int64_t>(out_.program.nativeKernels.size());
     instr.symbols = std::move(symbols);
@@ -496,6 +507,8 @@ private:
   int regionCount_ = 0;
   std::map<std::string, size_t> symbols_, exprs_, weights_, entryPoints_;
   std::unique_ptr<HalideBackend> halide_;
+  std::set<const Graph *> fusionBodies_;
+  const Graph *current_ = nullptr;
 };
 
 } // namespace

@@ -30,6 +30,9 @@ struct EmittedProgram {
   dlrt::program::Weights weights;
   /// The native kernels (a shared object), if a native backend made any.
   std::vector<uint8_t> nativeObject;
+  /// Coverage: ops in native kernels, ops left on the reference kernels
+  /// (not counting the reference copies of fused kernels that compiled).
+  size_t nativeOps = 0, referenceOps = 0;
 };
 
 struct EmitOptions {

@@ -21,3 +21,7 @@ path = os.pathsep.join([config.dlc_tools_dir, config.llvm_tools_dir,
 config.environment["PATH"] = path
 config.environment["FILECHECK_OPTS"] = (
     "-enable-var-scope --allow-unused-prefixes=false")
+
+# Native kernels compiled by tests are cached in the build tree, not in the
+# user's ~/.cache.
+config.environment["DLC_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")

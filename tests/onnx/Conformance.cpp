@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -259,7 +261,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: onnx_conformance --data DIR [--dirs a,b,...] "
                "[--report FILE] [--floor FILE] [--write-floor FILE] [--passes PIPELINE|default] [--filter TEXT] [--timeout S] "
-               "[--no-memory-cap] [--compiled [--backend reference|halide]]\n");
+               "[--no-memory-cap] [--jobs N] [--compiled [--backend reference|halide]]\n");
   return 2;
 }
 
@@ -273,6 +275,7 @@ int main(int argc, char **argv) {
   int timeout = 60;
   std::string passes; // "default" is the default pipeline
   bool compiled = false; // dlc's compile pipeline, code generation, the runtime
+  int jobs = 1;          // tests at a time
   bool memoryCap = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -286,6 +289,7 @@ int main(int argc, char **argv) {
     else if (arg == "--no-memory-cap") memoryCap = false;
     else if (arg == "--compiled") compiled = true;
     else if (arg == "--backend") compileBackend = value();
+    else if (arg == "--jobs") jobs = std::max(1, std::atoi(value().c_str()));
     else if (arg == "--passes") passes = value();
     else if (arg == "--dirs") {
       dirs.clear();
@@ -323,8 +327,21 @@ int main(int argc, char **argv) {
     std::sort(tests.begin(), tests.end());
     std::array<int, kOutcomes> &row = counts[sub];
     row.fill(0);
-    for (const fs::path &test : tests) {
-      Result result = runIsolated(test, timeout, memoryCap, compiled, pipeline);
+    // Tests run in forked children, `jobs` at a time (the parent's threads
+    // only wait on their children).
+    std::vector<Result> results(tests.size());
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> workers;
+    for (int j = 0; j < jobs; ++j)
+      workers.emplace_back([&] {
+        for (size_t i; (i = next.fetch_add(1)) < tests.size();)
+          results[i] = runIsolated(tests[i], timeout, memoryCap, compiled, pipeline);
+      });
+    for (std::thread &worker : workers)
+      worker.join();
+    for (size_t t = 0; t < tests.size(); ++t) {
+      const fs::path &test = tests[t];
+      const Result &result = results[t];
       ++row[static_cast<int>(result.outcome)];
       if (result.outcome == Outcome::Passed)
         passedTests.insert(sub + "/" + test.filename().string());

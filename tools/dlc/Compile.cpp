@@ -69,6 +69,12 @@ int runCompile(const ParsedArgs &args) {
     return userError("cannot write '" + *output + "'");
   if (args.has("stats")) {
     std::fprintf(stderr, "%s", programStats(*emitted).c_str());
+    if (options.backend != "reference") {
+      size_t total = emitted->nativeOps + emitted->referenceOps;
+      std::fprintf(stderr, "coverage: %zu of %zu ops in %s kernels (%.1f%%), %zu on the reference\n",
+                   emitted->nativeOps, total, options.backend.c_str(),
+                   total ? 100.0 * emitted->nativeOps / total : 100.0, emitted->referenceOps);
+    }
     ProgramMemory memory = planProgramMemory(*module, bindingsOf(args));
     std::fprintf(stderr,
                  "memory: planned peak %lld bytes, sum of all buffers %lld bytes (%.2fx)",

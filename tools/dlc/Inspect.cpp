@@ -82,6 +82,8 @@ int runInspect(const ParsedArgs &args) {
         ++ops[program.entryPoints[instr.index]];
     }
     bool kernel = counts[3] + counts[4] + counts[5] == 0;
+    // (a fused kernel's reference copy is a kernel too; it runs only if its
+    // native version did not compile)
     size_t arenaResults = 0;
     for (const Instr &instr : fn.body)
       for (int64_t offset : instr.arenaOffsets)
@@ -97,8 +99,14 @@ int runInspect(const ParsedArgs &args) {
       std::string list;
       for (const auto &[name, count] : ops)
         list += (list.empty() ? "" : ", ") + name + (count > 1 ? " x" + std::to_string(count) : "");
-      std::printf("    ops: %s\n", list.c_str());
+      std::printf("    reference ops: %s\n", list.c_str());
     }
+    std::map<std::string, int> natives;
+    for (const Instr &instr : fn.body)
+      if (instr.kind == InstrKind::Native)
+        ++natives[program.nativeProviders.at(instr.index)];
+    for (const auto &[provider, count] : natives)
+      std::printf("    native kernels: %d (%s)\n", count, provider.c_str());
   }
   size_t bytes = 0;
   for (const dlrt::program::Weight &weight : executable->weights().weights)
