@@ -57,6 +57,7 @@ std::unique_ptr<CompiledModel::Impl> compileImpl(std::unique_ptr<Module> module,
     CompileRequest request;
     request.passes = options.passes;
     request.bindings.insert(options.bindings.begin(), options.bindings.end());
+    request.emit.backend = options.backend;
     if (std::optional<EmittedProgram> emitted = compileModule(*module, request, diag)) {
       auto impl = std::make_unique<CompiledModel::Impl>();
       impl->module = std::move(module);

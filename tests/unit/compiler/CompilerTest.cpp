@@ -72,6 +72,23 @@ TEST(CompilerTest, TheArtifactRunsAndConcurrentRunsAgree) {
   EXPECT_EQ(good, 4);
 }
 
+TEST(CompilerTest, CompilesNativeKernelsInProcess) {
+  setenv("DLC_CACHE_DIR", "off", 1);
+  std::string error;
+  CompileOptions options;
+  options.backend = "halide";
+  options.threads = 1;
+  std::unique_ptr<CompiledModel> model = CompiledModel::compileText(kModel, options, error);
+  ASSERT_TRUE(model) << error;
+  for (int n : {1, 5}) { // one compiled kernel serves every N
+    std::vector<HostTensor> outputs;
+    ASSERT_TRUE(model->run({HostTensor::fromFloats({n, 4}, std::vector<float>(4 * n, 2.0f))},
+                           outputs, error))
+        << error;
+    EXPECT_EQ(outputs.at(0).floats(), std::vector<float>(4 * n, 3.0f));
+  }
+}
+
 TEST(CompilerTest, ErrorsAreMessages) {
   std::string error;
   EXPECT_FALSE(CompiledModel::compileText("graph @main(", {}, error));
