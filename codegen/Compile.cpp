@@ -9,7 +9,9 @@
 namespace dlc {
 
 std::string compilePipeline(const CompileRequest &request) {
-  std::string text = request.passes.empty() ? std::string(kCompilePipeline) : request.passes;
+  std::string_view fallback =
+      request.emit.backend == "reference" ? kCompilePipeline : kNativeCompilePipeline;
+  std::string text = request.passes.empty() ? std::string(fallback) : request.passes;
   if (!request.bindings.empty())
     text = "specialize," + text;
   return text;

@@ -51,6 +51,8 @@ inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize"
 /// What compiling runs before code generation (`dlc compile`, `dlc check`,
 /// the embedding API): the default pipeline, then splitting.
 inline constexpr std::string_view kCompilePipeline = "infer-shapes,canonicalize,split";
+/// The same for native code generators: kernels fused first.
+inline constexpr std::string_view kNativeCompilePipeline = "infer-shapes,canonicalize,split,fuse";
 
 //===- The passes (one file each) -----------------------------------------===//
 

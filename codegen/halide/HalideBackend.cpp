@@ -221,6 +221,8 @@ private:
   void reduce(const Node &node);
   void softmax(const Node &node, bool log);
   void matmul(const Node &node);
+  void conv(const Node &node);
+  void globalPool(const Node &node);
   void gemm(const Node &node);
   void layout(const Node &node);
   void constant(const Node &node);
@@ -233,6 +235,8 @@ private:
   std::set<const Value *> roots_;    ///< values computed at root
   std::vector<H::Func> matmuls_;     ///< roots with a reduction update
   std::vector<H::Func> statistics_;  ///< softmax max and sum, at root
+  std::vector<H::Func> padded_;      ///< zero-padded conv inputs, at root
+  std::vector<H::Func> convs_;       ///< roots with a reduction update
 };
 
 H::Expr Lowering::unary(const Node &node, H::Expr x) {
@@ -355,6 +359,8 @@ void Lowering::node(const Node &node) {
     });
   }
   case OpId::Matmul: return matmul(node);
+  case OpId::Conv: return conv(node);
+  case OpId::GlobalAvgPool: case OpId::GlobalMaxPool: return globalPool(node);
   case OpId::Gemm: return gemm(node);
   case OpId::ReduceSum: case OpId::ReduceMean: case OpId::ReduceMax: case OpId::ReduceMin:
   case OpId::ReduceProd:
@@ -524,6 +530,97 @@ void Lowering::matmul(const Node &node) {
   m(args) += batch(a, ad, idx, idx[rank - 2], k) * batch(b, bd, idx, k, idx[rank - 1]);
   funcs_.emplace(result, m);
   matmuls_.push_back(m);
+}
+
+// conv(x[N,C,spatial...], w[M,C/group,k...], [bias]): an explicit sum over
+// (input channel of the group, kernel offsets) into a zero-padded copy of x.
+void Lowering::conv(const Node &node) {
+  const Value *x = node.operand(0), *w = node.operand(1), *result = node.result(0);
+  std::vector<Dim> xd = dimsOf(x), wd = dimsOf(w), out = dimsOf(result);
+  size_t spatial = xd.size() - 2;
+  if (xd.size() < 3 || wd.size() != xd.size())
+    reject("conv of unexpected ranks");
+  std::optional<H::Type> type = halideType(result->type().dtype());
+  if (!type || !type->is_float())
+    reject("conv of integers");
+  auto ints = [&](const char *name, size_t count, int64_t fallback) {
+    const Attribute *attr = node.attr(name);
+    std::vector<int64_t> values = attr ? attr->getInts() : std::vector<int64_t>();
+    if (values.size() != count)
+      values.assign(count, fallback);
+    return values;
+  };
+  std::vector<int64_t> strides = ints("strides", spatial, 1), dilations = ints("dilations", spatial, 1),
+                       pads = ints("pads", 2 * spatial, 0);
+  int64_t group = node.intAttr("group");
+  if (!wd[0].isStatic() || wd[0].size() % group != 0)
+    reject("conv with a symbolic or uneven channel count");
+  int64_t perGroup = wd[0].size() / group;
+  // The zero-padded input, indexed in unpadded coordinates.
+  std::vector<H::Var> pv;
+  for (size_t d = 0; d < xd.size(); ++d)
+    pv.emplace_back("p" + std::to_string(d));
+  Index pidx(pv.begin(), pv.end());
+  H::Expr inside = H::Internal::const_true();
+  Index clamped = pidx;
+  for (size_t d = 2; d < xd.size(); ++d) {
+    H::Expr size = dim(xd[d]);
+    inside = inside && pidx[d] >= 0 && pidx[d] < size;
+    clamped[d] = H::clamp(pidx[d], 0, H::max(size - 1, 0));
+  }
+  H::Func padded("padded" + std::to_string(funcs_.size()));
+  padded(std::vector<H::Var>(pv.rbegin(), pv.rend())) =
+      H::select(inside, at(x, clamped), H::Internal::make_zero(*type));
+  padded_.push_back(padded);
+  // The reduction: input channels of the group, then kernel offsets.
+  H::Region region = {H::Range(0, dim(wd[1]))};
+  for (size_t d = 0; d < spatial; ++d)
+    region.push_back(H::Range(0, dim(wd[2 + d])));
+  H::RDom r(region);
+  std::vector<H::Var> vars;
+  for (size_t d = 0; d < out.size(); ++d)
+    vars.emplace_back("cdim" + std::to_string(d));
+  Index idx(vars.begin(), vars.end());
+  std::vector<H::Var> args(vars.rbegin(), vars.rend());
+  H::Expr g = idx[1] / static_cast<int32_t>(perGroup);
+  Index xi = {idx[0], g * dim(wd[1]) + r[0]};
+  Index wi = {idx[1], r[0]};
+  for (size_t d = 0; d < spatial; ++d) {
+    xi.push_back(idx[2 + d] * static_cast<int32_t>(strides[d]) - static_cast<int32_t>(pads[d]) +
+                 r[1 + d] * static_cast<int32_t>(dilations[d]));
+    wi.push_back(r[1 + d]);
+  }
+  H::Func c("conv" + std::to_string(funcs_.size()));
+  c(args) = node.numOperands() > 2 ? H::cast(*type, at(node.operand(2), {idx[1]}))
+                                   : H::Internal::make_zero(*type);
+  c(args) += padded(std::vector<H::Expr>(xi.rbegin(), xi.rend())) * at(w, wi);
+  funcs_.emplace(result, c);
+  convs_.push_back(c);
+}
+
+void Lowering::globalPool(const Node &node) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> xd = dimsOf(x);
+  H::Region region;
+  H::Expr count = 1;
+  for (size_t d = 2; d < xd.size(); ++d) {
+    region.push_back(H::Range(0, dim(xd[d])));
+    count = count * dim(xd[d]);
+  }
+  H::RDom r(region);
+  bool isMax = node.is(OpId::GlobalMaxPool);
+  define(result, [&](const Index &idx) -> H::Expr {
+    Index index = {idx[0], idx[1]};
+    for (size_t d = 2; d < xd.size(); ++d)
+      index.push_back(r[static_cast<int>(d - 2)]);
+    H::Expr e = at(x, index);
+    if (isMax)
+      return H::maximum(e);
+    if (!e.type().is_float())
+      reject("global_avg_pool of integers");
+    return H::sum(e) / H::cast(e.type(), count);
+  });
+  roots_.insert(result);
 }
 
 void Lowering::gemm(const Node &node) {
@@ -724,8 +821,12 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     if (args.size() >= 2)
       f.parallel(args.back());
   };
-  bool tiled = matmuls_.size() == 1 && outputs.size() == 1 && outputs[0]->type().hasRank() &&
-               outputs[0]->type().rank() >= 2;
+  bool tiled = (matmuls_.size() == 1 && convs_.empty() && outputs.size() == 1 &&
+                outputs[0]->type().hasRank() && outputs[0]->type().rank() >= 2) ||
+               (convs_.size() == 1 && matmuls_.empty() && outputs.size() == 1 &&
+                outputs[0]->type().hasRank() && outputs[0]->type().rank() >= 3);
+  for (const H::Func &f : convs_)
+    special.insert(f.name());
   for (const auto &[value, f] : funcs_) {
     bool isOutput = std::find(outputs.begin(), outputs.end(), value) != outputs.end();
     if ((roots_.count(value) || isOutput) && !special.count(f.name()) && !(tiled && isOutput))
@@ -733,6 +834,58 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   }
   for (H::Func f : statistics_)
     plain(f);
+  for (H::Func f : padded_)
+    plain(f);
+  for (const H::Func &f : convs_)
+    special.insert(f.name());
+  // A kernel around one conv with one output (the conv with its epilogue):
+  // each task is (image, 4 output channels); per output row, the conv's
+  // block is computed with 4 channels x one vector of the row as
+  // accumulators, the reduction (channels, kernel offsets) outside them.
+  if (convs_.size() == 1 && matmuls_.empty() && outputs.size() == 1 &&
+      outputs[0]->type().hasRank() && outputs[0]->type().rank() >= 3) {
+    H::Func out = funcs_.at(outputs[0]);
+    H::Func c = convs_[0];
+    std::vector<H::Var> args = out.args(); // (w.., h.., m, n) innermost first
+    int rank = static_cast<int>(args.size());
+    const auto guard = H::TailStrategy::GuardWithIf;
+    H::Var m = args[rank - 2], n = args[rank - 1], mo("mo"), mi("mi"), task("task");
+    H::Var row = rank >= 4 ? args[1] : args[0];
+    out.compute_root()
+        .split(m, mo, mi, 4, guard)
+        .reorder(args[0], mi, row, mo, n)
+        .vectorize(args[0], lanes, guard)
+        .unroll(mi)
+        .fuse(mo, n, task)
+        .parallel(task);
+    if (rank >= 4)
+      out.reorder(args[0], mi, args[1], task);
+    std::vector<H::Var> cargs = c.args();
+    if (c.name() != out.name()) {
+      c.compute_at(out, row).vectorize(cargs[0], lanes, guard).unroll(cargs[rank - 2]);
+      H::Stage update = c.update();
+      std::vector<H::VarOrRVar> order = {cargs[0], cargs[rank - 2]};
+      for (const H::Internal::ReductionVariable &rv : update.get_schedule().rvars())
+        order.push_back(H::RVar(rv.var));
+      update.reorder(order).vectorize(cargs[0], lanes, guard).unroll(cargs[rank - 2]);
+    } else {
+      H::Stage update = out.update();
+      H::Var umo("umo"), umi("umi");
+      std::vector<H::VarOrRVar> order = {args[0], umi};
+      for (const H::Internal::ReductionVariable &rv : update.get_schedule().rvars())
+        order.push_back(H::RVar(rv.var));
+      order.push_back(umo);
+      update.split(m, umo, umi, 4, guard).reorder(order).vectorize(args[0], lanes, guard).unroll(umi).parallel(n);
+    }
+  } else {
+    for (H::Func c : convs_) {
+      std::vector<H::Var> args = c.args();
+      c.compute_root().vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+      H::Stage update = c.update();
+      update.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+      update.parallel(args.back());
+    }
+  }
   // A kernel around one matmul with one output of two or more dims (the
   // matmul with its epilogue): register-blocked tiles of the output, each
   // computing its block of the product in registers (3 vectors x 4 rows of
@@ -742,8 +895,8 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   auto rvarOf = [](H::Stage update) {
     return H::RVar(update.get_schedule().rvars().at(0).var);
   };
-  if (matmuls_.size() == 1 && outputs.size() == 1 && outputs[0]->type().hasRank() &&
-      outputs[0]->type().rank() >= 2) {
+  if (matmuls_.size() == 1 && convs_.empty() && outputs.size() == 1 &&
+      outputs[0]->type().hasRank() && outputs[0]->type().rank() >= 2) {
     H::Func out = funcs_.at(outputs[0]);
     H::Func prod = matmuls_[0];
     std::vector<H::Var> args = out.args();

@@ -16,8 +16,8 @@ const CommandSpec kCompileSpec = withFlags(
      "Compiles a model (.onnx or .dlir) into an artifact the runtime runs\n"
      "(`dlc run model.dlc`): the compile pipeline (" + std::string(kCompilePipeline) +
          ",\n"
-         "or --passes), then the host program, its kernels and the weights in\n"
-         "one checksummed file.",
+         "then fuse for a native backend; or --passes), then the host program,\n"
+         "its kernels and the weights in one checksummed file.",
      "MODEL",
      {{"output", 'o', true, "the artifact to write (required)", "FILE.dlc"},
       {"backend", 0, true,
@@ -50,14 +50,16 @@ int runCompile(const ParsedArgs &args) {
   std::optional<std::string> output = args.get("output");
   if (!output)
     return userError("dlc compile needs -o FILE.dlc");
-  Diagnostics diag;
-  std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
-  if (!module || failed(runPasses(args, *module, diag, kCompilePipeline)))
-    return reportDiagnostics(diag);
   EmitOptions options;
   options.backend = args.get("backend").value_or("reference");
   if (options.backend != "reference" && options.backend != "halide")
     return userError("--backend must be reference or halide, got '" + options.backend + "'");
+  Diagnostics diag;
+  std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
+  if (!module || failed(runPasses(args, *module, diag,
+                                  options.backend == "reference" ? kCompilePipeline
+                                                                 : kNativeCompilePipeline)))
+    return reportDiagnostics(diag);
   std::optional<EmittedProgram> emitted = emitProgram(*module, diag, options);
   if (!emitted)
     return reportDiagnostics(diag);
