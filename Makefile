@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 # instead of taking the machine down (8 GiB; the machine has 24).
 TEST_MEMORY_KB ?= 8388608
 
-.PHONY: all deps configure build test demo clean
+.PHONY: all deps configure build test demo bench clean
 
 all: build
 
@@ -30,6 +30,10 @@ demo: build
 	$(BUILD)/tools/dlc/dlc compile examples/gated_loop.dlir -o $(BUILD)/gated_loop.dlc --stats
 	$(BUILD)/tools/dlc/dlc inspect $(BUILD)/gated_loop.dlc
 	$(BUILD)/tools/dlc/dlc run $(BUILD)/gated_loop.dlc --random-inputs --seed 1 --shape N=2
+
+# dlc vs ONNX Runtime vs the machine's limits (not a test; see bench/run).
+bench: build
+	./bench/run
 
 clean:
 	rm -rf $(BUILD)

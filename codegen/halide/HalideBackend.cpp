@@ -631,10 +631,15 @@ void Lowering::gemm(const Node &node) {
   if (!type || !type->is_float() || ad.size() != 2)
     reject("gemm of integers or vectors");
   H::RDom k(0, dim(ta ? ad[0] : ad[1]));
-  H::Var j("gj"), i("gi");
+  H::Var j("gj"), i("gi"), pj("pj"), pk("pk");
+  // A transposed B is packed first, so the inner loop reads rows of it.
+  H::Func packed("packed" + std::to_string(funcs_.size()));
+  packed(pj, pk) = at(b, tb ? Index{pj, pk} : Index{pk, pj});
+  if (tb)
+    padded_.push_back(packed); // at root, vectorized (see schedule)
   H::Func m("gemm" + std::to_string(funcs_.size()));
   m(j, i) = H::Internal::make_zero(*type);
-  m(j, i) += at(a, ta ? Index{k, i} : Index{i, k}) * at(b, tb ? Index{j, k} : Index{k, j});
+  m(j, i) += at(a, ta ? Index{k, i} : Index{i, k}) * packed(j, k);
   matmuls_.push_back(m);
   double alpha = node.floatAttr("alpha"), beta = node.floatAttr("beta");
   define(result, [&](const Index &idx) -> H::Expr {
@@ -915,6 +920,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
       H::Stage update = prod.update();
       update.reorder(pargs[0], pargs[1], rvarOf(update))
           .vectorize(pargs[0], lanes, guard)
+          .unroll(pargs[0]) // the 3 vectors of a row: accumulators in registers
           .unroll(pargs[1]);
     } else {
       // The output is the matmul itself: tile its update the same way.
@@ -924,6 +930,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
       update.tile(x, y, uxo, uyo, uxi, uyi, 3 * lanes, 4, guard)
           .reorder(uxi, uyi, rvarOf(update), uxo, uyo)
           .vectorize(uxi, lanes, guard)
+          .unroll(uxi)
           .unroll(uyi)
           .parallel(uyo);
     }

@@ -1,0 +1,100 @@
+"""Generates the benchmark models (random weights) with Debian's
+python3-torch/torchvision and python3-onnx, and their inputs as .npy.
+
+usage: /usr/bin/python3 bench/make_models.py OUT_DIR
+
+Each model MODEL gets OUT_DIR/MODEL.onnx, OUT_DIR/MODEL.inputs (NAME=FILE.npy
+per line) and OUT_DIR/MODEL.flops (multiply-adds x 2 of its matmuls and
+convolutions, from the ONNX graph with inferred shapes).
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torchvision
+from onnx import numpy_helper, shape_inference
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+torch.manual_seed(0)
+rng = np.random.default_rng(0)
+
+
+def export(name, module, inputs, names):
+    module.eval()
+    path = os.path.join(out, name + ".onnx")
+    with torch.no_grad():
+        torch.onnx.export(module, tuple(inputs), path, input_names=names,
+                          output_names=["y"], opset_version=13)
+    lines = []
+    for n, t in zip(names, inputs):
+        f = os.path.join(out, "%s_%s.npy" % (name, n))
+        np.save(f, t.numpy())
+        lines.append("%s=%s" % (n, f))
+    open(os.path.join(out, name + ".inputs"), "w").write("\n".join(lines) + "\n")
+    open(os.path.join(out, name + ".flops"), "w").write("%d\n" % flops(path))
+
+
+def flops(path):
+    model = shape_inference.infer_shapes(onnx.load(path))
+    shapes = {}
+    for v in list(model.graph.value_info) + list(model.graph.input) + list(model.graph.output):
+        dims = [d.dim_value for d in v.type.tensor_type.shape.dim]
+        shapes[v.name] = dims
+    for init in model.graph.initializer:
+        shapes[init.name] = list(init.dims)
+    total = 0
+    for node in model.graph.node:
+        if node.op_type in ("MatMul", "Gemm"):
+            a, y = shapes.get(node.input[0]), shapes.get(node.output[0])
+            if a and y:
+                total += 2 * int(np.prod(y)) * a[-1]
+        elif node.op_type == "Conv":
+            w, y = shapes.get(node.input[1]), shapes.get(node.output[0])
+            if w and y:
+                total += 2 * int(np.prod(y)) * int(np.prod(w[1:]))
+    return total
+
+
+class Block(torch.nn.Module):
+    """A transformer encoder block (post-norm, as nn.TransformerEncoderLayer):
+    d 512, 8 heads, feed-forward 2048. Written out: torch 1.13 exports its
+    fused fast path as an op ONNX does not have."""
+
+    def __init__(self, d=512, heads=8, ff=2048):
+        super().__init__()
+        self.heads = heads
+        self.qkv = torch.nn.Linear(d, 3 * d)
+        self.proj = torch.nn.Linear(d, d)
+        self.norm1 = torch.nn.LayerNorm(d)
+        self.norm2 = torch.nn.LayerNorm(d)
+        self.ff = torch.nn.Sequential(torch.nn.Linear(d, ff), torch.nn.ReLU(),
+                                      torch.nn.Linear(ff, d))
+
+    def forward(self, x):
+        b, s, d = x.shape
+        q, k, v = self.qkv(x).split(d, dim=-1)
+        def heads(t):
+            return t.reshape(b, s, self.heads, d // self.heads).transpose(1, 2)
+        q, k, v = heads(q), heads(k), heads(v)
+        att = torch.softmax(q @ k.transpose(-2, -1) / (d // self.heads) ** 0.5, dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(b, s, d)
+        x = self.norm1(x + self.proj(y))
+        return self.norm2(x + self.ff(x))
+
+
+class Matmul(torch.nn.Module):
+    def forward(self, a, b):
+        return a @ b
+
+
+export("resnet18", torchvision.models.resnet18(), [torch.randn(1, 3, 224, 224)], ["x"])
+export("transformer", Block(), [torch.randn(4, 128, 512)], ["x"])
+mlp = torch.nn.Sequential(*[m for _ in range(4) for m in (torch.nn.Linear(1024, 1024), torch.nn.ReLU())])
+export("mlp", mlp, [torch.randn(64, 1024)], ["x"])
+for m, k, n in [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
+                (1, 1024, 1024), (1024, 1024, 64)]:
+    export("matmul_%dx%dx%d" % (m, k, n), Matmul(),
+           [torch.randn(m, k), torch.randn(k, n)], ["a", "b"])

@@ -1,0 +1,51 @@
+"""The benchmark table (called by bench/run): dlc vs ONNX Runtime vs the
+machine, per model and thread count."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+root, work = sys.argv[1], sys.argv[2]
+dlc = os.path.join(root, "build", "tools", "dlc", "dlc")
+iters = os.environ.get("ITERS", "20")
+models = os.path.join(work, "models")
+env = dict(os.environ, ORT_DIR=os.path.join(work, "ort"),
+           DLC_CACHE_DIR=os.environ.get("DLC_CACHE_DIR", os.path.join(work, "kernel-cache")))
+
+
+def run(cmd):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+
+
+names = ["resnet18", "transformer", "mlp"] + sorted(
+    f[:-5] for f in os.listdir(models) if f.startswith("matmul_") and f.endswith(".onnx"))
+peaks = {t: json.loads(run([os.path.join(work, "peak"), str(t)])) for t in (1, 2)}
+print("machine: OpenBLAS sgemm %.0f / %.0f GFLOP/s, triad %.1f / %.1f GB/s (1 / 2 threads)"
+      % (peaks[1]["sgemm_gflops"], peaks[2]["sgemm_gflops"], peaks[1]["triad_gbs"],
+         peaks[2]["triad_gbs"]))
+print("%-24s %3s %10s %10s %7s %9s %9s %9s %6s" % (
+    "model", "thr", "dlc ms", "ORT ms", "ORT/dlc", "max rel", "GFLOP", "GFLOP/s", "%peak"))
+for name in names:
+    onnx = os.path.join(models, name + ".onnx")
+    inputs = open(os.path.join(models, name + ".inputs")).read().split()
+    flops = int(open(os.path.join(models, name + ".flops")).read())
+    artifact = os.path.join(work, name + ".dlc")
+    run([dlc, "compile", onnx, "-o", artifact, "--backend", "halide"])
+    out = os.path.join(work, "out", name)
+    args = sum((["-i", b] for b in inputs), [])
+    run([dlc, "run", artifact, "--output-dir", out + "/dlc"] + args)
+    for threads in (1, 2):
+        d = json.loads(run([dlc, "bench", artifact, "--json", "--iters", iters,
+                            "--threads", str(threads)] + args))
+        o = json.loads(run(["node", os.path.join(root, "bench", "ort.js"), onnx, str(threads),
+                            iters, out + "/ort"] + inputs))
+        got = np.load(out + "/dlc/y.npy").astype(np.float64).ravel()
+        want = np.fromfile(out + "/ort/y.f32", dtype=np.float32).astype(np.float64)
+        rel = float(np.max(np.abs(got - want)) / max(np.max(np.abs(want)), 1e-30)) \
+            if got.size == want.size else float("nan")
+        gflops = flops / (d["median_ms"] * 1e6)
+        print("%-24s %3d %10.3f %10.3f %7.2f %9.2e %9.2f %9.1f %5.1f%%" % (
+            name, threads, d["median_ms"], o["median_ms"], o["median_ms"] / d["median_ms"],
+            rel, flops / 1e9, gflops, 100 * gflops / peaks[threads]["sgemm_gflops"]))
