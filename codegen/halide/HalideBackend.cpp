@@ -36,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <thread>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1032,6 +1033,8 @@ std::string cacheDir() {
 
 struct HalideBackend::Impl {
   H::Target target;
+  std::string autoscheduler; ///< empty: manual schedules
+  int64_t estimate = 128;
   std::map<std::string, H::Param<int32_t>> symbols;
   struct Compiled {
     std::string name;
@@ -1044,10 +1047,34 @@ struct HalideBackend::Impl {
   std::map<std::string, std::vector<const Value *>> ordered; ///< their values, numbered
 };
 
-HalideBackend::HalideBackend(std::string target) : impl_(std::make_unique<Impl>()) {
+HalideBackend::HalideBackend(std::string target, std::string schedule, int64_t estimate)
+    : impl_(std::make_unique<Impl>()) {
   impl_->target = H::Target(target.empty() ? hostTarget() : target)
                       .with_feature(H::Target::UserContext)
                       .with_feature(H::Target::NoRuntime);
+  if (schedule.rfind("auto:", 0) == 0)
+    impl_->autoscheduler = schedule.substr(5);
+  impl_->estimate = estimate;
+}
+
+std::string HalideBackend::loadAutoscheduler(const std::string &name) {
+  static std::set<std::string> loaded;
+  static const std::map<std::string, std::string> plugins = {
+      {"Adams2019", "libautoschedule_adams2019.so"},
+      {"Li2018", "libautoschedule_li2018.so"},
+      {"Mullapudi2016", "libautoschedule_mullapudi2016.so"}};
+  auto it = plugins.find(name);
+  if (it == plugins.end())
+    return "unknown autoscheduler '" + name + "' (Adams2019, Li2018, Mullapudi2016)";
+  if (loaded.count(name))
+    return "";
+  try {
+    H::load_plugin("/usr/lib/x86_64-linux-gnu/halide14/" + it->second);
+  } catch (const H::Error &e) {
+    return "cannot load autoscheduler " + name + ": " + e.what();
+  }
+  loaded.insert(name);
+  return "";
 }
 
 HalideBackend::~HalideBackend() = default;
@@ -1106,7 +1133,40 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
     std::vector<H::Func> funcs;
     for (const Value *output : outputs)
       funcs.push_back(lowering.output(output));
-    lowering.schedule(outputs);
+    std::optional<H::Pipeline> scheduled;
+    if (impl_->autoscheduler.empty()) {
+      lowering.schedule(outputs);
+    } else {
+      // Estimates: static sizes as they are, every symbol at `estimate`.
+      auto extent = [&](const Dim &dim) -> int64_t {
+        if (dim.isStatic())
+          return std::max<int64_t>(dim.size(), 1);
+        std::set<std::string> names;
+        dim.expr().collectSymbols(names);
+        std::map<std::string, int64_t, std::less<>> values;
+        for (const std::string &name : names)
+          values[name] = impl_->estimate;
+        return std::max<int64_t>(dim.expr().evaluate(values).value_or(impl_->estimate), 1);
+      };
+      for (size_t i = 0; i < lowering.paramList.size(); ++i) {
+        const std::vector<Dim> &dims = lowering.bufferInputs[i]->type().dims();
+        for (size_t d = 0; d < dims.size(); ++d)
+          lowering.paramList[i].dim(static_cast<int>(dims.size() - 1 - d))
+              .set_estimate(0, static_cast<int>(extent(dims[d])));
+      }
+      for (const std::string &name : lowering.usedSymbols)
+        impl_->symbols.at(name).set_estimate(static_cast<int32_t>(impl_->estimate));
+      for (size_t o = 0; o < outputs.size(); ++o) {
+        const std::vector<Dim> &dims = outputs[o]->type().dims();
+        std::vector<H::Var> args = funcs[o].args();
+        for (size_t d = 0; d < dims.size(); ++d)
+          funcs[o].set_estimate(args[dims.size() - 1 - d], 0, static_cast<int>(extent(dims[d])));
+      }
+      scheduled.emplace(funcs);
+      int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      scheduled->auto_schedule(impl_->autoscheduler, impl_->target,
+                               H::MachineParams(threads, 32 << 20, 40));
+    }
     Kernel kernel;
     // The key: target, this lowering (its build: a rebuilt backend never
     // reuses an older one's objects), the kernel and its signature.
@@ -1114,6 +1174,8 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
                       content;
     for (const std::string &name : lowering.usedSymbols)
       key += "symbol " + name + "\n";
+    if (!impl_->autoscheduler.empty())
+      key += "schedule auto:" + impl_->autoscheduler + " " + std::to_string(impl_->estimate) + "\n";
     char name[32];
     std::snprintf(name, sizeof name, "dlc_%016llx",
                   static_cast<unsigned long long>(fnv(key.data(), key.size())));
@@ -1126,7 +1188,8 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
       kernel.symbols.push_back(name);
       arguments.push_back(impl_->symbols.at(name));
     }
-    impl_->kernels.push_back({kernel.name, H::Pipeline(funcs), std::move(arguments), key});
+    impl_->kernels.push_back(
+        {kernel.name, scheduled ? *scheduled : H::Pipeline(funcs), std::move(arguments), key});
     impl_->byContent.emplace(content, kernel);
     std::vector<const Value *> ordered(inputs.begin(), inputs.end());
     for (const Node *node : nodes)

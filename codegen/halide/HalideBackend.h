@@ -26,14 +26,20 @@ namespace dlc {
 
 class HalideBackend {
 public:
-  /// `target`: a Halide target string; empty: hostTarget().
-  explicit HalideBackend(std::string target = "");
+  /// `target`: a Halide target string; empty: hostTarget(). `schedule`:
+  /// "manual" (dlc's hand schedules) or "auto:NAME" (Halide 14's
+  /// autoscheduler plugin NAME: Adams2019, Li2018, Mullapudi2016), tuned for
+  /// symbol sizes of `estimate`.
+  explicit HalideBackend(std::string target = "", std::string schedule = "manual",
+                         int64_t estimate = 128);
   ~HalideBackend();
 
   /// The target for this CPU, from CPUID: the AVX-512 baseline DESIGN.md
   /// names (sapphirerapids only with AMX and AVX512-FP16), else AVX2/FMA,
   /// else SSE4.1. Never Halide 14's `host` (it crashes on Zen 4).
   static std::string hostTarget();
+  /// Loads autoscheduler plugin `name` once; "" or why it cannot.
+  static std::string loadAutoscheduler(const std::string &name);
 
   struct Kernel {
     std::string name;

@@ -27,7 +27,7 @@ public:
   Emitter(const Module &module, Diagnostics &diag, const EmitOptions &options)
       : module_(module), diag_(diag) {
     if (options.backend == "halide")
-      halide_ = std::make_unique<HalideBackend>(options.target);
+      halide_ = std::make_unique<HalideBackend>(options.target, options.schedule);
   }
 
   std::optional<EmittedProgram> emit() {

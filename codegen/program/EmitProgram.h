@@ -42,6 +42,8 @@ struct EmitOptions {
   std::string backend = "reference";
   /// The native target (Halide target string); empty: this CPU.
   std::string target;
+  /// Native schedules: "manual" or "auto:NAME" (a Halide autoscheduler).
+  std::string schedule = "manual";
 };
 
 /// Lowers `module`'s graph @main and everything it runs.

@@ -1,5 +1,6 @@
 //===- Compile.cpp - `dlc compile`: model to artifact ---------------------===//
 
+#include "codegen/halide/HalideBackend.h"
 #include "codegen/program/EmitProgram.h"
 #include "passes/Passes.h"
 #include "passes/PlanMemory.h"
@@ -23,7 +24,11 @@ const CommandSpec kCompileSpec = withFlags(
       {"backend", 0, true,
        "kernels: reference (the runtime's kernel library) or halide (fused kernels "
        "compiled for this CPU; what it does not lower stays on the reference)",
-       "NAME"}},
+       "NAME"},
+      {"schedule", 0, true,
+       "native schedules: manual (default) or auto:NAME, a Halide autoscheduler "
+       "(Adams2019, Li2018, Mullapudi2016)",
+       "KIND"}},
      1,
      1},
     passFlags());
@@ -54,6 +59,13 @@ int runCompile(const ParsedArgs &args) {
   options.backend = args.get("backend").value_or("reference");
   if (options.backend != "reference" && options.backend != "halide")
     return userError("--backend must be reference or halide, got '" + options.backend + "'");
+  options.schedule = args.get("schedule").value_or("manual");
+  if (options.schedule != "manual") {
+    if (options.schedule.rfind("auto:", 0) != 0)
+      return userError("--schedule must be manual or auto:NAME, got '" + options.schedule + "'");
+    if (std::string why = HalideBackend::loadAutoscheduler(options.schedule.substr(5)); !why.empty())
+      return userError(why);
+  }
   Diagnostics diag;
   std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
   if (!module || failed(runPasses(args, *module, diag,
