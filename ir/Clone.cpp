@@ -2,6 +2,10 @@
 
 #include "ir/Clone.h"
 
+#include "ir/OpRegistry.h"
+
+#include <algorithm>
+
 #include "ir/Check.h"
 
 namespace dlc {
@@ -75,6 +79,48 @@ std::vector<Value *> inlineGraph(const Graph &source, Graph &dest, Node *before,
   for (Value *output : source.outputs())
     outputs.push_back(mapped(mapping, output));
   return outputs;
+}
+
+Subgraph subgraphOf(const std::vector<Node *> &nodes) {
+  Subgraph sub;
+  std::set<const Node *> members(nodes.begin(), nodes.end());
+  auto readFromOutside = [&](Value *value) {
+    Node *def = value->definingNode();
+    if (def && members.count(def))
+      return;
+    if (def && def->def().has(OpTrait::ConstantLike)) {
+      if (std::find(sub.constants.begin(), sub.constants.end(), def) == sub.constants.end())
+        sub.constants.push_back(def);
+    } else if (std::find(sub.inputs.begin(), sub.inputs.end(), value) == sub.inputs.end()) {
+      sub.inputs.push_back(value);
+    }
+  };
+  for (Node *node : nodes) {
+    for (Value *operand : node->operands())
+      readFromOutside(operand);
+    for (Value *capture : node->captures())
+      readFromOutside(capture);
+  }
+  for (Node *node : nodes)
+    for (size_t i = 0; i < node->numResults(); ++i) {
+      Value *result = node->result(i);
+      bool usedOutside = result->outputUses() > 0;
+      for (const Node *user : result->users())
+        usedOutside |= !members.count(user);
+      if (usedOutside)
+        sub.outputs.push_back(result);
+    }
+  return sub;
+}
+
+std::set<std::string> calledGraphs(const Module &module) {
+  std::set<std::string> names;
+  for (const auto &graph : module.graphs())
+    graph->walk([&](Node &node) {
+      if (node.is(OpId::Call))
+        names.insert(node.stringAttr("callee"));
+    });
+  return names;
 }
 
 } // namespace dlc

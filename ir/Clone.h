@@ -11,7 +11,10 @@
 
 #include "ir/Graph.h"
 
+#include <set>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace dlc {
 
@@ -30,6 +33,22 @@ std::unique_ptr<Graph> cloneGraph(const Graph &graph);
 /// correspond to `source`'s outputs.
 std::vector<Value *> inlineGraph(const Graph &source, Graph &dest, Node *before,
                                  const std::vector<Value *> &inputs);
+
+/// What a set of nodes of one graph exchanges with the rest of it, for
+/// passes that outline them (split's kernels, fuse's fused kernels).
+struct Subgraph {
+  /// Values read from outside (operands and captures), in first-use order;
+  /// constant-like nodes' results are not among them ...
+  std::vector<Value *> inputs;
+  /// ... but their nodes are, to be copied in.
+  std::vector<Node *> constants;
+  /// Results used after the nodes (by other nodes or as graph outputs).
+  std::vector<Value *> outputs;
+};
+Subgraph subgraphOf(const std::vector<Node *> &nodes);
+
+/// The names of the top-level graphs that `call` nodes run (kernels).
+std::set<std::string> calledGraphs(const Module &module);
 
 } // namespace dlc
 

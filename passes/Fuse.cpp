@@ -104,7 +104,8 @@ public:
         continue;
       std::sort(group.nodes.begin(), group.nodes.end(),
                 [&](Node *a, Node *b) { return position_[a] < position_[b]; });
-      outline(group, made++);
+      outline(group);
+      ++made;
     }
     return made;
   }
@@ -172,34 +173,12 @@ private:
   }
 
   /// Replaces the group's nodes by one fusion node whose body holds them.
-  void outline(const Group &group, int index) {
-    std::set<const Node *> members(group.nodes.begin(), group.nodes.end());
-    // Captures: values read from outside (constants are copied in).
-    std::vector<Value *> captures;
-    std::vector<const Node *> constants;
-    for (const Node *node : group.nodes)
-      for (Value *operand : node->operands()) {
-        const Node *def = operand->definingNode();
-        if (def && members.count(def))
-          continue;
-        if (def && def->def().has(OpTrait::ConstantLike)) {
-          if (std::find(constants.begin(), constants.end(), def) == constants.end())
-            constants.push_back(def);
-        } else if (std::find(captures.begin(), captures.end(), operand) == captures.end()) {
-          captures.push_back(operand);
-        }
-      }
-    // Results: values used after the group.
-    std::vector<Value *> results;
-    for (const Node *node : group.nodes)
-      for (size_t i = 0; i < node->numResults(); ++i) {
-        Value *result = node->result(i);
-        bool outside = result->outputUses() > 0;
-        for (const Node *user : result->users())
-          outside |= !members.count(user);
-        if (outside)
-          results.push_back(result);
-      }
+  void outline(const Group &group) {
+    // Captures: values read from outside (constants are copied in);
+    // results: values used after the group.
+    Subgraph sub = subgraphOf(group.nodes);
+    const std::vector<Value *> &captures = sub.inputs, &results = sub.outputs;
+    const std::vector<Node *> &constants = sub.constants;
     auto body = std::make_unique<Graph>();
     ValueMap mapping;
     for (Value *capture : captures)
@@ -219,7 +198,6 @@ private:
     attrs.emplace("body", Attribute(std::move(body)));
     Node *last = group.nodes.back();
     Location location = last->location();
-    (void)index;
     Node *fusion = graph_.addNode(*lookupOp("fusion"), {}, std::move(types), std::move(attrs),
                                   captures, location, last);
     for (size_t i = 0; i < results.size(); ++i) {
@@ -239,12 +217,7 @@ private:
 } // namespace
 
 LogicalResult fuse(Module &module, PassContext &) {
-  std::set<std::string> kernels;
-  for (const auto &graph : module.graphs())
-    graph->walk([&](Node &node) {
-      if (node.is(OpId::Call))
-        kernels.insert(node.stringAttr("callee"));
-    });
+  std::set<std::string> kernels = calledGraphs(module);
   for (const auto &graph : module.graphs()) {
     if (!kernels.count(graph->name()))
       continue;

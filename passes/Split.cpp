@@ -113,38 +113,9 @@ private:
                const std::string &prefix) {
     if (run.empty())
       return;
-    std::set<const Node *> inRun(run.begin(), run.end());
-    // Inputs: values the run reads from outside it, in first-use order.
-    std::vector<Value *> inputs;
-    std::vector<Node *> constants;
-    auto readFromOutside = [&](Value *value) {
-      Node *def = value->definingNode();
-      if (def && inRun.count(def))
-        return;
-      if (def && def->def().has(OpTrait::ConstantLike)) {
-        if (std::find(constants.begin(), constants.end(), def) == constants.end())
-          constants.push_back(def);
-      } else if (std::find(inputs.begin(), inputs.end(), value) == inputs.end()) {
-        inputs.push_back(value);
-      }
-    };
-    for (Node *node : run) {
-      for (Value *operand : node->operands())
-        readFromOutside(operand);
-      for (Value *capture : node->captures()) // fused kernels read captures
-        readFromOutside(capture);
-    }
-    // Outputs: results used after the run (by other nodes or as outputs).
-    std::vector<Value *> outputs;
-    for (Node *node : run)
-      for (size_t i = 0; i < node->numResults(); ++i) {
-        Value *result = node->result(i);
-        bool usedOutside = result->outputUses() > 0;
-        for (const Node *user : result->users())
-          usedOutside |= !inRun.count(user);
-        if (usedOutside)
-          outputs.push_back(result);
-      }
+    Subgraph sub = subgraphOf(run);
+    const std::vector<Value *> &inputs = sub.inputs, &outputs = sub.outputs;
+    const std::vector<Node *> &constants = sub.constants;
     if (outputs.empty())
       return; // dead: dce's business
 
@@ -185,12 +156,7 @@ private:
 } // namespace
 
 LogicalResult split(Module &module, PassContext &) {
-  std::set<std::string> kernels;
-  for (const auto &graph : module.graphs())
-    graph->walk([&](Node &node) {
-      if (node.is(OpId::Call))
-        kernels.insert(node.stringAttr("callee"));
-    });
+  std::set<std::string> kernels = calledGraphs(module);
   std::vector<Graph *> programs;
   for (const auto &graph : module.graphs())
     if (!kernels.count(graph->name()))
