@@ -238,6 +238,7 @@ private:
   std::vector<H::Func> statistics_;  ///< softmax max and sum, at root
   std::vector<H::Func> padded_;      ///< zero-padded conv inputs, at root
   std::vector<H::Func> convs_;       ///< roots with a reduction update
+  std::vector<H::Func> packs_;       ///< a matmul's packed B, per matmul
 };
 
 H::Expr Lowering::unary(const Node &node, H::Expr x) {
@@ -526,11 +527,22 @@ void Lowering::matmul(const Node &node) {
   std::optional<H::Type> type = halideType(result->type().dtype());
   if (!type || !type->is_float())
     reject("matmul of integers");
+  // B goes through a packing Func (k rows of the tile's columns, stored
+  // contiguously at the tile: see schedule()); consumers read the product
+  // through a pure Func so that the product lives in registers per tile.
+  H::Func pack("pack" + std::to_string(funcs_.size()));
+  pack(args) = batch(b, bd, idx, idx[rank - 2], idx[rank - 1]);
+  Index pidx = idx;
   H::Func m("matmul" + std::to_string(funcs_.size()));
   m(args) = H::Internal::make_zero(*type);
-  m(args) += batch(a, ad, idx, idx[rank - 2], k) * batch(b, bd, idx, k, idx[rank - 1]);
-  funcs_.emplace(result, m);
+  pidx[rank - 2] = k;
+  m(args) += batch(a, ad, idx, idx[rank - 2], k) *
+             pack(std::vector<H::Expr>(pidx.rbegin(), pidx.rend()));
+  H::Func read("matmul_value" + std::to_string(funcs_.size()));
+  read(args) = m(args);
+  funcs_.emplace(result, read);
   matmuls_.push_back(m);
+  packs_.push_back(pack);
 }
 
 // conv(x[N,C,spatial...], w[M,C/group,k...], [bias]): an explicit sum over
@@ -917,6 +929,8 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
           .vectorize(xi, lanes, guard)
           .unroll(yii);
       std::vector<H::Var> pargs = prod.args();
+      if (!packs_.empty()) // the tile's columns of B, all k, contiguous
+        packs_[0].compute_at(out, tile).vectorize(packs_[0].args()[0], lanes, guard);
       prod.compute_at(out, yi).vectorize(pargs[0], lanes, guard).unroll(pargs[1]);
       H::Stage update = prod.update();
       update.reorder(pargs[0], pargs[1], rvarOf(update))
