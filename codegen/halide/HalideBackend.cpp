@@ -28,6 +28,7 @@
 
 #include <Halide.h>
 
+#include <algorithm>
 #include <cpuid.h>
 #include <cstdio>
 #include <cstdlib>
@@ -239,6 +240,10 @@ private:
   std::vector<H::Func> padded_;      ///< zero-padded conv inputs, at root
   std::vector<H::Func> convs_;       ///< roots with a reduction update
   std::vector<H::Func> packs_;       ///< a matmul's packed B, per matmul
+  struct ConvMatmul {
+    H::Func value, prod, cols, weights;
+  };
+  std::vector<ConvMatmul> convMatmuls_; ///< 2-D convs as matmuls over patches
 };
 
 H::Expr Lowering::unary(const Node &node, H::Expr x) {
@@ -585,6 +590,37 @@ void Lowering::conv(const Node &node) {
   padded(std::vector<H::Var>(pv.rbegin(), pv.rend())) =
       H::select(inside, at(x, clamped), H::Internal::make_zero(*type));
   padded_.push_back(padded);
+  // A 2-D convolution without groups is a matmul: weights [M, C*kh*kw] times
+  // the input's patches [C*kh*kw, OH*OW] per image (im2col), the patches
+  // gathered tile by tile (never all at once) by the matmul's schedule.
+  bool staticKernel = std::all_of(wd.begin() + 1, wd.end(), [](const Dim &d) { return d.isStatic(); });
+  if (spatial == 2 && group == 1 && staticKernel && node.numOperands() <= 3) {
+    int32_t channels = static_cast<int32_t>(wd[1].size()), kh = static_cast<int32_t>(wd[2].size()),
+            kw = static_cast<int32_t>(wd[3].size());
+    int32_t depth = channels * kh * kw;
+    H::Expr outWidth = dim(out[3]);
+    H::Var p("cp"), kk("ck"), m("cm"), n("cn");
+    H::Expr oh = p / outWidth, ow = p % outWidth;
+    H::Expr ci = kk / (kh * kw), ki = (kk / kw) % kh, kj = kk % kw;
+    H::Func cols("cols" + std::to_string(funcs_.size()));
+    cols(p, kk, n) = padded(ow * static_cast<int32_t>(strides[1]) - static_cast<int32_t>(pads[1]) +
+                                kj * static_cast<int32_t>(dilations[1]),
+                            oh * static_cast<int32_t>(strides[0]) - static_cast<int32_t>(pads[0]) +
+                                ki * static_cast<int32_t>(dilations[0]),
+                            ci, n);
+    H::Func flat("wflat" + std::to_string(funcs_.size()));
+    flat(kk, m) = at(w, {m, ci, ki, kj});
+    H::RDom r(0, depth);
+    H::Func prod("convmm" + std::to_string(funcs_.size()));
+    prod(p, m, n) = node.numOperands() > 2 ? H::cast(*type, at(node.operand(2), {m}))
+                                           : H::Internal::make_zero(*type);
+    prod(p, m, n) += flat(r, m) * cols(p, r, n);
+    H::Func value("convmm_value" + std::to_string(funcs_.size()));
+    value(p, m, n) = prod(p, m, n);
+    convMatmuls_.push_back({value, prod, cols, flat});
+    define(result, [&](const Index &idx) { return value(idx[3] + idx[2] * outWidth, idx[1], idx[0]); });
+    return;
+  }
   // The reduction: input channels of the group, then kernel offsets.
   H::Region region = {H::Range(0, dim(wd[1]))};
   for (size_t d = 0; d < spatial; ++d)
@@ -854,6 +890,31 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     plain(f);
   for (H::Func f : padded_)
     plain(f);
+  // Convolutions as matmuls: the matmul schedule over (position, channel)
+  // tiles, the tile's patches gathered at the tile.
+  for (const ConvMatmul &cm : convMatmuls_) {
+    const auto guard = H::TailStrategy::GuardWithIf;
+    H::Func value = cm.value, prod = cm.prod, cols = cm.cols, weights = cm.weights;
+    std::vector<H::Var> args = value.args(); // (p, m, n)
+    H::Var x = args[0], y = args[1], xo("xo"), yo("yo"), xi("xi"), yi("yi"), yii("yii"),
+           tile("tile");
+    value.compute_root()
+        .tile(x, y, xo, yo, xi, yi, 3 * lanes, 32, guard)
+        .fuse(xo, yo, tile)
+        .parallel(tile)
+        .split(yi, yi, yii, 4, guard)
+        .vectorize(xi, lanes, guard)
+        .unroll(yii);
+    cols.compute_at(value, tile).vectorize(cols.args()[0], lanes, guard);
+    weights.compute_root().vectorize(weights.args()[0], lanes, guard);
+    std::vector<H::Var> pargs = prod.args();
+    prod.compute_at(value, yi).vectorize(pargs[0], lanes, guard).unroll(pargs[1]);
+    H::Stage update = prod.update();
+    update.reorder(pargs[0], pargs[1], H::RVar(update.get_schedule().rvars().at(0).var))
+        .vectorize(pargs[0], lanes, guard)
+        .unroll(pargs[0])
+        .unroll(pargs[1]);
+  }
   for (const H::Func &f : convs_)
     special.insert(f.name());
   // A kernel around one conv with one output (the conv with its epilogue):
