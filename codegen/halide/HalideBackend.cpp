@@ -76,6 +76,35 @@ struct NotLowered {
 
 [[noreturn]] void reject(std::string why) { throw NotLowered{std::move(why)}; }
 
+/// The register-blocked matmul schedule (Halide's matrix_multiplication
+/// schedule widened to the target's vectors): `out`, over the product's
+/// index space (columns innermost), in 3-vector x 32-row tiles, the tiles in
+/// parallel; `pack` (the tile's columns of B for every k; may be undefined)
+/// gathered at the tile; the product `prod` per 4-row slab with its 3x4
+/// vector accumulators in registers, k outermost.
+void tileMatmul(H::Func out, H::Func prod, H::Func pack, int lanes) {
+  const auto guard = H::TailStrategy::GuardWithIf;
+  std::vector<H::Var> args = out.args();
+  H::Var x = args[0], y = args[1], xo("xo"), yo("yo"), xi("xi"), yi("yi"), yii("yii"),
+      tile("tile");
+  out.compute_root()
+      .tile(x, y, xo, yo, xi, yi, 3 * lanes, 32, guard)
+      .fuse(xo, yo, tile)
+      .parallel(tile)
+      .split(yi, yi, yii, 4, guard)
+      .vectorize(xi, lanes, guard)
+      .unroll(yii);
+  if (pack.defined())
+    pack.compute_at(out, tile).vectorize(pack.args()[0], lanes, guard);
+  std::vector<H::Var> pargs = prod.args();
+  prod.compute_at(out, yi).vectorize(pargs[0], lanes, guard).unroll(pargs[1]);
+  H::Stage update = prod.update();
+  update.reorder(pargs[0], pargs[1], H::RVar(update.get_schedule().rvars().at(0).var))
+      .vectorize(pargs[0], lanes, guard)
+      .unroll(pargs[0]) // the 3 vectors of a row: accumulators in registers
+      .unroll(pargs[1]);
+}
+
 class Lowering {
 public:
   Lowering(const H::Target &target, std::map<std::string, H::Param<int32_t>> &symbols)
@@ -893,27 +922,9 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   // Convolutions as matmuls: the matmul schedule over (position, channel)
   // tiles, the tile's patches gathered at the tile.
   for (const ConvMatmul &cm : convMatmuls_) {
-    const auto guard = H::TailStrategy::GuardWithIf;
-    H::Func value = cm.value, prod = cm.prod, cols = cm.cols, weights = cm.weights;
-    std::vector<H::Var> args = value.args(); // (p, m, n)
-    H::Var x = args[0], y = args[1], xo("xo"), yo("yo"), xi("xi"), yi("yi"), yii("yii"),
-           tile("tile");
-    value.compute_root()
-        .tile(x, y, xo, yo, xi, yi, 3 * lanes, 32, guard)
-        .fuse(xo, yo, tile)
-        .parallel(tile)
-        .split(yi, yi, yii, 4, guard)
-        .vectorize(xi, lanes, guard)
-        .unroll(yii);
-    cols.compute_at(value, tile).vectorize(cols.args()[0], lanes, guard);
-    weights.compute_root().vectorize(weights.args()[0], lanes, guard);
-    std::vector<H::Var> pargs = prod.args();
-    prod.compute_at(value, yi).vectorize(pargs[0], lanes, guard).unroll(pargs[1]);
-    H::Stage update = prod.update();
-    update.reorder(pargs[0], pargs[1], H::RVar(update.get_schedule().rvars().at(0).var))
-        .vectorize(pargs[0], lanes, guard)
-        .unroll(pargs[0])
-        .unroll(pargs[1]);
+    tileMatmul(cm.value, cm.prod, cm.cols, lanes);
+    H::Func weights = cm.weights;
+    weights.compute_root().vectorize(weights.args()[0], lanes, H::TailStrategy::GuardWithIf);
   }
   for (const H::Func &f : convs_)
     special.insert(f.name());
@@ -981,23 +992,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     std::vector<H::Var> args = out.args();
     H::Var x = args[0], y = args[1];
     if (prod.name() != out.name()) {
-      H::Var xo("xo"), yo("yo"), xi("xi"), yi("yi"), yii("yii"), tile("tile");
-      out.compute_root()
-          .tile(x, y, xo, yo, xi, yi, 3 * lanes, 32, guard)
-          .fuse(xo, yo, tile)
-          .parallel(tile)
-          .split(yi, yi, yii, 4, guard)
-          .vectorize(xi, lanes, guard)
-          .unroll(yii);
-      std::vector<H::Var> pargs = prod.args();
-      if (!packs_.empty()) // the tile's columns of B, all k, contiguous
-        packs_[0].compute_at(out, tile).vectorize(packs_[0].args()[0], lanes, guard);
-      prod.compute_at(out, yi).vectorize(pargs[0], lanes, guard).unroll(pargs[1]);
-      H::Stage update = prod.update();
-      update.reorder(pargs[0], pargs[1], rvarOf(update))
-          .vectorize(pargs[0], lanes, guard)
-          .unroll(pargs[0]) // the 3 vectors of a row: accumulators in registers
-          .unroll(pargs[1]);
+      tileMatmul(out, prod, packs_.empty() ? H::Func() : packs_[0], lanes);
     } else {
       // The output is the matmul itself: tile its update the same way.
       prod.compute_root().vectorize(x, lanes, guard).parallel(args.back());
