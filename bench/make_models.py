@@ -85,6 +85,13 @@ class Block(torch.nn.Module):
         return self.norm2(x + self.ff(x))
 
 
+class Chain(torch.nn.Module):
+    """An elementwise chain: memory-bound (compare with the triad)."""
+
+    def forward(self, x):
+        return torch.sigmoid(torch.relu(x * 2.0 + 1.0)) - 0.5
+
+
 class Matmul(torch.nn.Module):
     def forward(self, a, b):
         return a @ b
@@ -94,6 +101,22 @@ export("resnet18", torchvision.models.resnet18(), [torch.randn(1, 3, 224, 224)],
 export("transformer", Block(), [torch.randn(4, 128, 512)], ["x"])
 mlp = torch.nn.Sequential(*[m for _ in range(4) for m in (torch.nn.Linear(1024, 1024), torch.nn.ReLU())])
 export("mlp", mlp, [torch.randn(64, 1024)], ["x"])
+export("elementwise", Chain(), [torch.randn(2048, 4096)], ["x"])
+
+# The dynamic models of tests/e2e, on inputs that take their longer paths.
+dynamic = os.path.join(out, "dynamic")
+here = os.path.dirname(os.path.abspath(__file__))
+os.system("/usr/bin/python3 %s %s > /dev/null 2>&1"
+          % (os.path.join(here, "..", "tests", "models", "make_dynamic_models.py"), dynamic))
+for name, inputs in [("early_exit", "x=early_x.npy first=never.npy second=never.npy"),
+                     ("gated_blocks", "x=gated_x1.npy"),
+                     ("while_loop", "x=while_x.npy limit=while_far.npy"),
+                     ("moe", "x=moe_x.npy")]:
+    os.replace(os.path.join(dynamic, name + ".onnx"), os.path.join(out, name + ".onnx"))
+    lines = ["%s=%s" % (b.split("=")[0], os.path.join(dynamic, b.split("=")[1]))
+             for b in inputs.split()]
+    open(os.path.join(out, name + ".inputs"), "w").write("\n".join(lines) + "\n")
+    open(os.path.join(out, name + ".flops"), "w").write("0\n")
 for m, k, n in [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
                 (1, 1024, 1024), (1024, 1024, 64)]:
     export("matmul_%dx%dx%d" % (m, k, n), Matmul(),
