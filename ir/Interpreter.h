@@ -89,12 +89,6 @@ public:
   const Tensor &input(size_t i) const { return *operands_.at(i); }
   /// Operand `i` itself, to pass on without copying (tensors are immutable).
   const TensorRef &sharedInput(size_t i) const { return shared_.at(i); }
-  /// Integer attribute `name` (or its default) as an axis of a tensor of
-  /// `rank`, made non-negative. Inference has already range-checked it.
-  int64_t axisAttr(std::string_view name, size_t rank) const {
-    int64_t axis = intAttr(name);
-    return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
-  }
   const std::vector<TensorRef> &captures() const { return captures_; }
   /// Result types inferred from the operand values; dims that depend on
   /// data (not just shapes) are unknown. Empty for ops with nested graphs.
@@ -103,8 +97,6 @@ public:
   /// Allocates the next output, zero-filled. `type` must be static; null
   /// after an error if the payload exceeds kMaxTensorBytes.
   Tensor *addOutput(const TensorType &type);
-  /// addOutput() with the next inferred result type.
-  Tensor *addInferredOutput() { return addOutput(inferred_.at(outputs_.size())); }
   /// Appends an existing tensor as the next output (no copy).
   void addOutput(TensorRef tensor) { outputs_.push_back(std::move(tensor)); }
   std::vector<TensorRef> &outputs() { return outputs_; }

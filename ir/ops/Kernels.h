@@ -1,10 +1,11 @@
 //===- Kernels.h - The interpreter's bridge to the kernel library -*- C++ -*-===//
 //
-// Internal to ir/ops. Every op's reference implementation lives once, in the
-// runtime's kernel library (runtime/kernels); the evaluation functions here
-// decode a node's attributes into the kernel's params struct, allocate the
-// results from the inferred types and call the kernel on views of the
-// tensors. These are the few helpers that takes.
+// Internal to ir/ops (and to code generation, which shares the type
+// mapping). Every op's reference implementation lives once, in the runtime
+// (runtime/ops entry points over runtime/kernels); each op's LowerFn here
+// decodes a node's attributes into its entry point's params, and
+// evalLowered runs that entry point on views of the interpreter's tensors
+// with results sized by inference (or counted by the entry point).
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,16 +48,10 @@ private:
   dlrt::kernels::BufferView view_;
 };
 
-/// Views of all of a node's operands, for kernels that take many or
-/// optional ones.
+/// Views of all of a node's operands (they live as long as this object).
 class KernelOperands {
 public:
   explicit KernelOperands(const EvalContext &ctx);
-  const dlrt::kernels::BufferView &operator[](size_t i) const { return buffers_.at(i)->view(); }
-  /// Operand i, or an empty view (null data) if the node has no operand i.
-  dlrt::kernels::BufferView optional(size_t i) const {
-    return i < buffers_.size() ? buffers_[i]->view() : dlrt::kernels::BufferView();
-  }
   std::vector<dlrt::kernels::BufferView> all() const;
 
 private:

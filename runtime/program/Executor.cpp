@@ -469,7 +469,6 @@ std::string dimsText(const std::vector<int64_t> &dims) {
 struct Frame {
   std::vector<BufferRef> registers;
   std::vector<BufferView> operands, results;
-  std::vector<BufferRef> args, outs;
 };
 
 namespace {
