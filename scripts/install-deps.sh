@@ -4,8 +4,8 @@
 # Installs only the Debian 12 packages that are missing, non-interactively:
 # one `apt-get update`, then one `apt-get install -y`. Safe to run repeatedly;
 # it does nothing (and needs no network) when everything is present.
-# `--bench` adds what bench/ needs: torchvision (resnet18), OpenBLAS (the
-# machine's GEMM peak) and Node.js/npm (ONNX Runtime from npm).
+# `--bench` adds what bench/ needs: torchvision (resnet18) and Node.js/npm
+# (ONNX Runtime from npm).
 set -euo pipefail
 
 packages=(
@@ -14,10 +14,10 @@ packages=(
   libhalide14-0-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libonnx-testdata python3-onnx python3-numpy python3-torch
-  libprotobuf-dev
+  libprotobuf-dev libopenblas-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torchvision libopenblas-dev)
+  packages+=(python3-torchvision)
   command -v npm > /dev/null || packages+=(nodejs npm)
 fi
 

@@ -25,6 +25,7 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/Tensor.h"
+#include "native/Ukernels.h"
 
 #include <Halide.h>
 
@@ -48,6 +49,7 @@ namespace dlc {
 namespace {
 
 namespace H = Halide;
+namespace native = dlrt::native;
 using Index = std::vector<H::Expr>;
 
 std::optional<H::Type> halideType(DType dtype) {
@@ -254,9 +256,61 @@ private:
   void matmul(const Node &node);
   void conv(const Node &node);
   void globalPool(const Node &node);
+  void pool(const Node &node);
   void gemm(const Node &node);
   void layout(const Node &node);
   void constant(const Node &node);
+
+  // -- the matmul ukernel (runtime/native/Ukernels.h) --------------------------
+  /// An extern stage calling the ukernel: c of `rank` dims (Halide order:
+  /// columns, rows, batch...) from `a` and `b` as `flags` say.
+  H::Func ukernelMatmul(const H::ExternFuncArgument &a, const H::ExternFuncArgument &b,
+                        int32_t flags, H::Expr depth, size_t rank) {
+    std::vector<H::Var> vars;
+    for (size_t d = 0; d < rank; ++d)
+      vars.emplace_back("ud" + std::to_string(d));
+    H::Func f("ukernel_matmul" + std::to_string(funcs_.size()) + "_" +
+              std::to_string(externs_.size()));
+    f.define_extern("dlc_ukernel_matmul", {H::user_context_value(), a, b, H::Expr(flags), depth},
+                    H::Float(32), vars, H::NameMangling::C);
+    externs_.push_back(f);
+    return f;
+  }
+
+  /// `value` (dims `dims`) as a ukernel operand, read directly where the
+  /// ukernel can: a kernel input whose batch dims the result's broadcast
+  /// (missing or static 1), a Func whose batch dims are the result's
+  /// `out`. Otherwise undefined: the caller wraps it into a Func of the
+  /// result's batch dims.
+  std::optional<H::ExternFuncArgument> direct(const Value *value, const std::vector<Dim> &dims,
+                                              const std::vector<Dim> &out) {
+    if (dims.size() > out.size() || dims.size() < 2)
+      return std::nullopt;
+    bool exact = true, broadcastable = true;
+    for (size_t d = 0; d + 2 < dims.size(); ++d) {
+      const Dim &o = out[d + out.size() - dims.size()];
+      exact = exact && dims[d] == o;
+      broadcastable = broadcastable && (dims[d] == o || (dims[d].isStatic() && dims[d].size() == 1));
+    }
+    if (auto p = params_.find(value); p != params_.end() && broadcastable)
+      return H::ExternFuncArgument(p->second);
+    if (auto f = funcs_.find(value); f != funcs_.end() && exact) {
+      externInputs_.push_back(f->second);
+      return H::ExternFuncArgument(f->second);
+    }
+    return std::nullopt;
+  }
+
+  /// A Func over the result's index space (`rank` dims, row-major body).
+  H::Func wrapOperand(size_t rank, const std::function<H::Expr(const Index &)> &body) {
+    std::vector<H::Var> vars;
+    for (size_t d = 0; d < rank; ++d)
+      vars.emplace_back("wd" + std::to_string(d));
+    H::Func f("operand" + std::to_string(funcs_.size()) + "_" + std::to_string(externInputs_.size()));
+    f(std::vector<H::Var>(vars.rbegin(), vars.rend())) = body(Index(vars.begin(), vars.end()));
+    externInputs_.push_back(f);
+    return f;
+  }
 
   const H::Target &target_;
   std::map<std::string, H::Param<int32_t>> &symbols_;
@@ -269,10 +323,9 @@ private:
   std::vector<H::Func> padded_;      ///< zero-padded conv inputs, at root
   std::vector<H::Func> convs_;       ///< roots with a reduction update
   std::vector<H::Func> packs_;       ///< a matmul's packed B, per matmul
-  struct ConvMatmul {
-    H::Func value, prod, cols, weights;
-  };
-  std::vector<ConvMatmul> convMatmuls_; ///< 2-D convs as matmuls over patches
+  std::vector<H::Func> externs_;     ///< matmul ukernel stages, at root
+  std::vector<H::Func> externInputs_; ///< Funcs a ukernel reads, at root
+  std::vector<H::Func> patches_;     ///< a conv's input patches, at root
 };
 
 H::Expr Lowering::unary(const Node &node, H::Expr x) {
@@ -397,6 +450,7 @@ void Lowering::node(const Node &node) {
   case OpId::Matmul: return matmul(node);
   case OpId::Conv: return conv(node);
   case OpId::GlobalAvgPool: case OpId::GlobalMaxPool: return globalPool(node);
+  case OpId::MaxPool: case OpId::AvgPool: return pool(node);
   case OpId::Gemm: return gemm(node);
   case OpId::ReduceSum: case OpId::ReduceMean: case OpId::ReduceMax: case OpId::ReduceMin:
   case OpId::ReduceProd:
@@ -561,6 +615,20 @@ void Lowering::matmul(const Node &node) {
   std::optional<H::Type> type = halideType(result->type().dtype());
   if (!type || !type->is_float())
     reject("matmul of integers");
+  if (*type == H::Float(32)) {
+    // The ukernel: operands as they are where it can read them, else
+    // broadcast into Funcs of the result's batch dims.
+    auto operand = [&](const Value *v, const std::vector<Dim> &dims) -> H::ExternFuncArgument {
+      if (auto arg = direct(v, dims, out))
+        return *arg;
+      return wrapOperand(rank, [&](const Index &i) {
+        return batch(v, dims, i, i[rank - 2], i[rank - 1]);
+      });
+    };
+    H::ExternFuncArgument aArg = operand(a, ad), bArg = operand(b, bd);
+    funcs_.emplace(result, ukernelMatmul(aArg, bArg, 0, dim(ad.back()), rank));
+    return;
+  }
   // B goes through a packing Func (k rows of the tile's columns, stored
   // contiguously at the tile: see schedule()); consumers read the product
   // through a pure Func so that the product lives in registers per tile.
@@ -618,38 +686,53 @@ void Lowering::conv(const Node &node) {
   H::Func padded("padded" + std::to_string(funcs_.size()));
   padded(std::vector<H::Var>(pv.rbegin(), pv.rend())) =
       H::select(inside, at(x, clamped), H::Internal::make_zero(*type));
-  padded_.push_back(padded);
-  // A 2-D convolution without groups is a matmul: weights [M, C*kh*kw] times
-  // the input's patches [C*kh*kw, OH*OW] per image (im2col), the patches
-  // gathered tile by tile (never all at once) by the matmul's schedule.
   bool staticKernel = std::all_of(wd.begin() + 1, wd.end(), [](const Dim &d) { return d.isStatic(); });
-  if (spatial == 2 && group == 1 && staticKernel && node.numOperands() <= 3) {
+  if (spatial == 2 && group == 1 && staticKernel && node.numOperands() <= 3 &&
+      *type == H::Float(32)) {
+    // A 2-D convolution without groups is a matmul (the ukernel): weights
+    // [M, C*kh*kw] times the input's patches [C*kh*kw, OH*OW] per image
+    // (im2col, gathered at root; a 1x1 convolution with unit strides reads
+    // the input itself), the bias and what follows as epilogue.
     int32_t channels = static_cast<int32_t>(wd[1].size()), kh = static_cast<int32_t>(wd[2].size()),
             kw = static_cast<int32_t>(wd[3].size());
     int32_t depth = channels * kh * kw;
-    H::Expr outWidth = dim(out[3]);
-    H::Var p("cp"), kk("ck"), m("cm"), n("cn");
-    H::Expr oh = p / outWidth, ow = p % outWidth;
-    H::Expr ci = kk / (kh * kw), ki = (kk / kw) % kh, kj = kk % kw;
-    H::Func cols("cols" + std::to_string(funcs_.size()));
-    cols(p, kk, n) = padded(ow * static_cast<int32_t>(strides[1]) - static_cast<int32_t>(pads[1]) +
-                                kj * static_cast<int32_t>(dilations[1]),
-                            oh * static_cast<int32_t>(strides[0]) - static_cast<int32_t>(pads[0]) +
-                                ki * static_cast<int32_t>(dilations[0]),
-                            ci, n);
-    H::Func flat("wflat" + std::to_string(funcs_.size()));
-    flat(kk, m) = at(w, {m, ci, ki, kj});
-    H::RDom r(0, depth);
-    H::Func prod("convmm" + std::to_string(funcs_.size()));
-    prod(p, m, n) = node.numOperands() > 2 ? H::cast(*type, at(node.operand(2), {m}))
-                                           : H::Internal::make_zero(*type);
-    prod(p, m, n) += flat(r, m) * cols(p, r, n);
-    H::Func value("convmm_value" + std::to_string(funcs_.size()));
-    value(p, m, n) = prod(p, m, n);
-    convMatmuls_.push_back({value, prod, cols, flat});
-    define(result, [&](const Index &idx) { return value(idx[3] + idx[2] * outWidth, idx[1], idx[0]); });
+    int32_t flags = native::kMatmulCollapseColumns;
+    H::ExternFuncArgument patches;
+    bool pointwise = kh == 1 && kw == 1 && strides == std::vector<int64_t>{1, 1} &&
+                     std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
+    if (auto param = params_.find(x); pointwise && param != params_.end()) {
+      patches = H::ExternFuncArgument(param->second); // (ow, oh, c, n) already
+    } else {
+      H::Var ow("cw"), oh("ch"), kk("ck"), n("cn");
+      H::Expr ci = kk / (kh * kw), ki = (kk / kw) % kh, kj = kk % kw;
+      H::Func cols("cols" + std::to_string(funcs_.size()));
+      cols(ow, oh, kk, n) =
+          padded(ow * static_cast<int32_t>(strides[1]) - static_cast<int32_t>(pads[1]) +
+                     kj * static_cast<int32_t>(dilations[1]),
+                 oh * static_cast<int32_t>(strides[0]) - static_cast<int32_t>(pads[0]) +
+                     ki * static_cast<int32_t>(dilations[0]),
+                 ci, n);
+      patches_.push_back(cols);
+      patches = cols;
+    }
+    H::ExternFuncArgument weights;
+    if (auto param = params_.find(w); param != params_.end()) {
+      weights = H::ExternFuncArgument(param->second); // [M, C, kh, kw] read as [M, depth]
+      flags |= native::kMatmulCollapseA;
+    } else {
+      weights = wrapOperand(2, [&](const Index &i) {
+        return at(w, {i[0], i[1] / (kh * kw), (i[1] / kw) % kh, i[1] % kw});
+      });
+    }
+    H::Func product = ukernelMatmul(weights, patches, flags, depth, 4);
+    define(result, [&](const Index &idx) {
+      H::Expr e = product(idx[3], idx[2], idx[1], idx[0]);
+      return node.numOperands() > 2 ? e + H::cast(*type, at(node.operand(2), {idx[1]})) : e;
+    });
     return;
   }
+  // Otherwise (groups, 1-D/3-D, f64) directly, over the padded input.
+  padded_.push_back(padded);
   // The reduction: input channels of the group, then kernel offsets.
   H::Region region = {H::Range(0, dim(wd[1]))};
   for (size_t d = 0; d < spatial; ++d)
@@ -674,6 +757,77 @@ void Lowering::conv(const Node &node) {
   c(args) += padded(std::vector<H::Expr>(xi.rbegin(), xi.rend())) * at(w, wi);
   funcs_.emplace(result, c);
   convs_.push_back(c);
+}
+
+// max_pool / avg_pool over windows (strides, dilations, pads, ceil_mode
+// through the result's dims): a reduction over the window of the elements
+// inside the input; avg_pool divides by the count of those (or of those
+// inside the padded input, count_include_pad), one count per position.
+void Lowering::pool(const Node &node) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> xd = dimsOf(x), out = dimsOf(result);
+  size_t spatial = xd.size() - 2;
+  const Attribute *kernelAttr = node.attr("kernel_shape");
+  std::vector<int64_t> kernel = kernelAttr ? kernelAttr->getInts() : std::vector<int64_t>();
+  if (xd.size() < 3 || kernel.size() != spatial)
+    reject("a pool of unexpected rank");
+  auto ints = [&](const char *name, size_t count, int64_t fallback) {
+    const Attribute *attr = node.attr(name);
+    std::vector<int64_t> values = attr ? attr->getInts() : std::vector<int64_t>();
+    if (values.size() != count)
+      values.assign(count, fallback);
+    return values;
+  };
+  std::vector<int64_t> strides = ints("strides", spatial, 1), dilations = ints("dilations", spatial, 1),
+                       pads = ints("pads", 2 * spatial, 0);
+  bool isMax = node.is(OpId::MaxPool);
+  if (!isMax && !isFloat(x->type().dtype()))
+    reject("avg_pool of integers");
+  bool includePad = !isMax && node.intAttr("count_include_pad") != 0;
+  H::Region region;
+  for (int64_t k : kernel)
+    region.push_back(H::Range(0, static_cast<int32_t>(k)));
+  H::RDom r(region);
+  // Window position d of output index o: o * stride - pad + r * dilation.
+  auto position = [&](size_t d, H::Expr o) {
+    return o * static_cast<int32_t>(strides[d]) - static_cast<int32_t>(pads[d]) +
+           r[static_cast<int>(d)] * static_cast<int32_t>(dilations[d]);
+  };
+  // The divisor per output position (spatial dims only), at root.
+  H::Func count;
+  if (!isMax) {
+    std::vector<H::Var> sv;
+    for (size_t d = 0; d < spatial; ++d)
+      sv.emplace_back("sd" + std::to_string(d));
+    H::Expr counted = H::Internal::const_true();
+    for (size_t d = 0; d < spatial; ++d) {
+      H::Expr pos = position(d, sv[d]), size = dim(xd[2 + d]);
+      counted = counted && (includePad ? pos >= -static_cast<int32_t>(pads[d]) &&
+                                             pos < size + static_cast<int32_t>(pads[d + spatial])
+                                       : pos >= 0 && pos < size);
+    }
+    count = H::Func("poolcount" + std::to_string(funcs_.size()));
+    count(std::vector<H::Var>(sv.rbegin(), sv.rend())) =
+        H::max(H::sum(H::select(counted, 1, 0)), 1);
+    statistics_.push_back(count);
+  }
+  define(result, [&](const Index &idx) -> H::Expr {
+    Index index = {idx[0], idx[1]};
+    H::Expr inside = H::Internal::const_true();
+    std::vector<H::Expr> at_;
+    for (size_t d = 0; d < spatial; ++d) {
+      H::Expr pos = position(d, idx[2 + d]), size = dim(xd[2 + d]);
+      inside = inside && pos >= 0 && pos < size;
+      index.push_back(H::clamp(pos, 0, H::max(size - 1, 0)));
+      at_.push_back(idx[2 + d]);
+    }
+    H::Expr v = at(x, index);
+    if (isMax)
+      return H::maximum(H::select(inside, v, v.type().min()));
+    H::Expr sum = H::sum(H::select(inside, v, H::Internal::make_zero(v.type())));
+    return sum / H::cast(v.type(), count(std::vector<H::Expr>(at_.rbegin(), at_.rend())));
+  });
+  roots_.insert(result);
 }
 
 void Lowering::globalPool(const Node &node) {
@@ -708,7 +862,37 @@ void Lowering::gemm(const Node &node) {
   std::optional<H::Type> type = halideType(result->type().dtype());
   if (!type || !type->is_float() || ad.size() != 2)
     reject("gemm of integers or vectors");
-  H::RDom k(0, dim(ta ? ad[0] : ad[1]));
+  H::Expr depth = dim(ta ? ad[0] : ad[1]);
+  double alpha = node.floatAttr("alpha"), beta = node.floatAttr("beta");
+  auto epilogue = [&](H::Func m) {
+    define(result, [&](const Index &idx) -> H::Expr {
+      H::Expr e = m(idx[1], idx[0]);
+      if (alpha != 1)
+        e = H::Internal::make_const(*type, alpha) * e;
+      if (node.numOperands() > 2 && beta != 0)
+        e = e + H::Internal::make_const(*type, beta) * broadcast(node.operand(2), out, idx);
+      return e;
+    });
+  };
+  if (*type == H::Float(32)) {
+    // The ukernel reads transposed operands as they are.
+    std::vector<Dim> bd = dimsOf(b);
+    int32_t flags = 0;
+    auto operand = [&](const Value *v, const std::vector<Dim> &dims, bool transposed,
+                       int32_t flag) -> H::ExternFuncArgument {
+      if (auto arg = direct(v, dims, out)) {
+        flags |= transposed ? flag : 0;
+        return *arg;
+      }
+      return wrapOperand(2, [&](const Index &i) {
+        return at(v, transposed ? Index{i[1], i[0]} : i);
+      });
+    };
+    H::ExternFuncArgument aArg = operand(a, ad, ta, native::kMatmulTransA);
+    H::ExternFuncArgument bArg = operand(b, bd, tb, native::kMatmulTransB);
+    return epilogue(ukernelMatmul(aArg, bArg, flags, depth, 2));
+  }
+  H::RDom k(0, depth);
   H::Var j("gj"), i("gi"), pj("pj"), pk("pk");
   // A transposed B is packed first, so the inner loop reads rows of it.
   H::Func packed("packed" + std::to_string(funcs_.size()));
@@ -719,15 +903,7 @@ void Lowering::gemm(const Node &node) {
   m(j, i) = H::Internal::make_zero(*type);
   m(j, i) += at(a, ta ? Index{k, i} : Index{i, k}) * packed(j, k);
   matmuls_.push_back(m);
-  double alpha = node.floatAttr("alpha"), beta = node.floatAttr("beta");
-  define(result, [&](const Index &idx) -> H::Expr {
-    H::Expr e = m(idx[1], idx[0]);
-    if (alpha != 1)
-      e = H::Internal::make_const(*type, alpha) * e;
-    if (node.numOperands() > 2 && beta != 0)
-      e = e + H::Internal::make_const(*type, beta) * broadcast(node.operand(2), out, idx);
-    return e;
-  });
+  epilogue(m);
 }
 
 void Lowering::layout(const Node &node) {
@@ -895,14 +1071,25 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   for (const H::Func &f : matmuls_)
     special.insert(f.name());
   // Values at root and outputs: vectorized inner dim, parallel outer dim.
+  // (Each Func once; over rank 3, the two outermost dims fused in parallel
+  // so that one image's channels spread over the pool.)
+  std::set<std::string> scheduled;
+  for (const H::Func &f : externs_)
+    special.insert(f.name());
   auto plain = [&](H::Func f) {
+    if (special.count(f.name()) || !scheduled.insert(f.name()).second)
+      return;
     std::vector<H::Var> args = f.args();
     f.compute_root();
     if (args.empty())
       return;
     f.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
-    if (args.size() >= 2)
+    if (args.size() >= 3) {
+      H::Var outer("outer");
+      f.fuse(args[args.size() - 2], args.back(), outer).parallel(outer);
+    } else if (args.size() == 2) {
       f.parallel(args.back());
+    }
   };
   bool tiled = (matmuls_.size() == 1 && convs_.empty() && outputs.size() == 1 &&
                 outputs[0]->type().hasRank() && outputs[0]->type().rank() >= 2) ||
@@ -919,12 +1106,17 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     plain(f);
   for (H::Func f : padded_)
     plain(f);
-  // Convolutions as matmuls: the matmul schedule over (position, channel)
-  // tiles, the tile's patches gathered at the tile.
-  for (const ConvMatmul &cm : convMatmuls_) {
-    tileMatmul(cm.value, cm.prod, cm.cols, lanes);
-    H::Func weights = cm.weights;
-    weights.compute_root().vectorize(weights.args()[0], lanes, H::TailStrategy::GuardWithIf);
+  // The matmul ukernel's stages and what they read, at root; a conv's
+  // patches vectorized along output columns, parallel over patch rows.
+  for (H::Func f : externs_)
+    f.compute_root();
+  for (H::Func f : externInputs_)
+    plain(f);
+  for (H::Func f : patches_) {
+    std::vector<H::Var> args = f.args(); // (ow, oh, patch row, image)
+    f.compute_root()
+        .vectorize(args[0], lanes, H::TailStrategy::GuardWithIf)
+        .parallel(args[2], 8);
   }
   for (const H::Func &f : convs_)
     special.insert(f.name());
@@ -1346,8 +1538,25 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
     error = std::string("Halide: ") + e.what();
     return {};
   }
+  // The kernels' calls into the runtime's ukernels go through a table the
+  // runtime hands over at load (runtime/native/Ukernels.h: same order).
+  std::string shim = dir + "/ukernels.c";
+  std::ofstream(shim) << R"(#include <stdint.h>
+struct halide_buffer_t;
+typedef int (*dlc_matmul_f32_fn)(void *, struct halide_buffer_t *, struct halide_buffer_t *,
+                                 int32_t, int32_t, struct halide_buffer_t *);
+struct dlc_ukernel_table { dlc_matmul_f32_fn matmul_f32; };
+static struct dlc_ukernel_table dlc_ukernels;
+void dlc_bind_ukernels(const struct dlc_ukernel_table *table) { dlc_ukernels = *table; }
+int dlc_ukernel_matmul(void *user_context, struct halide_buffer_t *a, struct halide_buffer_t *b,
+                       int32_t flags, int32_t depth, struct halide_buffer_t *c) {
+  return dlc_ukernels.matmul_f32 ? dlc_ukernels.matmul_f32(user_context, a, b, flags, depth, c)
+                                 : -1;
+}
+)";
+  objects.push_back(shim);
   std::string library = dir + "/kernels.so";
-  std::vector<std::string> argv = {"cc", "-shared", "-o", library};
+  std::vector<std::string> argv = {"cc", "-shared", "-fPIC", "-O2", "-o", library};
   argv.insert(argv.end(), objects.begin(), objects.end());
   std::vector<char *> args;
   for (std::string &arg : argv)

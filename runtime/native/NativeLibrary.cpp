@@ -2,6 +2,7 @@
 
 #include "native/NativeLibrary.h"
 
+#include "native/Ukernels.h"
 #include "threading/ThreadPool.h"
 
 #include <atomic>
@@ -52,10 +53,14 @@ using Task = int (*)(void *userContext, int index, uint8_t *closure);
 using ErrorHandler = void (*)(void *userContext, const char *message);
 using SetErrorHandler = ErrorHandler (*)(ErrorHandler);
 
-/// The last Halide error on this thread (Halide's default handler aborts).
+/// The first error of the kernel running on this thread (Halide's default
+/// handler aborts). The first is the cause: a failing ukernel reports its
+/// own, then Halide reports that an extern stage failed.
 thread_local std::string lastError;
 
 void recordError(void *, const char *message) {
+  if (!lastError.empty())
+    return;
   lastError = message ? message : "unknown error";
   while (!lastError.empty() && (lastError.back() == '\n' || lastError.back() == ' '))
     lastError.pop_back();
@@ -82,6 +87,11 @@ int doParFor(void *userContext, Task task, int min, int size, uint8_t *closure) 
 }
 
 } // namespace
+
+void reportError(const std::string &message) {
+  if (lastError.empty())
+    lastError = message;
+}
 
 Status NativeLibrary::load(const std::vector<uint8_t> &bytes,
                            const std::vector<std::string> &kernels,
@@ -117,6 +127,9 @@ Status NativeLibrary::load(const std::vector<uint8_t> &bytes,
     set(doParFor);
   if (auto set = reinterpret_cast<SetErrorHandler>(dlsym(handle, "halide_set_error_handler")))
     set(recordError);
+  using BindUkernels = void (*)(const UkernelTable *);
+  if (auto bind = reinterpret_cast<BindUkernels>(dlsym(handle, "dlc_bind_ukernels")))
+    bind(&ukernels());
   out = std::move(library);
   return Status::ok();
 }

@@ -58,6 +58,10 @@ struct HalideBuffer {
 kernels::Status describe(const kernels::BufferView &view, HalideBuffer &buffer,
                          std::vector<HalideDimension> &dims);
 
+/// Records `message` as the error of the native kernel running on this
+/// thread (what NativeLibrary::call reports when the kernel fails).
+void reportError(const std::string &message);
+
 using KernelEntry = int (*)(void **args);
 
 class NativeLibrary {

@@ -1,0 +1,62 @@
+//===- Ukernels.h - Library microkernels under generated kernels -*- C++ -*-===//
+//
+// What generated code calls for the work a tuned library does better, as
+// IREE's ukernels: today one, the f32 matmul, an extern stage of the Halide
+// pipelines that contain a matmul, a gemm or a convolution as a matmul
+// over input patches. The generated pipeline computes the operands (patches,
+// transposes, broadcasts) and the epilogue (bias, activation, residual)
+// around it; the ukernel computes the product with OpenBLAS's sgemm, one
+// call per (batch, block), the blocks spread over the session's pool (the
+// kernels' user_context) with OpenBLAS itself single-threaded: one pool,
+// `--threads` honoured.
+//
+// The native library binds the ukernels at load: its `dlc_bind_ukernels`
+// receives the table below, so the generated shared object needs no symbol
+// from the process and no link against OpenBLAS.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLRT_NATIVE_UKERNELS_H
+#define DLRT_NATIVE_UKERNELS_H
+
+#include "native/NativeLibrary.h"
+
+#include <cstdint>
+
+namespace dlrt::native {
+
+/// Flags of the matmul ukernel's `flags` argument.
+enum MatmulFlags : int32_t {
+  /// a's two innermost Halide dims are (m, k) instead of (k, m).
+  kMatmulTransA = 1,
+  /// b's two innermost Halide dims are (k, n) instead of (n, k).
+  kMatmulTransB = 2,
+  /// a has no batch dims: its dims below the outermost collapse into k
+  /// (dense), the outermost is m (a convolution's weights [M, C, kh, kw]).
+  kMatmulCollapseA = 4,
+  /// c's and b's two innermost dims (dense) are their columns: a
+  /// convolution's output positions (ow, oh); c's rows are its dim 2.
+  kMatmulCollapseColumns = 8,
+};
+
+/// c(n, m, batch...) = sum over k of a(k, m, batch...) * b(n, k, batch...)
+/// (Halide dim order: innermost first; see the flags for other layouts),
+/// `depth` = the extent of k. An
+/// operand with fewer dims, or extent 1 in a batch dim, is broadcast over
+/// that dim. In a bounds query (c has no host memory) the ukernel states
+/// the region it reads of the operands that are queried (no host memory);
+/// those have c's rank. Nonzero (with the message as the native library's
+/// error) on operands it cannot multiply.
+int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags, int32_t depth,
+              HalideBuffer *c);
+
+/// The table handed to a native library's `dlc_bind_ukernels`, in this
+/// order; the generated side declares the same (HalideBackend.cpp).
+struct UkernelTable {
+  int (*matmulF32)(void *, HalideBuffer *, HalideBuffer *, int32_t, int32_t, HalideBuffer *);
+};
+const UkernelTable &ukernels();
+
+} // namespace dlrt::native
+
+#endif // DLRT_NATIVE_UKERNELS_H
