@@ -6,21 +6,44 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <mutex>
+#include <cstdlib>
+#include <dlfcn.h>
 #include <string>
 #include <vector>
-
-// OpenBLAS's CBLAS entry points (the ABI is CBLAS's; declared here rather
-// than through cblas.h, whose location differs between OpenBLAS variants).
-extern "C" {
-void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha,
-                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
-void openblas_set_num_threads(int threads);
-}
 
 namespace dlrt::native {
 
 namespace {
+
+/// OpenBLAS's sgemm (CBLAS's ABI), loaded at the first matmul: with
+/// OPENBLAS_NUM_THREADS=1 set first (unless the process set it), OpenBLAS
+/// starts no threads of its own, whose idle spinning would take the cores
+/// the pool runs on; loading it late also keeps it out of programs that
+/// run no native matmul.
+using Sgemm = void (*)(int order, int transA, int transB, int m, int n, int k, float alpha,
+                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                       int ldc);
+
+Sgemm loadSgemm(std::string &error) {
+  static std::string why;
+  static Sgemm sgemm = [] {
+    setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);
+    void *handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      why = "cannot load OpenBLAS (libopenblas.so.0; Debian's libopenblas0)";
+      return Sgemm(nullptr);
+    }
+    // Loaded already by the process with threads: one per call from here.
+    if (auto setThreads = reinterpret_cast<void (*)(int)>(dlsym(handle, "openblas_set_num_threads")))
+      setThreads(1);
+    auto found = reinterpret_cast<Sgemm>(dlsym(handle, "cblas_sgemm"));
+    if (!found)
+      why = "libopenblas.so.0 has no cblas_sgemm";
+    return found;
+  }();
+  error = why;
+  return sgemm;
+}
 
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 
@@ -248,6 +271,10 @@ int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags
     batches *= e;
   if (rows == 0 || cols == 0 || batches == 0)
     return 0;
+  std::string why;
+  Sgemm sgemm = loadSgemm(why);
+  if (!sgemm)
+    return failed(why);
   if (rows > INT32_MAX || cols > INT32_MAX || k > INT32_MAX)
     return failed("a matrix too large for int32 sizes");
   int transAFlag = 0, lda = 0, transBFlag = 0, ldb = 0;
@@ -280,14 +307,12 @@ int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags
         r0 = part * block, r = std::min(block, rows - r0);
       if (r <= 0 || n <= 0)
         continue;
-      cblas_sgemm(kRowMajor, transAFlag, transBFlag, static_cast<int>(r), static_cast<int>(n),
-                  static_cast<int>(k), 1.0f, am.base + aOff + r0 * am.rowStride, lda,
-                  bm.base + bOff + c0 * bm.colStride, ldb, 0.0f,
-                  cm.base + cOff + r0 * cm.rowStride + c0, static_cast<int>(cm.rowStride));
+      sgemm(kRowMajor, transAFlag, transBFlag, static_cast<int>(r), static_cast<int>(n),
+            static_cast<int>(k), 1.0f, am.base + aOff + r0 * am.rowStride, lda,
+            bm.base + bOff + c0 * bm.colStride, ldb, 0.0f,
+            cm.base + cOff + r0 * cm.rowStride + c0, static_cast<int>(cm.rowStride));
     }
   };
-  static std::once_flag single;
-  std::call_once(single, [] { openblas_set_num_threads(1); });
   if (pool && batches * parts > 1)
     pool->parallelFor(batches * parts, 1, run);
   else
