@@ -257,6 +257,8 @@ private:
   void conv(const Node &node);
   void globalPool(const Node &node);
   void pool(const Node &node);
+  void argReduce(const Node &node);
+  void pad(const Node &node);
   void gemm(const Node &node);
   void layout(const Node &node);
   void constant(const Node &node);
@@ -326,6 +328,7 @@ private:
   std::vector<H::Func> externs_;     ///< matmul ukernel stages, at root
   std::vector<H::Func> externInputs_; ///< Funcs a ukernel reads, at root
   std::vector<H::Func> patches_;     ///< a conv's input patches, at root
+  std::vector<H::Func> updates_;     ///< other Funcs with an update, at root
 };
 
 H::Expr Lowering::unary(const Node &node, H::Expr x) {
@@ -451,6 +454,8 @@ void Lowering::node(const Node &node) {
   case OpId::Conv: return conv(node);
   case OpId::GlobalAvgPool: case OpId::GlobalMaxPool: return globalPool(node);
   case OpId::MaxPool: case OpId::AvgPool: return pool(node);
+  case OpId::Argmax: case OpId::Argmin: return argReduce(node);
+  case OpId::Pad: return pad(node);
   case OpId::Gemm: return gemm(node);
   case OpId::ReduceSum: case OpId::ReduceMean: case OpId::ReduceMax: case OpId::ReduceMin:
   case OpId::ReduceProd:
@@ -830,6 +835,92 @@ void Lowering::pool(const Node &node) {
   roots_.insert(result);
 }
 
+// argmax / argmin along an axis: the first (or, select_last_index, the
+// last) position of the extreme; a NaN is never better (as the reference).
+void Lowering::argReduce(const Node &node) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x);
+  int64_t rank = static_cast<int64_t>(in.size()), axis = node.intAttr("axis");
+  axis = axis < 0 ? axis + rank : axis;
+  if (axis < 0 || axis >= rank)
+    reject("an axis out of range");
+  bool keep = node.intAttr("keepdims") != 0, last = node.intAttr("select_last_index") != 0;
+  bool isMax = node.is(OpId::Argmax);
+  std::vector<H::Var> vars;
+  for (int64_t d = 0; d < rank; ++d)
+    vars.emplace_back("ad" + std::to_string(d));
+  auto element = [&](H::Expr position) {
+    Index index(vars.begin(), vars.end());
+    index[axis] = position;
+    return at(x, index);
+  };
+  // best(...) over x's index space with the axis's index unused (0).
+  std::vector<H::Var> args(vars.rbegin(), vars.rend());
+  H::Func best("argbest" + std::to_string(funcs_.size()));
+  best(args) = H::Tuple(H::cast<int64_t>(0), element(0));
+  H::RDom r(1, H::max(dim(in[axis]) - 1, 0));
+  H::Expr v = element(r), current = best(args)[1];
+  H::Expr better = isMax ? (last ? v >= current : v > current) : (last ? v <= current : v < current);
+  best(args) = H::Tuple(H::select(better, H::cast<int64_t>(r), best(args)[0]),
+                        H::select(better, v, current));
+  updates_.push_back(best);
+  define(result, [&](const Index &idx) -> H::Expr {
+    std::vector<H::Expr> where;
+    size_t next = 0;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == axis) {
+        where.push_back(0);
+        next += keep ? 1 : 0;
+      } else {
+        where.push_back(idx[next++]);
+      }
+    }
+    return best(std::vector<H::Expr>(where.rbegin(), where.rend()))[0];
+  });
+  roots_.insert(result);
+}
+
+// pad with constant pads (constant, edge or reflect mode; negative pads
+// crop), the fill value from the optional third operand.
+void Lowering::pad(const Node &node) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x);
+  const Tensor *padsTensor = constantValue(node.operand(1));
+  if (!padsTensor)
+    reject("pads computed at run time");
+  std::vector<int64_t> pads = padsTensor->toInts();
+  size_t rank = in.size();
+  if (pads.size() != 2 * rank)
+    reject("pads of unexpected length");
+  const Attribute *modeAttr = node.attr("mode");
+  std::string mode = modeAttr ? modeAttr->getString() : "constant";
+  define(result, [&](const Index &idx) -> H::Expr {
+    Index index;
+    H::Expr inside = H::Internal::const_true();
+    for (size_t d = 0; d < rank; ++d) {
+      if (pads[d] > INT32_MAX || pads[d] < INT32_MIN)
+        reject("a pad beyond int32");
+      H::Expr i = idx[d] - static_cast<int32_t>(pads[d]), n = dim(in[d]);
+      if (mode == "reflect") {
+        H::Expr period = 2 * (n - 1), j = i % period; // (Halide: x % 0 == 0)
+        i = H::select(j >= n, period - j, j);
+      } else if (mode == "constant") {
+        inside = inside && i >= 0 && i < n;
+      }
+      index.push_back(H::clamp(i, 0, H::max(n - 1, 0)));
+    }
+    H::Expr value = at(x, index);
+    if (mode != "constant")
+      return value;
+    H::Expr fill = H::Internal::make_zero(value.type());
+    if (node.numOperands() > 2) {
+      const Value *f = node.operand(2);
+      fill = H::cast(value.type(), at(f, Index(f->type().hasRank() ? f->type().rank() : 0, 0)));
+    }
+    return H::select(inside, value, fill);
+  });
+}
+
 void Lowering::globalPool(const Node &node) {
   const Value *x = node.operand(0), *result = node.result(0);
   std::vector<Dim> xd = dimsOf(x);
@@ -1110,6 +1201,17 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   // patches vectorized along output columns, parallel over patch rows.
   for (H::Func f : externs_)
     f.compute_root();
+  for (H::Func f : updates_) {
+    std::vector<H::Var> args = f.args();
+    f.compute_root();
+    if (!args.empty()) {
+      f.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+      H::Stage update = f.update();
+      update.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
+      if (args.size() >= 2)
+        update.parallel(args.back());
+    }
+  }
   for (H::Func f : externInputs_)
     plain(f);
   for (H::Func f : patches_) {
