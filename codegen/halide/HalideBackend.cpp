@@ -288,6 +288,7 @@ private:
   void globalPool(const Node &node);
   void pool(const Node &node);
   void argReduce(const Node &node);
+  void gather(const Node &node);
   void pad(const Node &node);
   void gemm(const Node &node);
   void layout(const Node &node);
@@ -425,7 +426,7 @@ void Lowering::node(const Node &node) {
   case OpId::Greater: case OpId::GreaterEqual: case OpId::And: case OpId::Or: case OpId::Xor: {
     DType dtype = node.operand(0)->type().dtype();
     bool isFloat = dtype == DType::F32 || dtype == DType::F64;
-    if ((node.is(OpId::Div) || node.is(OpId::Pow)) && !isFloat)
+    if (node.is(OpId::Pow) && !isFloat)
       reject(std::string(node.opName()) + " of integers");
     OpId id = node.id();
     return define(result, [&](const Index &idx) -> H::Expr {
@@ -434,7 +435,13 @@ void Lowering::node(const Node &node) {
       case OpId::Add: return a + b;
       case OpId::Sub: return a - b;
       case OpId::Mul: return a * b;
-      case OpId::Div: return a / b;
+      case OpId::Div:
+        // Integers truncate toward zero; a zero divisor fails the kernel
+        // (as the reference).
+        return isFloat ? a / b
+                       : H::div_round_to_zero(
+                             a, H::require(b != H::Internal::make_zero(b.type()), b,
+                                           "is a divisor: integer division by zero"));
       case OpId::Max: return H::max(a, b);
       case OpId::Min: return H::min(a, b);
       case OpId::Pow: return H::pow(a, b);
@@ -449,6 +456,32 @@ void Lowering::node(const Node &node) {
       case OpId::Or: return a || b;
       default: return a != b; // xor of bools
       }
+    });
+  }
+  case OpId::Mod: {
+    // Integers only: the remainder of truncating division, with the
+    // divisor's sign unless fmod (the reference's rules).
+    DType dtype = node.operand(0)->type().dtype();
+    if (isFloat(dtype))
+      reject("mod of floats");
+    bool fmod = node.intAttr("fmod") != 0;
+    return define(result, [&](const Index &idx) -> H::Expr {
+      H::Expr a = operand(0, idx), b = operand(1, idx), zero = H::Internal::make_zero(a.type());
+      b = H::require(b != zero, b, "is a divisor: integer division by zero");
+      H::Expr r = a % b; // Halide's: Euclidean, in [0, |b|)
+      if (a.type().is_int())
+        r = fmod ? H::select(a < zero && r != zero, r - H::abs(b), r)
+                 : H::select(b < zero && r != zero, r + b, r);
+      return r;
+    });
+  }
+  case OpId::BitShift: {
+    bool left = node.attr("direction") && node.attr("direction")->getString() == "LEFT";
+    return define(result, [&](const Index &idx) -> H::Expr {
+      H::Expr a = operand(0, idx), b = operand(1, idx);
+      H::Expr shifted = left ? a << b : a >> b;
+      return H::select(b >= H::Internal::make_const(b.type(), a.type().bits()),
+                       H::Internal::make_zero(a.type()), shifted);
     });
   }
   case OpId::Where:
@@ -468,8 +501,6 @@ void Lowering::node(const Node &node) {
     DType from = node.operand(0)->type().dtype(), to = result->type().dtype();
     bool fromFloat = from == DType::F32 || from == DType::F64;
     bool toFloat = to == DType::F32 || to == DType::F64;
-    if (fromFloat && !toFloat && to != DType::Bool)
-      reject("a cast from float to integer (saturation)");
     std::optional<H::Type> type = halideType(to);
     if (!type)
       reject("a cast to " + std::string(dtypeName(to)));
@@ -477,6 +508,18 @@ void Lowering::node(const Node &node) {
       H::Expr x = operand(0, idx);
       if (to == DType::Bool)
         return x != H::Internal::make_zero(x.type());
+      if (fromFloat && !toFloat) {
+        // The reference's rules: to int64 saturating (NaN gives 0), then
+        // wrapping to the narrower type; u64 takes [2^63, 2^64) as is.
+        H::Expr big = H::Internal::make_const(x.type(), 9.2233720368547758e18);
+        H::Expr wide = H::select(H::is_nan(x), H::Internal::make_zero(H::Int(64)),
+                                 H::select(x >= big, H::Int(64).max(),
+                                           H::select(x <= -big, H::Int(64).min(), H::cast<int64_t>(x))));
+        if (to == DType::U64)
+          return H::select(x >= big && x < H::Internal::make_const(x.type(), 1.8446744073709552e19),
+                           H::cast<uint64_t>(x), H::cast<uint64_t>(wide));
+        return H::cast(*type, wide);
+      }
       return H::cast(*type, x);
     });
   }
@@ -485,6 +528,16 @@ void Lowering::node(const Node &node) {
   case OpId::GlobalAvgPool: case OpId::GlobalMaxPool: return globalPool(node);
   case OpId::MaxPool: case OpId::AvgPool: return pool(node);
   case OpId::Argmax: case OpId::Argmin: return argReduce(node);
+  case OpId::Gather: case OpId::GatherElements: return gather(node);
+  case OpId::Tile:
+    // The result's dims say how often: index modulo the input's dims.
+    return define(result, [&](const Index &idx) {
+      std::vector<Dim> in = dimsOf(node.operand(0));
+      Index index;
+      for (size_t d = 0; d < in.size(); ++d)
+        index.push_back(idx[d] % H::max(dim(in[d]), 1));
+      return at(node.operand(0), index);
+    });
   case OpId::Pad: return pad(node);
   case OpId::Gemm: return gemm(node);
   case OpId::ReduceSum: case OpId::ReduceMean: case OpId::ReduceMax: case OpId::ReduceMin:
@@ -937,6 +990,42 @@ void Lowering::argReduce(const Node &node) {
     return best(std::vector<H::Expr>(where.rbegin(), where.rend()))[0];
   });
   roots_.insert(result);
+}
+
+// gather / gather_elements along an axis, indices read at run time:
+// negative ones wrap once; one out of range fails the kernel (as the
+// reference) rather than read outside the tensor.
+void Lowering::gather(const Node &node) {
+  const Value *x = node.operand(0), *indices = node.operand(1), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x), id = dimsOf(indices);
+  int64_t rank = static_cast<int64_t>(in.size()), axis = node.intAttr("axis");
+  axis = axis < 0 ? axis + rank : axis;
+  if (axis < 0 || axis >= rank)
+    reject("an axis out of range");
+  bool elements = node.is(OpId::GatherElements);
+  define(result, [&](const Index &idx) -> H::Expr {
+    // gather: out = [x dims before axis..., indices dims..., x dims after]
+    Index where, index;
+    size_t indexRank = id.size();
+    if (elements) {
+      where = idx;
+    } else {
+      where.assign(idx.begin() + axis, idx.begin() + axis + static_cast<int64_t>(indexRank));
+    }
+    H::Expr i = H::cast<int64_t>(at(indices, where)), n = H::cast<int64_t>(dim(in[axis]));
+    i = H::require(i >= -n && i < n, i, "is an index out of range for a dim of size", n);
+    H::Expr wrapped = H::select(i < 0, i + n, i);
+    H::Expr position = H::cast<int32_t>(H::clamp(wrapped, 0, H::max(n - 1, 0)));
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == axis)
+        index.push_back(position);
+      else if (elements || d < axis)
+        index.push_back(idx[d]);
+      else
+        index.push_back(idx[d - 1 + static_cast<int64_t>(indexRank)]);
+    }
+    return at(x, index);
+  });
 }
 
 // pad with constant pads (constant, edge or reflect mode; negative pads

@@ -64,6 +64,12 @@ void recordError(void *, const char *message) {
   lastError = message ? message : "unknown error";
   while (!lastError.empty() && (lastError.back() == '\n' || lastError.back() == ' '))
     lastError.pop_back();
+  // A check in the kernel (Halide's require): "Requirement Failed: (COND)
+  // VALUE MESSAGE" reads "VALUE MESSAGE".
+  const std::string required = "Requirement Failed: (";
+  if (lastError.compare(0, required.size(), required) == 0)
+    if (size_t end = lastError.find(") "); end != std::string::npos)
+      lastError.erase(0, end + 2);
 }
 using DoParFor = int (*)(void *, Task, int, int, uint8_t *);
 using SetDoParFor = DoParFor (*)(DoParFor);
