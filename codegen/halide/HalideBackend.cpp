@@ -289,6 +289,7 @@ private:
   void pool(const Node &node);
   void argReduce(const Node &node);
   void gather(const Node &node);
+  void normalize(const Node &node);
   void pad(const Node &node);
   void gemm(const Node &node);
   void layout(const Node &node);
@@ -529,6 +530,15 @@ void Lowering::node(const Node &node) {
   case OpId::MaxPool: case OpId::AvgPool: return pool(node);
   case OpId::Argmax: case OpId::Argmin: return argReduce(node);
   case OpId::Gather: case OpId::GatherElements: return gather(node);
+  case OpId::LayerNorm: case OpId::InstanceNorm: return normalize(node);
+  case OpId::BatchNorm:
+    // Inference form: per-channel statistics given.
+    return define(result, [&](const Index &idx) -> H::Expr {
+      auto channel = [&](size_t i) { return at(node.operand(i), {idx[1]}); };
+      H::Expr x = at(node.operand(0), idx);
+      H::Expr eps = H::Internal::make_const(x.type(), node.floatAttr("epsilon"));
+      return (x - channel(3)) / H::sqrt(channel(4) + eps) * channel(1) + channel(2);
+    });
   case OpId::Tile:
     // The result's dims say how often: index modulo the input's dims.
     return define(result, [&](const Index &idx) {
@@ -990,6 +1000,74 @@ void Lowering::argReduce(const Node &node) {
     return best(std::vector<H::Expr>(where.rbegin(), where.rend()))[0];
   });
   roots_.insert(result);
+}
+
+// layer_norm (over the dims from `axis`, scale and bias broadcast to them)
+// and instance_norm (over the spatial dims of each image and channel, scale
+// and bias per channel): mean, then variance of the differences, at root,
+// reduced in vector lanes along the contiguous normalized elements.
+void Lowering::normalize(const Node &node) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x);
+  int64_t rank = static_cast<int64_t>(in.size());
+  if (!isFloat(x->type().dtype()))
+    reject("a normalization of integers");
+  bool layer = node.is(OpId::LayerNorm);
+  int64_t axis = layer ? node.intAttr("axis") : 2;
+  axis = axis < 0 ? axis + rank : axis;
+  if (axis < 1 || axis > rank || (!layer && rank < 3))
+    reject("a normalization axis out of range");
+  // Statistics over the outer dims [0, axis); the normalized elements are
+  // one contiguous run, its flat index unflattened (by constants where the
+  // dims are static, so the vectorized reads stay cheap).
+  std::vector<H::Var> outer;
+  for (int64_t d = 0; d < axis; ++d)
+    outer.emplace_back("nd" + std::to_string(d));
+  std::vector<H::Var> args(outer.rbegin(), outer.rend());
+  H::Expr size = 1;
+  for (int64_t d = axis; d < rank; ++d)
+    size = size * dim(in[d]);
+  auto element = [&](H::Expr flat) {
+    Index index(outer.begin(), outer.end());
+    std::vector<H::Expr> inner(static_cast<size_t>(rank - axis));
+    for (int64_t d = rank - 1; d >= axis; --d) {
+      H::Expr n = dim(in[d]);
+      inner[static_cast<size_t>(d - axis)] = d == axis ? flat : flat % n;
+      flat = flat / n;
+    }
+    index.insert(index.end(), inner.begin(), inner.end());
+    return at(x, index);
+  };
+  H::Type type = *halideType(x->type().dtype());
+  H::Expr count = H::cast(type, size);
+  H::Func mean("norm_mean" + std::to_string(funcs_.size()));
+  mean(args) = inLanes(false, size, args, element) / count;
+  statistics_.push_back(mean);
+  H::Func inverse("norm_inv" + std::to_string(funcs_.size()));
+  inverse(args) = H::Internal::make_one(type) /
+                  H::sqrt(inLanes(false, size, args,
+                                  [&](H::Expr flat) {
+                                    H::Expr diff = element(flat) - mean(args);
+                                    return diff * diff;
+                                  }) / count +
+                          H::Internal::make_const(type, node.floatAttr("epsilon")));
+  statistics_.push_back(inverse);
+  std::vector<Dim> group(in.begin() + axis, in.end());
+  define(result, [&](const Index &idx) -> H::Expr {
+    std::vector<H::Expr> at_(idx.begin(), idx.begin() + axis);
+    std::reverse(at_.begin(), at_.end());
+    H::Expr normalized = (at(x, idx) - mean(at_)) * inverse(at_);
+    Index inner(idx.begin() + axis, idx.end());
+    auto param = [&](size_t i) -> H::Expr {
+      if (!layer)
+        return at(node.operand(i), {idx[1]});
+      return broadcast(node.operand(i), group, inner);
+    };
+    H::Expr y = normalized * param(1);
+    if (node.numOperands() > 2)
+      y = y + param(2);
+    return y;
+  });
 }
 
 // gather / gather_elements along an axis, indices read at run time:
