@@ -25,7 +25,10 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/Tensor.h"
+#include "kernels/Linalg.h"
 #include "native/Ukernels.h"
+#include "ops/Ops.h"
+#include "ops/Params.h"
 
 #include <Halide.h>
 
@@ -290,6 +293,8 @@ private:
   void argReduce(const Node &node);
   void gather(const Node &node);
   void normalize(const Node &node);
+  void einsum(const Node &node);
+  void convTranspose(const Node &node);
   void pad(const Node &node);
   void gemm(const Node &node);
   void layout(const Node &node);
@@ -531,6 +536,8 @@ void Lowering::node(const Node &node) {
   case OpId::Argmax: case OpId::Argmin: return argReduce(node);
   case OpId::Gather: case OpId::GatherElements: return gather(node);
   case OpId::LayerNorm: case OpId::InstanceNorm: return normalize(node);
+  case OpId::Einsum: return einsum(node);
+  case OpId::ConvTranspose: return convTranspose(node);
   case OpId::BatchNorm:
     // Inference form: per-channel statistics given.
     return define(result, [&](const Index &idx) -> H::Expr {
@@ -1068,6 +1075,115 @@ void Lowering::normalize(const Node &node) {
       y = y + param(2);
     return y;
   });
+}
+
+// einsum, any equation: the sum over the labels not in the output of the
+// product of the operands (a dim of size 1 broadcasts). The labels come
+// from the op's own lowering (its one parser).
+void Lowering::einsum(const Node &node) {
+  Diagnostics diag;
+  InferContext ctx(node, diag);
+  dlrt::ops::LoweredOp lowered;
+  dlrt::kernels::EinsumParams params;
+  if (failed(node.def().run.lower(ctx, lowered)) ||
+      !dlrt::ops::decodeParams(params, lowered.params.data(), lowered.params.size(), "einsum")
+           .isOk())
+    reject("an einsum equation it cannot read");
+  const Value *result = node.result(0);
+  if (!isFloat(result->type().dtype()))
+    reject("einsum of integers");
+  // Each label's extent: the first operand dim with it that is not 1.
+  std::map<char, H::Expr> extent;
+  for (size_t i = 0; i < params.inputs.size(); ++i) {
+    std::vector<Dim> dims = dimsOf(node.operand(i));
+    for (size_t d = 0; d < params.inputs[i].size(); ++d) {
+      char label = params.inputs[i][d];
+      bool one = dims[d].isStatic() && dims[d].size() == 1;
+      if (!extent.count(label) || (!one && H::Internal::is_const_one(extent[label])))
+        extent[label] = dim(dims[d]);
+    }
+  }
+  std::string contracted;
+  for (const auto &[label, e] : extent)
+    if (params.output.find(label) == std::string::npos)
+      contracted += label;
+  H::Region region;
+  for (char label : contracted)
+    region.push_back(H::Range(0, extent[label]));
+  std::optional<H::RDom> r;
+  if (!region.empty())
+    r.emplace(region);
+  define(result, [&](const Index &idx) -> H::Expr {
+    auto labelIndex = [&](char label) -> H::Expr {
+      size_t o = params.output.find(label);
+      if (o != std::string::npos)
+        return idx[o];
+      return (*r)[static_cast<int>(contracted.find(label))];
+    };
+    H::Expr product;
+    for (size_t i = 0; i < params.inputs.size(); ++i) {
+      std::vector<Dim> dims = dimsOf(node.operand(i));
+      Index index;
+      for (size_t d = 0; d < params.inputs[i].size(); ++d) {
+        bool one = dims[d].isStatic() && dims[d].size() == 1;
+        index.push_back(one ? H::Expr(0) : labelIndex(params.inputs[i][d]));
+      }
+      H::Expr e = at(node.operand(i), index);
+      product = product.defined() ? product * e : e;
+    }
+    return r ? H::sum(product) : product;
+  });
+  roots_.insert(result);
+}
+
+// conv_transpose(x[N,C,in...], w[C,M/group,k...], [bias]): each output
+// position gathers the inputs that scatter to it, i = (o + pad - k *
+// dilation) / stride where that divides evenly and lands inside.
+void Lowering::convTranspose(const Node &node) {
+  const Value *x = node.operand(0), *w = node.operand(1), *result = node.result(0);
+  std::vector<Dim> xd = dimsOf(x), wd = dimsOf(w), out = dimsOf(result);
+  if (xd.size() < 3 || wd.size() != xd.size())
+    reject("conv_transpose of unexpected ranks");
+  if (!isFloat(result->type().dtype()))
+    reject("conv_transpose of integers");
+  size_t spatial = xd.size() - 2;
+  auto ints = [&](const char *name, size_t count, int64_t fallback) {
+    const Attribute *attr = node.attr(name);
+    std::vector<int64_t> values = attr ? attr->getInts() : std::vector<int64_t>();
+    if (values.size() != count)
+      values.assign(count, fallback);
+    return values;
+  };
+  std::vector<int64_t> strides = ints("strides", spatial, 1), dilations = ints("dilations", spatial, 1),
+                       pads = ints("pads", 2 * spatial, 0);
+  int64_t group = node.intAttr("group");
+  if (!xd[1].isStatic() || xd[1].size() % group != 0 || !wd[1].isStatic())
+    reject("conv_transpose with symbolic or uneven channels");
+  int32_t inPerGroup = static_cast<int32_t>(xd[1].size() / group),
+          outPerGroup = static_cast<int32_t>(wd[1].size());
+  H::Region region = {H::Range(0, inPerGroup)};
+  for (size_t d = 0; d < spatial; ++d)
+    region.push_back(H::Range(0, dim(wd[2 + d])));
+  H::RDom r(region);
+  define(result, [&](const Index &idx) -> H::Expr {
+    H::Expr g = idx[1] / outPerGroup, co = idx[1] % outPerGroup, ci = g * inPerGroup + r[0];
+    H::Expr valid = H::Internal::const_true();
+    Index xi = {idx[0], ci}, wi = {ci, co};
+    for (size_t d = 0; d < spatial; ++d) {
+      H::Expr t = idx[2 + d] + static_cast<int32_t>(pads[d]) -
+                  r[1 + static_cast<int>(d)] * static_cast<int32_t>(dilations[d]);
+      H::Expr i = t / static_cast<int32_t>(strides[d]), size = dim(xd[2 + d]);
+      valid = valid && t % static_cast<int32_t>(strides[d]) == 0 && i >= 0 && i < size;
+      xi.push_back(H::clamp(i, 0, H::max(size - 1, 0)));
+      wi.push_back(r[1 + static_cast<int>(d)]);
+    }
+    H::Expr term = H::select(valid, at(x, xi) * at(w, wi), H::Internal::make_zero(*halideType(result->type().dtype())));
+    H::Expr e = H::sum(term);
+    if (node.numOperands() > 2)
+      e = e + at(node.operand(2), {idx[1]});
+    return e;
+  });
+  roots_.insert(result);
 }
 
 // gather / gather_elements along an axis, indices read at run time:
