@@ -25,6 +25,7 @@
 
 #include "ir/OpRegistry.h"
 #include "ir/Tensor.h"
+#include "kernels/Image.h"
 #include "kernels/Linalg.h"
 #include "native/Ukernels.h"
 #include "ops/Ops.h"
@@ -294,6 +295,7 @@ private:
   void gather(const Node &node);
   void normalize(const Node &node);
   void einsum(const Node &node);
+  void resize(const Node &node);
   void convTranspose(const Node &node);
   void pad(const Node &node);
   void gemm(const Node &node);
@@ -537,6 +539,7 @@ void Lowering::node(const Node &node) {
   case OpId::Gather: case OpId::GatherElements: return gather(node);
   case OpId::LayerNorm: case OpId::InstanceNorm: return normalize(node);
   case OpId::Einsum: return einsum(node);
+  case OpId::Resize: return resize(node);
   case OpId::ConvTranspose: return convTranspose(node);
   case OpId::BatchNorm:
     // Inference form: per-channel statistics given.
@@ -1077,18 +1080,26 @@ void Lowering::normalize(const Node &node) {
   });
 }
 
+/// The params `node` lowers to for its reference entry point: attribute
+/// decoding (defaults, parsing) has one home, the op's lowering.
+template <typename P> P loweredParams(const Node &node) {
+  Diagnostics diag;
+  InferContext ctx(node, diag);
+  dlrt::ops::LoweredOp lowered;
+  P params;
+  if (failed(node.def().run.lower(ctx, lowered)) ||
+      !dlrt::ops::decodeParams(params, lowered.params.data(), lowered.params.size(),
+                               node.opName())
+           .isOk())
+    reject("attributes of " + std::string(node.opName()) + " it cannot read");
+  return params;
+}
+
 // einsum, any equation: the sum over the labels not in the output of the
 // product of the operands (a dim of size 1 broadcasts). The labels come
 // from the op's own lowering (its one parser).
 void Lowering::einsum(const Node &node) {
-  Diagnostics diag;
-  InferContext ctx(node, diag);
-  dlrt::ops::LoweredOp lowered;
-  dlrt::kernels::EinsumParams params;
-  if (failed(node.def().run.lower(ctx, lowered)) ||
-      !dlrt::ops::decodeParams(params, lowered.params.data(), lowered.params.size(), "einsum")
-           .isOk())
-    reject("an einsum equation it cannot read");
+  dlrt::kernels::EinsumParams params = loweredParams<dlrt::kernels::EinsumParams>(node);
   const Value *result = node.result(0);
   if (!isFloat(result->type().dtype()))
     reject("einsum of integers");
@@ -1184,6 +1195,124 @@ void Lowering::convTranspose(const Node &node) {
     return e;
   });
   roots_.insert(result);
+}
+
+// resize with constant scales (or sizes): per resized dim, the taps of
+// each output coordinate tabulated at compile time by the reference's own
+// resizeTaps (zero weights dropped: nearest reads one element), the result
+// a weighted sum over the taps; a dim that maps onto itself (scale 1, any
+// size: checked on sample sizes) indexes directly.
+void Lowering::resize(const Node &node) {
+  auto params = loweredParams<dlrt::kernels::ResizeParams>(node);
+  if (params.transform == "tf_crop_and_resize")
+    reject("resize with tf_crop_and_resize");
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x), out = dimsOf(result);
+  const Tensor *target = constantValue(node.operand(1));
+  if (!target || target->numElements() != static_cast<int64_t>(in.size()))
+    reject("resize scales computed at run time");
+  bool bySizes = !isFloat(target->type().dtype());
+  size_t rank = in.size();
+  struct Table {
+    bool identity = true;
+    int taps = 0;
+    H::Buffer<int32_t> index;
+    H::Buffer<double> weight;
+  };
+  std::vector<Table> tables(rank);
+  bool exact = true; // every weight 1: copies only
+  for (size_t d = 0; d < rank; ++d) {
+    double value = target->getDouble(static_cast<int64_t>(d));
+    std::vector<std::vector<std::pair<int64_t, double>>> perOut;
+    auto tabulate = [&](int64_t inLength, int64_t outLength) {
+      double scale = bySizes ? (inLength ? value / inLength : 0.0) : value;
+      perOut.clear();
+      for (int64_t o = 0; o < outLength; ++o) {
+        dlrt::kernels::Taps t = dlrt::kernels::resizeTaps(params, o, inLength, scale, 0, 1);
+        std::vector<std::pair<int64_t, double>> kept;
+        for (size_t i = 0; i < t.index.size(); ++i)
+          if (t.weight[i] != 0)
+            kept.push_back({t.index[i], t.weight[i]});
+        perOut.push_back(kept);
+      }
+    };
+    auto isIdentity = [&] {
+      for (size_t o = 0; o < perOut.size(); ++o)
+        if (perOut[o].size() != 1 || perOut[o][0].first != int64_t(o) || perOut[o][0].second != 1)
+          return false;
+      return true;
+    };
+    Table &table = tables[d];
+    if (!in[d].isStatic() || !out[d].isStatic()) {
+      if (bySizes || value != 1 || !(in[d] == out[d]))
+        reject("resize of a symbolic dim");
+      for (int64_t length : {1, 2, 3, 5, 8}) {
+        tabulate(length, length);
+        if (!isIdentity())
+          reject("resize of a symbolic dim that does not map onto itself");
+      }
+      continue;
+    }
+    tabulate(in[d].size(), out[d].size());
+    if (in[d].size() == out[d].size() && isIdentity())
+      continue;
+    if (in[d].size() == 0 || out[d].size() > INT32_MAX)
+      reject("resize of an empty or huge dim");
+    table.identity = false;
+    for (const auto &kept : perOut)
+      table.taps = std::max<int>(table.taps, static_cast<int>(kept.size()));
+    table.taps = std::max(table.taps, 1);
+    int32_t outLength = static_cast<int32_t>(out[d].size());
+    table.index = H::Buffer<int32_t>(table.taps, outLength);
+    table.weight = H::Buffer<double>(table.taps, outLength);
+    for (int32_t o = 0; o < outLength; ++o)
+      for (int t = 0; t < table.taps; ++t) {
+        bool has = t < static_cast<int>(perOut[o].size());
+        table.index(t, o) = has ? static_cast<int32_t>(perOut[o][t].first) : 0;
+        table.weight(t, o) = has ? perOut[o][t].second : 0.0;
+        exact = exact && (table.taps == 1 && table.weight(t, o) == 1);
+      }
+  }
+  std::optional<H::Type> type = halideType(result->type().dtype());
+  if (!exact && (!type || !type->is_float()))
+    reject("resize of integers that interpolates");
+  define(result, [&](const Index &idx) -> H::Expr {
+    // Every combination of taps over the resized dims.
+    H::Expr sum;
+    std::vector<int> pick(rank, 0);
+    while (true) {
+      Index index;
+      H::Expr weight;
+      for (size_t d = 0; d < rank; ++d) {
+        const Table &table = tables[d];
+        if (table.identity) {
+          index.push_back(idx[d]);
+          continue;
+        }
+        H::Buffer<int32_t> indices = table.index;
+        H::Buffer<double> weights = table.weight;
+        index.push_back(H::clamp(indices(H::Expr(pick[d]), idx[d]), 0,
+                                 static_cast<int32_t>(in[d].size() - 1)));
+        H::Expr w = H::cast(*type, weights(H::Expr(pick[d]), idx[d]));
+        weight = weight.defined() ? weight * w : w;
+      }
+      H::Expr value = at(x, index);
+      H::Expr term = exact || !weight.defined()
+                         ? value
+                         : H::select(weight != H::Internal::make_zero(*type), weight * value,
+                                     H::Internal::make_zero(*type));
+      sum = sum.defined() ? sum + term : term;
+      size_t d = rank;
+      while (d > 0 && (tables[d - 1].identity || ++pick[d - 1] == tables[d - 1].taps)) {
+        if (!tables[d - 1].identity)
+          pick[d - 1] = 0;
+        --d;
+      }
+      if (d == 0)
+        break;
+    }
+    return sum;
+  });
 }
 
 // gather / gather_elements along an axis, indices read at run time:
@@ -1744,11 +1873,14 @@ struct HalideBackend::Impl {
   std::map<std::string, H::Param<int32_t>> symbols;
   struct Compiled {
     std::string name;
-    H::Pipeline pipeline;
-    std::vector<H::Argument> arguments;
-    std::string key; ///< content + target: the cache's key
+    std::string object; ///< the compiled object file's bytes
   };
   std::vector<Compiled> kernels;
+
+  /// The object of `pipeline` as kernel `name`: from the kernel cache when
+  /// it holds `key`, else compiled (and cached). Throws Halide's errors.
+  std::string compile(H::Pipeline pipeline, const std::vector<H::Argument> &arguments,
+                      const std::string &name, const std::string &key);
   std::map<std::string, Kernel> byContent; ///< identical kernels compile once
   std::map<std::string, std::vector<const Value *>> ordered; ///< their values, numbered
 };
@@ -1894,8 +2026,9 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
       kernel.symbols.push_back(name);
       arguments.push_back(impl_->symbols.at(name));
     }
-    impl_->kernels.push_back(
-        {kernel.name, scheduled ? *scheduled : H::Pipeline(funcs), std::move(arguments), key});
+    // Compiled now: a kernel Halide cannot compile stays on the reference.
+    impl_->kernels.push_back({kernel.name, impl_->compile(scheduled ? *scheduled : H::Pipeline(funcs),
+                                                          arguments, kernel.name, key)});
     impl_->byContent.emplace(content, kernel);
     std::vector<const Value *> ordered(inputs.begin(), inputs.end());
     for (const Node *node : nodes)
@@ -1909,6 +2042,8 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
     why = std::string("Halide: ") + error.what();
   } catch (const H::InternalError &error) {
     why = std::string("Halide internal error: ") + error.what();
+  } catch (const H::Error &error) {
+    why = std::string("Halide: ") + error.what();
   }
   return std::nullopt;
 }
@@ -1924,6 +2059,42 @@ std::error_code ignored_;
 
 } // namespace
 
+std::string HalideBackend::Impl::compile(H::Pipeline pipeline,
+                                        const std::vector<H::Argument> &arguments,
+                                        const std::string &name, const std::string &key) {
+  std::string cache = cacheDir();
+  std::string cached = cache.empty() ? "" : cache + "/halide/" + name + ".o";
+  std::string cachedKey = cached.empty() ? "" : cached + ".key";
+  if (!cached.empty() && readText(cachedKey) == key) {
+    std::string object = readText(cached);
+    if (!object.empty())
+      return object;
+  }
+  char dirTemplate[] = "/tmp/dlc-halide-XXXXXX";
+  if (!mkdtemp(dirTemplate))
+    throw NotLowered{"cannot create a temporary folder"};
+  std::string path = std::string(dirTemplate) + "/" + name + ".o";
+  try {
+    pipeline.compile_to_object(path, arguments, name, target);
+  } catch (...) {
+    std::filesystem::remove_all(dirTemplate, ignored_);
+    throw;
+  }
+  std::string object = readText(path);
+  std::filesystem::remove_all(dirTemplate, ignored_);
+  if (object.empty())
+    throw NotLowered{"Halide wrote no object"};
+  if (!cached.empty()) { // write then rename: readers never see half a file
+    std::filesystem::create_directories(cache + "/halide", ignored_);
+    std::string suffix = ".tmp" + std::to_string(getpid());
+    std::ofstream(cached + suffix, std::ios::binary) << object;
+    std::ofstream(cachedKey + suffix) << key;
+    std::filesystem::rename(cachedKey + suffix, cachedKey, ignored_);
+    std::filesystem::rename(cached + suffix, cached, ignored_);
+  }
+  return object;
+}
+
 std::vector<uint8_t> HalideBackend::link(std::string &error) {
   char dirTemplate[] = "/tmp/dlc-halide-XXXXXX";
   if (!mkdtemp(dirTemplate)) {
@@ -1933,32 +2104,15 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
   std::string dir = dirTemplate;
   std::vector<std::string> objects;
   try {
+    for (const Impl::Compiled &kernel : impl_->kernels) {
+      std::string object = dir + "/" + kernel.name + ".o";
+      std::ofstream(object, std::ios::binary) << kernel.object;
+      objects.push_back(object);
+    }
+    // One Halide runtime per target, cached like the kernels.
     std::string cache = cacheDir();
     if (!cache.empty())
       std::filesystem::create_directories(cache + "/halide", ignored_);
-    for (Impl::Compiled &kernel : impl_->kernels) {
-      std::string object = dir + "/" + kernel.name + ".o";
-      std::string cached = cache.empty() ? "" : cache + "/halide/" + kernel.name + ".o";
-      std::string cachedKey = cached.empty() ? "" : cached + ".key";
-      std::error_code ec;
-      if (!cached.empty() && readText(cachedKey) == kernel.key &&
-          std::filesystem::copy_file(cached, object, ec)) {
-        objects.push_back(object);
-        continue;
-      }
-      kernel.pipeline.compile_to_object(object, kernel.arguments, kernel.name, impl_->target);
-      objects.push_back(object);
-      if (!cached.empty()) { // write then rename: readers never see half a file
-        std::string temporary = cached + ".tmp" + std::to_string(getpid());
-        if (std::filesystem::copy_file(object, temporary,
-                                       std::filesystem::copy_options::overwrite_existing, ec)) {
-          std::ofstream(cachedKey + ".tmp" + std::to_string(getpid())) << kernel.key;
-          std::filesystem::rename(cachedKey + ".tmp" + std::to_string(getpid()), cachedKey, ec);
-          std::filesystem::rename(temporary, cached, ec);
-        }
-      }
-    }
-    // One Halide runtime per target, cached like the kernels.
     std::string runtime = dir + "/runtime.o";
     H::Target runtimeTarget = impl_->target.without_feature(H::Target::NoRuntime);
     std::string cachedRuntime =
@@ -1980,6 +2134,7 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
     objects.push_back(runtime);
   } catch (const H::Error &e) {
     error = std::string("Halide: ") + e.what();
+    std::filesystem::remove_all(dir, ignored_);
     return {};
   }
   // The kernels' calls into the runtime's ukernels go through a table the

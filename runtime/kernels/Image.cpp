@@ -11,22 +11,16 @@
 namespace dlrt::kernels {
 namespace {
 
-/// Input positions and weights for one output coordinate along one dim;
-/// `outside` if the coordinate maps outside the input (crop_and_resize).
-struct Taps {
-  std::vector<int64_t> index;
-  std::vector<double> weight;
-  bool outside = false;
-};
-
 std::vector<double> cubicCoeffs(double r, double a) {
   auto far = [&](double t) { return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a; };
   auto near = [&](double t) { return ((a + 2) * t - (a + 3)) * t * t + 1; };
   return {far(r + 1), near(r), near(1 - r), far(2 - r)};
 }
 
-Taps taps(const ResizeParams &params, int64_t out, int64_t inLength, double scale,
-          double roiStart, double roiEnd) {
+} // namespace
+
+Taps resizeTaps(const ResizeParams &params, int64_t out, int64_t inLength, double scale,
+                double roiStart, double roiEnd) {
   const std::string &transform = params.transform;
   const std::string &mode = params.mode;
   double outLength = scale * inLength;
@@ -85,6 +79,8 @@ Taps taps(const ResizeParams &params, int64_t out, int64_t inLength, double scal
   return result;
 }
 
+namespace {
+
 /// Reflects x into [low, high] (repeatedly, as a mirror).
 double reflect(double x, double low, double high) {
   double range = high - low;
@@ -119,7 +115,7 @@ Status resize(const ResizeParams &params, const BufferView &input, const BufferV
       return Status::error("cannot resize an empty dim " + std::to_string(d) + " to " +
                            std::to_string(os[d]));
     for (int64_t o = 0; o < os[d]; ++o)
-      perDim[d].push_back(taps(params, o, xs[d], params.scales[d], roi[d], roi[d + rank]));
+      perDim[d].push_back(resizeTaps(params, o, xs[d], params.scales[d], roi[d], roi[d + rank]));
   }
   std::vector<double> x = loadAsDouble(input);
   std::vector<double> result(out.numElements());

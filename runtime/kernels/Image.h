@@ -32,6 +32,19 @@ struct ResizeParams {
 
 Status resize(const ResizeParams &params, const BufferView &x, const BufferView &out);
 
+/// Input positions and weights for one output coordinate along one dim;
+/// `outside` if the coordinate maps outside the input (crop_and_resize).
+struct Taps {
+  std::vector<int64_t> index;
+  std::vector<double> weight;
+  bool outside = false;
+};
+
+/// The taps of output coordinate `out` of a dim of `inLength` resized by
+/// `scale` (what resize sums; code generators tabulate them).
+Taps resizeTaps(const ResizeParams &params, int64_t out, int64_t inLength, double scale,
+                double roiStart, double roiEnd);
+
 struct GridSampleParams {
   std::string mode = "bilinear";     ///< bilinear, nearest, bicubic
   std::string paddingMode = "zeros"; ///< zeros, border, reflection
