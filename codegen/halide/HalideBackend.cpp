@@ -296,6 +296,7 @@ private:
   void normalize(const Node &node);
   void einsum(const Node &node);
   void resize(const Node &node);
+  void cumsum(const Node &node);
   void convTranspose(const Node &node);
   void pad(const Node &node);
   void gemm(const Node &node);
@@ -368,6 +369,7 @@ private:
   std::vector<H::Func> externInputs_; ///< Funcs a ukernel reads, at root
   std::vector<H::Func> patches_;     ///< a conv's input patches, at root
   std::vector<H::Func> updates_;     ///< other Funcs with an update, at root
+  std::vector<std::pair<H::Func, int>> scans_; ///< scans, their axis (Halide dim)
 };
 
 H::Expr Lowering::unary(const Node &node, H::Expr x) {
@@ -540,6 +542,18 @@ void Lowering::node(const Node &node) {
   case OpId::LayerNorm: case OpId::InstanceNorm: return normalize(node);
   case OpId::Einsum: return einsum(node);
   case OpId::Resize: return resize(node);
+  case OpId::Cumsum: return cumsum(node);
+  case OpId::Trilu:
+    // Keeps the upper (lower) triangle of the last two dims, from
+    // diagonal k (a run-time scalar).
+    return define(result, [&](const Index &idx) -> H::Expr {
+      size_t rank = idx.size();
+      H::Expr k = node.numOperands() > 1 ? H::cast<int64_t>(at(node.operand(1), {})) : H::Expr(int64_t(0));
+      H::Expr offset = H::cast<int64_t>(idx[rank - 1]) - H::cast<int64_t>(idx[rank - 2]);
+      H::Expr keep = node.intAttr("upper") ? offset >= k : offset <= k;
+      H::Expr x = at(node.operand(0), idx);
+      return H::select(keep, x, H::Internal::make_zero(x.type()));
+    });
   case OpId::ConvTranspose: return convTranspose(node);
   case OpId::BatchNorm:
     // Inference form: per-channel statistics given.
@@ -1315,6 +1329,55 @@ void Lowering::resize(const Node &node) {
   });
 }
 
+// cumsum along a constant axis (exclusive, reverse): a scan, serial along
+// the axis, vectorized across the others.
+void Lowering::cumsum(const Node &node) {
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x);
+  int64_t rank = static_cast<int64_t>(in.size());
+  const Tensor *axisTensor = constantValue(node.operand(1));
+  if (!axisTensor || axisTensor->numElements() != 1)
+    reject("a cumsum axis computed at run time");
+  int64_t axis = axisTensor->toInts()[0];
+  axis = axis < 0 ? axis + rank : axis;
+  if (axis < 0 || axis >= rank)
+    reject("an axis out of range");
+  bool exclusive = node.intAttr("exclusive") != 0, reverse = node.intAttr("reverse") != 0;
+  H::Expr n = dim(in[axis]);
+  std::vector<H::Var> vars;
+  for (int64_t d = 0; d < rank; ++d)
+    vars.emplace_back("cs" + std::to_string(d));
+  std::vector<H::Var> args(vars.rbegin(), vars.rend());
+  // Element i along the axis of the (possibly reversed) input.
+  auto element = [&](H::Expr i) {
+    Index index(vars.begin(), vars.end());
+    index[axis] = reverse ? n - 1 - i : i;
+    return at(x, index);
+  };
+  auto with = [&](H::Expr i) {
+    std::vector<H::Expr> a(args.begin(), args.end());
+    a[static_cast<size_t>(rank - 1 - axis)] = i;
+    return a;
+  };
+  H::Func scan("cumsum" + std::to_string(funcs_.size()));
+  scan(args) = element(vars[axis]);
+  H::RDom r(1, H::max(n - 1, 0));
+  scan(with(r)) = scan(with(r - 1)) + element(r);
+  scans_.push_back({scan, static_cast<int>(rank - 1 - axis)});
+  define(result, [&](const Index &idx) -> H::Expr {
+    auto at_ = [&](H::Expr i) {
+      Index index = idx;
+      index[axis] = i;
+      return scan(std::vector<H::Expr>(index.rbegin(), index.rend()));
+    };
+    H::Expr i = reverse ? n - 1 - idx[axis] : idx[axis];
+    if (!exclusive)
+      return at_(i);
+    H::Expr previous = at_(H::max(i - 1, 0));
+    return H::select(i == 0, H::Internal::make_zero(previous.type()), previous);
+  });
+}
+
 // gather / gather_elements along an axis, indices read at run time:
 // negative ones wrap once; one out of range fails the kernel (as the
 // reference) rather than read outside the tensor.
@@ -1681,6 +1744,16 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
       update.vectorize(args[0], lanes, H::TailStrategy::GuardWithIf);
       if (args.size() >= 2)
         update.parallel(args.back());
+    }
+  }
+  for (auto [f, axis] : scans_) {
+    // Along the axis in order; vectorized across another dim if any.
+    std::vector<H::Var> args = f.args();
+    f.compute_root();
+    int other = axis == 0 ? 1 : 0;
+    if (other < static_cast<int>(args.size())) {
+      f.vectorize(args[other], lanes, H::TailStrategy::GuardWithIf);
+      f.update().vectorize(args[other], lanes, H::TailStrategy::GuardWithIf);
     }
   }
   for (H::Func f : externInputs_)
