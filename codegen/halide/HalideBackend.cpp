@@ -70,10 +70,15 @@ std::optional<H::Type> halideType(DType dtype) {
   case DType::U32: return H::UInt(32);
   case DType::U64: return H::UInt(64);
   case DType::Bool: return H::Bool();
-  case DType::F16:
-  case DType::BF16: break;
+  case DType::F16: return H::Float(16);
+  case DType::BF16: return H::BFloat(16);
   }
   return std::nullopt;
+}
+
+/// The type a value of `type` is computed in: 16-bit floats in f32.
+H::Type computeType(H::Type type) {
+  return type.is_float() && type.bits() == 16 ? H::Float(32) : type;
 }
 
 /// Thrown (and caught in add()) when a kernel cannot be lowered.
@@ -141,6 +146,13 @@ public:
     auto it = funcs_.find(value);
     if (it == funcs_.end())
       reject("an output that is not computed inside the kernel");
+    H::Type type = *halideType(value->type().dtype());
+    if (it->second.output_types()[0] != type) { // computed wider (16-bit floats in f32)
+      H::Func narrowed("narrowed" + std::to_string(funcs_.size()));
+      std::vector<H::Var> args = it->second.args();
+      narrowed(args) = H::cast(type, it->second(args));
+      it->second = narrowed;
+    }
     roots_.insert(value);
     return it->second;
   }
@@ -208,10 +220,14 @@ private:
     if (auto s = scalars_.find(value); s != scalars_.end())
       return s->second;
     std::vector<H::Expr> args(idx.rbegin(), idx.rend());
+    // 16-bit floats are stored as such and computed in f32.
+    auto widened = [](H::Expr e) {
+      return e.type().is_float() && e.type().bits() == 16 ? H::cast(H::Float(32), e) : e;
+    };
     if (auto p = params_.find(value); p != params_.end())
-      return p->second(args);
+      return widened(p->second(args));
     if (auto f = funcs_.find(value); f != funcs_.end())
-      return f->second(args);
+      return widened(f->second(args));
     reject("a value defined outside the kernel");
   }
 
@@ -435,8 +451,8 @@ void Lowering::node(const Node &node) {
   case OpId::Min: case OpId::Pow: case OpId::Equal: case OpId::Less: case OpId::LessEqual:
   case OpId::Greater: case OpId::GreaterEqual: case OpId::And: case OpId::Or: case OpId::Xor: {
     DType dtype = node.operand(0)->type().dtype();
-    bool isFloat = dtype == DType::F32 || dtype == DType::F64;
-    if (node.is(OpId::Pow) && !isFloat)
+    bool isFloatType = isFloat(dtype);
+    if (node.is(OpId::Pow) && !isFloatType)
       reject(std::string(node.opName()) + " of integers");
     OpId id = node.id();
     return define(result, [&](const Index &idx) -> H::Expr {
@@ -448,7 +464,7 @@ void Lowering::node(const Node &node) {
       case OpId::Div:
         // Integers truncate toward zero; a zero divisor fails the kernel
         // (as the reference).
-        return isFloat ? a / b
+        return isFloatType ? a / b
                        : H::div_round_to_zero(
                              a, H::require(b != H::Internal::make_zero(b.type()), b,
                                            "is a divisor: integer division by zero"));
@@ -509,8 +525,8 @@ void Lowering::node(const Node &node) {
     });
   case OpId::Cast: {
     DType from = node.operand(0)->type().dtype(), to = result->type().dtype();
-    bool fromFloat = from == DType::F32 || from == DType::F64;
-    bool toFloat = to == DType::F32 || to == DType::F64;
+    bool fromFloat = isFloat(from);
+    bool toFloat = isFloat(to);
     std::optional<H::Type> type = halideType(to);
     if (!type)
       reject("a cast to " + std::string(dtypeName(to)));
@@ -787,7 +803,7 @@ void Lowering::matmul(const Node &node) {
   pack(args) = batch(b, bd, idx, idx[rank - 2], idx[rank - 1]);
   Index pidx = idx;
   H::Func m("matmul" + std::to_string(funcs_.size()));
-  m(args) = H::Internal::make_zero(*type);
+  m(args) = H::Internal::make_zero(computeType(*type));
   pidx[rank - 2] = k;
   m(args) += batch(a, ad, idx, idx[rank - 2], k) *
              pack(std::vector<H::Expr>(pidx.rbegin(), pidx.rend()));
@@ -836,7 +852,7 @@ void Lowering::conv(const Node &node) {
   }
   H::Func padded("padded" + std::to_string(funcs_.size()));
   padded(std::vector<H::Var>(pv.rbegin(), pv.rend())) =
-      H::select(inside, at(x, clamped), H::Internal::make_zero(*type));
+      H::select(inside, at(x, clamped), H::Internal::make_zero(computeType(*type)));
   bool staticKernel = std::all_of(wd.begin() + 1, wd.end(), [](const Dim &d) { return d.isStatic(); });
   if (spatial == 2 && group == 1 && staticKernel && node.numOperands() <= 3 &&
       *type == H::Float(32)) {
@@ -903,8 +919,8 @@ void Lowering::conv(const Node &node) {
     wi.push_back(r[1 + d]);
   }
   H::Func c("conv" + std::to_string(funcs_.size()));
-  c(args) = node.numOperands() > 2 ? H::cast(*type, at(node.operand(2), {idx[1]}))
-                                   : H::Internal::make_zero(*type);
+  c(args) = node.numOperands() > 2 ? H::cast(computeType(*type), at(node.operand(2), {idx[1]}))
+                                   : H::Internal::make_zero(computeType(*type));
   c(args) += padded(std::vector<H::Expr>(xi.rbegin(), xi.rend())) * at(w, wi);
   funcs_.emplace(result, c);
   convs_.push_back(c);
@@ -1525,7 +1541,7 @@ void Lowering::gemm(const Node &node) {
   if (tb)
     padded_.push_back(packed); // at root, vectorized (see schedule)
   H::Func m("gemm" + std::to_string(funcs_.size()));
-  m(j, i) = H::Internal::make_zero(*type);
+  m(j, i) = H::Internal::make_zero(computeType(*type));
   m(j, i) += at(a, ta ? Index{k, i} : Index{i, k}) * packed(j, k);
   matmuls_.push_back(m);
   epilogue(m);
@@ -1778,11 +1794,14 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     int rank = static_cast<int>(args.size());
     const auto guard = H::TailStrategy::GuardWithIf;
     H::Var m = args[rank - 2], n = args[rank - 1], mo("mo"), mi("mi"), task("task");
-    H::Var row = rank >= 4 ? args[1] : args[0];
-    out.compute_root()
-        .split(m, mo, mi, 4, guard)
-        .reorder(args[0], mi, row, mo, n)
-        .vectorize(args[0], lanes, guard)
+    // (A 1-D convolution has no row: its block is the task's.)
+    H::Var row = rank >= 4 ? args[1] : task;
+    out.compute_root().split(m, mo, mi, 4, guard);
+    if (rank >= 4)
+      out.reorder(args[0], mi, row, mo, n);
+    else
+      out.reorder(args[0], mi, mo, n);
+    out.vectorize(args[0], lanes, guard)
         .unroll(mi)
         .fuse(mo, n, task)
         .parallel(task);
