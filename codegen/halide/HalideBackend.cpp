@@ -81,6 +81,18 @@ H::Type computeType(H::Type type) {
   return type.is_float() && type.bits() == 16 ? H::Float(32) : type;
 }
 
+/// max (or min) over an inline reduction of `e` that is NaN when any term
+/// is, as the reference's: Halide's max leaves a NaN operand's result
+/// unspecified, so a second sum carries any NaN.
+H::Expr extremum(bool isMax, H::Expr e) {
+  H::Expr best = isMax ? H::maximum(e) : H::minimum(e);
+  if (!e.type().is_float())
+    return best;
+  // (strict: Halide's float math may otherwise assume there is no NaN)
+  H::Expr nan = H::sum(H::strict_float(H::select(H::is_nan(e), e, H::Internal::make_zero(e.type()))));
+  return H::strict_float(H::select(H::is_nan(nan), nan, best));
+}
+
 /// Thrown (and caught in add()) when a kernel cannot be lowered.
 struct NotLowered {
   std::string why;
@@ -291,12 +303,12 @@ private:
     pargs.insert(pargs.end(), args.begin(), args.end());
     H::Func partial("lanes" + std::to_string(funcs_.size()) + "_" +
                     std::to_string(statistics_.size()));
-    partial(pargs) = isMax ? H::maximum(masked) : H::sum(masked);
+    partial(pargs) = isMax ? extremum(true, masked) : H::sum(masked);
     statistics_.push_back(partial);
     H::RDom rl(0, lanes);
     std::vector<H::Expr> at = {rl};
     at.insert(at.end(), args.begin(), args.end());
-    return isMax ? H::maximum(partial(at)) : H::sum(partial(at));
+    return isMax ? extremum(true, partial(at)) : H::sum(partial(at));
   }
 
   // -- ops ------------------------------------------------------------------
@@ -427,7 +439,9 @@ H::Expr Lowering::unary(const Node &node, H::Expr x) {
     return H::select(x < 0, H::Internal::make_const(t, node.floatAttr("alpha")) * (H::exp(x) - 1), x);
   case OpId::Neg: return -x;
   case OpId::Abs: return H::abs(x);
-  case OpId::Relu: return H::select(x < H::Internal::make_zero(t), H::Internal::make_zero(t), x); // NaN stays
+  case OpId::Relu: // (strict: a NaN stays, never becomes max(x, 0))
+    return H::select(isFloat ? H::strict_float(x < H::Internal::make_zero(t)) : x < H::Internal::make_zero(t),
+                     H::Internal::make_zero(t), x);
   case OpId::Sign:
     return H::select(x > H::Internal::make_zero(t), H::Internal::make_one(t),
                      H::select(x < H::Internal::make_zero(t), -H::Internal::make_one(t), H::Internal::make_zero(t)));
@@ -693,8 +707,8 @@ void Lowering::reduce(const Node &node) {
     H::Expr e = at(x, index);
     switch (id) {
     case OpId::ReduceSum: return H::sum(e);
-    case OpId::ReduceMax: return H::maximum(e);
-    case OpId::ReduceMin: return H::minimum(e);
+    case OpId::ReduceMax: return extremum(true, e);
+    case OpId::ReduceMin: return extremum(false, e);
     case OpId::ReduceProd: return H::product(e);
     default: {
       H::Expr count = H::Expr(1);
@@ -990,7 +1004,7 @@ void Lowering::pool(const Node &node) {
     }
     H::Expr v = at(x, index);
     if (isMax)
-      return H::maximum(H::select(inside, v, v.type().min()));
+      return extremum(true, H::select(inside, v, v.type().min()));
     H::Expr sum = H::sum(H::select(inside, v, H::Internal::make_zero(v.type())));
     return sum / H::cast(v.type(), count(std::vector<H::Expr>(at_.rbegin(), at_.rend())));
   });
@@ -1488,7 +1502,7 @@ void Lowering::globalPool(const Node &node) {
       index.push_back(r[static_cast<int>(d - 2)]);
     H::Expr e = at(x, index);
     if (isMax)
-      return H::maximum(e);
+      return extremum(true, e);
     if (!e.type().is_float())
       reject("global_avg_pool of integers");
     return H::sum(e) / H::cast(e.type(), count);

@@ -21,6 +21,7 @@
 #include "program/Program.h"
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace dlc {
@@ -35,11 +36,15 @@ struct EmittedProgram {
   size_t nativeOps = 0, referenceOps = 0;
 };
 
+/// The kernel backends: "halide" (the default: fused kernels and single
+/// ops as Halide pipelines where they lower, the reference kernels for the
+/// rest) and "reference" (every op on the runtime's reference kernels:
+/// compiles in milliseconds, needs no C compiler).
+inline constexpr const char *kDefaultBackend = "halide";
+inline bool isBackend(std::string_view name) { return name == "halide" || name == "reference"; }
+
 struct EmitOptions {
-  /// "reference": every op on the runtime's reference kernels; "halide":
-  /// fused kernels (and single ops) as Halide pipelines where they lower,
-  /// the reference kernels for the rest.
-  std::string backend = "reference";
+  std::string backend = kDefaultBackend;
   /// The native target (Halide target string); empty: this CPU.
   std::string target;
   /// Native schedules: "manual" or "auto:NAME" (a Halide autoscheduler).

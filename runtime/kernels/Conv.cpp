@@ -157,7 +157,8 @@ Status globalPool(bool isMax, const BufferView &x, const BufferView &out) {
       double acc = isMax ? -INFINITY : 0.0;
       for (int64_t i = 0; i < size; ++i) {
         double v = static_cast<double>(E::load(x.data, p * size + i));
-        acc = isMax ? std::max(acc, v) : acc + v;
+        // (a NaN propagates, as in pool and reduce_max)
+        acc = isMax ? (std::isnan(v) || std::isnan(acc) ? NAN : std::max(acc, v)) : acc + v;
       }
       double value = isMax ? acc : acc / static_cast<double>(std::max<int64_t>(size, 1));
       if constexpr (E::isFloat)

@@ -41,7 +41,7 @@ const CommandSpec kBenchSpec = withFlags(
       {"trace", 0, true, "write one run as a Chrome trace (JSON)", "FILE.json"},
       {"json", 0, false, "print the results as JSON"},
       {"bind", 0, true, "compile a model with symbol NAME fixed to SIZE", "NAME=SIZE"},
-      {"backend", 0, true, "compile a model with reference or halide kernels", "NAME"}},
+      {"backend", 0, true, "compile a model with halide (default) or reference kernels", "NAME"}},
      1,
      1},
     inputFlags());
@@ -114,7 +114,10 @@ std::shared_ptr<const Executable> executableFor(const ParsedArgs &args) {
   std::unique_ptr<Module> module = loadModel(path, diag);
   CompileRequest request;
   request.bindings = bindingsOf(args);
-  request.emit.backend = args.get("backend").value_or("reference");
+  std::optional<std::string> backend = backendOf(args);
+  if (!backend)
+    return nullptr;
+  request.emit.backend = *backend;
   std::optional<EmittedProgram> emitted =
       module ? compileModule(*module, request, diag) : std::nullopt;
   if (!emitted) {

@@ -30,7 +30,7 @@ const CommandSpec kCheckSpec = withFlags(
       {"compile-passes", 0, true,
        "the pipeline that compiles (default " + std::string(kCompilePipeline) + ")",
        "PIPELINE"},
-      {"backend", 0, true, "reference or halide (see dlc compile)", "NAME"},
+      {"backend", 0, true, "halide (default) or reference (see dlc compile)", "NAME"},
       {"rtol", 0, true, "relative tolerance (default 1e-4)", "R"},
       {"atol", 0, true, "absolute tolerance (default 1e-5)", "A"}},
      1,
@@ -101,7 +101,10 @@ int runCheck(const ParsedArgs &args) {
   CompileRequest request;
   request.passes = args.get("compile-passes").value_or("");
   request.verifyEach = true;
-  request.emit.backend = args.get("backend").value_or("reference");
+  std::optional<std::string> backend = backendOf(args);
+  if (!backend)
+    return kExitUser;
+  request.emit.backend = *backend;
   std::optional<EmittedProgram> emitted = compileModule(*compiled, request, diag);
   if (!emitted)
     return reportDiagnostics(diag);

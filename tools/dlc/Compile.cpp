@@ -22,8 +22,9 @@ const CommandSpec kCompileSpec = withFlags(
      "MODEL",
      {{"output", 'o', true, "the artifact to write (required)", "FILE.dlc"},
       {"backend", 0, true,
-       "kernels: reference (the runtime's kernel library) or halide (fused kernels "
-       "compiled for this CPU; what it does not lower stays on the reference)",
+       "kernels: halide (default: fused kernels compiled for this CPU, linked by cc; "
+       "what it does not lower stays on the reference) or reference (the runtime's "
+       "kernel library only)",
        "NAME"},
       {"schedule", 0, true,
        "native schedules: manual (default) or auto:NAME, a Halide autoscheduler "
@@ -56,9 +57,10 @@ int runCompile(const ParsedArgs &args) {
   if (!output)
     return userError("dlc compile needs -o FILE.dlc");
   EmitOptions options;
-  options.backend = args.get("backend").value_or("reference");
-  if (options.backend != "reference" && options.backend != "halide")
-    return userError("--backend must be reference or halide, got '" + options.backend + "'");
+  std::optional<std::string> backend = backendOf(args);
+  if (!backend)
+    return kExitUser;
+  options.backend = *backend;
   options.schedule = args.get("schedule").value_or("manual");
   if (options.schedule != "manual") {
     if (options.schedule.rfind("auto:", 0) != 0)

@@ -70,6 +70,10 @@ int reportOutputs(const ParsedArgs &args, const std::vector<std::string> &names,
 /// `spec` with `more` flags appended.
 CommandSpec withFlags(CommandSpec spec, const std::vector<FlagSpec> &more);
 
+/// The --backend value (the default if absent; see EmitProgram.h);
+/// nullopt after reporting an unknown one.
+std::optional<std::string> backendOf(const ParsedArgs &args);
+
 /// The flags of every command that runs passes: --passes, -O, --bind and
 /// the instrumentation (--print-ir-*, --dump-dir, --time-passes,
 /// --verify-each, --dot).

@@ -2,6 +2,7 @@
 
 #include "tools/dlc/Driver.h"
 
+#include "codegen/program/EmitProgram.h"
 #include "ir/Dot.h"
 #include "passes/Pipeline.h"
 
@@ -181,6 +182,15 @@ std::string listPasses() {
     text += "  " + name + std::string(pass.help) + "\n";
   }
   return text;
+}
+
+std::optional<std::string> backendOf(const ParsedArgs &args) {
+  std::string backend = args.get("backend").value_or(kDefaultBackend);
+  if (!isBackend(backend)) {
+    userError("--backend must be halide or reference, got '" + backend + "'");
+    return std::nullopt;
+  }
+  return backend;
 }
 
 } // namespace dlc::tool

@@ -42,9 +42,10 @@ struct CompileOptions {
   std::map<std::string, int64_t> bindings;
   /// Kernel threads of each run: 0 uses every core, 1 the calling thread.
   int threads = 0;
-  /// "reference" (the runtime's kernel library) or "halide" (fused kernels
-  /// compiled in process for this CPU; the rest on the reference).
-  std::string backend = "reference";
+  /// "halide" (fused kernels compiled in process for this CPU, the rest on
+  /// the reference; needs a C compiler, `cc`, to link them) or "reference"
+  /// (the runtime's kernel library only).
+  std::string backend = "halide";
 };
 
 class CompiledModel {

@@ -32,6 +32,14 @@ std::unique_ptr<Module> exampleModule(Diagnostics &diag) {
   return parseModule(text.str(), "gated_loop.dlir", diag);
 }
 
+/// Every op on the reference kernels: the buffers the tests below count are
+/// the reference path's, one per op.
+CompileRequest referenceKernels() {
+  CompileRequest request;
+  request.emit.backend = "reference";
+  return request;
+}
+
 std::shared_ptr<const Executable> compileExample(EmittedProgram *copy = nullptr) {
   Diagnostics diag;
   std::unique_ptr<Module> module = exampleModule(diag);
@@ -114,7 +122,7 @@ graph @main(%x: f32[N,256]) {
 }
 )", "reuse", diag);
   ASSERT_TRUE(module) << diag.str();
-  std::optional<EmittedProgram> emitted = compileModule(*module, {}, diag);
+  std::optional<EmittedProgram> emitted = compileModule(*module, referenceKernels(), diag);
   ASSERT_TRUE(emitted) << diag.str();
   std::string error;
   Session session(makeExecutable(std::move(*emitted), error), SessionOptions{1});
@@ -141,7 +149,7 @@ graph @main(%x: f32[4,256], %w: f32[256,256]) {
 }
 )", "arena", diag);
   ASSERT_TRUE(module) << diag.str();
-  std::optional<EmittedProgram> emitted = compileModule(*module, {}, diag);
+  std::optional<EmittedProgram> emitted = compileModule(*module, referenceKernels(), diag);
   ASSERT_TRUE(emitted) << diag.str();
   // a (with b over it) dies inside the kernel: 4 KiB of arena; c and d
   // (returned) get their own buffer.
