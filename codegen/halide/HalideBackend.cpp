@@ -38,6 +38,7 @@
 #include <cpuid.h>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -2108,8 +2109,29 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
       }
       scheduled.emplace(funcs);
       int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      scheduled->auto_schedule(impl_->autoscheduler, impl_->target,
-                               H::MachineParams(threads, 32 << 20, 40));
+      // (Adams2019 prints its cache statistics to stdout: silenced, stdout
+      // is the tool's output.)
+      std::fflush(stdout);
+      int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+      if (saved >= 0 && null >= 0)
+        dup2(null, STDOUT_FILENO);
+      auto restore = [&] {
+        std::fflush(stdout);
+        if (saved >= 0) {
+          dup2(saved, STDOUT_FILENO);
+          close(saved);
+        }
+        if (null >= 0)
+          close(null);
+      };
+      try {
+        scheduled->auto_schedule(impl_->autoscheduler, impl_->target,
+                                 H::MachineParams(threads, 32 << 20, 40));
+      } catch (...) {
+        restore();
+        throw;
+      }
+      restore();
     }
     Kernel kernel;
     // The key: target, this lowering (its build: a rebuilt backend never
@@ -2173,8 +2195,11 @@ std::string HalideBackend::Impl::compile(H::Pipeline pipeline,
   std::string cachedKey = cached.empty() ? "" : cached + ".key";
   if (!cached.empty() && readText(cachedKey) == key) {
     std::string object = readText(cached);
-    if (!object.empty())
+    if (!object.empty()) {
+      std::error_code ec; // used now: the last to be trimmed
+      std::filesystem::last_write_time(cached, std::filesystem::file_time_type::clock::now(), ec);
       return object;
+    }
   }
   char dirTemplate[] = "/tmp/dlc-halide-XXXXXX";
   if (!mkdtemp(dirTemplate))
@@ -2201,6 +2226,42 @@ std::string HalideBackend::Impl::compile(H::Pipeline pipeline,
   return object;
 }
 
+/// Keeps the kernel cache under DLC_CACHE_MAX_MB (default 1024): the
+/// objects least recently used (written or read) go first.
+void trimCache(const std::string &cache) {
+  int64_t limit = int64_t(1024) << 20;
+  if (const char *text = std::getenv("DLC_CACHE_MAX_MB"))
+    limit = std::max<int64_t>(0, std::atoll(text)) << 20;
+  std::string dir = cache + "/halide";
+  struct Entry {
+    std::filesystem::file_time_type used;
+    std::filesystem::path path;
+    int64_t bytes;
+  };
+  std::vector<Entry> entries;
+  int64_t total = 0;
+  for (const auto &file : std::filesystem::directory_iterator(dir, ignored_)) {
+    if (file.path().extension() != ".o")
+      continue;
+    std::error_code ec;
+    int64_t bytes = static_cast<int64_t>(file.file_size(ec));
+    auto used = file.last_write_time(ec);
+    if (ec)
+      continue;
+    entries.push_back({used, file.path(), bytes});
+    total += bytes;
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry &a, const Entry &b) { return a.used < b.used; });
+  for (const Entry &entry : entries) {
+    if (total <= limit)
+      break;
+    std::filesystem::remove(entry.path.string() + ".key", ignored_);
+    std::filesystem::remove(entry.path, ignored_);
+    total -= entry.bytes;
+  }
+}
+
 std::vector<uint8_t> HalideBackend::link(std::string &error) {
   char dirTemplate[] = "/tmp/dlc-halide-XXXXXX";
   if (!mkdtemp(dirTemplate)) {
@@ -2217,8 +2278,10 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
     }
     // One Halide runtime per target, cached like the kernels.
     std::string cache = cacheDir();
-    if (!cache.empty())
+    if (!cache.empty()) {
       std::filesystem::create_directories(cache + "/halide", ignored_);
+      trimCache(cache);
+    }
     std::string runtime = dir + "/runtime.o";
     H::Target runtimeTarget = impl_->target.without_feature(H::Target::NoRuntime);
     std::string cachedRuntime =
