@@ -82,16 +82,27 @@ H::Type computeType(H::Type type) {
   return type.is_float() && type.bits() == 16 ? H::Float(32) : type;
 }
 
+/// Whether `x` (a float) is a NaN, from its bits: integer compares that no
+/// float optimization may assume away.
+H::Expr isNaN(H::Expr x) {
+  int bits = x.type().bits();
+  H::Type u = H::UInt(bits);
+  H::Expr b = H::reinterpret(u, x);
+  uint64_t magnitude = bits == 64 ? 0x7fffffffffffffffull : bits == 32 ? 0x7fffffffull : 0x7fffull;
+  uint64_t infinity = bits == 64 ? 0x7ff0000000000000ull : bits == 32 ? 0x7f800000ull
+                      : x.type().is_bfloat() ? 0x7f80ull : 0x7c00ull;
+  return (b & H::Internal::make_const(u, magnitude)) > H::Internal::make_const(u, infinity);
+}
+
 /// max (or min) over an inline reduction of `e` that is NaN when any term
 /// is, as the reference's: Halide's max leaves a NaN operand's result
-/// unspecified, so a second sum carries any NaN.
+/// unspecified, so an integer max carries whether there was one.
 H::Expr extremum(bool isMax, H::Expr e) {
   H::Expr best = isMax ? H::maximum(e) : H::minimum(e);
   if (!e.type().is_float())
     return best;
-  // (strict: Halide's float math may otherwise assume there is no NaN)
-  H::Expr nan = H::sum(H::strict_float(H::select(H::is_nan(e), e, H::Internal::make_zero(e.type()))));
-  return H::strict_float(H::select(H::is_nan(nan), nan, best));
+  H::Expr any = H::maximum(H::select(isNaN(e), H::UInt(8).max(), H::UInt(8).min()));
+  return H::select(any != 0, H::Internal::make_const(e.type(), NAN), best);
 }
 
 /// Thrown (and caught in add()) when a kernel cannot be lowered.

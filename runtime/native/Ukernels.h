@@ -5,10 +5,11 @@
 // pipelines that contain a matmul, a gemm or a convolution as a matmul
 // over input patches. The generated pipeline computes the operands (patches,
 // transposes, broadcasts) and the epilogue (bias, activation, residual)
-// around it; the ukernel computes the product with OpenBLAS's sgemm, one
-// call per (batch, block), the blocks spread over the session's pool (the
-// kernels' user_context) with OpenBLAS itself single-threaded: one pool,
-// `--threads` honoured.
+// around it; the ukernel computes the product with dlc's own AVX-512
+// kernel (native/Gemm.h) or, for large products and operands it cannot
+// read, OpenBLAS's sgemm, one call per (batch, block); either way the work
+// spreads over the session's pool (the kernels' user_context), OpenBLAS
+// itself single-threaded: one pool, `--threads` honoured.
 //
 // The native library binds the ukernels at load: its `dlc_bind_ukernels`
 // receives the table below, so the generated shared object needs no symbol

@@ -1,0 +1,143 @@
+//===- Gemm.cpp - dlc's own AVX-512 sgemm microkernel ---------------------===//
+
+#include "native/Gemm.h"
+
+#include "threading/ThreadPool.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+
+namespace dlrt::native {
+
+namespace {
+
+constexpr int kRows = 6;      ///< rows of C per block (6 x 4 accumulators)
+constexpr int kCols = 64;     ///< columns per packed panel of B
+constexpr int64_t kDepth = 256; ///< depth per step: a panel's slice stays in L2
+/// The largest panel one thread packs (bytes): beyond it, OpenBLAS.
+constexpr int64_t kMaxPanelBytes = int64_t(256) << 20;
+
+/// C[0..R) x [0..cols) (+)= A[0..R) x panel over `depth` steps: the 6x4
+/// accumulators in registers, A broadcast from its rows in place.
+template <int R>
+__attribute__((target("avx512f"))) void block(int64_t depth, const float *a, int64_t lda,
+                                              const float *panel, float *c, int64_t ldc,
+                                              int cols, bool accumulate) {
+  __m512 acc[R][4];
+  const __mmask16 full = 0xffff;
+  __mmask16 mask[4];
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) {
+    int left = cols - 16 * j;
+    mask[j] = left >= 16 ? full : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j)
+      acc[i][j] = accumulate ? _mm512_maskz_loadu_ps(mask[j], c + i * ldc + 16 * j)
+                             : _mm512_setzero_ps();
+  for (int64_t k = 0; k < depth; ++k) {
+    const float *row = panel + k * kCols;
+    __m512 b0 = _mm512_load_ps(row), b1 = _mm512_load_ps(row + 16),
+           b2 = _mm512_load_ps(row + 32), b3 = _mm512_load_ps(row + 48);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      __m512 x = _mm512_set1_ps(a[i * lda + k]);
+      acc[i][0] = _mm512_fmadd_ps(x, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(x, b1, acc[i][1]);
+      acc[i][2] = _mm512_fmadd_ps(x, b2, acc[i][2]);
+      acc[i][3] = _mm512_fmadd_ps(x, b3, acc[i][3]);
+    }
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j)
+      _mm512_mask_storeu_ps(c + i * ldc + 16 * j, mask[j], acc[i][j]);
+}
+
+using Block = void (*)(int64_t, const float *, int64_t, const float *, float *, int64_t, int, bool);
+constexpr Block kBlocks[kRows + 1] = {nullptr, block<1>, block<2>, block<3>,
+                                      block<4>, block<5>, block<6>};
+
+/// This thread's panel buffer (64-byte aligned), grown as needed.
+float *panelBuffer(int64_t floats) {
+  struct Free {
+    void operator()(float *p) const { std::free(p); }
+  };
+  thread_local std::unique_ptr<float, Free> buffer;
+  thread_local int64_t capacity = 0;
+  if (floats > capacity) {
+    size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
+    buffer.reset(static_cast<float *>(std::aligned_alloc(64, bytes)));
+    capacity = buffer ? floats : 0;
+  }
+  return buffer.get();
+}
+
+} // namespace
+
+bool hasGemmKernel() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+
+bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, const float *b,
+             int64_t ldb, float *c, int64_t ldc, ThreadPool *pool) {
+  if (m <= 0 || n <= 0)
+    return true;
+  if (depth <= 0) {
+    for (int64_t i = 0; i < m; ++i)
+      std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return true;
+  }
+  if (depth * kCols * int64_t(sizeof(float)) > kMaxPanelBytes)
+    return false;
+  int64_t panels = (n + kCols - 1) / kCols, tiles = (m + kRows - 1) / kRows;
+  int threads = pool ? pool->threads() : 1;
+  // Tasks: (panel, range of row blocks); rows split only when there are
+  // fewer panels than threads.
+  int64_t chunks = std::min<int64_t>(tiles, std::max<int64_t>(1, (threads + panels - 1) / panels));
+  int64_t perChunk = (tiles + chunks - 1) / chunks;
+  std::atomic<bool> ok{true};
+  auto run = [&](int64_t begin, int64_t end) {
+    float *panel = panelBuffer(depth * kCols);
+    if (!panel) {
+      ok = false;
+      return;
+    }
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t p = task / chunks, chunk = task % chunks;
+      int64_t col0 = p * kCols;
+      int cols = static_cast<int>(std::min<int64_t>(kCols, n - col0));
+      for (int64_t k = 0; k < depth; ++k) { // pack: 64 columns, zero-padded
+        const float *from = b + k * ldb + col0;
+        float *to = panel + k * kCols;
+        std::copy(from, from + cols, to);
+        std::fill(to + cols, to + kCols, 0.0f);
+      }
+      int64_t first = chunk * perChunk, last = std::min(tiles, first + perChunk);
+      for (int64_t k0 = 0; k0 < depth; k0 += kDepth) {
+        int64_t steps = std::min(kDepth, depth - k0);
+        for (int64_t t = first; t < last; ++t) {
+          int64_t row = t * kRows;
+          int rows = static_cast<int>(std::min<int64_t>(kRows, m - row));
+          kBlocks[rows](steps, a + row * lda + k0, lda, panel + k0 * kCols, c + row * ldc + col0,
+                        ldc, cols, k0 > 0);
+        }
+      }
+    }
+  };
+  if (pool && panels * chunks > 1)
+    pool->parallelFor(panels * chunks, 1, run);
+  else
+    run(0, panels * chunks);
+  return ok.load();
+}
+
+} // namespace dlrt::native
