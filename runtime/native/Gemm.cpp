@@ -99,6 +99,8 @@ bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, c
   if (depth * kCols * int64_t(sizeof(float)) > kMaxPanelBytes)
     return false;
   int64_t panels = (n + kCols - 1) / kCols, tiles = (m + kRows - 1) / kRows;
+  if (m * n * depth < (int64_t(1) << 20)) // ~10 us: not worth waking the pool
+    pool = nullptr;
   int threads = pool ? pool->threads() : 1;
   // Tasks: (panel, range of row blocks); rows split only when there are
   // fewer panels than threads.

@@ -6,6 +6,7 @@
 #include "threading/ThreadPool.h"
 
 #include <atomic>
+#include <chrono>
 #include <climits>
 #include <dlfcn.h>
 #include <sys/mman.h>
@@ -74,19 +75,28 @@ void recordError(void *, const char *message) {
 using DoParFor = int (*)(void *, Task, int, int, uint8_t *);
 using SetDoParFor = DoParFor (*)(DoParFor);
 
-/// Halide's parallel loops on the session's pool (the user_context).
+/// Halide's parallel loops on the session's pool (the user_context). The
+/// first task runs here and is timed: when the rest would take under
+/// 20 us, they run here too (waking the pool costs more than small loops
+/// save; the kernels of small dynamic models are such loops).
 int doParFor(void *userContext, Task task, int min, int size, uint8_t *closure) {
   auto *pool = static_cast<ThreadPool *>(userContext);
-  if (!pool || size <= 1) {
-    for (int i = 0; i < size; ++i)
+  if (size <= 0)
+    return 0;
+  auto start = std::chrono::steady_clock::now();
+  if (int error = task(userContext, min, closure))
+    return error;
+  auto first = std::chrono::steady_clock::now() - start;
+  if (!pool || size == 1 || first * (size - 1) < std::chrono::microseconds(20)) {
+    for (int i = 1; i < size; ++i)
       if (int error = task(userContext, min + i, closure))
         return error;
     return 0;
   }
   std::atomic<int> error{0};
-  pool->parallelFor(size, 1, [&](int64_t begin, int64_t end) {
+  pool->parallelFor(size - 1, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end && error.load(std::memory_order_relaxed) == 0; ++i)
-      if (int code = task(userContext, min + static_cast<int>(i), closure))
+      if (int code = task(userContext, min + 1 + static_cast<int>(i), closure))
         error.store(code);
   });
   return error.load();

@@ -3,11 +3,26 @@
 #include "threading/ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
+#include <immintrin.h>
 
 namespace dlrt {
 
 namespace {
 thread_local bool insideParallelFor = false;
+
+/// Spins until `done()` or about `micros` microseconds have passed; true
+/// if done.
+template <typename Done> bool spinUntil(Done done, int micros) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
+  for (int spins = 1;; ++spins) {
+    if (done())
+      return true;
+    _mm_pause();
+    if ((spins & 255) == 0 && std::chrono::steady_clock::now() > until)
+      return false;
+  }
+}
 } // namespace
 
 ThreadPool::ThreadPool(int threads) {
@@ -47,14 +62,22 @@ bool ThreadPool::runChunk() {
 
 void ThreadPool::work() {
   std::unique_lock<std::mutex> lock(mutex_);
-  uint64_t seen = 0;
   while (true) {
-    wake_.wait(lock, [&] { return stopping_ || (task_ && generation_ != seen && next_ < count_); });
-    if (stopping_)
-      return;
-    seen = generation_;
     while (runChunk()) {
     }
+    if (stopping_)
+      return;
+    // Spin a while for the next loop (its chunks may all be taken by the
+    // time we look: then spin on), sleep only after a quiet 50 us.
+    uint64_t current = generation_;
+    lock.unlock();
+    bool next = spinUntil([&] { return published_.load(std::memory_order_acquire) != current; }, 50);
+    lock.lock();
+    if (next)
+      continue;
+    ++sleepers_;
+    wake_.wait(lock, [&] { return stopping_ || generation_ != current; });
+    --sleepers_;
   }
 }
 
@@ -76,8 +99,16 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
   pending_ = (count + chunk_ - 1) / chunk_;
   task_ = &fn;
   ++generation_;
-  wake_.notify_all();
+  published_.store(generation_, std::memory_order_release);
+  if (sleepers_ > 0) // (spinning workers see published_)
+    wake_.notify_all();
   while (runChunk()) {
+  }
+  // The workers' last chunks: spin first (they are often short), then sleep.
+  if (pending_ > 0) {
+    lock.unlock();
+    spinUntil([&] { return pending_.load(std::memory_order_acquire) == 0; }, 50);
+    lock.lock();
   }
   done_.wait(lock, [&] { return pending_ == 0; });
   task_ = nullptr;
