@@ -82,6 +82,28 @@ H::Type computeType(H::Type type) {
   return type.is_float() && type.bits() == 16 ? H::Float(32) : type;
 }
 
+/// base ** exponent for integers as the reference computes it: wrapping
+/// multiplication by squaring over every bit of the exponent; a negative
+/// exponent gives 1 for base 1, +-1 for base -1, else 0.
+H::Expr integerPower(H::Expr base, H::Expr exponent) {
+  H::Type t = base.type();
+  H::Expr result = H::Internal::make_one(H::UInt(64)), factor = H::cast<uint64_t>(H::cast<int64_t>(base));
+  H::Expr e = H::cast<uint64_t>(H::cast<int64_t>(exponent));
+  int bits = exponent.type().bits();
+  for (int bit = 0; bit < bits; ++bit) {
+    H::Expr set = ((e >> static_cast<uint64_t>(bit)) & H::Internal::make_one(H::UInt(64))) != 0;
+    result = H::select(set, result * factor, result);
+    factor = factor * factor;
+  }
+  H::Expr value = H::cast(t, result);
+  if (!t.is_int())
+    return value;
+  H::Expr one = H::Internal::make_one(t), zero = H::Internal::make_zero(t);
+  H::Expr odd = (exponent & H::Internal::make_one(exponent.type())) != 0;
+  H::Expr negative = H::select(base == one, one, base == -one, H::select(odd, -one, one), zero);
+  return H::select(exponent < H::Internal::make_zero(exponent.type()), negative, value);
+}
+
 /// Whether `x` (a float) is a NaN, from its bits: integer compares that no
 /// float optimization may assume away.
 H::Expr isNaN(H::Expr x) {
@@ -478,8 +500,6 @@ void Lowering::node(const Node &node) {
   case OpId::Greater: case OpId::GreaterEqual: case OpId::And: case OpId::Or: case OpId::Xor: {
     DType dtype = node.operand(0)->type().dtype();
     bool isFloatType = isFloat(dtype);
-    if (node.is(OpId::Pow) && !isFloatType)
-      reject(std::string(node.opName()) + " of integers");
     OpId id = node.id();
     return define(result, [&](const Index &idx) -> H::Expr {
       H::Expr a = operand(0, idx), b = operand(1, idx);
@@ -496,7 +516,8 @@ void Lowering::node(const Node &node) {
                                            "is a divisor: integer division by zero"));
       case OpId::Max: return H::max(a, b);
       case OpId::Min: return H::min(a, b);
-      case OpId::Pow: return H::pow(a, b);
+      case OpId::Pow:
+        return isFloatType ? H::pow(a, b) : integerPower(a, b);
       // Comparisons keep IEEE semantics (NaN and infinities) whatever
       // Halide's float optimizations assume.
       case OpId::Equal: return H::strict_float(a == b);
@@ -511,14 +532,20 @@ void Lowering::node(const Node &node) {
     });
   }
   case OpId::Mod: {
-    // Integers only: the remainder of truncating division, with the
-    // divisor's sign unless fmod (the reference's rules).
-    DType dtype = node.operand(0)->type().dtype();
-    if (isFloat(dtype))
-      reject("mod of floats");
+    // The remainder of truncating division (C's fmod), with the divisor's
+    // sign unless fmod (the reference's rules). Floats call libm's fmod
+    // (exact), integers fail the kernel on a zero divisor.
     bool fmod = node.intAttr("fmod") != 0;
     return define(result, [&](const Index &idx) -> H::Expr {
       H::Expr a = operand(0, idx), b = operand(1, idx), zero = H::Internal::make_zero(a.type());
+      if (a.type().is_float()) {
+        H::Expr r = H::Internal::Call::make(a.type(), a.type().bits() == 64 ? "fmod" : "fmodf",
+                                            {a, b}, H::Internal::Call::PureExtern);
+        if (fmod)
+          return r;
+        // (strict: integer-valued tests on the float bits would be rewritten)
+        return H::strict_float(H::select(r != zero && ((r < zero) != (b < zero)), r + b, r));
+      }
       b = H::require(b != zero, b, "is a divisor: integer division by zero");
       H::Expr r = a % b; // Halide's: Euclidean, in [0, |b|)
       if (a.type().is_int())
@@ -2337,6 +2364,7 @@ int dlc_ukernel_matmul(void *user_context, struct halide_buffer_t *a, struct hal
   std::string library = dir + "/kernels.so";
   std::vector<std::string> argv = {"cc", "-shared", "-fPIC", "-O2", "-o", library};
   argv.insert(argv.end(), objects.begin(), objects.end());
+  argv.push_back("-lm"); // (float mod calls fmod)
   std::vector<char *> args;
   for (std::string &arg : argv)
     args.push_back(arg.data());
