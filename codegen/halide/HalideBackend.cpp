@@ -27,6 +27,7 @@
 #include "ir/Tensor.h"
 #include "kernels/Image.h"
 #include "kernels/Linalg.h"
+#include "kernels/Normalization.h"
 #include "native/Ukernels.h"
 #include "ops/Ops.h"
 #include "ops/Params.h"
@@ -133,6 +134,21 @@ struct NotLowered {
 };
 
 [[noreturn]] void reject(std::string why) { throw NotLowered{std::move(why)}; }
+
+/// The params `node` lowers to for its reference entry point: attribute
+/// decoding (defaults, parsing) has one home, the op's lowering.
+template <typename P> P loweredParams(const Node &node) {
+  Diagnostics diag;
+  InferContext ctx(node, diag);
+  dlrt::ops::LoweredOp lowered;
+  P params;
+  if (failed(node.def().run.lower(ctx, lowered)) ||
+      !dlrt::ops::decodeParams(params, lowered.params.data(), lowered.params.size(),
+                               node.opName())
+           .isOk())
+    reject("attributes of " + std::string(node.opName()) + " it cannot read");
+  return params;
+}
 
 /// The register-blocked matmul schedule (Halide's matrix_multiplication
 /// schedule widened to the target's vectors): `out`, over the product's
@@ -609,6 +625,28 @@ void Lowering::node(const Node &node) {
   case OpId::Argmax: case OpId::Argmin: return argReduce(node);
   case OpId::Gather: case OpId::GatherElements: return gather(node);
   case OpId::LayerNorm: case OpId::InstanceNorm: return normalize(node);
+  case OpId::Lrn: {
+    // x / (bias + alpha / size * the sum of squares over `size` channels
+    // around it)^beta, the channels clamped to the tensor.
+    auto params = loweredParams<dlrt::kernels::LrnParams>(node);
+    const Value *x = node.operand(0);
+    std::vector<Dim> in = dimsOf(x);
+    if (in.size() < 3 || !isFloat(x->type().dtype()) || params.size < 1 || params.size > 4096)
+      reject("lrn of this operand");
+    int32_t below = static_cast<int32_t>((params.size - 1) / 2);
+    H::RDom r(0, static_cast<int32_t>(params.size));
+    return define(result, [&](const Index &idx) -> H::Expr {
+      H::Expr channels = dim(in[1]), c = idx[1] - below + r;
+      Index at_ = idx;
+      at_[1] = H::clamp(c, 0, channels - 1);
+      H::Expr v = at(x, at_);
+      H::Expr sum = H::sum(H::select(c >= 0 && c < channels, v * v, H::Internal::make_zero(v.type())));
+      H::Type t = sum.type();
+      return at(x, idx) / H::pow(H::Internal::make_const(t, params.bias) +
+                                     H::Internal::make_const(t, params.alpha / double(params.size)) * sum,
+                                 H::Internal::make_const(t, params.beta));
+    });
+  }
   case OpId::Einsum: return einsum(node);
   case OpId::Resize: return resize(node);
   case OpId::Cumsum: return cumsum(node);
@@ -1161,21 +1199,6 @@ void Lowering::normalize(const Node &node) {
       y = y + param(2);
     return y;
   });
-}
-
-/// The params `node` lowers to for its reference entry point: attribute
-/// decoding (defaults, parsing) has one home, the op's lowering.
-template <typename P> P loweredParams(const Node &node) {
-  Diagnostics diag;
-  InferContext ctx(node, diag);
-  dlrt::ops::LoweredOp lowered;
-  P params;
-  if (failed(node.def().run.lower(ctx, lowered)) ||
-      !dlrt::ops::decodeParams(params, lowered.params.data(), lowered.params.size(),
-                               node.opName())
-           .isOk())
-    reject("attributes of " + std::string(node.opName()) + " it cannot read");
-  return params;
 }
 
 // einsum, any equation: the sum over the labels not in the output of the
