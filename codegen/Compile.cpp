@@ -40,15 +40,22 @@ std::shared_ptr<const dlrt::program::Executable> makeExecutable(EmittedProgram e
   return executable;
 }
 
+std::vector<std::shared_ptr<dlrt::program::Buffer>>
+viewTensors(const std::vector<std::shared_ptr<const Tensor>> &tensors) {
+  using namespace dlrt::program;
+  std::vector<BufferRef> buffers;
+  for (const std::shared_ptr<const Tensor> &tensor : tensors)
+    buffers.push_back(Buffer::view(kernels::elementType(tensor->dtype()),
+                                   kernels::shapeOf(*tensor),
+                                   const_cast<uint8_t *>(tensor->bytes().data()), tensor));
+  return buffers;
+}
+
 std::optional<std::vector<std::shared_ptr<const Tensor>>>
 runSession(dlrt::program::Session &session,
            const std::vector<std::shared_ptr<const Tensor>> &inputs, std::string &error) {
   using namespace dlrt::program;
-  std::vector<BufferRef> buffers;
-  for (const std::shared_ptr<const Tensor> &input : inputs)
-    buffers.push_back(Buffer::view(kernels::elementType(input->dtype()),
-                                   kernels::shapeOf(*input),
-                                   const_cast<uint8_t *>(input->bytes().data()), input));
+  std::vector<BufferRef> buffers = viewTensors(inputs);
   std::vector<BufferRef> results;
   dlrt::kernels::Status status = session.run(buffers, results);
   if (!status.isOk()) {

@@ -39,8 +39,12 @@ std::optional<EmittedProgram> compileModule(Module &module, const CompileRequest
 std::shared_ptr<const dlrt::program::Executable> makeExecutable(EmittedProgram emitted,
                                                                std::string &error);
 
+/// Runtime buffers viewing IR tensors (no copy; each keeps its tensor).
+std::vector<std::shared_ptr<dlrt::program::Buffer>>
+viewTensors(const std::vector<std::shared_ptr<const Tensor>> &tensors);
+
 /// Runs `session` on IR tensors (viewed, not copied) and returns the
-/// outputs as IR tensors; nullopt with `error` set.
+/// outputs as IR tensors (copied); nullopt with `error` set.
 std::optional<std::vector<std::shared_ptr<const Tensor>>>
 runSession(dlrt::program::Session &session,
            const std::vector<std::shared_ptr<const Tensor>> &inputs, std::string &error);

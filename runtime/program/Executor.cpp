@@ -73,7 +73,9 @@ void *MemoryPool::take(size_t bytes, size_t &capacity, bool exact) {
 void MemoryPool::give(void *data, size_t capacity) {
   std::lock_guard<std::mutex> lock(mutex_);
   live_ -= capacity;
-  if (cached_ + capacity > peak_) {
+  // Cached up to twice the peak: a caller that holds one run's outputs
+  // while the next run allocates its own still finds blocks here.
+  if (cached_ + capacity > 2 * peak_) {
     std::free(data);
     return;
   }
