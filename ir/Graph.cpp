@@ -163,6 +163,15 @@ void Node::eraseCapture(size_t i) {
   graph_->noteChange();
 }
 
+void Node::addCapture(Value *value) {
+  DLC_CHECK(value != nullptr, "addCapture: no value");
+  for (Graph *region : regions())
+    region->addInput(value->type(), value->name());
+  captures_.push_back(value);
+  value->addUser(this);
+  graph_->noteChange();
+}
+
 const Attribute *Node::attr(std::string_view name) const {
   auto it = attrs_.find(name);
   return it == attrs_.end() ? nullptr : &it->second;

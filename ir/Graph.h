@@ -123,6 +123,9 @@ public:
   /// Removes capture `i` together with the matching (unused) input of every
   /// nested graph.
   void eraseCapture(size_t i);
+  /// Appends capture `value` (of the enclosing graph) and the matching
+  /// trailing input of every nested graph.
+  void addCapture(Value *value);
 
   size_t numResults() const { return results_.size(); }
   Value *result(size_t i) const { return results_.at(i).get(); }

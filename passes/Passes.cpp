@@ -23,6 +23,8 @@ constexpr PassInfo kPasses[] = {
      "remove no-op ops, exact algebraic identities, constant ifs, zero-trip loops"},
     {"cse", eliminateCommonSubexpressions,
      "replace nodes by identical earlier nodes"},
+    {"hoist-loop-invariants", hoistLoopInvariants,
+     "move loop-invariant nodes out of loop bodies (licm)"},
     {"split", split,
      "outline straight-line kernels; what remains is the host program"},
     {"fuse", fuse,

@@ -76,6 +76,12 @@ LogicalResult split(Module &module, PassContext &context);
 /// by the cost model in Fuse.cpp.
 LogicalResult fuse(Module &module, PassContext &context);
 
+/// Loop-invariant code motion: body nodes whose operands do not change
+/// between iterations move in front of their loop (the body captures their
+/// results); nodes that can fail at run time move only out of loops that
+/// run at least once. (HoistLoopInvariants.cpp)
+LogicalResult hoistLoopInvariants(Module &module, PassContext &context);
+
 /// Removes nodes whose results are unused, results of `if` nodes and scan
 /// outputs of `loop` nodes nobody reads (with the graph outputs producing
 /// them), captures no nested graph reads, and weights no node references.
