@@ -49,10 +49,13 @@ const PassInfo *lookupPass(std::string_view name);
 /// current.
 inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize";
 /// What compiling runs before code generation (`dlc compile`, `dlc check`,
-/// the embedding API): the default pipeline, then splitting.
-inline constexpr std::string_view kCompilePipeline = "infer-shapes,canonicalize,split";
-/// The same for native code generators: kernels fused first.
-inline constexpr std::string_view kNativeCompilePipeline = "infer-shapes,canonicalize,split,fuse";
+/// the embedding API): the default pipeline, loop invariants out of their
+/// loops, then splitting.
+inline constexpr std::string_view kCompilePipeline =
+    "infer-shapes,canonicalize,hoist-loop-invariants,dce,split";
+/// The same for native code generators: kernels fused last.
+inline constexpr std::string_view kNativeCompilePipeline =
+    "infer-shapes,canonicalize,hoist-loop-invariants,dce,split,fuse";
 
 //===- The passes (one file each) -----------------------------------------===//
 
