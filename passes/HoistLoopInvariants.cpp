@@ -65,9 +65,12 @@ bool cannotFail(const Node &node) {
   return true;
 }
 
+constexpr std::string_view kPass = "hoist-loop-invariants";
+
 class Hoister {
 public:
-  explicit Hoister(Node &loop) : loop_(loop), body_(*loop.regions().front()) {}
+  Hoister(Node &loop, PassContext &context)
+      : loop_(loop), body_(*loop.regions().front()), context_(context) {}
 
   /// Moves the invariant nodes; true if any moved.
   bool run() {
@@ -83,7 +86,7 @@ public:
         constants_.insert(&node);
         continue;
       }
-      if (!node.regions().empty() || !(once || cannotFail(node)))
+      if (!node.regions().empty())
         continue;
       bool invariant = true;
       for (const Value *operand : node.operands())
@@ -92,6 +95,15 @@ public:
                                   moved_.count(operand->definingNode()));
       if (!invariant)
         continue;
+      if (!once && !cannotFail(node)) {
+        context_.remark(kPass, Remark::Kind::Missed, node.location(),
+                        "'" + std::string(node.opName()) +
+                            "' is loop-invariant but stays in its loop: it can fail at run "
+                            "time and the loop may run zero times");
+        continue;
+      }
+      context_.remark(kPass, Remark::Kind::Applied, node.location(),
+                      "moved '" + std::string(node.opName()) + "' out of its loop");
       moved_.insert(&node);
       moving.push_back(&node);
     }
@@ -130,6 +142,7 @@ private:
 
   Node &loop_;
   Graph &body_;
+  PassContext &context_;
   ValueMap outside_; ///< body value -> the outer graph's
 
   std::set<const Node *> constants_, moved_;
@@ -137,11 +150,11 @@ private:
 
 } // namespace
 
-LogicalResult hoistLoopInvariants(Module &module, PassContext &) {
+LogicalResult hoistLoopInvariants(Module &module, PassContext &context) {
   for (const auto &graph : module.graphs())
     graph->walk([&](Node &node) {
       if (node.is(OpId::Loop))
-        Hoister(node).run();
+        Hoister(node, context).run();
     });
   return success();
 }

@@ -34,6 +34,12 @@ constexpr PassInfo kPasses[] = {
 };
 } // namespace
 
+std::string Remark::str() const {
+  std::string where = location.str();
+  return (where.empty() ? "" : where + ": ") + "remark: [" + std::string(pass) + "] " +
+         (kind == Kind::Missed ? "missed: " : "") + message;
+}
+
 std::span<const PassInfo> allPasses() { return kPasses; }
 
 const PassInfo *lookupPass(std::string_view name) {

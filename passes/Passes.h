@@ -18,13 +18,32 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dlc {
+
+/// What a pass says about a rewrite it made or could not make (as LLVM's
+/// optimization remarks): `dlc opt --remarks` prints them.
+struct Remark {
+  enum class Kind { Applied, Missed };
+  std::string_view pass;
+  Kind kind;
+  Location location;
+  std::string message;
+  /// `LOCATION: remark: [PASS] message` (missed: "... [PASS] missed: ...").
+  std::string str() const;
+};
 
 /// What every pass sees besides the module.
 struct PassContext {
   explicit PassContext(Diagnostics &diag) : diag(diag) {}
   Diagnostics &diag;
+  /// Remarks of every pass run so far, in order.
+  std::vector<Remark> remarks;
+  void remark(std::string_view pass, Remark::Kind kind, const Location &location,
+              std::string message) {
+    remarks.push_back({pass, kind, location, std::move(message)});
+  }
   /// Symbol values for `specialize` (`--bind N=8`).
   std::map<std::string, int64_t, std::less<>> bindings;
   /// Constant folding leaves results larger than this unfolded.

@@ -36,6 +36,8 @@ std::vector<FlagSpec> passFlags() {
       {"stats", 0, false,
        "print node counts before and after the passes and how many dims are "
        "static, symbolic, data-dependent or unknown"},
+      {"remarks", 0, false,
+       "print what the passes rewrote and what they could not (and why)"},
   };
 }
 
@@ -134,6 +136,9 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
     std::optional<Pipeline> pipeline = Pipeline::parse(text, diag);
     if (!pipeline || failed(pipeline->run(module, context, options)))
       return failure();
+    if (args.has("remarks"))
+      for (const Remark &remark : context.remarks)
+        std::fprintf(stderr, "%s\n", remark.str().c_str());
   } else if (!context.bindings.empty() && !args.has("memory-plan")) {
     return diag.error({}, "--bind needs a pipeline that uses it (e.g. "
                           "--passes=specialize) or --memory-plan");
