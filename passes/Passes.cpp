@@ -25,6 +25,8 @@ constexpr PassInfo kPasses[] = {
      "replace nodes by identical earlier nodes"},
     {"hoist-loop-invariants", hoistLoopInvariants,
      "move loop-invariant nodes out of loop bodies (licm)"},
+    {"sink-into-branches", sinkIntoBranches,
+     "move work only one branch of an if reads into that branch"},
     {"split", split,
      "outline straight-line kernels; what remains is the host program"},
     {"fuse", fuse,

@@ -69,12 +69,12 @@ const PassInfo *lookupPass(std::string_view name);
 inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize";
 /// What compiling runs before code generation (`dlc compile`, `dlc check`,
 /// the embedding API): the default pipeline, loop invariants out of their
-/// loops, then splitting.
+/// loops, work one branch needs into it, then splitting.
 inline constexpr std::string_view kCompilePipeline =
-    "infer-shapes,canonicalize,hoist-loop-invariants,dce,split";
+    "infer-shapes,canonicalize,hoist-loop-invariants,sink-into-branches,dce,split";
 /// The same for native code generators: kernels fused last.
 inline constexpr std::string_view kNativeCompilePipeline =
-    "infer-shapes,canonicalize,hoist-loop-invariants,dce,split,fuse";
+    "infer-shapes,canonicalize,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
 
 //===- The passes (one file each) -----------------------------------------===//
 
@@ -103,6 +103,11 @@ LogicalResult fuse(Module &module, PassContext &context);
 /// results); nodes that can fail at run time move only out of loops that
 /// run at least once. (HoistLoopInvariants.cpp)
 LogicalResult hoistLoopInvariants(Module &module, PassContext &context);
+
+/// Work only one branch of an `if` reads moves into that branch (with the
+/// producers that then feed only it), so a skipped block or an early exit
+/// costs nothing but its condition. (SinkIntoBranches.cpp)
+LogicalResult sinkIntoBranches(Module &module, PassContext &context);
 
 /// Removes nodes whose results are unused, results of `if` nodes and scan
 /// outputs of `loop` nodes nobody reads (with the graph outputs producing
