@@ -371,6 +371,7 @@ private:
   void pool(const Node &node);
   void argReduce(const Node &node);
   void gather(const Node &node);
+  void scatterElements(const Node &node);
   void normalize(const Node &node);
   void einsum(const Node &node);
   void resize(const Node &node);
@@ -448,6 +449,7 @@ private:
   std::vector<H::Func> patches_;     ///< a conv's input patches, at root
   std::vector<H::Func> updates_;     ///< other Funcs with an update, at root
   std::vector<std::pair<H::Func, int>> scans_; ///< scans, their axis (Halide dim)
+  std::vector<H::Func> scatters_;    ///< a copy, then a serial scatter update
 };
 
 H::Expr Lowering::unary(const Node &node, H::Expr x) {
@@ -624,6 +626,7 @@ void Lowering::node(const Node &node) {
   case OpId::MaxPool: case OpId::AvgPool: return pool(node);
   case OpId::Argmax: case OpId::Argmin: return argReduce(node);
   case OpId::Gather: case OpId::GatherElements: return gather(node);
+  case OpId::ScatterElements: return scatterElements(node);
   case OpId::LayerNorm: case OpId::InstanceNorm: return normalize(node);
   case OpId::Lrn: {
     // x / (bias + alpha / size * the sum of squares over `size` channels
@@ -1506,6 +1509,55 @@ void Lowering::gather(const Node &node) {
   });
 }
 
+// scatter_elements: the data copied, then each update written (or
+// combined: add, mul, max, min as the reference's std::max/min) at its
+// indices' position along the axis, in the reference's order (a serial
+// update: duplicates resolve the same way). An index out of range fails the
+// kernel, as in gather.
+void Lowering::scatterElements(const Node &node) {
+  const Value *x = node.operand(0), *indices = node.operand(1), *updates = node.operand(2),
+              *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x), id = dimsOf(indices);
+  int64_t rank = static_cast<int64_t>(in.size()), axis = node.intAttr("axis");
+  axis = axis < 0 ? axis + rank : axis;
+  if (axis < 0 || axis >= rank || static_cast<int64_t>(id.size()) != rank)
+    reject("a scatter axis or rank out of range");
+  std::string reduction = node.stringAttr("reduction");
+  std::vector<H::Var> vars;
+  for (int64_t d = 0; d < rank; ++d)
+    vars.emplace_back("sc" + std::to_string(d));
+  H::Func f("scatter" + std::to_string(funcs_.size()));
+  std::vector<H::Var> args(vars.rbegin(), vars.rend());
+  H::Type type = *halideType(result->type().dtype());
+  f(args) = H::cast(type, at(x, Index(vars.begin(), vars.end())));
+  // The updates in row-major order: the RDom's innermost dim first.
+  H::Region region;
+  for (int64_t d = rank - 1; d >= 0; --d)
+    region.push_back(H::Range(0, dim(id[d])));
+  H::RDom r(region);
+  Index position;
+  for (int64_t d = 0; d < rank; ++d)
+    position.push_back(r[static_cast<int>(rank - 1 - d)]);
+  H::Expr i = H::cast<int64_t>(at(indices, position)), n = H::cast<int64_t>(dim(in[axis]));
+  i = H::require(i >= -n && i < n, i, "is an index out of range for a dim of size", n);
+  Index target = position;
+  target[axis] = H::cast<int32_t>(H::clamp(H::select(i < 0, i + n, i), 0, H::max(n - 1, 0)));
+  std::vector<H::Expr> lhs(target.rbegin(), target.rend());
+  H::Expr old = f(lhs), v = H::cast(type, at(updates, position));
+  H::Expr combined = v;
+  if (reduction == "add")
+    combined = old + v;
+  else if (reduction == "mul")
+    combined = old * v;
+  else if (reduction == "max")
+    combined = H::select(type.is_float() ? H::strict_float(old < v) : old < v, v, old);
+  else if (reduction == "min")
+    combined = H::select(type.is_float() ? H::strict_float(v < old) : v < old, v, old);
+  f(lhs) = combined;
+  scatters_.push_back(f);
+  funcs_.emplace(result, f);
+}
+
 // pad with constant pads (constant, edge or reflect mode; negative pads
 // crop), the fill value from the optional third operand.
 void Lowering::pad(const Node &node) {
@@ -1787,6 +1839,8 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   std::set<std::string> special;
   for (const H::Func &f : matmuls_)
     special.insert(f.name());
+  for (const H::Func &f : scatters_)
+    special.insert(f.name());
   // Values at root and outputs: vectorized inner dim, parallel outer dim.
   // (Each Func once; over rank 3, the two outermost dims fused in parallel
   // so that one image's channels spread over the pool.)
@@ -1838,6 +1892,8 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
         update.parallel(args.back());
     }
   }
+  for (H::Func f : scatters_) // (the update stays serial: writes may collide)
+    f.compute_root().vectorize(f.args()[0], lanes, H::TailStrategy::GuardWithIf);
   for (auto [f, axis] : scans_) {
     // Along the axis in order; vectorized across another dim if any.
     std::vector<H::Var> args = f.args();
