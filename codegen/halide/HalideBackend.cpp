@@ -627,6 +627,18 @@ void Lowering::node(const Node &node) {
   case OpId::Argmax: case OpId::Argmin: return argReduce(node);
   case OpId::Gather: case OpId::GatherElements: return gather(node);
   case OpId::ScatterElements: return scatterElements(node);
+  case OpId::Shape: {
+    // The operand's dims (symbols as the kernel receives them), as i64.
+    std::vector<Dim> in = dimsOf(node.operand(0));
+    if (in.empty())
+      reject("shape of a scalar");
+    return define(result, [&](const Index &idx) -> H::Expr {
+      H::Expr value = H::cast<int64_t>(dim(in.back()));
+      for (size_t d = in.size() - 1; d-- > 0;)
+        value = H::select(idx[0] == static_cast<int32_t>(d), H::cast<int64_t>(dim(in[d])), value);
+      return value;
+    });
+  }
   case OpId::LayerNorm: case OpId::InstanceNorm: return normalize(node);
   case OpId::Lrn: {
     // x / (bias + alpha / size * the sum of squares over `size` channels
