@@ -626,7 +626,7 @@ void Lowering::node(const Node &node) {
   case OpId::MaxPool: case OpId::AvgPool: return pool(node);
   case OpId::Argmax: case OpId::Argmin: return argReduce(node);
   case OpId::Gather: case OpId::GatherElements: return gather(node);
-  case OpId::ScatterElements: return scatterElements(node);
+  case OpId::ScatterElements: case OpId::ScatterNd: return scatterElements(node);
   case OpId::Shape: {
     // The operand's dims (symbols as the kernel receives them), as i64.
     std::vector<Dim> in = dimsOf(node.operand(0));
@@ -1521,7 +1521,7 @@ void Lowering::gather(const Node &node) {
   });
 }
 
-// scatter_elements: the data copied, then each update written (or
+// scatter_elements and scatter_nd: the data copied, then each update written (or
 // combined: add, mul, max, min as the reference's std::max/min) at its
 // indices' position along the axis, in the reference's order (a serial
 // update: duplicates resolve the same way). An index out of range fails the
@@ -1529,11 +1529,21 @@ void Lowering::gather(const Node &node) {
 void Lowering::scatterElements(const Node &node) {
   const Value *x = node.operand(0), *indices = node.operand(1), *updates = node.operand(2),
               *result = node.result(0);
-  std::vector<Dim> in = dimsOf(x), id = dimsOf(indices);
-  int64_t rank = static_cast<int64_t>(in.size()), axis = node.intAttr("axis");
+  std::vector<Dim> in = dimsOf(x), id = dimsOf(indices), ud = dimsOf(updates);
+  int64_t rank = static_cast<int64_t>(in.size());
+  bool nd = node.is(OpId::ScatterNd);
+  int64_t axis = nd ? 0 : node.intAttr("axis");
   axis = axis < 0 ? axis + rank : axis;
-  if (axis < 0 || axis >= rank || static_cast<int64_t>(id.size()) != rank)
+  // scatter_nd: indices [..., k] name k leading dims of x; each update is
+  // a slice over the rest. scatter_elements: one index per update element.
+  int64_t k = 1;
+  if (nd) {
+    if (id.empty() || !id.back().isStatic() || id.back().size() < 1 || id.back().size() > rank)
+      reject("scatter_nd with a symbolic or oversized index depth");
+    k = id.back().size();
+  } else if (axis < 0 || axis >= rank || static_cast<int64_t>(id.size()) != rank) {
     reject("a scatter axis or rank out of range");
+  }
   std::string reduction = node.stringAttr("reduction");
   std::vector<H::Var> vars;
   for (int64_t d = 0; d < rank; ++d)
@@ -1544,16 +1554,32 @@ void Lowering::scatterElements(const Node &node) {
   f(args) = H::cast(type, at(x, Index(vars.begin(), vars.end())));
   // The updates in row-major order: the RDom's innermost dim first.
   H::Region region;
-  for (int64_t d = rank - 1; d >= 0; --d)
-    region.push_back(H::Range(0, dim(id[d])));
+  for (size_t d = ud.size(); d-- > 0;)
+    region.push_back(H::Range(0, dim(ud[d])));
   H::RDom r(region);
-  Index position;
-  for (int64_t d = 0; d < rank; ++d)
-    position.push_back(r[static_cast<int>(rank - 1 - d)]);
-  H::Expr i = H::cast<int64_t>(at(indices, position)), n = H::cast<int64_t>(dim(in[axis]));
-  i = H::require(i >= -n && i < n, i, "is an index out of range for a dim of size", n);
-  Index target = position;
-  target[axis] = H::cast<int32_t>(H::clamp(H::select(i < 0, i + n, i), 0, H::max(n - 1, 0)));
+  Index position; // of the update
+  for (size_t d = 0; d < ud.size(); ++d)
+    position.push_back(r[static_cast<int>(ud.size() - 1 - d)]);
+  auto checked = [&](Index where, int64_t dimOfX) {
+    H::Expr i = H::cast<int64_t>(at(indices, where)), n = H::cast<int64_t>(dim(in[dimOfX]));
+    i = H::require(i >= -n && i < n, i, "is an index out of range for a dim of size", n);
+    return H::cast<int32_t>(H::clamp(H::select(i < 0, i + n, i), 0, H::max(n - 1, 0)));
+  };
+  Index target;
+  if (nd) {
+    size_t lead = id.size() - 1; // update dims that pick the index tuple
+    Index tuple(position.begin(), position.begin() + static_cast<int64_t>(lead));
+    for (int64_t d = 0; d < k; ++d) {
+      Index where = tuple;
+      where.push_back(static_cast<int32_t>(d));
+      target.push_back(checked(where, d));
+    }
+    for (int64_t d = k; d < rank; ++d)
+      target.push_back(position[lead + static_cast<size_t>(d - k)]);
+  } else {
+    target = position;
+    target[axis] = checked(position, axis);
+  }
   std::vector<H::Expr> lhs(target.rbegin(), target.rend());
   H::Expr old = f(lhs), v = H::cast(type, at(updates, position));
   H::Expr combined = v;
@@ -1904,8 +1930,10 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
         update.parallel(args.back());
     }
   }
-  for (H::Func f : scatters_) // (the update stays serial: writes may collide)
+  for (H::Func f : scatters_) { // (the update stays serial: writes may collide)
     f.compute_root().vectorize(f.args()[0], lanes, H::TailStrategy::GuardWithIf);
+    f.update(0).unscheduled();
+  }
   for (auto [f, axis] : scans_) {
     // Along the axis in order; vectorized across another dim if any.
     std::vector<H::Var> args = f.args();
