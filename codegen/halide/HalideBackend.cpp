@@ -627,6 +627,33 @@ void Lowering::node(const Node &node) {
   case OpId::Argmax: case OpId::Argmin: return argReduce(node);
   case OpId::Gather: case OpId::GatherElements: return gather(node);
   case OpId::ScatterElements: case OpId::ScatterNd: return scatterElements(node);
+  case OpId::GatherNd: {
+    // out[b..., u..., s...] = x[b..., indices[b..., u..., 0..k), s...]: the
+    // index tuples checked in the kernel, as gather's.
+    const Value *x = node.operand(0), *indices = node.operand(1);
+    std::vector<Dim> in = dimsOf(x), id = dimsOf(indices);
+    int64_t batch = node.intAttr("batch_dims");
+    if (id.empty() || !id.back().isStatic() || batch < 0 ||
+        batch + id.back().size() > static_cast<int64_t>(in.size()) ||
+        batch >= static_cast<int64_t>(id.size()))
+      reject("gather_nd with a symbolic or oversized index depth");
+    int64_t k = id.back().size();
+    size_t lead = id.size() - 1;
+    return define(result, [&](const Index &idx) -> H::Expr {
+      Index tuple(idx.begin(), idx.begin() + static_cast<int64_t>(lead));
+      Index where(idx.begin(), idx.begin() + batch);
+      for (int64_t j = 0; j < k; ++j) {
+        Index at_ = tuple;
+        at_.push_back(static_cast<int32_t>(j));
+        H::Expr i = H::cast<int64_t>(at(indices, at_)), n = H::cast<int64_t>(dim(in[batch + j]));
+        i = H::require(i >= -n && i < n, i, "is an index out of range for a dim of size", n);
+        where.push_back(H::cast<int32_t>(H::clamp(H::select(i < 0, i + n, i), 0, H::max(n - 1, 0))));
+      }
+      for (size_t d = lead; d < idx.size(); ++d)
+        where.push_back(idx[d]);
+      return at(x, where);
+    });
+  }
   case OpId::Shape: {
     // The operand's dims (symbols as the kernel receives them), as i64.
     std::vector<Dim> in = dimsOf(node.operand(0));
