@@ -30,22 +30,13 @@ namespace dlc {
 
 namespace {
 
-/// True if `value` is a constant with this scalar value.
-std::optional<double> scalarConstant(const Value *value) {
-  const Node *def = value->definingNode();
-  if (!def || !def->is(OpId::Constant))
-    return std::nullopt;
-  const Tensor *tensor = constantValue(value);
-  if (!tensor || tensor->numElements() != 1)
-    return std::nullopt;
-  return tensor->getDouble(0);
-}
-
-/// True if the loop runs its body at least once.
+/// True if the loop runs its body at least once (the converse of
+/// simplify's zero-trip rule).
 bool runsAtLeastOnce(const Node &loop) {
-  std::optional<double> trips = scalarConstant(loop.operand(0)),
-                        condition = scalarConstant(loop.operand(1));
-  return trips && *trips >= 1 && condition && *condition != 0;
+  const Tensor *trips = constantValue(loop.operand(0));
+  const Tensor *cond = constantValue(loop.operand(1));
+  return trips && trips->numElements() == 1 && trips->getInt(0) >= 1 && cond &&
+         cond->numElements() == 1 && cond->getInt(0) != 0;
 }
 
 /// True if `node` cannot fail at run time whatever its operands hold.

@@ -9,15 +9,24 @@
 // the result's index; anything else (a symbol that may or may not be 1) is
 // not lowered.
 //
-// Schedule: elementwise and layout values are inlined into their
-// consumers; reductions, softmax statistics and matmuls are computed at
-// root, vectorized along their innermost dim and parallel over their
-// outermost; outputs likewise. Parallel loops run on the dlc runtime's
-// pool (see runtime/native).
+// f32 matmuls, gemms and 2-D convolutions are extern stages calling the
+// runtime's matmul ukernel (runtime/native/Ukernels.h): the pipeline
+// computes their operands (patches, transposed or broadcast operands) and
+// epilogues. 16-bit floats are read widened to f32 and stored narrowed.
+// Indices read at run time (gathers, scatters) and integer divisors are
+// checked in the kernel (Halide's require): a bad one fails the kernel
+// with the reference's reason.
 //
-// What is not lowered (other ops, f16/bf16, integer division, float to
-// integer casts, gathers whose indices could leave the tensor) stays on the
-// reference kernels, per kernel; results never differ in kind.
+// Schedule: elementwise and layout values are inlined into their
+// consumers; reductions, softmax statistics and extern stages' operands
+// are computed at root, vectorized along their innermost dim (reductions
+// along it first into vector lanes) and parallel over their outermost;
+// outputs likewise; scatters update serially. Parallel loops run on the
+// dlc runtime's pool (see runtime/native).
+//
+// What is not lowered (other ops, resize's tf_crop_and_resize, axes or
+// scales computed at run time) stays on the reference kernels, per kernel;
+// results never differ in kind.
 //
 //===----------------------------------------------------------------------===//
 
@@ -134,6 +143,22 @@ struct NotLowered {
 };
 
 [[noreturn]] void reject(std::string why) { throw NotLowered{std::move(why)}; }
+
+/// A windowed op's strides, dilations (1 by default) and pads (begins then
+/// ends, 0 by default), one per spatial dim.
+struct Window {
+  std::vector<int64_t> strides, dilations, pads;
+};
+Window windowOf(const Node &node, size_t spatial) {
+  auto ints = [&](const char *name, size_t count, int64_t fallback) {
+    const Attribute *attr = node.attr(name);
+    std::vector<int64_t> values = attr ? attr->getInts() : std::vector<int64_t>();
+    if (values.size() != count)
+      values.assign(count, fallback);
+    return values;
+  };
+  return {ints("strides", spatial, 1), ints("dilations", spatial, 1), ints("pads", 2 * spatial, 0)};
+}
 
 /// The params `node` lowers to for its reference entry point: attribute
 /// decoding (defaults, parsing) has one home, the op's lowering.
@@ -958,15 +983,7 @@ void Lowering::conv(const Node &node) {
   std::optional<H::Type> type = halideType(result->type().dtype());
   if (!type || !type->is_float())
     reject("conv of integers");
-  auto ints = [&](const char *name, size_t count, int64_t fallback) {
-    const Attribute *attr = node.attr(name);
-    std::vector<int64_t> values = attr ? attr->getInts() : std::vector<int64_t>();
-    if (values.size() != count)
-      values.assign(count, fallback);
-    return values;
-  };
-  std::vector<int64_t> strides = ints("strides", spatial, 1), dilations = ints("dilations", spatial, 1),
-                       pads = ints("pads", 2 * spatial, 0);
+  auto [strides, dilations, pads] = windowOf(node, spatial);
   int64_t group = node.intAttr("group");
   if (!wd[0].isStatic() || wd[0].size() % group != 0)
     reject("conv with a symbolic or uneven channel count");
@@ -1071,15 +1088,7 @@ void Lowering::pool(const Node &node) {
   std::vector<int64_t> kernel = kernelAttr ? kernelAttr->getInts() : std::vector<int64_t>();
   if (xd.size() < 3 || kernel.size() != spatial)
     reject("a pool of unexpected rank");
-  auto ints = [&](const char *name, size_t count, int64_t fallback) {
-    const Attribute *attr = node.attr(name);
-    std::vector<int64_t> values = attr ? attr->getInts() : std::vector<int64_t>();
-    if (values.size() != count)
-      values.assign(count, fallback);
-    return values;
-  };
-  std::vector<int64_t> strides = ints("strides", spatial, 1), dilations = ints("dilations", spatial, 1),
-                       pads = ints("pads", 2 * spatial, 0);
+  auto [strides, dilations, pads] = windowOf(node, spatial);
   bool isMax = node.is(OpId::MaxPool);
   if (!isMax && !isFloat(x->type().dtype()))
     reject("avg_pool of integers");
@@ -1306,15 +1315,7 @@ void Lowering::convTranspose(const Node &node) {
   if (!isFloat(result->type().dtype()))
     reject("conv_transpose of integers");
   size_t spatial = xd.size() - 2;
-  auto ints = [&](const char *name, size_t count, int64_t fallback) {
-    const Attribute *attr = node.attr(name);
-    std::vector<int64_t> values = attr ? attr->getInts() : std::vector<int64_t>();
-    if (values.size() != count)
-      values.assign(count, fallback);
-    return values;
-  };
-  std::vector<int64_t> strides = ints("strides", spatial, 1), dilations = ints("dilations", spatial, 1),
-                       pads = ints("pads", 2 * spatial, 0);
+  auto [strides, dilations, pads] = windowOf(node, spatial);
   int64_t group = node.intAttr("group");
   if (!xd[1].isStatic() || xd[1].size() % group != 0 || !wd[1].isStatic())
     reject("conv_transpose with symbolic or uneven channels");

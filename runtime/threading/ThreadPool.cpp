@@ -4,7 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#define DLRT_PAUSE() _mm_pause()
+#else
+#define DLRT_PAUSE() ((void)0)
+#endif
 
 namespace dlrt {
 
@@ -18,7 +23,7 @@ template <typename Done> bool spinUntil(Done done, int micros) {
   for (int spins = 1;; ++spins) {
     if (done())
       return true;
-    _mm_pause();
+    DLRT_PAUSE();
     if ((spins & 255) == 0 && std::chrono::steady_clock::now() > until)
       return false;
   }
