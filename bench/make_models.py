@@ -5,7 +5,8 @@ usage: /usr/bin/python3 bench/make_models.py OUT_DIR
 
 Each model MODEL gets OUT_DIR/MODEL.onnx, OUT_DIR/MODEL.inputs (NAME=FILE.npy
 per line) and OUT_DIR/MODEL.flops (multiply-adds x 2 of its matmuls and
-convolutions, from the ONNX graph with inferred shapes).
+convolutions, from the ONNX graph with inferred shapes); models that dlc
+rewrites into less work also get OUT_DIR/MODEL.executed (the FLOPs left).
 """
 import os
 import sys
@@ -117,6 +118,19 @@ for name, inputs in [("early_exit", "x=early_x.npy first=never.npy second=never.
              for b in inputs.split()]
     open(os.path.join(out, name + ".inputs"), "w").write("\n".join(lines) + "\n")
     open(os.path.join(out, name + ".flops"), "w").write("0\n")
+# A mixture-of-experts layer exported densely (top-2 of 8 experts, 256
+# tokens, d 512, ff 2048): MOE.flops counts every expert on every token,
+# MOE.executed what routing runs (the gate, and each token's 2 experts).
+here_models = os.path.join(here, "..", "tests", "models")
+os.system("/usr/bin/python3 %s %s --bench > /dev/null 2>&1"
+          % (os.path.join(here_models, "make_moe_models.py"), out))
+open(os.path.join(out, "moe_dense.inputs"), "w").write(
+    "x=%s\n" % os.path.join(out, "moe_dense_x.npy"))
+open(os.path.join(out, "moe_dense.flops"), "w").write(
+    "%d\n" % flops(os.path.join(out, "moe_dense.onnx")))
+tokens, d, ff, experts, k = 256, 512, 2048, 8, 2
+open(os.path.join(out, "moe_dense.executed"), "w").write(
+    "%d\n" % (2 * tokens * d * experts + tokens * k * 2 * 2 * d * ff))
 for m, k, n in [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
                 (1, 1024, 1024), (1024, 1024, 64)]:
     export("matmul_%dx%dx%d" % (m, k, n), Matmul(),

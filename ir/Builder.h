@@ -74,6 +74,8 @@ public:
   const Location &location() const { return location_; }
   /// New nodes go before `node` (of this builder's graph); null appends.
   void setInsertionPoint(Node *node) { insertBefore_ = node; }
+  /// Where new nodes go (null: at the end).
+  Node *insertionPoint() const { return insertBefore_; }
   /// New nodes go right before `node`, with its location: how a rewrite
   /// builds the replacement of a node.
   void setInsertionPointAndLocation(Node *node) {

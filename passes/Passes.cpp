@@ -27,6 +27,8 @@ constexpr PassInfo kPasses[] = {
      "move loop-invariant nodes out of loop bodies (licm)"},
     {"sink-into-branches", sinkIntoBranches,
      "move work only one branch of an if reads into that branch"},
+    {"moe-sparsify", moeSparsify,
+     "route dense-exported mixture-of-experts layers: experts run on their tokens"},
     {"split", split,
      "outline straight-line kernels; what remains is the host program"},
     {"fuse", fuse,

@@ -68,13 +68,14 @@ const PassInfo *lookupPass(std::string_view name);
 /// current.
 inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize";
 /// What compiling runs before code generation (`dlc compile`, `dlc check`,
-/// the embedding API): the default pipeline, loop invariants out of their
-/// loops, work one branch needs into it, then splitting.
+/// the embedding API): the default pipeline, dense mixture-of-experts layers
+/// routed, loop invariants out of their loops, work one branch needs into
+/// it, then splitting.
 inline constexpr std::string_view kCompilePipeline =
-    "infer-shapes,canonicalize,hoist-loop-invariants,sink-into-branches,dce,split";
+    "infer-shapes,canonicalize,moe-sparsify,hoist-loop-invariants,sink-into-branches,dce,split";
 /// The same for native code generators: kernels fused last.
 inline constexpr std::string_view kNativeCompilePipeline =
-    "infer-shapes,canonicalize,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
+    "infer-shapes,canonicalize,moe-sparsify,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
 
 //===- The passes (one file each) -----------------------------------------===//
 
@@ -108,6 +109,12 @@ LogicalResult hoistLoopInvariants(Module &module, PassContext &context);
 /// producers that then feed only it), so a skipped block or an early exit
 /// costs nothing but its condition. (SinkIntoBranches.cpp)
 LogicalResult sinkIntoBranches(Module &module, PassContext &context);
+
+/// Mixture-of-experts layers exported densely (every expert on every
+/// token, outputs weighed by top-k gates that are zero elsewhere) become
+/// routed: each expert runs on the rows its gate chose and the outputs are
+/// scatter-added. (MoeSparsify.cpp)
+LogicalResult moeSparsify(Module &module, PassContext &context);
 
 /// Removes nodes whose results are unused, results of `if` nodes and scan
 /// outputs of `loop` nodes nobody reads (with the graph outputs producing

@@ -1,0 +1,50 @@
+//===- Rowwise.h - Proving that work acts on each row alone ---*- C++ -*-===//
+//
+// The analysis the dynamic-network rewrites share: a value computed row by
+// row (each row of it, along dim 0, depends only on the same row of the
+// values it reads; weights and other row-free values are read whole) can be
+// computed on any subset of the rows, e.g. the tokens routed to one expert
+// or the samples that take one branch, and scattered back.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_PASSES_ROWWISE_H
+#define DLC_PASSES_ROWWISE_H
+
+#include "ir/Builder.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+/// The nodes that compute one value and nothing else, proven row-wise.
+struct RowwiseCone {
+  /// In graph order; the value's node last. Each node's results are used
+  /// only inside the cone (the last node's value aside).
+  std::vector<Node *> nodes;
+  /// Values from outside whose rows the cone reads (dim 0 is the rows).
+  std::vector<Value *> rowInputs;
+  /// Whether some node does real work (matmul, gemm): what a rewrite that
+  /// runs the cone on fewer rows saves.
+  bool hasMatmul = false;
+};
+
+/// The exclusive cone of `value` (the nodes only it uses, constants
+/// excluded) if every node of it acts on rows alone; otherwise nullopt and
+/// `why` says which node does not. `value` needs a rank and a dim 0 that is
+/// not 1.
+std::optional<RowwiseCone> rowwiseCone(Value &value, std::string &why);
+
+/// Copies `cone` at `builder`'s insertion point with rowInputs[i] replaced
+/// by rows[i] (the same values on other rows, e.g. gathered); returns the
+/// copy of the value. Result types are inferred anew (fresh row counts are
+/// unknown until infer-shapes names them); copies are named after their
+/// originals with `suffix` appended.
+Value *cloneOnRows(const RowwiseCone &cone, Builder &builder,
+                   const std::vector<Value *> &rows, const std::string &suffix);
+
+} // namespace dlc
+
+#endif // DLC_PASSES_ROWWISE_H
