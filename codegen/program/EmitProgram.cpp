@@ -298,10 +298,15 @@ private:
         (node.def().hasRegions() && !node.is(OpId::Fusion)) || node.is(OpId::Call) ||
         introducesDataSymbol(node))
       return false;
+    auto reference = [&](const std::string &why) {
+      if (std::getenv("DLC_DEBUG_HALIDE"))
+        std::fprintf(stderr, "reference: %s: %s\n", instr.name.c_str(), why.c_str());
+      return false;
+    };
     // A native kernel's results are sized from their expressions.
     for (int64_t r : instr.results)
       if (!fullyKnown(fn.registers[r]))
-        return false;
+        return reference("a result's size is not known before it runs");
     std::vector<const Value *> inputs, outputs;
     std::vector<const Node *> nodes;
     std::unordered_map<const Value *, const Value *> outside; // body input -> capture
@@ -324,16 +329,13 @@ private:
     }
     std::string why;
     std::optional<HalideBackend::Kernel> kernel = halide_->add(inputs, nodes, outputs, why);
-    if (!kernel) {
-      if (std::getenv("DLC_DEBUG_HALIDE"))
-        std::fprintf(stderr, "reference: %s: %s\n", instr.name.c_str(), why.c_str());
-      return false;
-    }
+    if (!kernel)
+      return reference(why);
     std::vector<int64_t> symbols;
     for (const std::string &name : kernel->symbols) {
       auto it = symbols_.find(name);
       if (it == symbols_.end())
-        return false; // a size the program never binds: stay on the reference
+        return reference("size " + name + " is never bound by the program");
       symbols.push_back(static_cast<int64_t>(it->second));
     }
     for (const Value *value : kernel->inputs) {
@@ -472,6 +474,8 @@ private:
     std::set<std::string> known, produced;
     for (const Value *operand : node.operands())
       dataSymbols(operand->type(), known);
+    for (const Value *capture : node.captures()) // a fusion reads captures
+      dataSymbols(capture->type(), known);
     for (size_t i = 0; i < node.numResults(); ++i)
       dataSymbols(node.result(i)->type(), produced);
     for (const std::string &name : produced)
