@@ -423,6 +423,17 @@ private:
     return f;
   }
 
+  /// kMatmulConstantB if `b` is a weight or constant of the kernel (the
+  /// program passes those from memory it holds for its life) that `arg`
+  /// passes as it is.
+  static int32_t constantFlag(const Value *b, const H::ExternFuncArgument &arg) {
+    const Node *def = b->definingNode();
+    return arg.arg_type == H::ExternFuncArgument::ImageParamArg && def &&
+                   def->def().has(OpTrait::ConstantLike)
+               ? native::kMatmulConstantB
+               : 0;
+  }
+
   /// `value` (dims `dims`) as a ukernel operand, read directly where the
   /// ukernel can: a kernel input whose batch dims the result's broadcast
   /// (missing or static 1), a Func whose batch dims are the result's
@@ -951,7 +962,7 @@ void Lowering::matmul(const Node &node) {
       });
     };
     H::ExternFuncArgument aArg = operand(a, ad), bArg = operand(b, bd);
-    funcs_.emplace(result, ukernelMatmul(aArg, bArg, 0, dim(ad.back()), rank));
+    funcs_.emplace(result, ukernelMatmul(aArg, bArg, constantFlag(b, bArg), dim(ad.back()), rank));
     return;
   }
   // B goes through a packing Func (k rows of the tile's columns, stored
@@ -1725,7 +1736,7 @@ void Lowering::gemm(const Node &node) {
     };
     H::ExternFuncArgument aArg = operand(a, ad, ta, native::kMatmulTransA);
     H::ExternFuncArgument bArg = operand(b, bd, tb, native::kMatmulTransB);
-    return epilogue(ukernelMatmul(aArg, bArg, flags, depth, 2));
+    return epilogue(ukernelMatmul(aArg, bArg, flags | constantFlag(b, bArg), depth, 2));
   }
   H::RDom k(0, depth);
   H::Var j("gj"), i("gi"), pj("pj"), pk("pk");

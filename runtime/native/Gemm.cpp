@@ -17,7 +17,8 @@ namespace {
 
 constexpr int kRows = 6;      ///< rows of C per block (6 x 4 accumulators)
 constexpr int kCols = 64;     ///< columns per packed panel of B
-constexpr int64_t kDepth = 256; ///< depth per step: a panel's slice stays in L2
+constexpr int64_t kDepth = 128;
+constexpr int64_t kAhead = 16; ///< panel rows prefetched ahead (first row block) ///< depth per step: a panel's slice stays in L2
 /// The largest panel one thread packs (bytes): beyond it, OpenBLAS.
 constexpr int64_t kMaxPanelBytes = int64_t(256) << 20;
 
@@ -26,7 +27,7 @@ constexpr int64_t kMaxPanelBytes = int64_t(256) << 20;
 template <int R>
 __attribute__((target("avx512f"))) void block(int64_t depth, const float *a, int64_t lda,
                                               const float *panel, float *c, int64_t ldc,
-                                              int cols, bool accumulate) {
+                                              int cols, bool accumulate, bool prefetch) {
   __m512 acc[R][4];
   const __mmask16 full = 0xffff;
   __mmask16 mask[4];
@@ -43,6 +44,12 @@ __attribute__((target("avx512f"))) void block(int64_t depth, const float *a, int
                              : _mm512_setzero_ps();
   for (int64_t k = 0; k < depth; ++k) {
     const float *row = panel + k * kCols;
+    if (prefetch) {
+      _mm_prefetch(reinterpret_cast<const char *>(row + kAhead * kCols), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char *>(row + kAhead * kCols + 16), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char *>(row + kAhead * kCols + 32), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char *>(row + kAhead * kCols + 48), _MM_HINT_T0);
+    }
     __m512 b0 = _mm512_load_ps(row), b1 = _mm512_load_ps(row + 16),
            b2 = _mm512_load_ps(row + 32), b3 = _mm512_load_ps(row + 48);
 #pragma GCC unroll 6
@@ -61,7 +68,8 @@ __attribute__((target("avx512f"))) void block(int64_t depth, const float *a, int
       _mm512_mask_storeu_ps(c + i * ldc + 16 * j, mask[j], acc[i][j]);
 }
 
-using Block = void (*)(int64_t, const float *, int64_t, const float *, float *, int64_t, int, bool);
+using Block = void (*)(int64_t, const float *, int64_t, const float *, float *, int64_t, int, bool,
+                      bool);
 constexpr Block kBlocks[kRows + 1] = {nullptr, block<1>, block<2>, block<3>,
                                       block<4>, block<5>, block<6>};
 
@@ -87,8 +95,30 @@ bool hasGemmKernel() {
   return has;
 }
 
-bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, const float *b,
-             int64_t ldb, float *c, int64_t ldc, ThreadPool *pool) {
+namespace {
+
+/// Copies b's columns [col0, col0 + 64) (zero-padded past n) into `panel`.
+void packPanel(int64_t n, int64_t depth, const float *b, int64_t rowStride, int64_t colStride,
+               int64_t col0, float *panel) {
+  int cols = static_cast<int>(std::min<int64_t>(kCols, n - col0));
+  for (int64_t k = 0; k < depth; ++k) {
+    const float *from = b + k * rowStride + col0 * colStride;
+    float *to = panel + k * kCols;
+    if (colStride == 1) {
+      std::copy(from, from + cols, to);
+    } else {
+      for (int j = 0; j < cols; ++j)
+        to[j] = from[j * colStride];
+    }
+    std::fill(to + cols, to + kCols, 0.0f);
+  }
+}
+
+/// The product over panels that `panelOf(p)` yields (packing into this
+/// thread's buffer, or packed already); null from it: out of memory.
+template <typename PanelOf>
+bool drive(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, float *c,
+           int64_t ldc, ThreadPool *pool, PanelOf panelOf) {
   if (m <= 0 || n <= 0)
     return true;
   if (depth <= 0) {
@@ -96,8 +126,6 @@ bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, c
       std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return true;
   }
-  if (depth * kCols * int64_t(sizeof(float)) > kMaxPanelBytes)
-    return false;
   int64_t panels = (n + kCols - 1) / kCols, tiles = (m + kRows - 1) / kRows;
   if (m * n * depth < (int64_t(1) << 20)) // ~10 us: not worth waking the pool
     pool = nullptr;
@@ -108,20 +136,14 @@ bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, c
   int64_t perChunk = (tiles + chunks - 1) / chunks;
   std::atomic<bool> ok{true};
   auto run = [&](int64_t begin, int64_t end) {
-    float *panel = panelBuffer(depth * kCols);
-    if (!panel) {
-      ok = false;
-      return;
-    }
     for (int64_t task = begin; task < end; ++task) {
       int64_t p = task / chunks, chunk = task % chunks;
       int64_t col0 = p * kCols;
       int cols = static_cast<int>(std::min<int64_t>(kCols, n - col0));
-      for (int64_t k = 0; k < depth; ++k) { // pack: 64 columns, zero-padded
-        const float *from = b + k * ldb + col0;
-        float *to = panel + k * kCols;
-        std::copy(from, from + cols, to);
-        std::fill(to + cols, to + kCols, 0.0f);
+      const float *panel = panelOf(p);
+      if (!panel) {
+        ok = false;
+        return;
       }
       int64_t first = chunk * perChunk, last = std::min(tiles, first + perChunk);
       for (int64_t k0 = 0; k0 < depth; k0 += kDepth) {
@@ -130,7 +152,7 @@ bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, c
           int64_t row = t * kRows;
           int rows = static_cast<int>(std::min<int64_t>(kRows, m - row));
           kBlocks[rows](steps, a + row * lda + k0, lda, panel + k0 * kCols, c + row * ldc + col0,
-                        ldc, cols, k0 > 0);
+                        ldc, cols, k0 > 0, t == first);
         }
       }
     }
@@ -140,6 +162,55 @@ bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, c
   else
     run(0, panels * chunks);
   return ok.load();
+}
+
+} // namespace
+
+bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, const float *b,
+             int64_t ldb, float *c, int64_t ldc, ThreadPool *pool) {
+  if (depth * kCols * int64_t(sizeof(float)) > kMaxPanelBytes)
+    return false;
+  return drive(m, n, depth, a, lda, c, ldc, pool, [&](int64_t p) -> const float * {
+    float *panel = panelBuffer(depth * kCols);
+    if (panel)
+      packPanel(n, depth, b, ldb, 1, p * kCols, panel);
+    return panel;
+  });
+}
+
+void PackedB::Free::operator()(float *p) const { std::free(p); }
+
+std::unique_ptr<PackedB> PackedB::pack(int64_t n, int64_t depth, const float *b,
+                                       int64_t rowStride, int64_t colStride) {
+  if (n <= 0 || depth <= 0)
+    return nullptr;
+  int64_t panels = (n + kCols - 1) / kCols;
+  if (depth > kMaxPanelBytes / (kCols * int64_t(sizeof(float))) ||
+      panels > kMaxPanelBytes / (depth * kCols * int64_t(sizeof(float))))
+    return nullptr; // over 256 MiB packed
+  auto packed = std::unique_ptr<PackedB>(new PackedB);
+  packed->n_ = n;
+  packed->depth_ = depth;
+  size_t bytes = static_cast<size_t>(panels * depth * kCols) * sizeof(float);
+  packed->data_.reset(static_cast<float *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+  if (!packed->data_)
+    return nullptr;
+  for (int64_t p = 0; p < panels; ++p)
+    packPanel(n, depth, b, rowStride, colStride, p * kCols,
+              packed->data_.get() + p * depth * kCols);
+  return packed;
+}
+
+int64_t PackedB::bytes() const {
+  return (n_ + kCols - 1) / kCols * depth_ * kCols * int64_t(sizeof(float));
+}
+
+const float *PackedB::panel(int64_t p) const { return data_.get() + p * depth_ * kCols; }
+
+bool gemmF32(int64_t m, const float *a, int64_t lda, const PackedB &b, float *c, int64_t ldc,
+             ThreadPool *pool) {
+  return drive(m, b.n(), b.depth(), a, lda, c, ldc, pool,
+               [&](int64_t p) { return b.panel(p); });
 }
 
 } // namespace dlrt::native

@@ -14,6 +14,7 @@
 #define DLRT_NATIVE_GEMM_H
 
 #include <cstdint>
+#include <memory>
 
 namespace dlrt {
 class ThreadPool;
@@ -29,6 +30,34 @@ bool hasGemmKernel();
 /// packed panels cannot be had.
 bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, const float *b,
              int64_t ldb, float *c, int64_t ldc, ThreadPool *pool);
+
+/// A right-hand operand packed once into the kernel's panels, for operands
+/// that do not change between products (weights): the packing is what a
+/// product with few rows spends most of its time on, and any strides pack
+/// (a transposed weight reads as well as a plain one).
+class PackedB {
+public:
+  /// b(k, j) = b[k*rowStride + j*colStride], k < depth, j < n; null if the
+  /// memory cannot be had.
+  static std::unique_ptr<PackedB> pack(int64_t n, int64_t depth, const float *b,
+                                       int64_t rowStride, int64_t colStride);
+  int64_t n() const { return n_; }
+  int64_t depth() const { return depth_; }
+  int64_t bytes() const;
+  /// Panel p: depth rows of 64 columns (zero-padded past n).
+  const float *panel(int64_t p) const;
+
+private:
+  struct Free {
+    void operator()(float *p) const;
+  };
+  int64_t n_ = 0, depth_ = 0;
+  std::unique_ptr<float, Free> data_;
+};
+
+/// gemmF32 with b packed (its n and depth).
+bool gemmF32(int64_t m, const float *a, int64_t lda, const PackedB &b, float *c, int64_t ldc,
+             ThreadPool *pool);
 
 } // namespace dlrt::native
 

@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -206,7 +209,64 @@ void query(HalideBuffer &operand, const Layout &layout, const Extent &rows, cons
   }
 }
 
+/// Packings of constant operands (kMatmulConstantB), keyed by where the
+/// operand lives and how it is read; at most kMaxPackedBytes in all (past
+/// that, products pack per call as for any operand).
+constexpr int64_t kMaxPackedBytes = int64_t(2) << 30;
+struct PackKey {
+  const float *base;
+  int64_t rowStride, colStride, depth, n;
+  auto operator<=>(const PackKey &) const = default;
+};
+struct PackCache {
+  std::mutex mutex;
+  std::map<PackKey, std::shared_ptr<const PackedB>> packed;
+  int64_t bytes = 0;
+};
+PackCache &packCache() {
+  static PackCache cache;
+  return cache;
+}
+
+/// The packing of the constant b (k x n), made on first use; null if it
+/// cannot be had.
+std::shared_ptr<const PackedB> packedConstant(const float *b, int64_t rowStride,
+                                              int64_t colStride, int64_t depth, int64_t n) {
+  PackCache &cache = packCache();
+  PackKey key{b, rowStride, colStride, depth, n};
+  {
+    std::lock_guard<std::mutex> lock(cache.mutex);
+    if (auto it = cache.packed.find(key); it != cache.packed.end())
+      return it->second;
+  }
+  std::shared_ptr<const PackedB> packed = PackedB::pack(n, depth, b, rowStride, colStride);
+  if (!packed)
+    return nullptr;
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  if (cache.bytes + packed->bytes() > kMaxPackedBytes)
+    return packed; // used once, not kept
+  auto [it, fresh] = cache.packed.emplace(key, packed);
+  if (fresh)
+    cache.bytes += packed->bytes();
+  return it->second;
+}
+
 } // namespace
+
+void forgetConstants(const void *begin, const void *end) {
+  PackCache &cache = packCache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  auto from = reinterpret_cast<uintptr_t>(begin), to = reinterpret_cast<uintptr_t>(end);
+  for (auto it = cache.packed.begin(); it != cache.packed.end();) {
+    auto at = reinterpret_cast<uintptr_t>(it->first.base);
+    if (at >= from && at < to) {
+      cache.bytes -= it->second->bytes();
+      it = cache.packed.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
 
 int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags, int32_t depth,
               HalideBuffer *c) {
@@ -294,15 +354,14 @@ int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags
     return hasGemmKernel() && !(choice && std::string(choice) == "openblas");
   }();
   bool large = rows >= 768 && cols >= 768 && k >= 768;
-  if (ownKernel && !large && (am.colStride == 1 || k <= 1) && (bm.colStride == 1 || cols <= 1) &&
-      cm.rowStride >= cols) {
+  // Runs product(aOff, bOff, cOff, pool) per batch: batches over the pool
+  // when there are enough, else each product over it. False if one failed.
+  auto eachBatch = [&](auto product) {
     std::atomic<bool> ok{true};
     auto one = [&](int64_t batch, ThreadPool *inner) {
       int64_t aOff, bOff, cOff;
       offsets(batch, aOff, bOff, cOff);
-      if (!gemmF32(rows, cols, k, am.base + aOff, std::max<int64_t>(am.rowStride, k),
-                   bm.base + bOff, std::max<int64_t>(bm.rowStride, cols), cm.base + cOff,
-                   cm.rowStride, inner))
+      if (!product(aOff, bOff, cOff, inner))
         ok = false;
     };
     if (pool && batches >= threads)
@@ -313,7 +372,27 @@ int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags
     else
       for (int64_t batch = 0; batch < batches; ++batch)
         one(batch, pool);
-    if (ok)
+    return ok.load();
+  };
+  // A weight: packed once (any strides), every batch reads the packing.
+  bool sameB = std::all_of(bStride.begin(), bStride.end(), [](int64_t s) { return s == 0; });
+  if ((flags & kMatmulConstantB) && ownKernel && !large && sameB && k > 0 &&
+      (am.colStride == 1 || k <= 1) && cm.rowStride >= cols) {
+    if (std::shared_ptr<const PackedB> packed =
+            packedConstant(bm.base, bm.rowStride, cols <= 1 ? 1 : bm.colStride, k, cols))
+      if (eachBatch([&](int64_t aOff, int64_t, int64_t cOff, ThreadPool *inner) {
+            return gemmF32(rows, am.base + aOff, std::max<int64_t>(am.rowStride, k), *packed,
+                           cm.base + cOff, cm.rowStride, inner);
+          }))
+        return 0;
+  }
+  if (ownKernel && !large && (am.colStride == 1 || k <= 1) && (bm.colStride == 1 || cols <= 1) &&
+      cm.rowStride >= cols) {
+    if (eachBatch([&](int64_t aOff, int64_t bOff, int64_t cOff, ThreadPool *inner) {
+          return gemmF32(rows, cols, k, am.base + aOff, std::max<int64_t>(am.rowStride, k),
+                         bm.base + bOff, std::max<int64_t>(bm.rowStride, cols), cm.base + cOff,
+                         cm.rowStride, inner);
+        }))
       return 0;
   }
   std::string why;

@@ -38,7 +38,15 @@ enum MatmulFlags : int32_t {
   /// c's and b's two innermost dims (dense) are their columns: a
   /// convolution's output positions (ow, oh); c's rows are its dim 2.
   kMatmulCollapseColumns = 8,
+  /// b is a weight: its memory and contents stay as they are until
+  /// forgetConstants() names them, so its packing is made once and reused
+  /// by every later product that reads it the same way.
+  kMatmulConstantB = 16,
 };
+
+/// Drops the packings of constant operands in [begin, end) (their owner
+/// frees them: the memory may hold other values next).
+void forgetConstants(const void *begin, const void *end);
 
 /// c(n, m, batch...) = sum over k of a(k, m, batch...) * b(n, k, batch...)
 /// (Halide dim order: innermost first; see the flags for other layouts),

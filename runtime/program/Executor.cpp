@@ -2,6 +2,7 @@
 
 #include "program/Executor.h"
 
+#include "native/Ukernels.h"
 #include "ops/Params.h"
 #include "threading/ThreadPool.h"
 
@@ -167,6 +168,11 @@ bool isElementType(ElementType type) {
 }
 
 } // namespace
+
+Executable::~Executable() {
+  for (const Weight &weight : weights_.weights)
+    native::forgetConstants(weight.data.data(), weight.data.data() + weight.data.size());
+}
 
 Status Executable::create(Program program, Weights weights,
                           std::shared_ptr<const Executable> &out,

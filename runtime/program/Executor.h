@@ -115,6 +115,8 @@ public:
                        const std::vector<uint8_t> &nativeObject = {});
   /// Decodes and validates the HostProgram and Weights sections.
   static Status load(const artifact::Artifact &artifact, std::shared_ptr<const Executable> &out);
+  /// Drops what the native ukernels derived from the weights (packings).
+  ~Executable();
 
   const Program &program() const { return program_; }
   const Weights &weights() const { return weights_; }
