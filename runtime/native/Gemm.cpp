@@ -17,10 +17,10 @@ namespace {
 
 constexpr int kRows = 6;      ///< rows of C per block (6 x 4 accumulators)
 constexpr int kCols = 64;     ///< columns per packed panel of B
-constexpr int64_t kDepth = 128;
+constexpr int64_t kDepth = 128; ///< depth per step: a panel's slice (32 KiB) stays in L1
 /// Panel rows prefetched into L2 ahead of the first row block (a weight
 /// streams from memory: ~100 ns away); the later blocks find them there.
-constexpr int64_t kAhead = 48; ///< depth per step: a panel's slice stays in L2
+constexpr int64_t kAhead = 48;
 /// The largest panel one thread packs (bytes): beyond it, OpenBLAS.
 constexpr int64_t kMaxPanelBytes = int64_t(256) << 20;
 
