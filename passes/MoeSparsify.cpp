@@ -284,6 +284,14 @@ bool proveExperts(Layer &layer, PassContext &context) {
   return !layer.experts.empty();
 }
 
+/// `replacement` takes `value`'s place and name (a graph output's name is
+/// the model's).
+void takePlace(Value *value, Value *replacement) {
+  replacement->setName(value->name());
+  value->setName("");
+  value->replaceAllUsesWith(replacement);
+}
+
 /// Builds the routed layer in front of its root.
 class Router {
 public:
@@ -306,12 +314,7 @@ public:
     } else {
       acc = sum(layer_.root->result(0));
     }
-    // The routed sum takes the dense sum's place and name (a graph output's
-    // name is the model's).
-    Value *dense = layer_.root->result(0);
-    acc->setName(dense->name());
-    dense->setName("");
-    dense->replaceAllUsesWith(acc);
+    takePlace(layer_.root->result(0), acc);
   }
 
 private:
@@ -412,6 +415,77 @@ std::string unsupported(const Layer &layer) {
   return "";
 }
 
+/// The rows ([n, 1]) and updates ([n, D...]) of a scatter_elements along
+/// axis 0 that writes whole rows of `type`: torch's index_add exports
+///   scatter_elements(Z, expand(unsqueeze(r, 1), shape(U)), U = expand(V, shape(Y)))
+/// with Y = acc[0:1] (rows min(T, 1)). The expands broadcast nothing where
+/// the scatter is defined: V's n rows against 1, T or min(T, 1) rows stay n
+/// (n = 1 against T > 1 would write one row T times, which a scatter
+/// without reduction may not; T = 0 leaves no row an index may name), so
+/// the scatter is scatter_nd(acc, unsqueeze(r, 1), V) on rows of V.
+std::pair<Value *, Value *> wholeRows(const Node &scatter, const TensorType &type) {
+  auto expandOf = [](const Value *value, const Value *&from, const Value *&shapeOf) {
+    const Node *expand = value->definingNode();
+    if (!expand || !expand->is(OpId::Expand))
+      return false;
+    const Node *shape = expand->operand(1)->definingNode();
+    if (!shape || !shape->is(OpId::Shape))
+      return false;
+    from = expand->operand(0);
+    shapeOf = shape->operand(0);
+    return true;
+  };
+  const Value *indices, *indexTarget, *updates, *updateTarget;
+  if (scatter.intAttr("axis") != 0 || !type.hasRank() || type.rank() != 2 ||
+      !expandOf(scatter.operand(1), indices, indexTarget) ||
+      !expandOf(scatter.operand(2), updates, updateTarget) || indexTarget != scatter.operand(2))
+    return {};
+  const TensorType &r = indices->type(), &v = updates->type(), &y = updateTarget->type();
+  if (!r.hasRank() || !v.hasRank() || !y.hasRank() || r.rank() != 2 || v.rank() != 2 ||
+      y.rank() != 2 || !(r.dim(0) == v.dim(0)) || !(r.dim(1) == Dim(1)) ||
+      !(v.dim(1) == type.dim(1)) || !(y.dim(1) == type.dim(1)))
+    return {};
+  const Dim &rows = type.dim(0), &target = y.dim(0);
+  if (!(target == Dim(1) || target == rows || target == minDim(rows, Dim(1))))
+    return {};
+  return {const_cast<Value *>(indices), const_cast<Value *>(updates)};
+}
+
+/// add(acc, scatter_elements(zeros, I, U)) becomes one scatter-add into
+/// acc: how exporters write index_add (torch's per-expert loops that
+/// gather each expert's tokens), which built a zero tensor the size of the
+/// layer's output and added it whole, per expert. Exact: ONNX requires a
+/// scatter without reduction to have distinct indices, so each update is
+/// added once either way.
+bool scatterAddInto(Node &node, PassContext &context) {
+  if (!node.is(OpId::Add))
+    return false;
+  for (size_t side = 0; side < 2; ++side) {
+    Value *acc = node.operand(side), *scattered = node.operand(1 - side);
+    Node *scatter = scattered->definingNode();
+    if (!scatter || !scatter->is(OpId::ScatterElements) || !singleUse(scattered) ||
+        scatter->stringAttr("reduction") != "none" || !isZeroFill(scatter->operand(0)) ||
+        !(scattered->type() == acc->type()) || !(node.result(0)->type() == acc->type()))
+      continue;
+    Builder b(*node.graph(), &context.diag);
+    b.setInsertionPointAndLocation(&node);
+    Value *sum;
+    if (auto [rows, updates] = wholeRows(*scatter, acc->type()); rows) {
+      sum = b.create("scatter_nd", {acc, rows, updates}).attr("reduction", "add").result();
+    } else {
+      sum = b.create("scatter_elements", {acc, scatter->operand(1), scatter->operand(2)})
+                .attr("axis", scatter->intAttr("axis"))
+                .attr("reduction", "add")
+                .result();
+    }
+    context.remark(kPass, Remark::Kind::Applied, node.location(),
+                   "a scatter into zeros added to a sum (index_add) scatter-adds into the sum");
+    takePlace(node.result(0), sum);
+    return true;
+  }
+  return false;
+}
+
 } // namespace
 
 LogicalResult moeSparsify(Module &module, PassContext &context) {
@@ -429,6 +503,10 @@ LogicalResult moeSparsify(Module &module, PassContext &context) {
     for (Node *node : nodes) {
       if (!node->result(0)->hasUses())
         continue; // a dense layer already rewritten
+      if (scatterAddInto(*node, context)) {
+        changed = true;
+        continue;
+      }
       std::optional<Layer> layer = findLayer(*node);
       if (!layer)
         continue;

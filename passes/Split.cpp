@@ -13,12 +13,18 @@
 //    Every other node is kernel work.
 // 2. Nested graphs are split first (a loop body becomes host code calling
 //    its own kernels).
-// 3. In each graph, each maximal run of consecutive kernel nodes becomes a
+// 3. Nodes move as early as their operands allow, by host steps: kernel
+//    work that needs no host result first, then the host nodes that need
+//    only that, then the kernel work those enable, and so on. Each run
+//    between host steps holds all the work that can run there (a routed
+//    layer: one kernel computes every expert's mask, the host binds each
+//    expert's rows, one kernel runs all experts).
+// 4. In each graph, each maximal run of consecutive kernel nodes becomes a
 //    new top-level graph `@<graph>.k<N>` whose inputs are the values the run
 //    reads from outside and whose outputs are the values read after it; the
 //    run is replaced by one `call` of it. Constants and weights the run
 //    reads are copied into the kernel rather than passed in.
-// 4. Graphs that are already called (kernels) are not split again, so the
+// 5. Graphs that are already called (kernels) are not split again, so the
 //    pass is idempotent.
 // The interpreter runs the result (`call` runs the callee), so splitting is
 // checked against the unsplit model by running both.
@@ -31,6 +37,7 @@
 #include "ir/OpRegistry.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace dlc {
@@ -80,6 +87,7 @@ public:
       if (!node->is(OpId::Fusion)) // fused kernel bodies stay whole
         for (Graph *region : node->regions())
           this->graph(*region, prefix);
+    nodes = hostFirst(graph, nodes);
     std::vector<Node *> run, constants;
     for (Node *node : nodes) {
       if (node->def().has(OpTrait::ConstantLike)) {
@@ -101,6 +109,38 @@ public:
   }
 
 private:
+  /// `nodes` (graph order) reordered by host depth: the most host nodes on
+  /// a path into a node. Kernel work at depth d runs after the host nodes
+  /// at depth d-1 and before those at depth d (each node as early as its
+  /// operands allow, program order kept within a step); the graph is
+  /// reordered to match.
+  static std::vector<Node *> hostFirst(Graph &graph, const std::vector<Node *> &nodes) {
+    std::map<const Node *, int64_t> depth;
+    std::vector<std::pair<int64_t, Node *>> keyed;
+    for (Node *node : nodes) {
+      int64_t d = 0;
+      auto from = [&](const Value *value) {
+        auto it = depth.find(value->definingNode());
+        if (it != depth.end())
+          d = std::max(d, it->second + (isHostNode(*it->first) ? 1 : 0));
+      };
+      for (const Value *operand : node->operands())
+        from(operand);
+      for (const Value *capture : node->captures())
+        from(capture);
+      depth[node] = d;
+      keyed.emplace_back(2 * d + (isHostNode(*node) ? 1 : 0), node);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<Node *> order;
+    for (auto &[key, node] : keyed) {
+      graph.moveNode(node, nullptr);
+      order.push_back(node);
+    }
+    return order;
+  }
+
   std::string kernelName(const std::string &prefix) {
     while (true) {
       std::string name = prefix + ".k" + std::to_string(counter_++);

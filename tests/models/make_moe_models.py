@@ -19,6 +19,8 @@ d 512, ff 2048, top-2 of 8 experts):
                     combined by einsum("te,etd->td")
   moe_silu.onnx     top-3 of 8, SiLU experts (traced: the layer is a module
                     with residual and layer norm around it)
+  moe_mixtral.onnx  top-2 of 4 computed sparsely already (Mixtral's block:
+                    where/gather/expert/index_add_ per expert)
 Inputs: moe_x.npy (9 tokens, every expert busy), moe_one.npy (1 token: the
 other experts get no tokens), moe_skew.npy (9 copies of one token: all
 rows go to the same experts).
@@ -92,6 +94,30 @@ class Moe(nn.Module):
         return out
 
 
+class Mixtral(nn.Module):
+    """Routed already, as HF's Mixtral block writes it: per expert,
+    torch.where over the one-hot routing mask, the tokens gathered, a SwiGLU
+    expert, the gate weights gathered, index_add_ into the output."""
+
+    def __init__(self, d=8, ff=16, experts=4, k=2):
+        super().__init__()
+        self.experts, self.k = experts, k
+        self.gate = nn.Linear(d, experts, bias=False)
+        self.ffn = nn.ModuleList([Expert(d, ff, "swiglu", bias=False) for _ in range(experts)])
+
+    def forward(self, x):
+        w = torch.softmax(self.gate(x), dim=1)
+        w, chosen = torch.topk(w, self.k, dim=-1)
+        w = w / w.sum(dim=-1, keepdim=True)
+        out = torch.zeros_like(x)
+        mask = nn.functional.one_hot(chosen, num_classes=self.experts).permute(2, 1, 0)
+        for e in range(self.experts):
+            slot, rows = torch.where(mask[e])
+            y = self.ffn[e](x[None, rows].reshape(-1, x.shape[-1])) * w[rows, slot, None]
+            out.index_add_(0, rows, y)
+        return out
+
+
 class Layer(nn.Module):
     """A transformer-style MoE sublayer: x + moe(norm(x))."""
 
@@ -122,6 +148,7 @@ export(Moe("scatter"), "moe_scatter.onnx", 5, 8)
 export(Moe("masks", k=1, act="gelu"), "moe_masks.onnx", 5, 8)
 export(Moe("einsum", act="swiglu", bias=False), "moe_einsum.onnx", 5, 8)
 export(Layer(experts=8, k=3, act="silu"), "moe_silu.onnx", 5, 8)
+export(Mixtral(), "moe_mixtral.onnx", 5, 8)
 rng = np.random.default_rng(5)
 np.save(os.path.join(out, "moe_x.npy"), (rng.standard_normal((9, 8)) * 3).astype(np.float32))
 np.save(os.path.join(out, "moe_one.npy"), rng.standard_normal((1, 8)).astype(np.float32))
