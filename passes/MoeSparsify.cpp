@@ -266,7 +266,7 @@ bool proveExperts(Layer &layer, PassContext &context) {
     std::optional<RowwiseCone> cone;
     if (!singleUse(expert.output))
       why = "its output is also used elsewhere";
-    else if ((cone = rowwiseCone(*expert.output, why)) && !cone->hasMatmul)
+    else if ((cone = rowwiseCone(*expert.output, why)) && !cone->hasContraction)
       why = "it does no matmul: nothing to save";
     if (!why.empty() || !cone) {
       context.remark(kPass, Remark::Kind::Missed, layer.root->location(),
@@ -282,14 +282,6 @@ bool proveExperts(Layer &layer, PassContext &context) {
   }
   layer.experts = std::move(routed);
   return !layer.experts.empty();
-}
-
-/// `replacement` takes `value`'s place and name (a graph output's name is
-/// the model's).
-void takePlace(Value *value, Value *replacement) {
-  replacement->setName(value->name());
-  value->setName("");
-  value->replaceAllUsesWith(replacement);
 }
 
 /// Builds the routed layer in front of its root.
@@ -318,30 +310,15 @@ public:
   }
 
 private:
-  /// Every expert's rows before any expert runs: after split, the masks are
-  /// one kernel, the nonzeros host work, all experts the next kernel.
+  /// Every expert's rows before any expert runs (split then puts the masks
+  /// in one kernel, the nonzeros on the host, all experts in the next).
   void route() {
-    Value *zero = nullptr;
-    std::vector<Value *> masks, nonzeros;
     for (Expert &expert : layer_.experts) {
       if (!expert.gate)
         expert.gate = b_.op("slice", {layer_.gateMatrix, ints({expert.column}),
                                       ints({expert.column + 1}), ints({1})});
-      if (!zero)
-        zero = b_.constant(Tensor(TensorType(expert.gate->type().dtype(), {})));
-      Value *flat = expert.gate;
-      if (type_.rank() > 1) {
-        std::vector<int64_t> axes;
-        for (int64_t i = 1; i < type_.rank(); ++i)
-          axes.push_back(i);
-        flat = b_.create("squeeze", {flat}).attr("axes", Attribute(axes)).result();
-      }
-      masks.push_back(b_.op("not", {b_.op("equal", {flat, zero})}));
+      expert.rows = rowsWhere(b_, expert.gate);
     }
-    for (Value *mask : masks)
-      nonzeros.push_back(b_.op("nonzero", {mask}));
-    for (size_t e = 0; e < layer_.experts.size(); ++e)
-      layer_.experts[e].rows = b_.create("squeeze", {nonzeros[e]}).attr("axes", {0}).result();
   }
 
   /// The add tree at `value` with each expert's term scatter-added where
@@ -378,18 +355,10 @@ private:
     Value *output = cloneOnRows(expert.cone, b_, inputs, suffix);
     Value *gate = b_.op("gather", {expert.gate, expert.rows});
     Value *term = expert.gateFirst ? b_.op("mul", {gate, output}) : b_.op("mul", {output, gate});
-    Value *indices = b_.create("unsqueeze", {expert.rows}).attr("axes", {1}).result();
-    return b_.create("scatter_nd", {acc, indices, term}).attr("reduction", "add").result();
+    return scatterRows(b_, acc, expert.rows, term, "add");
   }
 
-  /// Zeros of the layer's type ([rows, static dims...]), shaped after a
-  /// gate ([rows, 1...]).
-  Value *zeros() {
-    std::vector<Dim> dims = type_.dims();
-    dims[0] = Dim(1);
-    Value *zeros = b_.constant(Tensor(TensorType(type_.dtype(), dims)));
-    return b_.op("expand", {zeros, b_.op("shape", {layer_.experts.front().gate})});
-  }
+  Value *zeros() { return zerosOfRows(b_, type_, layer_.experts.front().gate); }
 
   Value *ints(std::vector<int64_t> values) {
     Tensor tensor(TensorType(DType::I64, {static_cast<int64_t>(values.size())}));

@@ -69,13 +69,13 @@ const PassInfo *lookupPass(std::string_view name);
 inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize";
 /// What compiling runs before code generation (`dlc compile`, `dlc check`,
 /// the embedding API): the default pipeline, dense mixture-of-experts layers
-/// routed, loop invariants out of their loops, work one branch needs into
-/// it, then splitting.
+/// routed, per-sample selects partitioned, loop invariants out of their
+/// loops, work one branch needs into it, then splitting.
 inline constexpr std::string_view kCompilePipeline =
-    "infer-shapes,canonicalize,moe-sparsify,hoist-loop-invariants,sink-into-branches,dce,split";
+    "infer-shapes,canonicalize,moe-sparsify,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split";
 /// The same for native code generators: kernels fused last.
 inline constexpr std::string_view kNativeCompilePipeline =
-    "infer-shapes,canonicalize,moe-sparsify,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
+    "infer-shapes,canonicalize,moe-sparsify,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
 
 //===- The passes (one file each) -----------------------------------------===//
 
@@ -115,6 +115,11 @@ LogicalResult sinkIntoBranches(Module &module, PassContext &context);
 /// routed: each expert runs on the rows its gate chose and the outputs are
 /// scatter-added. (MoeSparsify.cpp)
 LogicalResult moeSparsify(Module &module, PassContext &context);
+
+/// Per-sample selects (where(cond[n], A(x), B(x)) with A and B row-wise)
+/// partition the batch: each branch runs on the samples that take it, the
+/// results are scattered back in order. (BranchBatch.cpp)
+LogicalResult branchBatch(Module &module, PassContext &context);
 
 /// Removes nodes whose results are unused, results of `if` nodes and scan
 /// outputs of `loop` nodes nobody reads (with the graph outputs producing

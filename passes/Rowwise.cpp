@@ -115,6 +115,29 @@ std::optional<std::vector<Use>> rowUses(const Node &node) {
       uses.push_back(Use::Whole);
     return uses;
   }
+  case OpId::Conv: // per image [N, C, spatial...]; weights, bias, statistics whole
+  case OpId::BatchNorm:
+  case OpId::InstanceNorm:
+  case OpId::MaxPool:
+  case OpId::AvgPool:
+  case OpId::GlobalAvgPool:
+  case OpId::GlobalMaxPool: {
+    const TensorType &in = node.operand(0)->type();
+    if (node.numResults() != 1 || !in.hasRank() || in.rank() < 3 ||
+        !rowsOperand(node.operand(0), in.rank()))
+      return std::nullopt;
+    uses.assign(node.numOperands(), Use::Whole); // weights, bias, statistics
+    uses[0] = Use::Rows;
+    return uses;
+  }
+  case OpId::Flatten: { // rows kept when the split is past dim 0
+    const TensorType &in = node.operand(0)->type();
+    int64_t axis = node.intAttr("axis");
+    if (!in.hasRank() || in.rank() == 0 || !rowsOperand(node.operand(0), in.rank()) ||
+        (axis < 0 ? axis + in.rank() : axis) < 1)
+      return std::nullopt;
+    return std::vector<Use>{Use::Rows};
+  }
   default:
     return std::nullopt;
   }
@@ -191,7 +214,7 @@ std::optional<RowwiseCone> rowwiseCone(Value &value, std::string &why) {
       if (fresh && use == Use::Rows)
         cone.rowInputs.push_back(operand);
     }
-    cone.hasMatmul |= node->is(OpId::Matmul) || node->is(OpId::Gemm);
+    cone.hasContraction |= node->is(OpId::Matmul) || node->is(OpId::Gemm) || node->is(OpId::Conv);
   }
   return cone;
 }
@@ -215,6 +238,45 @@ Value *cloneOnRows(const RowwiseCone &cone, Builder &builder,
     }
   }
   return copy->result(0);
+}
+
+Value *rowsWhere(Builder &builder, Value *perRow) {
+  const TensorType &type = perRow->type();
+  Value *flat = perRow;
+  if (type.rank() > 1) {
+    std::vector<int64_t> axes;
+    for (int64_t i = 1; i < type.rank(); ++i)
+      axes.push_back(i);
+    flat = builder.create("squeeze", {flat}).attr("axes", Attribute(axes)).result();
+  }
+  if (type.dtype() != DType::Bool) {
+    Value *zero = builder.constant(Tensor(TensorType(type.dtype(), {})));
+    flat = builder.op("not", {builder.op("equal", {flat, zero})});
+  }
+  Value *nonzero = builder.op("nonzero", {flat});
+  return builder.create("squeeze", {nonzero}).attr("axes", {0}).result();
+}
+
+Value *zerosOfRows(Builder &builder, const TensorType &type, Value *perRow) {
+  std::vector<Dim> dims = type.dims();
+  dims[0] = Dim(1);
+  Value *zeros = builder.constant(Tensor(TensorType(type.dtype(), dims)));
+  return builder.op("expand", {zeros, builder.op("shape", {perRow})});
+}
+
+Value *scatterRows(Builder &builder, Value *acc, Value *rows, Value *updates,
+                   const char *reduction) {
+  Value *indices = builder.create("unsqueeze", {rows}).attr("axes", {1}).result();
+  NodeBuilder scatter = builder.create("scatter_nd", {acc, indices, updates});
+  if (std::string_view(reduction) != "none")
+    scatter.attr("reduction", reduction);
+  return scatter.result();
+}
+
+void takePlace(Value *value, Value *replacement) {
+  replacement->setName(value->name());
+  value->setName("");
+  value->replaceAllUsesWith(replacement);
 }
 
 } // namespace dlc

@@ -26,9 +26,9 @@ struct RowwiseCone {
   std::vector<Node *> nodes;
   /// Values from outside whose rows the cone reads (dim 0 is the rows).
   std::vector<Value *> rowInputs;
-  /// Whether some node does real work (matmul, gemm): what a rewrite that
+  /// Whether some node does real work (matmul, gemm, conv): what a rewrite that
   /// runs the cone on fewer rows saves.
-  bool hasMatmul = false;
+  bool hasContraction = false;
 };
 
 /// The exclusive cone of `value` (the nodes only it uses, constants
@@ -44,6 +44,22 @@ std::optional<RowwiseCone> rowwiseCone(Value &value, std::string &why);
 /// originals with `suffix` appended.
 Value *cloneOnRows(const RowwiseCone &cone, Builder &builder,
                    const std::vector<Value *> &rows, const std::string &suffix);
+
+//===- Building the partitioned form --------------------------------------===//
+
+/// The indices (i64[n]) of the rows where `perRow` ([rows] or [rows, 1,
+/// ...]) is nonzero (true).
+Value *rowsWhere(Builder &builder, Value *perRow);
+/// Zeros of `type` ([rows, static dims...]), rows taken from `perRow`
+/// ([rows, 1, ...] of type's rank).
+Value *zerosOfRows(Builder &builder, const TensorType &type, Value *perRow);
+/// `acc` with rows `rows` (i64[n]) replaced by (reduction "none") or added
+/// to (reduction "add") `updates` ([n, ...]).
+Value *scatterRows(Builder &builder, Value *acc, Value *rows, Value *updates,
+                   const char *reduction);
+/// `replacement` takes `value`'s place and name (a graph output's name is
+/// the model's).
+void takePlace(Value *value, Value *replacement);
 
 } // namespace dlc
 

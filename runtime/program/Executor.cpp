@@ -793,6 +793,15 @@ private:
       if (!status.isOk())
         return status;
     }
+    // Nothing to write (an expert or a branch no row took): nothing to run.
+    // Kernels have no other effect, and Halide's bounds checks would still
+    // see empty inputs touched at the pipeline's edges.
+    if (std::all_of(outs.begin(), outs.end(),
+                    [](const BufferRef &out) { return out->numElements() == 0; })) {
+      for (size_t i = 0; i < instr.results.size(); ++i)
+        frame.registers[instr.results[i]] = std::move(outs[i]);
+      return Status::ok();
+    }
     // Halide's order: user_context, input buffers, symbols, output buffers.
     size_t inputs = instr.operands.size(), count = inputs + outs.size();
     std::vector<native::HalideBuffer> buffers(count);

@@ -1,0 +1,155 @@
+//===- BranchBatch.cpp - Per-sample branches run on their samples only ----===//
+//
+// Exporters write a per-sample choice inside a batch as a select: both
+// branches run on every sample, then
+//
+//   out = where(cond, A(x), B(x))         cond: [N] or [N, 1, ...]
+//
+// picks each sample's row (a per-sample gate, a mixture of two paths, an
+// early-exit classifier on a batch: out = where(confident, head1(h),
+// head2(block2(h)))). This pass partitions the batch instead:
+//
+//   taken = nonzero(cond)    skipped = nonzero(not cond)
+//   out   = scatter_nd(scatter_nd(zeros, taken,   A(gather(x, taken))),
+//                                        skipped, B(gather(x, skipped)))
+//
+// so each branch runs on its own samples (a branch that is a value
+// computed anyway is gathered). Samples that exit stop computing; nested
+// selects partition again on the next run of the pass's fixed point.
+//
+// What makes it exact: each branch's exclusive work acts on rows alone
+// (Rowwise.h proves it node by node: matmuls, convolutions, pools and
+// normalizations per sample, elementwise math, reductions past the batch
+// dim), so computing it on a subset of the samples gives those rows of
+// the dense result, and every row of the result is written once, by the
+// branch the select took. What makes it profitable: some branch does a
+// contraction (matmul, gemm, conv) that the partition saves on the samples
+// that do not take it; otherwise the select stays, with a missed remark.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/Builder.h"
+#include "ir/OpRegistry.h"
+#include "passes/Passes.h"
+#include "passes/Rowwise.h"
+
+#include <optional>
+#include <set>
+#include <string>
+
+namespace dlc {
+namespace {
+
+constexpr std::string_view kPass = "branch-batch";
+
+/// A branch of a select: the work only it needs (proven row-wise), or a
+/// value computed anyway.
+struct Branch {
+  Value *value = nullptr;
+  std::optional<RowwiseCone> cone;
+};
+
+/// Whether `cond` picks whole rows of `type`: [rows] for a vector,
+/// [rows, 1, ...] otherwise.
+bool perSample(const TensorType &cond, const TensorType &type) {
+  if (!cond.hasRank() || cond.rank() == 0 || !(cond.dim(0) == type.dim(0)))
+    return false;
+  if (cond.rank() != type.rank())
+    return false;
+  for (int64_t i = 1; i < cond.rank(); ++i)
+    if (!(cond.dim(i) == Dim(1)))
+      return false;
+  return true;
+}
+
+Branch branchOf(Value *value) {
+  Branch branch{value, std::nullopt};
+  std::string why;
+  if (value->definingNode() && value->users().size() == 1 && value->outputUses() == 0)
+    branch.cone = rowwiseCone(*value, why);
+  return branch;
+}
+
+/// The branch on rows `rows`.
+Value *onRows(Builder &b, const Branch &branch, Value *rows, const std::string &suffix) {
+  if (!branch.cone)
+    return b.op("gather", {branch.value, rows});
+  std::vector<Value *> inputs;
+  for (Value *input : branch.cone->rowInputs)
+    inputs.push_back(b.op("gather", {input, rows}));
+  return cloneOnRows(*branch.cone, b, inputs, suffix);
+}
+
+/// Partitions the select `node` if it is per-sample and saves work; a
+/// missed remark once per node (`reported`).
+bool partition(Node &node, PassContext &context, std::set<const Node *> &reported) {
+  auto missed = [&](const std::string &why) {
+    if (reported.insert(&node).second)
+      context.remark(kPass, Remark::Kind::Missed, node.location(),
+                     "per-sample select stays: " + why);
+    return false;
+  };
+  const TensorType &type = node.result(0)->type();
+  Value *cond = node.operand(0);
+  if (!type.hasRank() || type.rank() == 0 || !type.hasKnownDims() ||
+      (type.dim(0).isStatic() && type.dim(0).size() <= 1) ||
+      !perSample(cond->type(), type) || constantValue(cond) ||
+      !(node.operand(1)->type() == type) || !(node.operand(2)->type() == type))
+    return false; // not a per-sample choice (batch 1 stays host control flow)
+  for (int64_t i = 1; i < type.rank(); ++i)
+    if (!type.dim(i).isStatic())
+      return missed("the sample's dims are not static");
+  Branch taken = branchOf(node.operand(1)), skipped = branchOf(node.operand(2));
+  bool saves = (taken.cone && taken.cone->hasContraction) ||
+               (skipped.cone && skipped.cone->hasContraction);
+  if (!saves)
+    return missed("neither branch has row-wise work of its own that a partition would save");
+  Builder b(*node.graph(), &context.diag);
+  b.setInsertionPointAndLocation(&node);
+  Value *takeRows = rowsWhere(b, cond);
+  Value *skipRows = rowsWhere(b, b.op("not", {cond}));
+  Value *out = zerosOfRows(b, type, cond);
+  out = scatterRows(b, out, takeRows, onRows(b, taken, takeRows, ".taken"), "none");
+  out = scatterRows(b, out, skipRows, onRows(b, skipped, skipRows, ".skipped"), "none");
+  context.remark(kPass, Remark::Kind::Applied, node.location(),
+                 "partitioned the batch: each branch runs on the samples that take it");
+  takePlace(node.result(0), out);
+  return true;
+}
+
+} // namespace
+
+LogicalResult branchBatch(Module &module, PassContext &context) {
+  std::set<const Node *> reported;
+  // To a fixed point: a select nested in a branch is copied onto that
+  // branch's samples, then partitioned in turn.
+  for (bool again = true; again;) {
+    again = false;
+    std::vector<Graph *> graphs;
+    for (const auto &graph : module.graphs())
+      graphs.push_back(graph.get());
+    for (size_t g = 0; g < graphs.size(); ++g) {
+      std::vector<Node *> nodes;
+      for (const auto &node : graphs[g]->nodes()) {
+        nodes.push_back(node.get());
+        for (Graph *region : node->regions())
+          graphs.push_back(region);
+      }
+      // Later selects first: an outer select (an early exit) partitions
+      // before the selects its branches hold, which then see only the
+      // samples that reach them. One at a time: what a partition leaves
+      // dead goes before the next.
+      for (auto it = nodes.rbegin(); it != nodes.rend() && !again; ++it)
+        if ((*it)->is(OpId::Where) && (*it)->result(0)->hasUses() &&
+            partition(**it, context, reported))
+          again = true;
+      if (again)
+        break;
+    }
+    if (again && failed(canonicalize(module, context)))
+      return failure();
+  }
+  return success();
+}
+
+} // namespace dlc

@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Exports models whose samples take different paths inside one batch,
+written as exporters write them: both paths on every sample, then a
+per-sample select (torch.where). branch-batch partitions each batch.
+
+usage: /usr/bin/python3 make_batch_models.py OUT_DIR [--bench]
+
+Run with Debian's /usr/bin/python3 (python3-torch 1.13); traced, the batch
+N is a dynamic axis. Models:
+  select.onnx       per sample: a 3-layer MLP or one linear layer, chosen by
+                    a learned gate (sigmoid > 0.5)
+  exit.onnx         three blocks with a classifier after each; a sample
+                    leaves at the first classifier more confident than the
+                    thresholds t1, t2 (inputs): nested selects
+  skip.onnx         SkipNet-style: three residual conv blocks, each run on
+                    the samples whose gate (pooled features) opens it
+Inputs: x_*.npy per model; t_never.npy (1.0: no sample exits), t_always.npy
+(0.0: every sample exits at once), t1_half.npy and t2_half.npy (half the
+samples exit after block 1, half the rest after block 2). --bench writes select_bench.onnx (batch
+64, d 1024, half the samples on each path) and its input.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+out = sys.argv[1]
+bench = "--bench" in sys.argv
+os.makedirs(out, exist_ok=True)
+torch.manual_seed(0)
+
+
+class Select(nn.Module):
+    def __init__(self, d=16, hidden=32):
+        super().__init__()
+        self.gate = nn.Linear(d, 1)
+        self.heavy = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, hidden),
+                                   nn.ReLU(), nn.Linear(hidden, d))
+        self.light = nn.Linear(d, d)
+
+    def forward(self, x):
+        take = torch.sigmoid(self.gate(x)) > 0.5
+        return torch.where(take, self.heavy(x), self.light(x))
+
+
+class Exit(nn.Module):
+    def __init__(self, d=16, classes=4):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Sequential(nn.Linear(d, d), nn.Tanh()) for _ in range(3)])
+        self.heads = nn.ModuleList([nn.Linear(d, classes) for _ in range(3)])
+
+    def forward(self, x, t1, t2):
+        h1 = self.blocks[0](x)
+        l1 = self.heads[0](h1)
+        h2 = self.blocks[1](h1)
+        l2 = self.heads[1](h2)
+        l3 = self.heads[2](self.blocks[2](h2))
+        c1 = torch.softmax(l1, dim=1).max(dim=1, keepdim=True)[0] > t1
+        c2 = torch.softmax(l2, dim=1).max(dim=1, keepdim=True)[0] > t2
+        return torch.where(c1, l1, torch.where(c2, l2, l3))
+
+
+class Skip(nn.Module):
+    def __init__(self, channels=4):
+        super().__init__()
+        self.blocks = nn.ModuleList([
+            nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(),
+                          nn.Conv2d(channels, channels, 3, padding=1)) for _ in range(3)])
+        self.gates = nn.ModuleList([nn.Linear(channels, 1) for _ in range(3)])
+
+    def forward(self, x):
+        for block, gate in zip(self.blocks, self.gates):
+            g = torch.sigmoid(gate(x.mean(dim=(2, 3)))) > 0.5
+            x = torch.where(g.view(-1, 1, 1, 1), x + block(x), x)
+        return x
+
+
+def export(model, args, name, names):
+    model.eval()
+    axes = {n: {0: "N"} for n in names if n == "x"}
+    axes["y"] = {0: "N"}
+    with torch.no_grad():
+        torch.onnx.export(model, args, os.path.join(out, name), opset_version=13,
+                          input_names=names, output_names=["y"], dynamic_axes=axes)
+
+
+def save(name, array):
+    np.save(os.path.join(out, name), array)
+
+
+rng = np.random.default_rng(7)
+if bench:
+    export(Select(d=1024, hidden=1024), (torch.randn(64, 1024),), "select_bench.onnx", ["x"])
+    save("select_bench_x.npy", rng.standard_normal((64, 1024)).astype(np.float32))
+    sys.exit(0)
+
+export(Select(), (torch.randn(3, 16),), "select.onnx", ["x"])
+exit_model = Exit()
+export(exit_model, (torch.randn(3, 16), torch.tensor(0.5), torch.tensor(0.5)), "exit.onnx",
+       ["x", "t1", "t2"])
+export(Skip(), (torch.randn(2, 4, 6, 6),), "skip.onnx", ["x"])
+save("x_select.npy", (rng.standard_normal((32, 16)) * 2).astype(np.float32))
+save("x_exit.npy", (rng.standard_normal((32, 16)) * 3).astype(np.float32))
+save("x_skip.npy", rng.standard_normal((5, 4, 6, 6)).astype(np.float32))
+save("t_never.npy", np.array(1.0, np.float32))
+save("t_always.npy", np.array(0.0, np.float32))
+# Thresholds halfway between the middle confidences of each classifier on
+# x_exit (never equal to one: kernels may round a tie either way): about
+# half the samples leave after block 1, half the rest after block 2.
+with torch.no_grad():
+    x = torch.from_numpy(np.load(os.path.join(out, "x_exit.npy")))
+    h1 = exit_model.blocks[0](x)
+    h2 = exit_model.blocks[1](h1)
+    c1 = torch.softmax(exit_model.heads[0](h1), dim=1).max(dim=1)[0]
+    c2 = torch.softmax(exit_model.heads[1](h2), dim=1).max(dim=1)[0]
+    def middle(c):
+        c = c.sort()[0]
+        return float(c[len(c) // 2 - 1] + c[len(c) // 2]) / 2
+    t1 = middle(c1)
+    t2 = middle(c2[c1 <= t1])
+save("t1_half.npy", np.array(t1, np.float32))
+save("t2_half.npy", np.array(t2, np.float32))
