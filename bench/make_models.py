@@ -131,6 +131,29 @@ open(os.path.join(out, "moe_dense.flops"), "w").write(
 tokens, d, ff, experts, k = 256, 512, 2048, 8, 2
 open(os.path.join(out, "moe_dense.executed"), "w").write(
     "%d\n" % (2 * tokens * d * experts + tokens * k * 2 * 2 * d * ff))
+# Per-sample paths in a batch (branch-batch partitions them): a gated MLP
+# at batch 64 with every other sample on the heavy path (the executed FLOPs
+# are the gate's, the heavy path's on 32 samples and the light one's on 32),
+# the early exit at batch 32 with half the samples leaving at each exit, the
+# SkipNet-style gated conv blocks.
+os.system("/usr/bin/python3 %s %s --bench > /dev/null 2>&1"
+          % (os.path.join(here_models, "make_batch_models.py"), out))
+batch = os.path.join(out, "batch")
+os.system("/usr/bin/python3 %s %s > /dev/null 2>&1"
+          % (os.path.join(here_models, "make_batch_models.py"), batch))
+open(os.path.join(out, "select_bench.inputs"), "w").write(
+    "x=%s\n" % os.path.join(out, "select_bench_x.npy"))
+open(os.path.join(out, "select_bench.flops"), "w").write(
+    "%d\n" % flops(os.path.join(out, "select_bench.onnx")))
+open(os.path.join(out, "select_bench.executed"), "w").write(
+    "%d\n" % (2 * 64 * 1024 + 32 * 3 * 2 * 1024 * 1024 + 32 * 2 * 1024 * 1024))
+for name, inputs in [("exit", "x=x_exit.npy t1=t1_half.npy t2=t2_half.npy"),
+                     ("skip", "x=x_skip.npy")]:
+    os.replace(os.path.join(batch, name + ".onnx"), os.path.join(out, "batch_" + name + ".onnx"))
+    lines = ["%s=%s" % (b.split("=")[0], os.path.join(batch, b.split("=")[1]))
+             for b in inputs.split()]
+    open(os.path.join(out, "batch_" + name + ".inputs"), "w").write("\n".join(lines) + "\n")
+    open(os.path.join(out, "batch_" + name + ".flops"), "w").write("0\n")
 for m, k, n in [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
                 (1, 1024, 1024), (1024, 1024, 64)]:
     export("matmul_%dx%dx%d" % (m, k, n), Matmul(),

@@ -16,8 +16,9 @@ N is a dynamic axis. Models:
                     the samples whose gate (pooled features) opens it
 Inputs: x_*.npy per model; t_never.npy (1.0: no sample exits), t_always.npy
 (0.0: every sample exits at once), t1_half.npy and t2_half.npy (half the
-samples exit after block 1, half the rest after block 2). --bench writes select_bench.onnx (batch
-64, d 1024, half the samples on each path) and its input.
+samples exit after block 1, half the rest after block 2). --bench writes
+select_bench.onnx (batch 64, d 1024, every other sample on the heavy path)
+and its input.
 """
 import os
 import sys
@@ -92,8 +93,16 @@ def save(name, array):
 
 rng = np.random.default_rng(7)
 if bench:
-    export(Select(d=1024, hidden=1024), (torch.randn(64, 1024),), "select_bench.onnx", ["x"])
-    save("select_bench_x.npy", rng.standard_normal((64, 1024)).astype(np.float32))
+    model = Select(d=1024, hidden=1024)
+    export(model, (torch.randn(64, 1024),), "select_bench.onnx", ["x"])
+    # Every other sample takes the heavy path: each row's projection on the
+    # gate's weights set to +-1 past its bias.
+    x = rng.standard_normal((64, 1024))
+    w = model.gate.weight.detach().numpy()[0].astype(np.float64)
+    b = float(model.gate.bias.detach())
+    side = np.where(np.arange(64) % 2 == 0, 1.0, -1.0)
+    x += np.outer((side - b - x @ w) / (w @ w), w)
+    save("select_bench_x.npy", x.astype(np.float32))
     sys.exit(0)
 
 export(Select(), (torch.randn(3, 16),), "select.onnx", ["x"])
