@@ -76,6 +76,13 @@ NodeBuilder Builder::create(std::string_view op,
   return NodeBuilder(*this, op, std::move(operands));
 }
 
+Value *Builder::ints(const std::vector<int64_t> &values) {
+  Tensor tensor(TensorType(DType::I64, {static_cast<int64_t>(values.size())}));
+  for (size_t i = 0; i < values.size(); ++i)
+    tensor.setInt(static_cast<int64_t>(i), values[i]);
+  return constant(std::move(tensor));
+}
+
 Value *Builder::constant(Tensor value) {
   return create("constant", {})
       .attr("value", Attribute(std::make_shared<const Tensor>(std::move(value))))

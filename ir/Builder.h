@@ -92,6 +92,8 @@ public:
   }
   /// A `constant` node holding `value`.
   Value *constant(Tensor value);
+  /// A `constant` i64 vector (shapes, axes, starts and ends).
+  Value *ints(const std::vector<int64_t> &values);
   void output(std::vector<Value *> values) { graph_.setOutputs(std::move(values)); }
 
 private:

@@ -51,10 +51,6 @@ namespace {
 
 constexpr std::string_view kPass = "moe-sparsify";
 
-bool singleUse(const Value *value) {
-  return value->users().size() == 1 && value->outputUses() == 0;
-}
-
 /// topk's indices over an axis it keeps fewer than all of.
 bool isTopkIndices(const Value *value) {
   const Node *node = value->definingNode();
@@ -139,21 +135,6 @@ struct Layer {
   std::set<const Value *> sums; ///< the add tree's inner sums, root included
 };
 
-/// The terms of the add tree rooted at `value` (inner adds used once, no
-/// broadcasting).
-void addTerms(Value *value, const TensorType &type, bool root, Layer &layer,
-              std::vector<Value *> &terms) {
-  Node *node = value->definingNode();
-  if (node && node->is(OpId::Add) && (root || singleUse(value)) &&
-      node->operand(0)->type() == type && node->operand(1)->type() == type) {
-    layer.sums.insert(value);
-    addTerms(node->operand(0), type, false, layer, terms);
-    addTerms(node->operand(1), type, false, layer, terms);
-    return;
-  }
-  terms.push_back(value);
-}
-
 /// A gate for rows of `type`: [rows, 1, ..., 1].
 bool isGateShaped(const TensorType &gate, const TensorType &type) {
   if (!gate.hasRank() || gate.rank() != type.rank() || !(gate.dim(0) == type.dim(0)))
@@ -235,18 +216,12 @@ std::optional<Layer> findLayer(Node &node) {
   if (!node.is(OpId::Add))
     return std::nullopt;
   Value *sum = node.result(0);
-  // Only the root of an add tree.
-  if (singleUse(sum) && sum->users()[0]->is(OpId::Add) &&
-      sum->users()[0]->result(0)->type() == sum->type())
-    return std::nullopt;
   const TensorType &type = sum->type();
-  if (!type.hasRank() || type.rank() == 0)
+  if (!isSumRoot(*sum) || !type.hasRank() || type.rank() == 0)
     return std::nullopt;
   Layer layer;
   layer.root = &node;
-  std::vector<Value *> terms;
-  addTerms(sum, type, true, layer, terms);
-  for (Value *term : terms) {
+  for (Value *term : sumTerms(*sum, &layer.sums)) {
     if (std::optional<Expert> expert = expertTerm(term, type))
       layer.experts.push_back(std::move(*expert));
     else
@@ -315,8 +290,8 @@ private:
   void route() {
     for (Expert &expert : layer_.experts) {
       if (!expert.gate)
-        expert.gate = b_.op("slice", {layer_.gateMatrix, ints({expert.column}),
-                                      ints({expert.column + 1}), ints({1})});
+        expert.gate = b_.op("slice", {layer_.gateMatrix, b_.ints({expert.column}),
+                                      b_.ints({expert.column + 1}), b_.ints({1})});
       expert.rows = rowsWhere(b_, expert.gate);
     }
   }
@@ -359,13 +334,6 @@ private:
   }
 
   Value *zeros() { return zerosOfRows(b_, type_, layer_.experts.front().gate); }
-
-  Value *ints(std::vector<int64_t> values) {
-    Tensor tensor(TensorType(DType::I64, {static_cast<int64_t>(values.size())}));
-    for (size_t i = 0; i < values.size(); ++i)
-      tensor.setInt(static_cast<int64_t>(i), values[i]);
-    return b_.constant(std::move(tensor));
-  }
 
   Layer &layer_;
   const TensorType &type_;

@@ -29,6 +29,8 @@ constexpr PassInfo kPasses[] = {
      "move work only one branch of an if reads into that branch"},
     {"moe-sparsify", moeSparsify,
      "route dense-exported mixture-of-experts layers: experts run on their tokens"},
+    {"condconv", condConv,
+     "mix CondConv's expert kernels per example: one grouped convolution"},
     {"branch-batch", branchBatch,
      "partition the batch at per-sample selects: each branch runs on its samples"},
     {"split", split,

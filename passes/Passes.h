@@ -68,14 +68,16 @@ const PassInfo *lookupPass(std::string_view name);
 /// current.
 inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize";
 /// What compiling runs before code generation (`dlc compile`, `dlc check`,
-/// the embedding API): the default pipeline, dense mixture-of-experts layers
-/// routed, per-sample selects partitioned, loop invariants out of their
-/// loops, work one branch needs into it, then splitting.
+/// the embedding API; `specialize` first given `--bind`): the default
+/// pipeline, the dynamic-network rewrites
+/// (dense mixture-of-experts layers routed, CondConv kernels mixed,
+/// per-sample selects partitioned), loop invariants out of their loops,
+/// work one branch needs into it, then splitting.
 inline constexpr std::string_view kCompilePipeline =
-    "infer-shapes,canonicalize,moe-sparsify,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split";
+    "infer-shapes,canonicalize,moe-sparsify,condconv,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split";
 /// The same for native code generators: kernels fused last.
 inline constexpr std::string_view kNativeCompilePipeline =
-    "infer-shapes,canonicalize,moe-sparsify,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
+    "infer-shapes,canonicalize,moe-sparsify,condconv,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
 
 //===- The passes (one file each) -----------------------------------------===//
 
@@ -115,6 +117,11 @@ LogicalResult sinkIntoBranches(Module &module, PassContext &context);
 /// routed: each expert runs on the rows its gate chose and the outputs are
 /// scatter-added. (MoeSparsify.cpp)
 LogicalResult moeSparsify(Module &module, PassContext &context);
+
+/// Weighted sums of K convolutions of one input with per-example weights
+/// (CondConv) become the kernels mixed per example and one convolution
+/// grouped by example. (CondConv.cpp)
+LogicalResult condConv(Module &module, PassContext &context);
 
 /// Per-sample selects (where(cond[n], A(x), B(x)) with A and B row-wise)
 /// partition the batch: each branch runs on the samples that take it, the

@@ -240,6 +240,40 @@ Value *cloneOnRows(const RowwiseCone &cone, Builder &builder,
   return copy->result(0);
 }
 
+bool singleUse(const Value *value) {
+  return value->users().size() == 1 && value->outputUses() == 0;
+}
+
+bool isSumRoot(const Value &sum) {
+  const Node *node = sum.definingNode();
+  if (!node || !node->is(OpId::Add))
+    return false;
+  return !(singleUse(&sum) && sum.users()[0]->is(OpId::Add) &&
+           sum.users()[0]->result(0)->type() == sum.type());
+}
+
+namespace {
+void collectTerms(Value *value, const TensorType &type, bool root,
+                  std::set<const Value *> *sums, std::vector<Value *> &terms) {
+  Node *node = value->definingNode();
+  if (node && node->is(OpId::Add) && (root || singleUse(value)) &&
+      node->operand(0)->type() == type && node->operand(1)->type() == type) {
+    if (sums)
+      sums->insert(value);
+    collectTerms(node->operand(0), type, false, sums, terms);
+    collectTerms(node->operand(1), type, false, sums, terms);
+    return;
+  }
+  terms.push_back(value);
+}
+} // namespace
+
+std::vector<Value *> sumTerms(Value &sum, std::set<const Value *> *sums) {
+  std::vector<Value *> terms;
+  collectTerms(&sum, sum.type(), true, sums, terms);
+  return terms;
+}
+
 Value *rowsWhere(Builder &builder, Value *perRow) {
   const TensorType &type = perRow->type();
   Value *flat = perRow;

@@ -14,6 +14,7 @@
 #include "ir/Builder.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,17 @@ std::optional<RowwiseCone> rowwiseCone(Value &value, std::string &why);
 /// originals with `suffix` appended.
 Value *cloneOnRows(const RowwiseCone &cone, Builder &builder,
                    const std::vector<Value *> &rows, const std::string &suffix);
+
+//===- Sums of terms ------------------------------------------------------===//
+
+/// Used once, by a node (not a graph output).
+bool singleUse(const Value *value);
+/// `sum` is an add whose result is not itself a term of a bigger add tree.
+bool isSumRoot(const Value &sum);
+/// The terms of the add tree rooted at `sum` (inner adds used once, no
+/// broadcasting), left to right; the inner sums (root included) go to
+/// `sums` if given.
+std::vector<Value *> sumTerms(Value &sum, std::set<const Value *> *sums = nullptr);
 
 //===- Building the partitioned form --------------------------------------===//
 

@@ -14,6 +14,9 @@ N is a dynamic axis. Models:
                     thresholds t1, t2 (inputs): nested selects
   skip.onnx         SkipNet-style: three residual conv blocks, each run on
                     the samples whose gate (pooled features) opens it
+  condconv.onnx     CondConv: K=3 expert 3x3 convolutions weighed per
+                    sample by routing weights, batch 5 (x_skip.npy);
+                    condconv_n.onnx the same with a dynamic batch
 Inputs: x_*.npy per model; t_never.npy (1.0: no sample exits), t_always.npy
 (0.0: every sample exits at once), t1_half.npy and t2_half.npy (half the
 samples exit after block 1, half the rest after block 2). --bench writes
@@ -78,10 +81,27 @@ class Skip(nn.Module):
         return x
 
 
-def export(model, args, name, names):
+class CondConv(nn.Module):
+    """Conditionally parameterized convolution as its reference code writes
+    it: per-sample routing weights (pooled features, a linear layer, a
+    sigmoid) weighing K expert convolutions, summed."""
+
+    def __init__(self, cin=4, cout=6, experts=3):
+        super().__init__()
+        self.route = nn.Linear(cin, experts)
+        self.convs = nn.ModuleList([nn.Conv2d(cin, cout, 3, padding=1) for _ in range(experts)])
+
+    def forward(self, x):
+        r = torch.sigmoid(self.route(x.mean(dim=(2, 3))))
+        out = r[:, 0].view(-1, 1, 1, 1) * self.convs[0](x)
+        for k in range(1, len(self.convs)):
+            out = out + r[:, k].view(-1, 1, 1, 1) * self.convs[k](x)
+        return torch.relu(out)
+
+
+def export(model, args, name, names, dynamic=True):
     model.eval()
-    axes = {n: {0: "N"} for n in names if n == "x"}
-    axes["y"] = {0: "N"}
+    axes = {"x": {0: "N"}, "y": {0: "N"}} if dynamic else {}
     with torch.no_grad():
         torch.onnx.export(model, args, os.path.join(out, name), opset_version=13,
                           input_names=names, output_names=["y"], dynamic_axes=axes)
@@ -110,6 +130,9 @@ exit_model = Exit()
 export(exit_model, (torch.randn(3, 16), torch.tensor(0.5), torch.tensor(0.5)), "exit.onnx",
        ["x", "t1", "t2"])
 export(Skip(), (torch.randn(2, 4, 6, 6),), "skip.onnx", ["x"])
+condconv = CondConv()
+export(condconv, (torch.randn(5, 4, 6, 6),), "condconv.onnx", ["x"], dynamic=False)
+export(condconv, (torch.randn(2, 4, 6, 6),), "condconv_n.onnx", ["x"])
 save("x_select.npy", (rng.standard_normal((32, 16)) * 2).astype(np.float32))
 save("x_exit.npy", (rng.standard_normal((32, 16)) * 3).astype(np.float32))
 save("x_skip.npy", rng.standard_normal((5, 4, 6, 6)).astype(np.float32))
