@@ -161,6 +161,8 @@ Interpreter::runGraph(const Graph &graph,
         runNode(node, operands, std::move(captures));
     if (!results)
       return std::nullopt;
+    if (options_.observer)
+      options_.observer(node, operands, *results);
     for (size_t i = 0; i < node.numResults(); ++i)
       if (lastUse.count(node.result(i)))
         values[node.result(i)] = (*results)[i];

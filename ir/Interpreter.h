@@ -21,6 +21,7 @@
 #include "ir/OpRegistry.h"
 #include "threading/ThreadPool.h"
 
+#include <functional>
 #include <memory>
 
 namespace dlc {
@@ -35,6 +36,11 @@ struct InterpreterOptions {
   /// everything on the calling thread, 0 uses every hardware thread.
   /// Results do not depend on it.
   int threads = 1;
+  /// Called after every node runs, nested graphs' included, with its
+  /// operands and results (profiling: `dlc compile --profile-inputs`).
+  std::function<void(const Node &, const std::vector<TensorRef> &operands,
+                     const std::vector<TensorRef> &results)>
+      observer;
 };
 
 class Interpreter {

@@ -24,7 +24,9 @@
 // the dense result, and every row of the result is written once, by the
 // branch the select took. What makes it profitable: some branch does a
 // contraction (matmul, gemm, conv) that the partition saves on the samples
-// that do not take it; otherwise the select stays, with a missed remark.
+// that do not take it, and a profile (--profile-inputs), if there is one,
+// saw some samples not take it; otherwise the select stays, with a missed
+// remark.
 //
 //===----------------------------------------------------------------------===//
 
@@ -104,6 +106,14 @@ bool partition(Node &node, PassContext &context, std::set<const Node *> &reporte
                (skipped.cone && skipped.cone->hasContraction);
   if (!saves)
     return missed("neither branch has row-wise work of its own that a partition would save");
+  // Where one branch only has work, the partition saves it on the samples
+  // that take the other: a profile that saw none take it says it saves
+  // nothing.
+  bool takenWork = taken.cone && taken.cone->hasContraction;
+  bool skippedWork = skipped.cone && skipped.cone->hasContraction;
+  if (std::optional<double> skips = context.profile.zeroFraction(*cond);
+      skips && takenWork != skippedWork && *skips == (takenWork ? 0.0 : 1.0))
+    return missed("the profile saw every sample take the branch with the work");
   Builder b(*node.graph(), &context.diag);
   b.setInsertionPointAndLocation(&node);
   Value *takeRows = rowsWhere(b, cond);

@@ -145,28 +145,45 @@ bool isGateShaped(const TensorType &gate, const TensorType &type) {
   return true;
 }
 
-/// `term` as gate * expert output, if the gate is routed.
-std::optional<Expert> expertTerm(Value *term, const TensorType &type) {
+/// Routing saves work where a gate is zero: proven (top-k's choice) or, the
+/// correctness of the rewrite not depending on it, seen in a profile for
+/// most of the gate's entries (a threshold or ReLU router).
+constexpr double kObservedSparse = 0.5;
+bool isSparse(const Value *gate, const Profile &profile) {
+  if (isRouted(gate))
+    return true;
+  std::optional<double> zeros = profile.zeroFraction(*gate);
+  return zeros && *zeros >= kObservedSparse;
+}
+
+/// `term` as gate * expert output, if the gate is sparse; `unproven` is
+/// set for a gate-shaped product whose gate is not.
+std::optional<Expert> expertTerm(Value *term, const TensorType &type, const Profile &profile,
+                                 bool &unproven) {
   Node *node = term->definingNode();
   if (!node || !node->is(OpId::Mul) || !singleUse(term))
     return std::nullopt;
   for (int first = 0; first < 2; ++first) {
     Value *gate = node->operand(first == 1 ? 1 : 0);
     Value *output = node->operand(first == 1 ? 0 : 1);
-    if (isGateShaped(gate->type(), type) && output->type() == type && isRouted(gate)) {
-      Expert expert;
-      expert.gate = gate;
-      expert.output = output;
-      expert.gateFirst = first == 0;
-      expert.term = term;
-      return expert;
+    if (!isGateShaped(gate->type(), type) || !(output->type() == type))
+      continue;
+    if (!isSparse(gate, profile)) {
+      unproven = true;
+      continue;
     }
+    Expert expert;
+    expert.gate = gate;
+    expert.output = output;
+    expert.gateFirst = first == 0;
+    expert.term = term;
+    return expert;
   }
   return std::nullopt;
 }
 
-/// einsum("te,etd->td", G, concat(unsqueeze(y_e, 0)...)) over a routed G.
-std::optional<Layer> einsumLayer(Node &node) {
+/// einsum("te,etd->td", G, concat(unsqueeze(y_e, 0)...)) over a sparse G.
+std::optional<Layer> einsumLayer(Node &node, const Profile &profile) {
   if (node.numOperands() != 2)
     return std::nullopt;
   std::string equation;
@@ -183,7 +200,7 @@ std::optional<Layer> einsumLayer(Node &node) {
   Value *gates = node.operand(0);
   Node *stack = node.operand(1)->definingNode();
   if (!stack || !stack->is(OpId::Concat) || stack->intAttr("axis") != 0 ||
-      !singleUse(node.operand(1)) || !isRouted(gates))
+      !singleUse(node.operand(1)) || !isSparse(gates, profile))
     return std::nullopt;
   const TensorType &type = node.result(0)->type();
   const TensorType &gateType = gates->type();
@@ -209,10 +226,12 @@ std::optional<Layer> einsumLayer(Node &node) {
   return layer;
 }
 
-/// The dense layer whose combination `node` computes, if any.
-std::optional<Layer> findLayer(Node &node) {
+/// The dense layer whose combination `node` computes, if any; `unproven`
+/// counts gated products left out for gates not known to be sparse.
+std::optional<Layer> findLayer(Node &node, const Profile &profile, int &unproven) {
+  unproven = 0;
   if (node.is(OpId::Einsum))
-    return einsumLayer(node);
+    return einsumLayer(node, profile);
   if (!node.is(OpId::Add))
     return std::nullopt;
   Value *sum = node.result(0);
@@ -222,10 +241,12 @@ std::optional<Layer> findLayer(Node &node) {
   Layer layer;
   layer.root = &node;
   for (Value *term : sumTerms(*sum, &layer.sums)) {
-    if (std::optional<Expert> expert = expertTerm(term, type))
+    bool gated = false;
+    if (std::optional<Expert> expert = expertTerm(term, type, profile, gated))
       layer.experts.push_back(std::move(*expert));
     else
       layer.others.push_back(term);
+    unproven += gated;
   }
   if (layer.experts.empty())
     return std::nullopt;
@@ -444,7 +465,14 @@ LogicalResult moeSparsify(Module &module, PassContext &context) {
         changed = true;
         continue;
       }
-      std::optional<Layer> layer = findLayer(*node);
+      int unproven;
+      std::optional<Layer> layer = findLayer(*node, context.profile, unproven);
+      if (unproven >= 2)
+        context.remark(kPass, Remark::Kind::Missed, node->location(),
+                       std::to_string(unproven) +
+                           " gated products stay dense: their gates are not provably zero "
+                           "where a row is not routed (top-k), nor seen mostly zero in a "
+                           "profile (--profile-inputs)");
       if (!layer)
         continue;
       if (std::string why = unsupported(*layer); !why.empty()) {
@@ -455,10 +483,22 @@ LogicalResult moeSparsify(Module &module, PassContext &context) {
       size_t experts = layer->experts.size();
       if (!proveExperts(*layer, context))
         continue;
+      std::string how = "the tokens top-k chose for it";
+      std::vector<const Value *> gates;
+      for (const Expert &expert : layer->experts)
+        gates.push_back(expert.gate);
+      if (layer->gateMatrix)
+        gates = {layer->gateMatrix};
+      if (!isRouted(gates.front())) {
+        double zeros = 0;
+        for (const Value *gate : gates)
+          zeros += context.profile.zeroFraction(*gate).value_or(1.0);
+        how = "the rows its gate is nonzero for (the profile saw " +
+              std::to_string(int(100 * zeros / double(gates.size()))) + "% of the gates zero)";
+      }
       context.remark(kPass, Remark::Kind::Applied, node->location(),
                      "routed " + std::to_string(layer->experts.size()) + " of " +
-                         std::to_string(experts) +
-                         " experts: each runs on the tokens top-k chose for it");
+                         std::to_string(experts) + " experts: each runs on " + how);
       Router(*layer, context).run();
       changed = true;
     }

@@ -27,6 +27,8 @@ constexpr PassInfo kPasses[] = {
      "move loop-invariant nodes out of loop bodies (licm)"},
     {"sink-into-branches", sinkIntoBranches,
      "move work only one branch of an if reads into that branch"},
+    {"profile", profile,
+     "run sample inputs (--profile-inputs) and record what the rewrites may use"},
     {"moe-sparsify", moeSparsify,
      "route dense-exported mixture-of-experts layers: experts run on their tokens"},
     {"condconv", condConv,
@@ -45,7 +47,8 @@ constexpr PassInfo kPasses[] = {
 std::string Remark::str() const {
   std::string where = location.str();
   return (where.empty() ? "" : where + ": ") + "remark: [" + std::string(pass) + "] " +
-         (kind == Kind::Missed ? "missed: " : "") + message;
+         (kind == Kind::Missed ? "missed: " : kind == Kind::Analysis ? "analysis: " : "") +
+         message;
 }
 
 std::span<const PassInfo> allPasses() { return kPasses; }

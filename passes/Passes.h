@@ -14,7 +14,10 @@
 
 #include "ir/Graph.h"
 
+#include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,13 +28,37 @@ namespace dlc {
 /// What a pass says about a rewrite it made or could not make (as LLVM's
 /// optimization remarks): `dlc opt --remarks` prints them.
 struct Remark {
-  enum class Kind { Applied, Missed };
+  enum class Kind { Applied, Missed, Analysis };
   std::string_view pass;
   Kind kind;
   Location location;
   std::string message;
-  /// `LOCATION: remark: [PASS] message` (missed: "... [PASS] missed: ...").
+  /// `LOCATION: remark: [PASS] message` (missed: "... [PASS] missed: ...",
+  /// analysis: "... [PASS] analysis: ...").
   std::string str() const;
+};
+
+/// What the model did on sample inputs (`dlc compile --profile-inputs`),
+/// recorded by the `profile` pass for the rewrites to consult: how often
+/// each value (by name) was zero, which branch each `if` took, the sizes
+/// data decided (rows routed to each expert).
+struct Profile {
+  struct Counts {
+    int64_t elements = 0, zeros = 0;
+  };
+  struct Branches {
+    int64_t then = 0, otherwise = 0;
+  };
+  struct Sizes {
+    int64_t runs = 0, min = INT64_MAX, max = 0, sum = 0;
+  };
+  int64_t runs = 0;
+  std::map<std::string, Counts, std::less<>> values; ///< float and bool values
+  std::map<std::string, Branches, std::less<>> branches; ///< by the if's first result
+  std::map<std::string, Sizes, std::less<>> sizes; ///< data-dependent sizes, by result
+  /// The fraction of `value`'s elements the runs saw zero (false); nullopt
+  /// if they did not see it (no profile, or a value without a name).
+  std::optional<double> zeroFraction(const Value &value) const;
 };
 
 /// What every pass sees besides the module.
@@ -48,6 +75,10 @@ struct PassContext {
   std::map<std::string, int64_t, std::less<>> bindings;
   /// Constant folding leaves results larger than this unfolded.
   int64_t foldLimitBytes = int64_t(1) << 20;
+  /// Sample inputs for `profile` (by input name, one map per run) and what
+  /// it recorded.
+  std::vector<std::map<std::string, std::shared_ptr<const Tensor>, std::less<>>> profileInputs;
+  Profile profile;
 };
 
 using PassFn = LogicalResult (*)(Module &module, PassContext &context);
@@ -127,6 +158,12 @@ LogicalResult condConv(Module &module, PassContext &context);
 /// partition the batch: each branch runs on the samples that take it, the
 /// results are scattered back in order. (BranchBatch.cpp)
 LogicalResult branchBatch(Module &module, PassContext &context);
+
+/// Runs the entry graph (`main`, or the first) on PassContext::profileInputs
+/// with the reference interpreter and records what it saw in
+/// PassContext::profile, with an analysis remark per `if` and per
+/// data-decided size; nothing without inputs. (Profile.cpp)
+LogicalResult profile(Module &module, PassContext &context);
 
 /// Removes nodes whose results are unused, results of `if` nodes and scan
 /// outputs of `loop` nodes nobody reads (with the graph outputs producing

@@ -21,6 +21,8 @@ d 512, ff 2048, top-2 of 8 experts):
                     with residual and layer norm around it)
   moe_mixtral.onnx  top-2 of 4 computed sparsely already (Mixtral's block:
                     where/gather/expert/index_add_ per expert)
+  moe_relu.onnx     4 experts behind a ReLU router: sparse on the data only
+                    (profile/a/x.npy, profile/b/x.npy: --profile-inputs)
 Inputs: moe_x.npy (9 tokens, every expert busy), moe_one.npy (1 token: the
 other experts get no tokens), moe_skew.npy (9 copies of one token: all
 rows go to the same experts).
@@ -118,6 +120,25 @@ class Mixtral(nn.Module):
         return out
 
 
+class ReluRouted(nn.Module):
+    """A ReLU router (ReMoE-style): each expert's gate is relu of a linear
+    score, zero for most tokens on the data but not provably so."""
+
+    def __init__(self, d=8, ff=16, experts=4):
+        super().__init__()
+        self.gate = nn.Linear(d, experts)
+        with torch.no_grad():
+            self.gate.bias.fill_(-0.5)
+        self.ffn = nn.ModuleList([Expert(d, ff, "relu") for _ in range(experts)])
+
+    def forward(self, x):
+        gates = torch.relu(self.gate(x))
+        out = gates[:, 0:1] * self.ffn[0](x)
+        for e in range(1, len(self.ffn)):
+            out = out + gates[:, e:e + 1] * self.ffn[e](x)
+        return out
+
+
 class Layer(nn.Module):
     """A transformer-style MoE sublayer: x + moe(norm(x))."""
 
@@ -149,8 +170,14 @@ export(Moe("masks", k=1, act="gelu"), "moe_masks.onnx", 5, 8)
 export(Moe("einsum", act="swiglu", bias=False), "moe_einsum.onnx", 5, 8)
 export(Layer(experts=8, k=3, act="silu"), "moe_silu.onnx", 5, 8)
 export(Mixtral(), "moe_mixtral.onnx", 5, 8)
+export(ReluRouted(), "moe_relu.onnx", 5, 8)
 rng = np.random.default_rng(5)
 np.save(os.path.join(out, "moe_x.npy"), (rng.standard_normal((9, 8)) * 3).astype(np.float32))
 np.save(os.path.join(out, "moe_one.npy"), rng.standard_normal((1, 8)).astype(np.float32))
 np.save(os.path.join(out, "moe_skew.npy"),
         np.repeat(rng.standard_normal((1, 8)), 9, axis=0).astype(np.float32))
+# Sample inputs for --profile-inputs: two runs of 16 tokens.
+for run in ("a", "b"):
+    os.makedirs(os.path.join(out, "profile", run), exist_ok=True)
+    np.save(os.path.join(out, "profile", run, "x.npy"),
+            (rng.standard_normal((16, 8)) * 2).astype(np.float32))

@@ -5,9 +5,12 @@
 #include "codegen/program/EmitProgram.h"
 #include "ir/Dot.h"
 #include "passes/Pipeline.h"
+#include "tools/dlc/Npy.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 namespace dlc::tool {
 
@@ -38,6 +41,11 @@ std::vector<FlagSpec> passFlags() {
        "static, symbolic, data-dependent or unknown"},
       {"remarks", 0, false,
        "print what the passes rewrote and what they could not (and why)"},
+      {"profile-inputs", 0, true,
+       "run the model on sample inputs (DIR/NAME.npy, or one folder of them per run) "
+       "after canonicalize; the rewrites use what the runs saw (gates mostly zero, "
+       "branches taken)",
+       "DIR"},
   };
 }
 
@@ -103,6 +111,40 @@ bool parseBinding(const std::string &text, std::string &name, int64_t &value) {
   return true;
 }
 
+/// The input sets in `dir` for `profile`: its .npy files (one run), or
+/// each folder's (one run per folder, in name order).
+LogicalResult loadProfileInputs(const std::string &dir, PassContext &context) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::is_directory(dir, error))
+    return context.diag.error({}, "--profile-inputs: '" + dir + "' is not a directory");
+  std::vector<fs::path> runs, files;
+  for (const fs::directory_entry &entry : fs::directory_iterator(dir, error)) {
+    if (entry.is_directory())
+      runs.push_back(entry.path());
+    else if (entry.path().extension() == ".npy")
+      files.push_back(entry.path());
+  }
+  if (!files.empty())
+    runs.insert(runs.begin(), fs::path(dir));
+  std::sort(runs.begin() + (files.empty() ? 0 : 1), runs.end());
+  for (const fs::path &run : runs) {
+    auto &named = context.profileInputs.emplace_back();
+    for (const fs::directory_entry &entry : fs::directory_iterator(run, error)) {
+      if (entry.is_directory() || entry.path().extension() != ".npy")
+        continue;
+      std::string why;
+      std::optional<Tensor> tensor = readNpy(entry.path().string(), why);
+      if (!tensor)
+        return context.diag.error({}, "--profile-inputs: " + entry.path().string() + ": " + why);
+      named[entry.path().stem().string()] = std::make_shared<const Tensor>(std::move(*tensor));
+    }
+  }
+  if (context.profileInputs.empty())
+    return context.diag.error({}, "--profile-inputs: '" + dir + "' has no .npy inputs");
+  return success();
+}
+
 } // namespace
 
 LogicalResult runPasses(const ParsedArgs &args, Module &module,
@@ -123,6 +165,16 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
       return diag.error({}, "--bind needs NAME=SIZE with 0 <= SIZE <= 2^40, got '" +
                                 binding + "'");
     context.bindings[name] = value;
+  }
+  if (std::optional<std::string> dir = args.get("profile-inputs")) {
+    if (failed(loadProfileInputs(*dir, context)))
+      return failure();
+    // Profiled where the rewrites start: after shapes and cleanup.
+    size_t at = text.find("canonicalize");
+    if (at == std::string::npos)
+      text = "profile," + text;
+    else
+      text.insert(at + std::string_view("canonicalize").size(), ",profile");
   }
   ModuleStats before = moduleStats(module);
   PipelineOptions options;
