@@ -131,7 +131,8 @@ open(os.path.join(out, "moe_dense.flops"), "w").write(  # dynamic: ONNX infers n
     "%d\n" % (2 * tokens * d * experts + experts * tokens * 2 * 2 * d * ff))
 open(os.path.join(out, "moe_dense.executed"), "w").write(
     "%d\n" % (2 * tokens * d * experts + tokens * k * 2 * 2 * d * ff))
-# Per-sample paths in a batch (branch-batch partitions them): a gated MLP
+# Per-sample paths in a batch (branch-batch partitions them) and CondConv
+# (4 expert kernels mixed per example, batch 8): a gated MLP
 # at batch 64 with every other sample on the heavy path (the executed FLOPs
 # are the gate's, the heavy path's on 32 samples and the light one's on 32),
 # the early exit at batch 32 with half the samples leaving at each exit, the
@@ -147,6 +148,13 @@ open(os.path.join(out, "select_bench.flops"), "w").write(
     "%d\n" % (2 * 64 * 1024 + 64 * 4 * 2 * 1024 * 1024))
 open(os.path.join(out, "select_bench.executed"), "w").write(
     "%d\n" % (2 * 64 * 1024 + 32 * 3 * 2 * 1024 * 1024 + 32 * 2 * 1024 * 1024))
+open(os.path.join(out, "condconv_bench.inputs"), "w").write(
+    "x=%s\n" % os.path.join(out, "condconv_bench_x.npy"))
+open(os.path.join(out, "condconv_bench.flops"), "w").write(
+    "%d\n" % flops(os.path.join(out, "condconv_bench.onnx")))
+conv = 2 * 8 * 64 * 32 * 32 * 64 * 9  # one 3x3 convolution of the batch
+open(os.path.join(out, "condconv_bench.executed"), "w").write(
+    "%d\n" % (conv + 2 * 8 * 4 * (64 * 64 * 9 + 64) + 2 * 8 * 64 * 4))
 for name, inputs in [("exit", "x=x_exit.npy t1=t1_half.npy t2=t2_half.npy"),
                      ("skip", "x=x_skip.npy")]:
     os.replace(os.path.join(batch, name + ".onnx"), os.path.join(out, "batch_" + name + ".onnx"))

@@ -101,14 +101,14 @@ inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize"
 /// What compiling runs before code generation (`dlc compile`, `dlc check`,
 /// the embedding API; `specialize` first given `--bind`): the default
 /// pipeline, the dynamic-network rewrites
-/// (dense mixture-of-experts layers routed, CondConv kernels mixed,
+/// (CondConv kernels mixed, dense mixture-of-experts layers routed,
 /// per-sample selects partitioned), loop invariants out of their loops,
 /// work one branch needs into it, then splitting.
 inline constexpr std::string_view kCompilePipeline =
-    "infer-shapes,canonicalize,moe-sparsify,condconv,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split";
+    "infer-shapes,canonicalize,condconv,moe-sparsify,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split";
 /// The same for native code generators: kernels fused last.
 inline constexpr std::string_view kNativeCompilePipeline =
-    "infer-shapes,canonicalize,moe-sparsify,condconv,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
+    "infer-shapes,canonicalize,condconv,moe-sparsify,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
 
 //===- The passes (one file each) -----------------------------------------===//
 

@@ -1059,7 +1059,36 @@ void Lowering::conv(const Node &node) {
     });
     return;
   }
-  // Otherwise (groups, 1-D/3-D, f64) directly, over the padded input.
+  // A grouped 2-D convolution whose groups are big enough to be products
+  // (CondConv's per-example kernels, ResNeXt; not depthwise ones) is a
+  // batch of them over the groups: weights [G, M/G, C/G*kh*kw] times each
+  // group's patches, the batch dims (group, image).
+  if (spatial == 2 && group > 1 && perGroup >= 8 && staticKernel &&
+      node.numOperands() <= 3 && *type == H::Float(32)) {
+    int32_t channels = static_cast<int32_t>(wd[1].size()), kh = static_cast<int32_t>(wd[2].size()),
+            kw = static_cast<int32_t>(wd[3].size()), rows = static_cast<int32_t>(perGroup);
+    int32_t depth = channels * kh * kw;
+    H::Var ow("gw"), oh("gh"), kk("gk"), m("gm"), gv("gg"), n("gn");
+    H::Expr ci = kk / (kh * kw), ki = (kk / kw) % kh, kj = kk % kw;
+    H::Func weights("gweights" + std::to_string(funcs_.size()));
+    weights(kk, m, gv) = at(w, {gv * rows + m, ci, ki, kj});
+    H::Func cols("gcols" + std::to_string(funcs_.size()));
+    cols(ow, oh, kk, gv, n) =
+        padded(ow * static_cast<int32_t>(strides[1]) - static_cast<int32_t>(pads[1]) +
+                   kj * static_cast<int32_t>(dilations[1]),
+               oh * static_cast<int32_t>(strides[0]) - static_cast<int32_t>(pads[0]) +
+                   ki * static_cast<int32_t>(dilations[0]),
+               gv * channels + ci, n);
+    patches_.push_back(cols);
+    externInputs_.push_back(weights);
+    H::Func product = ukernelMatmul(weights, cols, native::kMatmulCollapseColumns, depth, 5);
+    define(result, [&](const Index &idx) {
+      H::Expr g = idx[1] / rows, e = product(idx[3], idx[2], idx[1] % rows, g, idx[0]);
+      return node.numOperands() > 2 ? e + H::cast(*type, at(node.operand(2), {idx[1]})) : e;
+    });
+    return;
+  }
+  // Otherwise (depthwise, 1-D/3-D, f64) directly, over the padded input.
   padded_.push_back(padded);
   // The reduction: input channels of the group, then kernel offsets.
   H::Region region = {H::Range(0, dim(wd[1]))};

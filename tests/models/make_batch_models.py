@@ -20,8 +20,8 @@ N is a dynamic axis. Models:
 Inputs: x_*.npy per model; t_never.npy (1.0: no sample exits), t_always.npy
 (0.0: every sample exits at once), t1_half.npy and t2_half.npy (half the
 samples exit after block 1, half the rest after block 2). --bench writes
-select_bench.onnx (batch 64, d 1024, every other sample on the heavy path)
-and its input.
+select_bench.onnx (batch 64, d 1024, every other sample on the heavy path),
+condconv_bench.onnx (batch 8, 4 experts, 64 channels, 32x32) and inputs.
 """
 import os
 import sys
@@ -86,7 +86,7 @@ class CondConv(nn.Module):
     it: per-sample routing weights (pooled features, a linear layer, a
     sigmoid) weighing K expert convolutions, summed."""
 
-    def __init__(self, cin=4, cout=6, experts=3):
+    def __init__(self, cin=4, cout=8, experts=3):
         super().__init__()
         self.route = nn.Linear(cin, experts)
         self.convs = nn.ModuleList([nn.Conv2d(cin, cout, 3, padding=1) for _ in range(experts)])
@@ -123,6 +123,10 @@ if bench:
     side = np.where(np.arange(64) % 2 == 0, 1.0, -1.0)
     x += np.outer((side - b - x @ w) / (w @ w), w)
     save("select_bench_x.npy", x.astype(np.float32))
+    # CondConv at batch 8: 4 expert 3x3 convolutions, 64 -> 64 channels, 32x32.
+    export(CondConv(cin=64, cout=64, experts=4), (torch.randn(8, 64, 32, 32),),
+           "condconv_bench.onnx", ["x"], dynamic=False)
+    save("condconv_bench_x.npy", rng.standard_normal((8, 64, 32, 32)).astype(np.float32))
     sys.exit(0)
 
 export(Select(), (torch.randn(3, 16),), "select.onnx", ["x"])
