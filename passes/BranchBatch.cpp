@@ -67,7 +67,7 @@ bool perSample(const TensorType &cond, const TensorType &type) {
 Branch branchOf(Value *value) {
   Branch branch{value, std::nullopt};
   std::string why;
-  if (value->definingNode() && value->users().size() == 1 && value->outputUses() == 0)
+  if (value->definingNode() && singleUse(value))
     branch.cone = rowwiseCone(*value, why);
   return branch;
 }
@@ -102,15 +102,13 @@ bool partition(Node &node, PassContext &context, std::set<const Node *> &reporte
     if (!type.dim(i).isStatic())
       return missed("the sample's dims are not static");
   Branch taken = branchOf(node.operand(1)), skipped = branchOf(node.operand(2));
-  bool saves = (taken.cone && taken.cone->hasContraction) ||
-               (skipped.cone && skipped.cone->hasContraction);
-  if (!saves)
+  bool takenWork = taken.cone && taken.cone->hasContraction;
+  bool skippedWork = skipped.cone && skipped.cone->hasContraction;
+  if (!takenWork && !skippedWork)
     return missed("neither branch has row-wise work of its own that a partition would save");
   // Where one branch only has work, the partition saves it on the samples
   // that take the other: a profile that saw none take it says it saves
   // nothing.
-  bool takenWork = taken.cone && taken.cone->hasContraction;
-  bool skippedWork = skipped.cone && skipped.cone->hasContraction;
   if (std::optional<double> skips = context.profile.zeroFraction(*cond);
       skips && takenWork != skippedWork && *skips == (takenWork ? 0.0 : 1.0))
     return missed("the profile saw every sample take the branch with the work");
