@@ -16,13 +16,17 @@
 // K convolutions become one, plus N*K*|W| multiply-adds of mixing. Equal up
 // to rounding (the sum is taken over kernels instead of outputs).
 //
+// A batch known only at run time (exported models) cannot be a group
+// count: there, a loop over the examples runs one convolution each, on the
+// example's mixed kernel (the loop's trip count is the batch, so the
+// result keeps its symbolic size).
+//
 // Preconditions, proven or the sum stays (with a missed remark): every
 // term is a per-example gate [N, 1, 1, 1] times a convolution used only
-// there; the convolutions read the same input with the same attributes
-// and no groups (kernels and biases are shared by the examples, as a
-// convolution's are: mixing them is exact whatever computes them), and
-// the batch N is static (the grouped convolution's group count; bind it
-// with `--bind` and `specialize` for exported dynamic batches).
+// there; the convolutions are 2-D, read the same input with the same
+// attributes and no groups (kernels and biases are shared by the
+// examples, as a convolution's are: mixing them is exact whatever computes
+// them), and every size past the batch is static.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,8 +85,12 @@ std::optional<Expert> expertTerm(Value *term) {
 std::string unmixable(const std::vector<Expert> &experts, const TensorType &type) {
   const Node &first = *experts.front().conv;
   const TensorType &w = first.operand(1)->type();
-  if (type.rank() != 4 || !type.isStatic() || !w.hasRank() || !w.isStatic())
-    return "the batch or the shapes are not static (bind the batch: --bind, specialize)";
+  const TensorType &x = first.operand(0)->type();
+  bool fixed = type.rank() == 4 && w.hasRank() && w.isStatic() && x.hasRank() && x.rank() == 4;
+  for (int64_t i = 1; fixed && i < 4; ++i)
+    fixed = type.dim(i).isStatic() && x.dim(i).isStatic();
+  if (!fixed)
+    return "the shapes past the batch are not static";
   for (const Expert &expert : experts) {
     const Node &conv = *expert.conv;
     if (conv.operand(0) != first.operand(0) || !sameAttrs(conv, first) ||
@@ -104,41 +112,91 @@ Value *mix(Builder &b, const std::vector<Expert> &experts, size_t operand, Value
   return b.op("matmul", {routing, stacked});
 }
 
+/// The convolution `like` with `operands` and its attributes, `group` aside.
+Value *convLike(Builder &b, const Node &like, std::vector<Value *> operands, int64_t group) {
+  NodeBuilder conv = b.create("conv", std::move(operands));
+  for (const auto &[name, value] : like.attrs())
+    if (name != "group")
+      conv.attr(name, value.kind() == AttrKind::Ints ? Attribute(value.getInts())
+                                                      : Attribute(value.getInt()));
+  return conv.attr("group", group).result();
+}
+
 void rewrite(Node &root, const std::vector<Expert> &experts, const std::vector<Value *> &others,
              PassContext &context) {
   const TensorType &type = root.result(0)->type();
   const Node &first = *experts.front().conv;
   Value *x = first.operand(0);
   const TensorType &w = first.operand(1)->type(), &in = x->type();
-  int64_t n = type.dim(0).size(), m = w.dim(0).size();
+  int64_t m = w.dim(0).size();
+  std::vector<int64_t> kernel;
+  for (int64_t i = 1; i < w.rank(); ++i)
+    kernel.push_back(w.dim(i).size());
+  bool hasBias = first.numOperands() == 3;
   Builder b(*root.graph(), &context.diag);
   b.setInsertionPointAndLocation(&root);
   std::vector<Value *> columns;
   for (const Expert &expert : experts)
-    columns.push_back(b.op("reshape", {expert.gate, b.ints({n, 1})}));
+    columns.push_back(b.op("reshape", {expert.gate, b.ints({-1, 1})}));
   Value *routing = b.create("concat", columns).attr("axis", 1).result(); // [N, K]
-  std::vector<int64_t> kernelDims{n * m};
-  for (int64_t i = 1; i < w.rank(); ++i)
-    kernelDims.push_back(w.dim(i).size());
-  std::vector<Value *> operands{
-      b.op("reshape", {x, b.ints({1, n * in.dim(1).size(), in.dim(2).size(),
-                                   in.dim(3).size()})}),
-      b.op("reshape", {mix(b, experts, 1, routing), b.ints(kernelDims)})};
-  if (first.numOperands() == 3)
-    operands.push_back(b.op("reshape", {mix(b, experts, 2, routing), b.ints({n * m})}));
-  NodeBuilder conv = b.create("conv", operands);
-  for (const auto &[name, value] : first.attrs())
-    if (name != "group")
-      conv.attr(name, value.kind() == AttrKind::Ints ? Attribute(value.getInts())
-                                                      : Attribute(value.getInt()));
-  conv.attr("group", n);
-  Value *out = b.op("reshape", {conv.result(), b.ints({n, m, type.dim(2).size(),
-                                                        type.dim(3).size()})});
+  Value *kernels = mix(b, experts, 1, routing);                         // [N, M*C*kh*kw]
+  Value *biases = hasBias ? mix(b, experts, 2, routing) : nullptr;      // [N, M]
+  Value *out;
+  std::string how;
+  if (type.dim(0).isStatic()) {
+    // One convolution over the batch's channels, grouped by example.
+    int64_t n = type.dim(0).size();
+    kernel.insert(kernel.begin(), n * m);
+    std::vector<Value *> operands{
+        b.op("reshape", {x, b.ints({1, n * in.dim(1).size(), in.dim(2).size(),
+                                     in.dim(3).size()})}),
+        b.op("reshape", {kernels, b.ints(kernel)})};
+    if (hasBias)
+      operands.push_back(b.op("reshape", {biases, b.ints({n * m})}));
+    out = b.op("reshape", {convLike(b, first, operands, n),
+                           b.ints({n, m, type.dim(2).size(), type.dim(3).size()})});
+    how = "one grouped convolution";
+  } else {
+    // A batch only known at run time: one convolution per example, a loop
+    // over the examples (its kernels run on each example's mixed kernel).
+    kernel.insert(kernel.begin(), m);
+    Value *first0 = b.constant(Tensor(TensorType(DType::I64, {}))); // index 0
+    Value *trips = b.op("gather", {b.op("shape", {x}), first0});
+    Tensor yes(TensorType(DType::Bool, {}));
+    yes.setInt(0, 1);
+    Value *go = b.constant(std::move(yes));
+    std::vector<Value *> captured{x, kernels};
+    std::vector<TensorType> inputs{TensorType(DType::I64, {}), TensorType(DType::Bool, {}),
+                                   x->type(), kernels->type()};
+    if (hasBias) {
+      captured.push_back(biases);
+      inputs.push_back(biases->type());
+    }
+    Value *scans = b.create("loop", {trips, go})
+                       .captures(captured)
+                       .region("body", inputs,
+                               [&](Builder &body, const std::vector<Value *> &in) {
+                                 Value *i = in[0];
+                                 Value *xi = body.create("unsqueeze", {body.op("gather", {in[2], i})})
+                                                 .attr("axes", {0})
+                                                 .result();
+                                 std::vector<Value *> operands{
+                                     xi, body.op("reshape", {body.op("gather", {in[3], i}),
+                                                             body.ints(kernel)})};
+                                 if (hasBias)
+                                   operands.push_back(body.op("gather", {in[4], i}));
+                                 return std::vector<Value *>{in[1],
+                                                             convLike(body, first, operands, 1)};
+                               })
+                       .result();
+    out = b.create("squeeze", {scans}).attr("axes", {1}).result();
+    how = "a loop of one convolution per example (the batch is dynamic)";
+  }
   for (Value *other : others)
     out = b.op("add", {out, other});
   context.remark(kPass, Remark::Kind::Applied, root.location(),
-                 "mixed " + std::to_string(experts.size()) +
-                     " expert kernels per example: one grouped convolution");
+                 "mixed " + std::to_string(experts.size()) + " expert kernels per example: " +
+                     how);
   takePlace(root.result(0), out);
 }
 

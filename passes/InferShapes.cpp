@@ -188,21 +188,42 @@ private:
   /// The number of iterations when it is a constant: a constant trip count
   /// with a condition that stays true (constant true, or passed through
   /// unchanged from a constant-true initial condition).
+  /// The size a scalar trip count denotes: a constant, or a dim read off a
+  /// shape (gather(shape(x), k): a loop over x's rows runs x.dim(k) times).
+  static Dim sizeOf(const Value *value) {
+    if (const Tensor *constant = constantValue(value)) {
+      if (constant->numElements() != 1 || constant->getInt(0) < 0 ||
+          constant->getInt(0) > kMaxDimSize)
+        return Dim();
+      return Dim(constant->getInt(0));
+    }
+    const Node *gather = value->definingNode();
+    if (!gather || !gather->is(OpId::Gather) || gather->intAttr("axis") != 0)
+      return Dim();
+    const Node *shape = gather->operand(0)->definingNode();
+    const Tensor *index = constantValue(gather->operand(1));
+    if (!shape || !shape->is(OpId::Shape) || !index || index->numElements() != 1 ||
+        !shape->operand(0)->type().hasRank())
+      return Dim();
+    const TensorType &of = shape->operand(0)->type();
+    int64_t k = index->getInt(0);
+    if (k < 0)
+      k += of.rank();
+    if (k < 0 || k >= of.rank())
+      return Dim();
+    return of.dim(k);
+  }
+
   Dim loopTrips(const Node &node) {
     const Graph &body = *node.regions()[0];
-    const Tensor *trips = constantValue(node.operand(0));
     const Tensor *cond = constantValue(node.operand(1));
-    if (!trips || trips->numElements() != 1 || !cond || cond->numElements() != 1 ||
-        !cond->getInt(0))
+    if (!cond || cond->numElements() != 1 || !cond->getInt(0))
       return Dim();
     const Value *next = body.outputs()[0];
     const Tensor *nextValue = constantValue(next);
     bool staysTrue = next == body.input(1) ||
                      (nextValue && nextValue->numElements() == 1 && nextValue->getInt(0));
-    int64_t count = trips->getInt(0);
-    if (!staysTrue || count < 0 || count > kMaxDimSize)
-      return Dim();
-    return Dim(count);
+    return staysTrue ? sizeOf(node.operand(0)) : Dim();
   }
 
   Diagnostics &diag_;
