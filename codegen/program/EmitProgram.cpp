@@ -367,6 +367,7 @@ private:
     }
     for (const Node *inner : nodes)
       out_.nativeOps += !inner->def().has(OpTrait::ConstantLike);
+    instr.inPlace = inPlaceInput(nodes, outputs, kernel->inputs);
     instr.kind = InstrKind::Native;
     instr.index = static_cast<int64_t>(out_.program.nativeKernels.size());
     instr.symbols = std::move(symbols);
@@ -468,6 +469,29 @@ private:
       for (const Dim &dim : type.dims())
         if (dim.dependsOnData())
           dim.expr().collectSymbols(names);
+  }
+
+  /// The kernel input its one result may overwrite, or -1: the result is
+  /// a scatter whose data is a kernel input nothing else in the kernel
+  /// reads (the scatter copies it element by element where it writes, then
+  /// updates; the runtime takes the buffer only at its last use).
+  static int64_t inPlaceInput(const std::vector<const Node *> &nodes,
+                              const std::vector<const Value *> &outputs,
+                              const std::vector<const Value *> &inputs) {
+    if (outputs.size() != 1)
+      return -1;
+    const Node *scatter = outputs[0]->definingNode();
+    if (!scatter || !(scatter->is(OpId::ScatterNd) || scatter->is(OpId::ScatterElements)))
+      return -1;
+    const Value *data = scatter->operand(0);
+    if (!(data->type() == outputs[0]->type()) || scatter->operand(1) == data ||
+        scatter->operand(2) == data)
+      return -1;
+    for (const Node *user : data->users())
+      if (user != scatter && std::find(nodes.begin(), nodes.end(), user) != nodes.end())
+        return -1;
+    auto it = std::find(inputs.begin(), inputs.end(), data);
+    return it == inputs.end() ? -1 : static_cast<int64_t>(it - inputs.begin());
   }
 
   static bool introducesDataSymbol(const Node &node) {

@@ -366,6 +366,9 @@ Status Executable::validate() {
         for (int64_t symbol : instr.symbols)
           if (symbol < 0 || static_cast<size_t>(symbol) >= p.symbols.size())
             return invalid(at + ": no such symbol");
+        if (instr.inPlace < -1 || instr.inPlace >= static_cast<int64_t>(instr.operands.size()) ||
+            (instr.inPlace >= 0 && instr.results.empty()))
+          return invalid(at + ": bad in-place operand");
         break;
       case InstrKind::Loop: {
         // operands: max_trip, cond, carried (index2 of them), captures.
@@ -786,6 +789,18 @@ private:
       Status status = dimsOf(type, dims, where(fn, instr));
       if (!status.isOk())
         return status;
+      if (i == 0 && instr.inPlace >= 0 &&
+          static_cast<size_t>(instr.inPlace) < instr.operands.size()) {
+        // The operand's buffer, if nothing else holds it.
+        int64_t r = instr.operands[instr.inPlace];
+        const BufferRef &buffer = frame.registers[r];
+        if (buffer.use_count() == 1 && buffer->owned() && buffer->type() == type.type &&
+            buffer->dims() == dims &&
+            std::find(instr.releases.begin(), instr.releases.end(), r) != instr.releases.end()) {
+          outs[0] = buffer;
+          continue;
+        }
+      }
       if (!instr.arenaOffsets.empty() && instr.arenaOffsets[i] >= 0)
         status = inArena(fn, instr, nullptr, i, type.type, std::move(dims), outs[i]);
       else

@@ -94,8 +94,13 @@ struct Instr {
   std::vector<int64_t> arenaOffsets;
   /// Native: the symbols whose values the kernel takes, in order.
   std::vector<int64_t> symbols;
+  /// Native: an operand whose buffer result 0 may take when this is its
+  /// last use (a scatter's data: the kernel reads it only where it writes,
+  /// before writing), or -1.
+  int64_t inPlace = -1;
   template <typename V> void fields(V &v) {
-    v(kind)(index)(index2)(params)(operands)(results)(releases)(name)(arenaOffsets)(symbols);
+    v(kind)(index)(index2)(params)(operands)(results)(releases)(name)(arenaOffsets)(symbols)(
+        inPlace);
   }
 };
 
@@ -129,7 +134,7 @@ struct Symbol {
 };
 
 /// The layout of Program; a runtime reads only its own (bump on change).
-inline constexpr int64_t kProgramVersion = 3;
+inline constexpr int64_t kProgramVersion = 4;
 
 struct Program {
   int64_t version = kProgramVersion; ///< first, so it can be read alone
