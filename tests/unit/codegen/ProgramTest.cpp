@@ -163,6 +163,55 @@ graph @main(%x: f32[4,256], %w: f32[256,256]) {
   EXPECT_EQ(session.peakBytes(), 8192u);
 }
 
+// A native scatter writes into its data's buffer when that buffer dies
+// there (the routed MoE's scatter-adds), and into a fresh one when the
+// data is read later; either way the results are the interpreter's.
+TEST(ProgramTest, ScattersUpdateTheirDataInPlaceOnlyAtItsLastUse) {
+  const char *text = R"(graph @main(%x: f32[6,4], %i: i64[3,1], %u: f32[3,4]) {
+  %a = relu(%x) : f32[6,4]
+  %s = scatter_nd(%a, %i, %u) {reduction = "add"} : f32[6,4]
+  %b = exp(%x) : f32[6,4]
+  %t = scatter_nd(%b, %i, %u) {reduction = "add"} : f32[6,4]
+  %y = add(%t, %b) : f32[6,4]
+  return %s, %y
+})";
+  Diagnostics diag;
+  std::unique_ptr<Module> module = parseModule(text, "scatter.dlir", diag);
+  ASSERT_TRUE(module) << diag.str();
+  std::unique_ptr<Module> reference = parseModule(text, "scatter.dlir", diag);
+  CompileRequest request;
+  request.passes = "infer-shapes,split"; // one kernel per op: scatters on their own
+  std::optional<EmittedProgram> emitted = compileModule(*module, request, diag);
+  ASSERT_TRUE(emitted) << diag.str();
+  int inPlace = 0;
+  for (const dlrt::program::Function &fn : emitted->program.functions)
+    for (const dlrt::program::Instr &instr : fn.body)
+      inPlace += instr.kind == dlrt::program::InstrKind::Native && instr.inPlace >= 0;
+  EXPECT_EQ(inPlace, 2); // both may; the runtime decides at the last use
+  std::string error;
+  std::shared_ptr<const Executable> executable = makeExecutable(std::move(*emitted), error);
+  ASSERT_TRUE(executable) << error;
+  Session session(executable, SessionOptions{});
+  auto x = std::make_shared<Tensor>(TensorType(DType::F32, {Dim(6), Dim(4)}));
+  auto i = std::make_shared<Tensor>(TensorType(DType::I64, {Dim(3), Dim(1)}));
+  auto u = std::make_shared<Tensor>(TensorType(DType::F32, {Dim(3), Dim(4)}));
+  for (int64_t e = 0; e < 24; ++e)
+    x->setDouble(e, double(e % 7) - 3.0);
+  for (int64_t e = 0; e < 12; ++e)
+    u->setDouble(e, 0.5 * double(e));
+  for (int64_t r : {0, 1, 2})
+    i->setInt(r, (4 - 2 * r + 6) % 6); // rows 4, 2, 0
+  std::optional<std::vector<TensorRef>> got = runSession(session, {x, i, u}, error);
+  ASSERT_TRUE(got) << error;
+  Interpreter interpreter(diag);
+  std::optional<std::vector<TensorRef>> want =
+      interpreter.run(*reference->graph("main"), {x, i, u});
+  ASSERT_TRUE(want) << diag.str();
+  for (size_t o = 0; o < 2; ++o)
+    for (int64_t e = 0; e < 24; ++e)
+      EXPECT_NEAR((*got)[o]->getDouble(e), (*want)[o]->getDouble(e), 1e-5) << o << " " << e;
+}
+
 TEST(ProgramTest, DamagedProgramsFailToLoadCleanly) {
   EmittedProgram emitted;
   ASSERT_TRUE(compileExample(&emitted));
