@@ -160,8 +160,8 @@ void rewrite(Node &root, const std::vector<Expert> &experts, const std::vector<V
     // A batch only known at run time: one convolution per example, a loop
     // over the examples (its kernels run on each example's mixed kernel).
     kernel.insert(kernel.begin(), m);
-    Value *first0 = b.constant(Tensor(TensorType(DType::I64, {}))); // index 0
-    Value *trips = b.op("gather", {b.op("shape", {x}), first0});
+    Value *zero = b.constant(Tensor(TensorType(DType::I64, {}))); // dim 0: the batch
+    Value *trips = b.op("gather", {b.op("shape", {x}), zero});
     Tensor yes(TensorType(DType::Bool, {}));
     yes.setInt(0, 1);
     Value *go = b.constant(std::move(yes));
