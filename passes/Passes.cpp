@@ -33,6 +33,8 @@ constexpr PassInfo kPasses[] = {
      "route dense-exported mixture-of-experts layers: experts run on their tokens"},
     {"condconv", condConv,
      "mix CondConv's expert kernels per example: one grouped convolution"},
+    {"batch-loops", batchLoops,
+     "lift loops over a batch's samples (an if per sample) to batched ops and selects"},
     {"branch-batch", branchBatch,
      "partition the batch at per-sample selects: each branch runs on its samples"},
     {"split", split,

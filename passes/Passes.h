@@ -102,13 +102,13 @@ inline constexpr std::string_view kDefaultPipeline = "infer-shapes,canonicalize"
 /// the embedding API; `specialize` first given `--bind`): the default
 /// pipeline, the dynamic-network rewrites
 /// (CondConv kernels mixed, dense mixture-of-experts layers routed,
-/// per-sample selects partitioned), loop invariants out of their loops,
+/// per-sample loops lifted, per-sample selects partitioned), loop invariants out of their loops,
 /// work one branch needs into it, then splitting.
 inline constexpr std::string_view kCompilePipeline =
-    "infer-shapes,canonicalize,condconv,moe-sparsify,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split";
+    "infer-shapes,canonicalize,condconv,moe-sparsify,batch-loops,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split";
 /// The same for native code generators: kernels fused last.
 inline constexpr std::string_view kNativeCompilePipeline =
-    "infer-shapes,canonicalize,condconv,moe-sparsify,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
+    "infer-shapes,canonicalize,condconv,moe-sparsify,batch-loops,branch-batch,hoist-loop-invariants,sink-into-branches,dce,split,fuse";
 
 //===- The passes (one file each) -----------------------------------------===//
 
@@ -153,6 +153,11 @@ LogicalResult moeSparsify(Module &module, PassContext &context);
 /// (CondConv) become the kernels mixed per example and one convolution
 /// grouped by example. (CondConv.cpp)
 LogicalResult condConv(Module &module, PassContext &context);
+
+/// Loops over a batch's samples that write row i of their output from row
+/// i of the input (an `if` per sample) become the body lifted to the batch,
+/// the `if` a per-sample select, for branch-batch. (BatchLoops.cpp)
+LogicalResult batchLoops(Module &module, PassContext &context);
 
 /// Per-sample selects (where(cond[n], A(x), B(x)) with A and B row-wise)
 /// partition the batch: each branch runs on the samples that take it, the

@@ -2142,6 +2142,10 @@ std::string describeKernel(const std::vector<const Value *> &inputs,
     // Lowering may read a constant input's value (slice bounds, axes).
     if (const Tensor *value = constantValue(input))
       text += " = #" + std::to_string(fnv(value->bytes().data(), value->bytes().size()));
+    // ... and tells the matmul ukernel which operands are weights (it packs
+    // those once): a kernel for a weight never serves a run-time operand.
+    else if (const Node *def = input->definingNode(); def && def->def().has(OpTrait::ConstantLike))
+      text += " weight";
     text += "\n";
   }
   for (const Node *node : nodes) {

@@ -9,6 +9,8 @@ Run with Debian's /usr/bin/python3 (python3-torch 1.13); traced, the batch
 N is a dynamic axis. Models:
   select.onnx       per sample: a 3-layer MLP or one linear layer, chosen by
                     a learned gate (sigmoid > 0.5)
+  loop.onnx         the same choice written per sample (scripted): a loop
+                    over the batch, an if per sample, out[i] = ...
   exit.onnx         three blocks with a classifier after each; a sample
                     leaves at the first classifier more confident than the
                     thresholds t1, t2 (inputs): nested selects
@@ -99,12 +101,34 @@ class CondConv(nn.Module):
         return torch.relu(out)
 
 
-def export(model, args, name, names, dynamic=True):
+class Loop(nn.Module):
+    """The gated MLP written per sample, as scripted code does: a loop over
+    the batch with an if on each sample's gate, writing out[i]."""
+
+    def __init__(self, d=16, hidden=32):
+        super().__init__()
+        self.gate = nn.Linear(d, 1)
+        self.heavy = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, d))
+        self.light = nn.Linear(d, d)
+
+    def forward(self, x):
+        out = torch.zeros_like(x)
+        for i in range(x.size(0)):
+            row = x[i]
+            if bool(torch.sigmoid(self.gate(row)).sum() > 0.5):
+                out[i] = self.heavy(row)
+            else:
+                out[i] = self.light(row)
+        return out
+
+
+def export(model, args, name, names, dynamic=True, script=False):
     model.eval()
     axes = {"x": {0: "N"}, "y": {0: "N"}} if dynamic else {}
     with torch.no_grad():
-        torch.onnx.export(model, args, os.path.join(out, name), opset_version=13,
-                          input_names=names, output_names=["y"], dynamic_axes=axes)
+        torch.onnx.export(torch.jit.script(model) if script else model, args,
+                          os.path.join(out, name), opset_version=13, input_names=names,
+                          output_names=["y"], dynamic_axes=axes)
 
 
 def save(name, array):
@@ -130,6 +154,7 @@ if bench:
     sys.exit(0)
 
 export(Select(), (torch.randn(3, 16),), "select.onnx", ["x"])
+export(Loop(), (torch.randn(3, 16),), "loop.onnx", ["x"], script=True)
 exit_model = Exit()
 export(exit_model, (torch.randn(3, 16), torch.tensor(0.5), torch.tensor(0.5)), "exit.onnx",
        ["x", "t1", "t2"])
