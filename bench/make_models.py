@@ -148,6 +148,13 @@ open(os.path.join(out, "select_bench.flops"), "w").write(
     "%d\n" % (2 * 64 * 1024 + 64 * 4 * 2 * 1024 * 1024))
 open(os.path.join(out, "select_bench.executed"), "w").write(
     "%d\n" % (2 * 64 * 1024 + 32 * 3 * 2 * 1024 * 1024 + 32 * 2 * 1024 * 1024))
+# The gated MLP written as a scripted per-sample loop (batch-loops lifts it):
+# same weights, input and FLOPs as select_bench.
+open(os.path.join(out, "loop_bench.inputs"), "w").write(
+    "x=%s\n" % os.path.join(out, "select_bench_x.npy"))
+for suffix in ("flops", "executed"):
+    os.system("cp %s %s" % (os.path.join(out, "select_bench." + suffix),
+                            os.path.join(out, "loop_bench." + suffix)))
 open(os.path.join(out, "condconv_bench.inputs"), "w").write(
     "x=%s\n" % os.path.join(out, "condconv_bench_x.npy"))
 open(os.path.join(out, "condconv_bench.flops"), "w").write(

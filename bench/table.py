@@ -21,7 +21,7 @@ def run(cmd):
 
 names = ["resnet18", "transformer", "mlp", "elementwise"] + sorted(
     f[:-5] for f in os.listdir(models) if f.startswith("matmul_") and f.endswith(".onnx")) + [
-    "early_exit", "gated_blocks", "while_loop", "moe", "moe_dense", "select_bench", "batch_exit",
+    "early_exit", "gated_blocks", "while_loop", "moe", "moe_dense", "select_bench", "loop_bench", "batch_exit",
     "batch_skip", "condconv_bench"]
 peaks = {t: json.loads(run([os.path.join(work, "peak"), str(t)])) for t in (1, 2)}
 print("machine: OpenBLAS sgemm %.0f / %.0f GFLOP/s, triad %.1f / %.1f GB/s (1 / 2 threads)"

@@ -2142,10 +2142,6 @@ std::string describeKernel(const std::vector<const Value *> &inputs,
     // Lowering may read a constant input's value (slice bounds, axes).
     if (const Tensor *value = constantValue(input))
       text += " = #" + std::to_string(fnv(value->bytes().data(), value->bytes().size()));
-    // ... and tells the matmul ukernel which operands are weights (it packs
-    // those once): a kernel for a weight never serves a run-time operand.
-    else if (const Node *def = input->definingNode(); def && def->def().has(OpTrait::ConstantLike))
-      text += " weight";
     text += "\n";
   }
   for (const Node *node : nodes) {
@@ -2177,7 +2173,13 @@ std::string describeKernel(const std::vector<const Value *> &inputs,
       }
       line += ";";
     }
-    line += "} ->";
+    line += "}";
+    // A one-element weight is lowered as an immediate (Lowering::constant):
+    // its value, not only its name, makes the kernel.
+    if (node->is(OpId::Weight))
+      if (const Tensor *value = constantValue(node->result(0)); value && value->numElements() == 1)
+        line += " = #" + std::to_string(fnv(value->bytes().data(), value->bytes().size()));
+    line += " ->";
     for (size_t i = 0; i < node->numResults(); ++i)
       line += " " + id(node->result(i)) + ": " + node->result(i)->type().str();
     text += line + "\n";

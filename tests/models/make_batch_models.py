@@ -23,6 +23,7 @@ Inputs: x_*.npy per model; t_never.npy (1.0: no sample exits), t_always.npy
 (0.0: every sample exits at once), t1_half.npy and t2_half.npy (half the
 samples exit after block 1, half the rest after block 2). --bench writes
 select_bench.onnx (batch 64, d 1024, every other sample on the heavy path),
+loop_bench.onnx (the same layer as a scripted per-sample loop),
 condconv_bench.onnx (batch 8, 4 experts, 64 channels, 32x32) and inputs.
 """
 import os
@@ -101,15 +102,9 @@ class CondConv(nn.Module):
         return torch.relu(out)
 
 
-class Loop(nn.Module):
+class Loop(Select):
     """The gated MLP written per sample, as scripted code does: a loop over
     the batch with an if on each sample's gate, writing out[i]."""
-
-    def __init__(self, d=16, hidden=32):
-        super().__init__()
-        self.gate = nn.Linear(d, 1)
-        self.heavy = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, d))
-        self.light = nn.Linear(d, d)
 
     def forward(self, x):
         out = torch.zeros_like(x)
@@ -147,6 +142,10 @@ if bench:
     side = np.where(np.arange(64) % 2 == 0, 1.0, -1.0)
     x += np.outer((side - b - x @ w) / (w @ w), w)
     save("select_bench_x.npy", x.astype(np.float32))
+    # The same layer written per sample (scripted loop), same weights.
+    loop = Loop(d=1024, hidden=1024)
+    loop.load_state_dict(model.state_dict())
+    export(loop, (torch.randn(3, 1024),), "loop_bench.onnx", ["x"], script=True)
     # CondConv at batch 8: 4 expert 3x3 convolutions, 64 -> 64 channels, 32x32.
     export(CondConv(cin=64, cout=64, experts=4), (torch.randn(8, 64, 32, 32),),
            "condconv_bench.onnx", ["x"], dynamic=False)
