@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 # instead of taking the machine down (8 GiB; the machine has 24).
 TEST_MEMORY_KB ?= 8388608
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench fuzz clean
 
 all: build
 
@@ -34,6 +34,21 @@ demo: build
 # dlc vs ONNX Runtime vs the machine's limits (not a test; see bench/run).
 bench: build
 	./bench/run
+
+# libFuzzer targets (tests/fuzz) built with clang, ASan and UBSan in
+# $(FUZZ_BUILD), each run FUZZ_SECONDS on a corpus seeded from the repo's
+# test files; memory is capped by libFuzzer's limits (ASan needs the address
+# space ulimit -v would take).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	@./scripts/install-deps.sh --fuzz
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DDLC_FUZZ=ON > /dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	mkdir -p $(FUZZ_BUILD)/corpus/dlir
+	cp $$(find tests/lit examples -name '*.dlir') $(FUZZ_BUILD)/corpus/dlir/
+	$(FUZZ_BUILD)/tests/fuzz/dlir_fuzzer $(FUZZ_BUILD)/corpus/dlir -max_total_time=$(FUZZ_SECONDS) \
+	  -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=1 -max_len=65536 -print_final_stats=1
 
 clean:
 	rm -rf $(BUILD)

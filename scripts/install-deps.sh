@@ -5,7 +5,8 @@
 # one `apt-get update`, then one `apt-get install -y`. Safe to run repeatedly;
 # it does nothing (and needs no network) when everything is present.
 # `--bench` adds what bench/ needs: torchvision (resnet18) and Node.js/npm
-# (ONNX Runtime from npm).
+# (ONNX Runtime from npm). `--fuzz` adds clang and its runtime libraries
+# (libFuzzer, ASan, UBSan) for `make fuzz`.
 set -euo pipefail
 
 packages=(
@@ -19,6 +20,9 @@ packages=(
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torchvision)
   command -v npm > /dev/null || packages+=(nodejs npm)
+fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-dev) # libFuzzer, ASan, UBSan (tests/fuzz)
 fi
 
 missing=()
