@@ -132,28 +132,17 @@ LogicalResult branchBatch(Module &module, PassContext &context) {
   // To a fixed point: a select nested in a branch is copied onto that
   // branch's samples, then partitioned in turn.
   for (bool again = true; again;) {
-    again = false;
-    std::vector<Graph *> graphs;
-    for (const auto &graph : module.graphs())
-      graphs.push_back(graph.get());
-    for (size_t g = 0; g < graphs.size(); ++g) {
-      std::vector<Node *> nodes;
-      for (const auto &node : graphs[g]->nodes()) {
-        nodes.push_back(node.get());
-        for (Graph *region : node->regions())
-          graphs.push_back(region);
-      }
-      // Later selects first: an outer select (an early exit) partitions
-      // before the selects its branches hold, which then see only the
-      // samples that reach them. One at a time: what a partition leaves
-      // dead goes before the next.
-      for (auto it = nodes.rbegin(); it != nodes.rend() && !again; ++it)
+    // Later selects first: an outer select (an early exit) partitions
+    // before the selects its branches hold, which then see only the
+    // samples that reach them. One at a time: what a partition leaves
+    // dead goes before the next.
+    again = forEachGraph(module, [&](const std::vector<Node *> &nodes) {
+      for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
         if ((*it)->is(OpId::Where) && (*it)->result(0)->hasUses() &&
             partition(**it, context, reported))
-          again = true;
-      if (again)
-        break;
-    }
+          return true;
+      return false;
+    });
     if (again && failed(canonicalize(module, context)))
       return failure();
   }

@@ -204,16 +204,7 @@ void rewrite(Node &root, const std::vector<Expert> &experts, const std::vector<V
 
 LogicalResult condConv(Module &module, PassContext &context) {
   bool changed = false;
-  std::vector<Graph *> graphs;
-  for (const auto &graph : module.graphs())
-    graphs.push_back(graph.get());
-  for (size_t g = 0; g < graphs.size(); ++g) {
-    std::vector<Node *> nodes;
-    for (const auto &node : graphs[g]->nodes()) {
-      nodes.push_back(node.get());
-      for (Graph *region : node->regions())
-        graphs.push_back(region);
-    }
+  forEachGraph(module, [&](const std::vector<Node *> &nodes) {
     for (Node *node : nodes) {
       Value *sum = node->result(0);
       if (!node->is(OpId::Add) || !sum->hasUses() || !isSumRoot(*sum))
@@ -237,7 +228,8 @@ LogicalResult condConv(Module &module, PassContext &context) {
       rewrite(*node, experts, others, context);
       changed = true;
     }
-  }
+    return false;
+  });
   return changed ? canonicalize(module, context) : success();
 }
 

@@ -448,16 +448,7 @@ bool scatterAddInto(Node &node, PassContext &context) {
 
 LogicalResult moeSparsify(Module &module, PassContext &context) {
   bool changed = false;
-  std::vector<Graph *> graphs;
-  for (const auto &graph : module.graphs())
-    graphs.push_back(graph.get());
-  for (size_t g = 0; g < graphs.size(); ++g) {
-    std::vector<Node *> nodes;
-    for (const auto &node : graphs[g]->nodes()) {
-      nodes.push_back(node.get());
-      for (Graph *region : node->regions())
-        graphs.push_back(region);
-    }
+  forEachGraph(module, [&](const std::vector<Node *> &nodes) {
     for (Node *node : nodes) {
       if (!node->result(0)->hasUses())
         continue; // a dense layer already rewritten
@@ -502,7 +493,8 @@ LogicalResult moeSparsify(Module &module, PassContext &context) {
       Router(*layer, context).run();
       changed = true;
     }
-  }
+    return false;
+  });
   // The dense experts go; shapes of the zeros and row counts get names.
   return changed ? canonicalize(module, context) : success();
 }

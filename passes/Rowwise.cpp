@@ -240,6 +240,23 @@ Value *cloneOnRows(const RowwiseCone &cone, Builder &builder,
   return copy->result(0);
 }
 
+bool forEachGraph(Module &module, const std::function<bool(const std::vector<Node *> &)> &visit) {
+  std::vector<Graph *> graphs;
+  for (const auto &graph : module.graphs())
+    graphs.push_back(graph.get());
+  for (size_t g = 0; g < graphs.size(); ++g) {
+    std::vector<Node *> nodes;
+    for (const auto &node : graphs[g]->nodes()) {
+      nodes.push_back(node.get());
+      for (Graph *region : node->regions())
+        graphs.push_back(region);
+    }
+    if (visit(nodes))
+      return true;
+  }
+  return false;
+}
+
 bool singleUse(const Value *value) {
   return value->users().size() == 1 && value->outputUses() == 0;
 }

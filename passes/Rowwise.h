@@ -13,6 +13,7 @@
 
 #include "ir/Builder.h"
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,6 +46,14 @@ std::optional<RowwiseCone> rowwiseCone(Value &value, std::string &why);
 /// originals with `suffix` appended.
 Value *cloneOnRows(const RowwiseCone &cone, Builder &builder,
                    const std::vector<Value *> &rows, const std::string &suffix);
+
+//===- Walking the module -------------------------------------------------===//
+
+/// Calls `visit` with each graph's nodes, top-level graphs first, a nested
+/// graph after the graph that holds it; each list is taken just before its
+/// visit, so rewrites may add nodes while they walk. Stops, returning true,
+/// when `visit` returns true.
+bool forEachGraph(Module &module, const std::function<bool(const std::vector<Node *> &)> &visit);
 
 //===- Sums of terms ------------------------------------------------------===//
 

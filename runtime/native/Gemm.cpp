@@ -20,7 +20,7 @@ constexpr int kCols = 64;     ///< columns per packed panel of B
 /// Depth per step. A panel packed per call is in cache already: 256 steps
 /// (64 KiB of panel) amortize reloading C best (resnet18: 39.6 vs 43.8 ms
 /// at 128). A weight packed once streams from memory: 128 steps (32 KiB,
-/// L1) with prefetch (the routed experts: 10.5 -> 8.5 ms at 2 threads).
+/// L1) with prefetch (the routed experts, 2 threads: ~10 -> ~8.5 ms, noisy).
 constexpr int64_t kDepthPacked = 256, kDepthStreamed = 128;
 /// Panel rows of a streamed weight prefetched into L2 ahead of the first
 /// row block (~100 ns away); the later blocks find them there.
