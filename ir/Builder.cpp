@@ -2,6 +2,8 @@
 
 #include "ir/Builder.h"
 
+#include <algorithm>
+
 #include "ir/Check.h"
 #include "ir/OpRegistry.h"
 
@@ -41,6 +43,20 @@ std::vector<Value *> NodeBuilder::results() {
   const OpDef *def = lookupOp(op_);
   DLC_CHECK(def != nullptr, "Builder: unknown op");
   Graph &graph = builder_.graph_;
+  // A missing operand is a step before this one that failed: with a
+  // diagnostics sink (importers) it is reported, without one a bug.
+  auto missing = [&](const std::vector<Value *> &values, const char *what) {
+    auto it = std::find(values.begin(), values.end(), nullptr);
+    if (it == values.end())
+      return false;
+    DLC_CHECK(builder_.diag_ != nullptr, "Builder: null operand");
+    (void)builder_.diag_->error(builder_.location_,
+                                "'" + op_ + "': " + what + " " +
+                                    std::to_string(it - values.begin()) + " is missing");
+    return true;
+  };
+  if (missing(operands_, "operand") || missing(captures_, "capture"))
+    return {};
   Node *node = graph.addNode(*def, std::move(operands_), {}, std::move(attrs_),
                              std::move(captures_), builder_.location_,
                              builder_.insertBefore_);

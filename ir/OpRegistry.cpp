@@ -289,7 +289,7 @@ LogicalResult InferContext::error(const std::string &message) const {
 
 LogicalResult InferContext::normalizeAxis(int64_t axis, int64_t rank,
                                           int64_t &out) const {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+  if (axis < -rank || axis >= rank)
     return error("axis " + std::to_string(axis) + " is out of range for rank " +
                  std::to_string(rank));
   out = axis < 0 ? axis + rank : axis;

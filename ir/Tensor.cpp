@@ -142,4 +142,38 @@ std::vector<int64_t> Tensor::toInts() const {
   return values;
 }
 
+TensorDifference compareTensors(const Tensor &got, const Tensor &want, double rtol,
+                                double atol) {
+  TensorDifference d;
+  if (!(got.type() == want.type())) {
+    d.mismatch = true;
+    d.problem = "got " + got.type().str() + ", expected " + want.type().str();
+    return d;
+  }
+  bool exact = !isFloat(got.dtype());
+  auto note = [&](int64_t i, const std::string &got, const std::string &want) {
+    if (!d.mismatch)
+      d.problem = "element " + std::to_string(i) + ": got " + got + ", expected " + want;
+    d.mismatch = true;
+  };
+  for (int64_t i = 0; i < got.numElements(); ++i) {
+    if (exact) {
+      if (got.getInt(i) != want.getInt(i))
+        note(i, std::to_string(got.getInt(i)), std::to_string(want.getInt(i)));
+      continue;
+    }
+    double a = got.getDouble(i), b = want.getDouble(i);
+    if (a == b || (std::isnan(a) && std::isnan(b)))
+      continue;
+    double abs = std::fabs(a - b);
+    if (std::isfinite(abs)) {
+      d.maxAbs = std::max(d.maxAbs, abs);
+      d.maxRel = std::max(d.maxRel, abs / std::max(std::fabs(b), 1e-30));
+    }
+    if (!(abs <= atol + rtol * std::fabs(b)))
+      note(i, std::to_string(a), std::to_string(b));
+  }
+  return d;
+}
+
 } // namespace dlc

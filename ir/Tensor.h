@@ -70,6 +70,17 @@ private:
   std::vector<uint8_t> bytes_;
 };
 
+/// How `got` differs from `want`: floats must lie within
+/// atol + rtol * |want| (NaN matches NaN, equal infinities match), other
+/// dtypes match exactly, and the types must be equal.
+struct TensorDifference {
+  bool mismatch = false;
+  double maxAbs = 0, maxRel = 0; ///< over the finite float elements
+  std::string problem;           ///< the type, or the first element, that differs
+};
+TensorDifference compareTensors(const Tensor &got, const Tensor &want, double rtol,
+                                double atol);
+
 } // namespace dlc
 
 #endif // DLC_IR_TENSOR_H

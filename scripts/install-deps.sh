@@ -5,8 +5,8 @@
 # one `apt-get update`, then one `apt-get install -y`. Safe to run repeatedly;
 # it does nothing (and needs no network) when everything is present.
 # `--bench` adds what bench/ needs: torchvision (resnet18) and Node.js/npm
-# (ONNX Runtime from npm). `--fuzz` adds clang and its runtime libraries
-# (libFuzzer, ASan, UBSan) for `make fuzz`.
+# (ONNX Runtime from npm). clang and its runtime libraries (libFuzzer, ASan,
+# UBSan) build tests/fuzz, which `make test` runs.
 set -euo pipefail
 
 packages=(
@@ -16,13 +16,11 @@ packages=(
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libonnx-testdata python3-onnx python3-numpy python3-torch
   libprotobuf-dev libopenblas-dev
+  clang libclang-rt-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torchvision)
   command -v npm > /dev/null || packages+=(nodejs npm)
-fi
-if [[ "${1:-}" == "--fuzz" ]]; then
-  packages+=(clang libclang-rt-dev) # libFuzzer, ASan, UBSan (tests/fuzz)
 fi
 
 missing=()

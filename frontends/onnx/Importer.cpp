@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <functional>
 #include <fstream>
+#include <limits>
 #include <set>
 
 namespace dlc {
@@ -398,55 +399,36 @@ GraphImporter::convertTensor(const onnx::TensorProto &proto,
     return Tensor(type, std::vector<uint8_t>(begin, begin + *bytes));
   }
 
-  Tensor tensor(type);
-  auto mismatch = [&](int64_t got) {
-    return fail("tensor " + where + " has " + std::to_string(got) +
-                " values, its type " + type.str() + " needs " +
-                std::to_string(count));
-  };
+  // The typed field the values travel in must hold exactly `count` of them;
+  // checked before the tensor is allocated (its dims are the file's word).
+  int64_t values;
   switch (*dtype) {
-  case DType::F32:
-    if (proto.float_data_size() != count)
-      return mismatch(proto.float_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      tensor.setDouble(i, proto.float_data(i));
-    break;
-  case DType::F64:
-    if (proto.double_data_size() != count)
-      return mismatch(proto.double_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      tensor.setDouble(i, proto.double_data(i));
-    break;
-  case DType::I64:
-    if (proto.int64_data_size() != count)
-      return mismatch(proto.int64_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      tensor.setInt(i, proto.int64_data(i));
-    break;
+  case DType::F32: values = proto.float_data_size(); break;
+  case DType::F64: values = proto.double_data_size(); break;
+  case DType::I64: values = proto.int64_data_size(); break;
   case DType::U32:
-  case DType::U64:
-    if (proto.uint64_data_size() != count)
-      return mismatch(proto.uint64_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      tensor.setInt(i, static_cast<int64_t>(proto.uint64_data(i)));
-    break;
-  case DType::F16:
-  case DType::BF16: {
-    // 16-bit floats travel as their bit patterns in int32_data.
-    if (proto.int32_data_size() != count)
-      return mismatch(proto.int32_data_size());
-    for (int64_t i = 0; i < count; ++i) {
+  case DType::U64: values = proto.uint64_data_size(); break;
+  default: values = proto.int32_data_size(); break; // 16-bit floats as bits too
+  }
+  if (values != count)
+    return fail("tensor " + where + " has " + std::to_string(values) +
+                " values, its type " + type.str() + " needs " + std::to_string(count));
+  Tensor tensor(type);
+  for (int64_t i = 0; i < count; ++i) {
+    switch (*dtype) {
+    case DType::F32: tensor.setDouble(i, proto.float_data(i)); break;
+    case DType::F64: tensor.setDouble(i, proto.double_data(i)); break;
+    case DType::I64: tensor.setInt(i, proto.int64_data(i)); break;
+    case DType::U32:
+    case DType::U64: tensor.setInt(i, static_cast<int64_t>(proto.uint64_data(i))); break;
+    case DType::F16:
+    case DType::BF16: {
       uint16_t bits = static_cast<uint16_t>(proto.int32_data(i));
       std::memcpy(tensor.bytes().data() + 2 * i, &bits, 2);
+      break;
     }
-    break;
-  }
-  default:
-    if (proto.int32_data_size() != count)
-      return mismatch(proto.int32_data_size());
-    for (int64_t i = 0; i < count; ++i)
-      tensor.setInt(i, proto.int32_data(i));
-    break;
+    default: tensor.setInt(i, proto.int32_data(i)); break;
+    }
   }
   return tensor;
 }
@@ -528,6 +510,37 @@ GraphImporter::importNodes(const std::vector<const onnx::NodeProto *> &nodes) {
   return success();
 }
 
+/// The node's inputs and outputs against its ONNX schema: counts in range
+/// and every required (non-optional) input named, so that op importers may
+/// take them for granted.
+static LogicalResult checkArity(NodeContext &ctx) {
+  const onnx::NodeProto &node = ctx.proto();
+  const onnx::OpSchema *schema =
+      onnx::OpSchemaRegistry::Schema(node.op_type(), ctx.opset(), "");
+  if (!schema)
+    return success(); // not an ONNX op: the importer table says so
+  if (node.input_size() < schema->min_input() || node.input_size() > schema->max_input())
+    return ctx.error("has " + std::to_string(node.input_size()) + " inputs; " +
+                     node.op_type() + " takes " + std::to_string(schema->min_input()) +
+                     (schema->max_input() == schema->min_input()
+                          ? ""
+                          : " to " + (schema->max_input() == std::numeric_limits<int>::max()
+                                          ? std::string("any number")
+                                          : std::to_string(schema->max_input()))));
+  if (node.output_size() < schema->min_output() || node.output_size() > schema->max_output())
+    return ctx.error("has " + std::to_string(node.output_size()) + " outputs; " +
+                     node.op_type() + " gives " + std::to_string(schema->min_output()) +
+                     (schema->max_output() == schema->min_output()
+                          ? ""
+                          : " to " + std::to_string(schema->max_output())));
+  const std::vector<onnx::OpSchema::FormalParameter> &formals = schema->inputs();
+  for (size_t i = 0; i < formals.size() && i < static_cast<size_t>(node.input_size()); ++i)
+    if (formals[i].GetOption() != onnx::OpSchema::Optional && node.input(i).empty())
+      return ctx.error("input " + std::to_string(i) + " ('" + formals[i].GetName() +
+                       "') is required");
+  return success();
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                                         int opset) {
   std::string name = node.name().empty()
@@ -545,6 +558,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                        "' is not defined before this node");
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     return ctx.unsupported("domain '" + node.domain() + "' is not supported");
+  if (failed(checkArity(ctx)))
+    return failure();
 
   auto it = importers().find(node.op_type());
   if (it == importers().end())
@@ -779,8 +794,16 @@ std::unique_ptr<Module> importOnnxFile(const std::string &path,
   std::string bytes, error;
   if (!onnximport::readFile(path, bytes, error))
     return (void)diag.error(where, error), nullptr;
+  return importOnnxModel(bytes, path, diag);
+}
+
+std::unique_ptr<Module> importOnnxModel(std::string_view bytes, const std::string &path,
+                                        Diagnostics &diag) {
+  Location where;
+  where.file = path;
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes))
+  if (bytes.size() > static_cast<size_t>(kMaxOnnxFileBytes) ||
+      !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return (void)diag.error(where, "not a valid ONNX model (the protobuf "
                                    "does not parse; truncated or not ONNX?)"),
            nullptr;

@@ -21,12 +21,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace dlc {
 
 /// Largest .onnx file read (2 GiB, protobuf's own limit); larger models keep
 /// their weights in external data.
 inline constexpr int64_t kMaxOnnxFileBytes = (int64_t(1) << 31) - 1;
+
+/// Imports a model from the bytes of an .onnx file; `path` names it in
+/// messages and locates its external data. Null after emitting errors.
+std::unique_ptr<Module> importOnnxModel(std::string_view bytes, const std::string &path,
+                                        Diagnostics &diag);
 
 /// Imports the model in `path`; its graph becomes the module's `@main`.
 /// Null after emitting errors.

@@ -167,12 +167,14 @@ LogicalResult inferGatherNd(InferContext &ctx) {
     return failure();
   const TensorType &data = ctx.operandType(0), &indices = ctx.operandType(1);
   int64_t batch = ctx.intAttr("batch_dims");
+  if (ctx.operandsRanked() && indices.rank() < 1)
+    return ctx.error("indices " + indices.str() + " must have rank 1 or more");
   if (!ctx.operandsRanked() || !indices.dim(indices.rank() - 1).isStatic()) {
     ctx.addResult(TensorType::unranked(data.dtype()));
     return success();
   }
   int64_t k = indices.dim(indices.rank() - 1).size();
-  if (indices.rank() < 1 || batch < 0 || batch >= indices.rank() ||
+  if (batch < 0 || batch >= indices.rank() ||
       batch + k > data.rank())
     return ctx.error("indices " + indices.str() + " do not fit data " +
                      data.str() + " with batch_dims " + std::to_string(batch));
@@ -237,6 +239,8 @@ LogicalResult inferUnique(InferContext &ctx) {
   const Attribute *axisAttr = ctx.node().attr("axis");
   if (axisAttr && x.hasRank()) {
     int64_t axis;
+    if (x.rank() == 0)
+      return ctx.error("unique along an axis needs rank 1 or more, got " + x.str());
     if (failed(ctx.normalizeAxis(axisAttr->getInt(), x.rank(), axis)))
       return failure();
     std::vector<Dim> dims = x.dims();

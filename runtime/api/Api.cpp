@@ -6,6 +6,7 @@
 #include "program/Executor.h"
 
 #include <memory>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <vector>
@@ -27,6 +28,7 @@ struct dlrt_program_t {
 };
 
 struct dlrt_session_t {
+  mutable std::mutex mutex; ///< each call holds it: calls from several threads take turns
   std::unique_ptr<dlrt::program::Session> session;
   std::vector<dlrt::program::BufferRef> inputs, outputs;
 };
@@ -242,6 +244,7 @@ dlrt_status dlrt_session_set_input(dlrt_session *session, size_t index,
     return makeStatus("dlrt_session_set_input: unknown element type");
   try {
     std::vector<int64_t> shape(dims, dims + rank);
+    std::lock_guard<std::mutex> lock(session->mutex);
     auto elementType = static_cast<dlrt::kernels::ElementType>(type);
     std::optional<size_t> expected = dlrt::program::byteSize(elementType, shape);
     if (!expected || *expected != bytes)
@@ -261,6 +264,7 @@ dlrt_status dlrt_session_run(dlrt_session *session) {
   if (!session)
     return makeStatus("dlrt_session_run: null argument");
   try {
+    std::lock_guard<std::mutex> lock(session->mutex);
     session->outputs.clear();
     dlrt::kernels::Status status = session->session->run(session->inputs, session->outputs);
     return status.isOk() ? nullptr : makeStatus(status.message());
@@ -274,6 +278,7 @@ dlrt_status dlrt_session_output(const dlrt_session *session, size_t index,
                                 size_t *out_rank, const void **out_data, size_t *out_bytes) {
   if (!session || !out_type || !out_dims || !out_rank || !out_data || !out_bytes)
     return makeStatus("dlrt_session_output: null argument");
+  std::lock_guard<std::mutex> lock(session->mutex);
   if (index >= session->outputs.size())
     return makeStatus("dlrt_session_output: no output " + std::to_string(index) +
                       " (run first)");

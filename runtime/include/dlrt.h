@@ -14,9 +14,12 @@
  *
  * Thread safety: a dlrt_artifact and a dlrt_program are immutable once
  * created and may be used from any number of threads (many sessions may
- * share one program). A dlrt_session is used by one thread at a time (one
- * session per thread for concurrent runs). Releasing an object must not
- * race with its use.
+ * share one program). Sessions run in parallel, one per thread. Calls on
+ * one session from several threads take turns (each holds the session
+ * while it runs), so they never race; but a run reads the inputs set last
+ * and an output stays valid only until the next run, so threads sharing a
+ * session hold their own lock over set_input ... output. Releasing an
+ * object must not race with its use.
  *
  *===----------------------------------------------------------------------===*/
 

@@ -2,7 +2,7 @@
 //
 // RAII handles over the runtime's C API; errors become dlrt::Error
 // exceptions carrying the status message. Same thread-safety rules as
-// dlrt.h: Program is shareable, a Session is used by one thread at a time.
+// dlrt.h: Program is shareable; calls on one Session take turns.
 //
 //   dlrt::Program program = dlrt::Program::loadFile("model.dlc");
 //   dlrt::Session session(program);

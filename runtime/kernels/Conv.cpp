@@ -36,10 +36,41 @@ template <typename Fn> void forEachIndex(const std::vector<int64_t> &dims, Fn fn
   }
 }
 
+/// The shapes a (transposed) convolution needs, checked before any index
+/// is computed: the program is the compiler's, but a kernel must not read
+/// or write outside its buffers whatever its params say.
+Status checkConv(const Window &window, int64_t group, const BufferView &x,
+                 const BufferView &w, const BufferView &bias, const BufferView &out,
+                 bool transposed) {
+  if (x.rank < 3 || w.rank != x.rank || out.rank != x.rank)
+    return Status::error("conv: input, weights and output need one rank (3 or more)");
+  size_t spatial = static_cast<size_t>(x.rank) - 2;
+  if (window.kernel.size() != spatial || window.strides.size() != spatial ||
+      window.dilations.size() != spatial || window.padBegin.size() != spatial ||
+      window.padEnd.size() != spatial)
+    return Status::error("conv: the window does not match the spatial rank");
+  for (size_t d = 0; d < spatial; ++d)
+    if (window.strides[d] < 1 || window.dilations[d] < 1)
+      return Status::error("conv: strides and dilations must be positive");
+  int64_t channels = transposed ? w.dims[1] * group : w.dims[0];
+  bool fits = group >= 1 && out.dims[0] == x.dims[0] && out.dims[1] == channels &&
+              (transposed ? x.dims[1] % group == 0 && w.dims[0] == x.dims[1]
+                          : w.dims[0] % group == 0 && x.dims[1] == w.dims[1] * group);
+  if (!fits)
+    return Status::error("conv: the channels of input, weights and output disagree "
+                         "with group " + std::to_string(group));
+  if (bias.data && (bias.rank != 1 || bias.dims[0] != channels))
+    return Status::error("conv: the bias needs one value per output channel");
+  return Status::ok();
+}
+
 } // namespace
 
 Status conv(const ConvParams &params, const BufferView &x, const BufferView &w,
             const BufferView &bias, const BufferView &out, ThreadPool *pool) {
+  if (Status status = checkConv(params.window, params.group, x, w, bias, out, false);
+      !status.isOk())
+    return status;
   std::vector<int64_t> xs(x.dims, x.dims + x.rank), ws(w.dims, w.dims + w.rank),
       os(out.dims, out.dims + out.rank);
   size_t spatial = xs.size() - 2;
@@ -172,6 +203,9 @@ Status globalPool(bool isMax, const BufferView &x, const BufferView &out) {
 
 Status convTranspose(const ConvTransposeParams &params, const BufferView &x,
                      const BufferView &w, const BufferView &bias, const BufferView &out) {
+  if (Status status = checkConv(params.window, params.group, x, w, bias, out, true);
+      !status.isOk())
+    return status;
   std::vector<int64_t> xs(x.dims, x.dims + x.rank), ws(w.dims, w.dims + w.rank),
       os(out.dims, out.dims + out.rank);
   size_t spatial = xs.size() - 2;

@@ -952,6 +952,7 @@ private:
 } // namespace
 
 Status Session::run(const std::vector<BufferRef> &inputs, std::vector<BufferRef> &outputs) {
+  std::lock_guard<std::mutex> lock(running_);
   const Program &program = executable_->program();
   const Function &main = program.functions[0];
   if (inputs.size() != program.inputs.size())

@@ -160,7 +160,9 @@ public:
 
   /// Checks `inputs` against the program's inputs (count, dtype, rank,
   /// static sizes, one size per symbol, expressions of symbols), runs the
-  /// program, returns its outputs.
+  /// program, returns its outputs. Runs of one session from several
+  /// threads take turns (each holds the session for its whole run); runs in
+  /// parallel need a session each.
   Status run(const std::vector<BufferRef> &inputs, std::vector<BufferRef> &outputs);
 
   /// Called after every instruction while set (profiling, tracing).
@@ -177,6 +179,7 @@ private:
   Status runFunction(int64_t function, std::vector<BufferRef> args,
                      std::vector<BufferRef> &results);
 
+  std::mutex running_; ///< held by run(): its state is the session's
   std::shared_ptr<const Executable> executable_;
   SessionOptions options_;
   std::unique_ptr<ThreadPool> pool_;

@@ -86,30 +86,6 @@ std::vector<fs::path> numbered(const fs::path &dir, const std::string &prefix) {
   return paths;
 }
 
-std::string compare(const Tensor &got, const Tensor &want, double rtol,
-                    double atol) {
-  if (got.dtype() != want.dtype() || !(got.type() == want.type()))
-    return "got " + got.type().str() + ", expected " + want.type().str();
-  bool exact = !isFloat(got.dtype());
-  for (int64_t i = 0; i < got.numElements(); ++i) {
-    bool ok;
-    if (exact) {
-      ok = got.getInt(i) == want.getInt(i);
-    } else {
-      double g = got.getDouble(i), w = want.getDouble(i);
-      ok = (std::isnan(g) && std::isnan(w)) || g == w ||
-           std::fabs(g - w) <= atol + rtol * std::fabs(w);
-    }
-    if (!ok) {
-      std::ostringstream text;
-      text << "element " << i << ": got " << got.getDouble(i) << ", expected "
-           << want.getDouble(i);
-      return text.str();
-    }
-  }
-  return "";
-}
-
 /// ONNX's test data stores bfloat16 tensors as uint16 bit patterns.
 Tensor asBFloat16IfDeclared(Tensor tensor, const TensorType &declared) {
   if (tensor.dtype() != DType::U16 || declared.dtype() != DType::BF16)
@@ -197,10 +173,10 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, boo
       if (!want)
         return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
       want = asBFloat16IfDeclared(std::move(*want), (*outputs)[i]->type());
-      std::string mismatch = compare(*(*outputs)[i], *want, 1e-3, 1e-5);
-      if (!mismatch.empty())
+      TensorDifference d = compareTensors(*(*outputs)[i], *want, 1e-3, 1e-5);
+      if (d.mismatch)
         return {Outcome::WrongResult, set.filename().string() + " output " +
-                                          std::to_string(i) + ": " + mismatch};
+                                          std::to_string(i) + ": " + d.problem};
     }
   }
   return {Outcome::Passed, ""};

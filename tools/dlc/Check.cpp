@@ -51,39 +51,6 @@ std::optional<double> number(const ParsedArgs &args, const std::string &flag,
   return value;
 }
 
-struct Difference {
-  double maxAbs = 0, maxRel = 0;
-  bool mismatch = false;
-  std::string problem; ///< shape, dtype or NaN disagreement
-};
-
-Difference compare(const Tensor &got, const Tensor &want, double rtol, double atol) {
-  Difference d;
-  if (got.type() != want.type()) {
-    d.mismatch = true;
-    d.problem = "type " + got.type().str() + ", expected " + want.type().str();
-    return d;
-  }
-  for (int64_t i = 0; i < got.numElements(); ++i) {
-    double a = got.getDouble(i), b = want.getDouble(i);
-    if (std::isnan(a) || std::isnan(b)) {
-      if (std::isnan(a) != std::isnan(b)) {
-        d.mismatch = true;
-        d.problem = "NaN at element " + std::to_string(i);
-      }
-      continue;
-    }
-    if (a == b) // equal infinities included
-      continue;
-    double abs = std::fabs(a - b), rel = abs / std::max(std::fabs(b), 1e-30);
-    d.maxAbs = std::max(d.maxAbs, abs);
-    d.maxRel = std::max(d.maxRel, rel);
-    if (!(abs <= atol + rtol * std::fabs(b)))
-      d.mismatch = true;
-  }
-  return d;
-}
-
 int runCheck(const ParsedArgs &args) {
   Diagnostics diag;
   std::unique_ptr<Module> reference = loadModel(args.positional[0], diag);
@@ -139,7 +106,7 @@ int runCheck(const ParsedArgs &args) {
     for (size_t i = 0; i < want->size(); ++i) {
       const Value *value = graph->outputs()[i];
       std::string name = value->name().empty() ? "output" + std::to_string(i) : value->name();
-      Difference d = compare(*(*got)[i], *(*want)[i], *rtol, *atol);
+      TensorDifference d = compareTensors(*(*got)[i], *(*want)[i], *rtol, *atol);
       anyMismatch |= d.mismatch;
       std::printf("seed %lld %s: %s max abs %.3g max rel %.3g%s%s\n",
                   static_cast<long long>(seed), name.c_str(),

@@ -2,7 +2,7 @@
 
 #include "ir/Interpreter.h"
 #include "tools/dlc/Driver.h"
-#include "tools/dlc/Npy.h"
+#include "frontends/npy/Npy.h"
 
 #include <map>
 #include <random>

@@ -5,7 +5,7 @@
 #include "codegen/program/EmitProgram.h"
 #include "ir/Dot.h"
 #include "passes/Pipeline.h"
-#include "tools/dlc/Npy.h"
+#include "frontends/npy/Npy.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -46,6 +46,8 @@ Value *legacyBroadcast(NodeContext &ctx, Value *a, Value *b) {
   int64_t axis = ctx.attrInt("axis", 0);
   if (axis < 0)
     axis += rankA;
+  if (axis < 0 || axis > rankA)
+    return b; // out of range: the binary op's broadcasting reports the shapes
   int64_t trailing = rankA - axis - rankB;
   if (trailing <= 0)
     return b;

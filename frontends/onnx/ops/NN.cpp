@@ -102,33 +102,69 @@ LogicalResult importGemm(NodeContext &ctx) {
   return success();
 }
 
+/// A window attribute with one int per spatial dim (`count` of them; pads
+/// have two per dim), `fallback` each when absent, every one at least
+/// `least`. Empty optional after an error: the file's attributes are
+/// checked before the importer computes with them.
+std::optional<std::vector<int64_t>> windowInts(NodeContext &ctx, std::string_view name,
+                                               size_t count, int64_t fallback,
+                                               int64_t least) {
+  std::vector<int64_t> values =
+      ctx.attrInts(name).value_or(std::vector<int64_t>(count, fallback));
+  if (values.size() != count) {
+    (void)ctx.error("attribute '" + std::string(name) + "' has " +
+                    std::to_string(values.size()) + " values, expected " +
+                    std::to_string(count));
+    return std::nullopt;
+  }
+  for (int64_t value : values)
+    if (value < least || value > kMaxDimSize) {
+      (void)ctx.error("attribute '" + std::string(name) + "' has the value " +
+                      std::to_string(value) + ", out of range");
+      return std::nullopt;
+    }
+  return values;
+}
+
 /// Explicit pads for a window op: `pads`, or computed from `auto_pad`
 /// (which needs static spatial dims). Empty optional after an error.
 std::optional<std::vector<int64_t>> windowPads(NodeContext &ctx, Value *x,
                                                const std::vector<int64_t> &kernel) {
   size_t spatial = kernel.size();
+  const TensorType &type = x->type();
+  if (type.hasRank() && type.rank() != static_cast<int64_t>(2 + spatial)) {
+    (void)ctx.error("a " + std::to_string(spatial) + "-D window needs an input of rank " +
+                    std::to_string(2 + spatial) + ", got " + type.str());
+    return std::nullopt;
+  }
+  for (int64_t size : kernel)
+    if (size < 1 || size > kMaxDimSize) {
+      (void)ctx.error("kernel size " + std::to_string(size) + " is out of range");
+      return std::nullopt;
+    }
+  std::optional<std::vector<int64_t>> strides = windowInts(ctx, "strides", spatial, 1, 1);
+  std::optional<std::vector<int64_t>> dilations = windowInts(ctx, "dilations", spatial, 1, 1);
+  if (!strides || !dilations)
+    return std::nullopt;
   std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
   if (autoPad == "NOTSET" || autoPad.empty())
-    return ctx.attrInts("pads").value_or(std::vector<int64_t>(2 * spatial, 0));
+    return windowInts(ctx, "pads", 2 * spatial, 0, 0);
   if (autoPad == "VALID")
     return std::vector<int64_t>(2 * spatial, 0);
   if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER") {
     (void)ctx.error("unknown auto_pad '" + autoPad + "'");
     return std::nullopt;
   }
-  std::vector<int64_t> strides = ctx.attrInts("strides").value_or(std::vector<int64_t>(spatial, 1));
-  std::vector<int64_t> dilations = ctx.attrInts("dilations").value_or(std::vector<int64_t>(spatial, 1));
   std::vector<int64_t> pads(2 * spatial, 0);
   for (size_t i = 0; i < spatial; ++i) {
-    const TensorType &type = x->type();
     if (!type.hasRank() || !type.dim(2 + i).isStatic()) {
       (void)ctx.unsupported("auto_pad needs static spatial dims, got " + type.str());
       return std::nullopt;
     }
     int64_t in = type.dim(2 + i).size();
-    int64_t out = (in + strides[i] - 1) / strides[i];
-    int64_t total = std::max<int64_t>(
-        0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - in);
+    int64_t stride = (*strides)[i], dilation = (*dilations)[i];
+    int64_t out = (in + stride - 1) / stride;
+    int64_t total = std::max<int64_t>(0, (out - 1) * stride + (kernel[i] - 1) * dilation + 1 - in);
     int64_t small = total / 2, large = total - small;
     pads[i] = autoPad == "SAME_UPPER" ? small : large;
     pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
@@ -187,6 +223,9 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
   const TensorType &wt = w->type(), &xt = x->type();
   if (!wt.hasRank() || !xt.hasRank())
     return ctx.unsupported("operands of unknown rank");
+  if (wt.rank() < 3 || xt.rank() != wt.rank())
+    return ctx.error("needs input and weights of one rank, at least 3; got " + xt.str() +
+                     " and " + wt.str());
   size_t spatial = wt.rank() - 2;
   std::vector<int64_t> kernel;
   for (size_t i = 0; i < spatial; ++i) {
@@ -194,43 +233,49 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
       return ctx.unsupported("non-static kernel dims");
     kernel.push_back(wt.dim(2 + i).size());
   }
-  std::vector<int64_t> strides = ctx.attrInts("strides").value_or(std::vector<int64_t>(spatial, 1));
-  std::vector<int64_t> dilations = ctx.attrInts("dilations").value_or(std::vector<int64_t>(spatial, 1));
-  std::vector<int64_t> outputPadding =
-      ctx.attrInts("output_padding").value_or(std::vector<int64_t>(spatial, 0));
-  std::vector<int64_t> pads = ctx.attrInts("pads").value_or(std::vector<int64_t>(2 * spatial, 0));
+  std::optional<std::vector<int64_t>> strides = windowInts(ctx, "strides", spatial, 1, 1),
+                                      dilations = windowInts(ctx, "dilations", spatial, 1, 1),
+                                      outputPadding =
+                                          windowInts(ctx, "output_padding", spatial, 0, 0),
+                                      pads = windowInts(ctx, "pads", 2 * spatial, 0, 0);
+  if (!strides || !dilations || !outputPadding || !pads)
+    return failure();
   std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
   std::optional<std::vector<int64_t>> outputShape = ctx.attrInts("output_shape");
+  if (outputShape && outputShape->size() < spatial)
+    return ctx.error("output_shape has " + std::to_string(outputShape->size()) +
+                     " values for " + std::to_string(spatial) + " spatial dims");
   if (outputShape || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     // Pads follow from the requested output size (ONNX's formula).
     for (size_t i = 0; i < spatial; ++i) {
       if (!xt.dim(2 + i).isStatic())
         return ctx.unsupported("output_shape/auto_pad need static input dims");
-      int64_t in = xt.dim(2 + i).size();
-      int64_t target = outputShape
-                           ? (*outputShape)[outputShape->size() - spatial + i]
-                           : in * strides[i];
-      int64_t total = strides[i] * (in - 1) + outputPadding[i] +
-                      ((kernel[i] - 1) * dilations[i] + 1) - target;
+      int64_t in = xt.dim(2 + i).size(), stride = (*strides)[i];
+      int64_t target = outputShape ? (*outputShape)[outputShape->size() - spatial + i]
+                                   : in * stride;
+      if (target < 0 || target > kMaxDimSize)
+        return ctx.error("output_shape " + std::to_string(target) + " is out of range");
+      int64_t total = stride * (in - 1) + (*outputPadding)[i] +
+                      ((kernel[i] - 1) * (*dilations)[i] + 1) - target;
       if (total < 0) { // the output grows past the natural size
-        outputPadding[i] -= total;
+        (*outputPadding)[i] -= total;
         total = 0;
       }
       bool upper = autoPad == "SAME_UPPER";
-      pads[i] = upper ? total / 2 : total - total / 2;
-      pads[i + spatial] = total - pads[i];
+      (*pads)[i] = upper ? total / 2 : total - total / 2;
+      (*pads)[i + spatial] = total - (*pads)[i];
     }
   } else if (autoPad == "VALID") {
-    pads.assign(2 * spatial, 0);
+    pads->assign(2 * spatial, 0);
   }
   std::vector<Value *> operands = {x, w};
   if (Value *bias = ctx.input(2))
     operands.push_back(bias);
   ctx.setOutputs({ctx.create("conv_transpose", operands)
-                      .attr("strides", Attribute(strides))
-                      .attr("dilations", Attribute(dilations))
-                      .attr("pads", Attribute(pads))
-                      .attr("output_padding", Attribute(outputPadding))
+                      .attr("strides", Attribute(*strides))
+                      .attr("dilations", Attribute(*dilations))
+                      .attr("pads", Attribute(*pads))
+                      .attr("output_padding", Attribute(*outputPadding))
                       .attr("group", ctx.attrInt("group", 1))
                       .result()});
   return success();
@@ -240,12 +285,10 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
 // opset 13 on the input coerced to 2-D at axis.
 LogicalResult importHardmax(NodeContext &ctx) {
   Value *x = ctx.input(0);
-  if (!x->type().hasRank())
-    return ctx.unsupported("input of unknown rank");
-  int64_t rank = x->type().rank();
-  int64_t axis = ctx.attrInt("axis", ctx.opset() >= 13 ? -1 : 1);
-  if (axis < 0)
-    axis += rank;
+  std::optional<int64_t> axisOr = ctx.axisOf(x, "axis", ctx.opset() >= 13 ? -1 : 1);
+  if (!axisOr)
+    return failure();
+  int64_t rank = x->type().rank(), axis = *axisOr;
   Value *input = x, *shape = nullptr;
   if (ctx.opset() < 13 && axis != rank - 1) {
     shape = ctx.op("shape", {x});
@@ -283,8 +326,8 @@ LogicalResult importResize(NodeContext &ctx) {
       for (size_t i = 0; i < scales->size(); ++i)
         t.setDouble(i, (*scales)[i]);
       target = ctx.constant(std::move(t));
-    } else {
-      target = ctx.input(1);
+    } else if (!(target = ctx.input(1))) {
+      return ctx.error("needs scales (an attribute before opset 9, an input after)");
     }
     NodeBuilder legacy = ctx.create("resize", {x, target});
     legacy.attr("mode", mode == "bilinear" ? std::string("linear") : mode);
@@ -516,11 +559,10 @@ LogicalResult importSoftmax(NodeContext &ctx) {
     ctx.setOutputs({ctx.create(op, {x}).attr("axis", ctx.attrInt("axis", -1)).result()});
     return success();
   }
-  if (!x->type().hasRank())
-    return ctx.unsupported("input of unknown rank");
-  int64_t rank = x->type().rank(), axis = ctx.attrInt("axis", 1);
-  if (axis < 0)
-    axis += rank;
+  std::optional<int64_t> axisOr = ctx.axisOf(x, "axis", 1);
+  if (!axisOr)
+    return failure();
+  int64_t rank = x->type().rank(), axis = *axisOr;
   if (axis == rank - 1) {
     ctx.setOutputs({ctx.create(op, {x}).attr("axis", int64_t(-1)).result()});
     return success();

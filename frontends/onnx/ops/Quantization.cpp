@@ -26,6 +26,8 @@ Value *alongAxis(NodeContext &ctx, Value *param, int64_t rank, int64_t axis) {
     return param;
   if (axis < 0)
     axis += rank;
+  if (axis < 0 || axis >= rank)
+    return param; // out of range: the op's broadcasting reports the shapes
   std::vector<int64_t> axes;
   for (int64_t i = axis + 1; i < rank; ++i)
     axes.push_back(i - axis);
