@@ -30,6 +30,7 @@
 #include "tests/diff/Generator.h"
 #include "tests/diff/Minimize.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -186,12 +187,10 @@ void report(const std::string &name, const std::string &text, const Failure &fai
     });
   }
   std::optional<Failure> final = check(smallest, config, &failure.path, &failure.size);
+  std::string what = final ? final->what : failure.what; // diagnostics: one line
+  std::replace(what.begin(), what.end(), '\n', ' ');
   std::string header = "// dlc-difftest: " + name + ", path " + failure.path + ", N=" +
-                       std::to_string(failure.size) + "\n// " +
-                       (final ? final->what : failure.what) + "\n";
-  for (char &c : header)
-    if (c == '\n' && &c != &header.back() && (&c)[1] != '/')
-      c = ' ';
+                       std::to_string(failure.size) + "\n// " + what + "\n";
   std::string path = config.outDir + "/" + name + ".dlir";
   writeFile(path, header + smallest);
   std::printf("  repro (%s): %s\n", config.minimize ? "minimized" : "as generated", path.c_str());

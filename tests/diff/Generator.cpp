@@ -142,14 +142,16 @@ private:
     Val w = matrix(s.b, s.exact.cols(), 1);
     return matmul(s.b, s.exact, w);
   }
-  /// A threshold the exact scores are compared with (a multiple of 1/8
-  /// below their finest step would also do; any dyadic value is exact).
+  /// A threshold for exact scores: a small multiple of 1/8 (exact too).
   Val threshold(Builder &b) { return scalar(b, 0.125 * static_cast<double>(random_.below(5) - 2)); }
 
   // --- Blocks: f32[N,C] in, f32[N,C'] out ---------------------------------
 
   Val block(Scope &s) {
-    int choice = static_cast<int>(random_.below(s.depth ? 6 : 12));
+    // Nested scopes take the blocks that keep to their graph (no side
+    // outputs of @main): a loop inside an if, a select inside a branch.
+    int choice = s.depth ? random_.pick<int>({0, 1, 2, 3, 4, 5, 7})
+                         : static_cast<int>(random_.below(12));
     Val y;
     switch (choice) {
     case 0: y = elementwise(s); break;
@@ -228,10 +230,17 @@ private:
     }
   }
 
-  /// Through another dtype and back: f64 arithmetic, or an i64 side output
-  /// (argmax per row, plus one).
+  /// Through another dtype and back: f16 (exact while the values fit its
+  /// 11-bit mantissa), f64 arithmetic, or an i64 side output (argmax per
+  /// row, plus one).
   Val dtypes(Scope &s) {
     Builder &b = s.b;
+    if (random_.chance(30)) {
+      Value *half = b.create("cast", {s.x.value}).attr("to", std::string("f16")).result();
+      Value *back = b.create("cast", {half}).attr("to", std::string("f32")).result();
+      bool fits = std::log2(std::max(s.x.bound, 1.0)) + s.x.bits <= 10;
+      return {back, s.x.exact && fits, s.x.bound, s.x.bits};
+    }
     if (random_.chance(50)) {
       Value *wide = b.create("cast", {s.x.value}).attr("to", std::string("f64")).result();
       Tensor two(TensorType(DType::F64, {}));
@@ -339,7 +348,8 @@ private:
                       return std::vector<Value *>{more, next, sum};
                     })
             .results();
-    extras_.push_back(results[1]); // the scan of scores, f32[?]
+    if (s.depth == 0)
+      extras_.push_back(results[1]); // the scan of scores, f32[?]
     return Val::of(results[0], exact, std::max(bound, s.x.bound), bits);
   }
 
