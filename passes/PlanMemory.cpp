@@ -97,8 +97,10 @@ MemoryPlan planMemory(const Graph &graph,
         } else {
           buffer.symbolicBytes = "?";
         }
-        // An elementwise op may write over an operand of the same size that
-        // no later node reads: element i is read before it is written.
+        // An elementwise op may write over an operand of its own type (so
+        // not one it broadcasts, whose element 0 every result element
+        // reads) that no later node reads: element i is read before it is
+        // written.
         if (node->def().has(OpTrait::Elementwise) && node->numResults() == 1 &&
             buffer.bytes >= 0) {
           for (const Value *operand : node->operands()) {
@@ -106,8 +108,7 @@ MemoryPlan planMemory(const Graph &graph,
             if (it == bufferOf.end())
               continue;
             BufferPlan &candidate = plan.buffers[it->second];
-            if (candidate.bytes == buffer.bytes && candidate.last == position &&
-                operand->type().dtype() == result->type().dtype()) {
+            if (candidate.last == position && bind(operand->type(), bindings) == type) {
               candidate.inPlace.push_back(result);
               share(result, it->second);
               break;

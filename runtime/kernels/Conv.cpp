@@ -270,7 +270,8 @@ Status maxUnpool(const MaxUnpoolParams &params, const BufferView &x,
   for (int64_t n : natural)
     naturalCount *= n;
   size_t size = elementSize(x.type);
-  std::memset(out.data, 0, size_t(out.numElements()) * size);
+  if (out.numElements() > 0) // an empty buffer may have no data at all
+    std::memset(out.data, 0, size_t(out.numElements()) * size);
   const auto *where = static_cast<const int64_t *>(indices.data);
   for (int64_t i = 0; i < x.numElements(); ++i) {
     int64_t at = where[i], target = 0;

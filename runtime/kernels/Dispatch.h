@@ -154,6 +154,22 @@ inline void storeFromDouble(const std::vector<double> &values, const BufferView 
   });
 }
 
+/// Whether each operand broadcasts to `out` (numpy rules: right-aligned,
+/// each dim equal or 1): what BroadcastWalk needs.
+inline bool broadcastsTo(const BufferView &out,
+                         std::initializer_list<const BufferView *> operands) {
+  for (const BufferView *operand : operands) {
+    if (operand->rank > out.rank)
+      return false;
+    for (int32_t d = 0; d < operand->rank; ++d) {
+      int64_t size = operand->dims[d], target = out.dims[d + out.rank - operand->rank];
+      if (size != target && size != 1)
+        return false;
+    }
+  }
+  return true;
+}
+
 /// Walks the row-major index space of `out` and keeps, for each operand,
 /// its flat offset under numpy broadcasting (stride 0 along broadcast dims).
 class BroadcastWalk {

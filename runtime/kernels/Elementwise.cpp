@@ -146,7 +146,13 @@ int64_t binaryInt(BinaryOp op, int64_t a, int64_t b, bool isUnsigned64, bool &ok
 
 } // namespace
 
+// Each kernel checks the types and sizes it indexes by first: a program is
+// the compiler's, but no params or register types may make a kernel read
+// or write outside its buffers.
+
 Status unary(const UnaryParams &params, const BufferView &x, const BufferView &out) {
+  if (x.type != out.type || x.numElements() != out.numElements())
+    return Status::error("unary: the result differs from the operand in type or size");
   int64_t n = x.numElements();
   dispatch(x.type, [&](auto element) {
     using E = decltype(element);
@@ -162,6 +168,9 @@ Status unary(const UnaryParams &params, const BufferView &x, const BufferView &o
 
 Status binary(BinaryOp op, const BufferView &a, const BufferView &b,
               const BufferView &out) {
+  if (a.type != b.type || out.type != (isComparison(op) ? ElementType::Bool : a.type) ||
+      !broadcastsTo(out, {&a, &b}))
+    return Status::error("binary: the operands do not broadcast to the result");
   int64_t n = out.numElements();
   bool ok = true;
   bool isUnsigned64 = a.type == ElementType::U64;
@@ -191,6 +200,9 @@ Status binary(BinaryOp op, const BufferView &a, const BufferView &b,
 
 Status where(const BufferView &cond, const BufferView &a, const BufferView &b,
              const BufferView &out) {
+  if (cond.type != ElementType::Bool || a.type != b.type || out.type != a.type ||
+      !broadcastsTo(out, {&cond, &a, &b}))
+    return Status::error("where: the operands do not broadcast to the result");
   int64_t n = out.numElements();
   dispatch(a.type, [&](auto element) {
     using T = typename decltype(element)::Type;
@@ -209,6 +221,11 @@ Status where(const BufferView &cond, const BufferView &a, const BufferView &b,
 
 Status clip(const BufferView &x, const BufferView &low, const BufferView &high,
             const BufferView &out) {
+  auto bound = [&](const BufferView &b) {
+    return !b.data || (b.type == x.type && b.numElements() >= 1);
+  };
+  if (x.type != out.type || x.numElements() != out.numElements() || !bound(low) || !bound(high))
+    return Status::error("clip: the result or a bound does not match the operand");
   int64_t n = x.numElements();
   dispatch(x.type, [&](auto element) {
     using E = decltype(element);
@@ -225,6 +242,8 @@ Status clip(const BufferView &x, const BufferView &low, const BufferView &high,
 }
 
 Status cast(const BufferView &x, const BufferView &out) {
+  if (x.numElements() != out.numElements())
+    return Status::error("cast: the result differs from the operand in size");
   int64_t n = x.numElements();
   bool fromU64 = x.type == ElementType::U64, toUnsigned = out.type == ElementType::U64;
   dispatch(x.type, [&](auto in) {

@@ -49,8 +49,9 @@ void copyElement(const BufferView &from, int64_t i, const BufferView &to, int64_
 
 /// Copies x into out (scatter starts from the data).
 void copyAll(const BufferView &x, const BufferView &out) {
-  if (out.data != x.data)
-    std::memcpy(out.data, x.data, size_t(x.numElements()) * elementSize(x.type));
+  size_t bytes = size_t(x.numElements()) * elementSize(x.type);
+  if (bytes && out.data != x.data) // an empty buffer may have no data at all
+    std::memcpy(out.data, x.data, bytes);
 }
 
 /// out[at] (op)= updates[from].

@@ -4,10 +4,13 @@
 // reference interpreter as written and through every path that compiles
 // them, on several sizes of the batch symbol, and compares the outputs:
 //
-//   passes     the compile pipeline's passes, then the interpreter
-//   reference  compiled (compile pipeline, host program, reference kernels)
-//   fused      compiled with the native pipeline (fused kernels), reference
-//   halide     compiled with the native pipeline, Halide kernels
+//   passes       the compile pipeline's passes, then the interpreter
+//   unrewritten  compiled without the dynamic-network rewrites (shapes,
+//                canonicalize, split), reference kernels
+//   reference    compiled (compile pipeline, host program, reference kernels)
+//   specialized  the same with the batch symbol bound to the run's size
+//   fused        compiled with the native pipeline (fused kernels), reference
+//   halide       compiled with the native pipeline, Halide kernels
 //
 // A mismatch, an error where the interpreter ran, or a verifier failure is
 // minimized (Minimize.h) and written as DIR/seed-S.dlir, with the sizes and
@@ -42,8 +45,12 @@
 namespace dlc::difftest {
 namespace {
 
+/// What the compile pipeline runs without its rewrites.
+constexpr std::string_view kUnrewrittenPipeline = "infer-shapes,canonicalize,dce,split";
+
 struct Config {
-  std::vector<std::string> paths = {"passes", "reference", "fused", "halide"};
+  std::vector<std::string> paths = {"passes",      "unrewritten", "reference",
+                                    "specialized", "fused",       "halide"};
   std::vector<int64_t> sizes = {0, 1, 3, 8};
   double rtol = 1e-3, atol = 1e-4; ///< atol scales with the output's magnitude
   std::string outDir = "difftest-out";
@@ -62,7 +69,7 @@ std::vector<std::string> split(const std::string &text) {
 /// The outputs of `text`'s @main on `inputs` along `path`; nullopt with
 /// `error` set when a step fails.
 std::optional<std::vector<TensorRef>> runPath(const std::string &text, const std::string &path,
-                                              const std::vector<TensorRef> &inputs,
+                                              const std::vector<TensorRef> &inputs, int64_t size,
                                               std::string &error) {
   Diagnostics diag;
   std::unique_ptr<Module> module = parseModule(text, "difftest.dlir", diag);
@@ -90,7 +97,11 @@ std::optional<std::vector<TensorRef>> runPath(const std::string &text, const std
   CompileRequest request;
   request.verifyEach = true;
   request.emit.backend = path == "halide" ? "halide" : "reference";
-  request.passes = std::string(path == "reference" ? kCompilePipeline : kNativeCompilePipeline);
+  request.passes = std::string(path == "unrewritten"                        ? kUnrewrittenPipeline
+                               : path == "reference" || path == "specialized" ? kCompilePipeline
+                                                                              : kNativeCompilePipeline);
+  if (path == "specialized")
+    request.bindings["N"] = size;
   std::optional<EmittedProgram> emitted = compileModule(*module, request, diag);
   if (!emitted) {
     error = "compile: " + diag.str();
@@ -144,13 +155,13 @@ std::optional<Failure> check(const std::string &text, const Config &config,
     std::vector<TensorRef> inputs =
         generateInputs(*module->graph("main"), size, static_cast<uint64_t>(size) + 1);
     std::string error;
-    std::optional<std::vector<TensorRef>> want = runPath(text, "interpreter", inputs, error);
+    std::optional<std::vector<TensorRef>> want = runPath(text, "interpreter", inputs, size, error);
     if (!want)
       return Failure{"interpreter", size, error};
     for (const std::string &path : config.paths) {
       if (onlyPath && path != *onlyPath)
         continue;
-      std::optional<std::vector<TensorRef>> got = runPath(text, path, inputs, error);
+      std::optional<std::vector<TensorRef>> got = runPath(text, path, inputs, size, error);
       if (!got)
         return Failure{path, size, error};
       if (got->size() != want->size())
@@ -234,7 +245,8 @@ int run(int argc, char **argv) {
       return usage();
   }
   for (const std::string &path : config.paths)
-    if (path != "passes" && path != "reference" && path != "fused" && path != "halide")
+    if (path != "passes" && path != "unrewritten" && path != "reference" &&
+        path != "specialized" && path != "fused" && path != "halide")
       return usage();
   std::filesystem::create_directories(config.outDir);
 
