@@ -12,10 +12,9 @@
 // points, functions) and creating a session. With DLC_FUZZ_RUN_PROGRAMS=1
 // a loaded program also runs once on small inputs (zeros; symbolic dims 2)
 // under tight session limits; that reaches the kernels with op params and
-// register types no compiler wrote, which they do not re-validate yet
-// (conv now checks its channels and group; elementwise ops still trust
-// that their result has their operands' size), so it is for long runs, not
-// CI. Artifacts with a NativeObject section are not loaded: a native
+// register types no compiler wrote, which not every kernel re-validates yet
+// (conv and the elementwise kernels do; reductions, indexing, linalg and
+// shape ops still trust their result dims), so it is for long runs, not CI. Artifacts with a NativeObject section are not loaded: a native
 // object is machine code, trusted as the compiler's output once the
 // checksum holds, not a format to validate.
 //
