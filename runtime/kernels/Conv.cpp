@@ -3,6 +3,7 @@
 #include "kernels/Conv.h"
 #include "threading/ThreadPool.h"
 
+#include "kernels/Check.h"
 #include "kernels/Dispatch.h"
 
 #include <algorithm>
@@ -126,6 +127,25 @@ Status conv(const ConvParams &params, const BufferView &x, const BufferView &w,
 
 Status pool(const PoolParams &params, const BufferView &x, const BufferView &out,
             const BufferView &indices) {
+  // One output plane per input plane, a window over its spatial dims.
+  Status status = expectRank(x, 3, "pool", "the input", true);
+  if (status.isOk())
+    status = expectRank(out, x.rank, "pool", "the result");
+  const Window &w = params.window;
+  size_t rank = size_t(x.rank) - 2;
+  if (status.isOk() && (out.dims[0] != x.dims[0] || out.dims[1] != x.dims[1] ||
+                        w.kernel.size() != rank || w.strides.size() != rank ||
+                        w.dilations.size() != rank || w.padBegin.size() != rank ||
+                        w.padEnd.size() != rank))
+    status = Status::error("pool: the result's planes or the window do not match the input");
+  for (size_t d = 0; status.isOk() && d < rank; ++d)
+    if (w.strides[d] < 1 || w.dilations[d] < 1 || w.kernel[d] < 0)
+      status = Status::error("pool: strides and dilations must be positive");
+  if (status.isOk() && indices.data)
+    status = expectDims(indices, std::vector<int64_t>(out.dims, out.dims + out.rank), "pool",
+                        "the indices");
+  if (!status.isOk())
+    return status;
   std::vector<int64_t> xs(x.dims, x.dims + x.rank), os(out.dims, out.dims + out.rank);
   size_t spatial = xs.size() - 2;
   const Window &window = params.window;
@@ -141,31 +161,47 @@ Status pool(const PoolParams &params, const BufferView &x, const BufferView &out
       stride *= xs[2 + d];
     }
   auto *where = static_cast<int64_t *>(indices.data);
+  // Per output position, the kernel offsets whose input position lies in
+  // [lo, hi) along each dim: only those inside the input are visited, so
+  // the work does not grow with a window larger than the input.
+  auto taps = [&](size_t d, int64_t o, int64_t lo, int64_t hi) {
+    int64_t base = o * window.strides[d] - window.padBegin[d], step = window.dilations[d];
+    auto ceilDiv = [](int64_t a, int64_t b) { return a / b + (a % b != 0 && a > 0); };
+    int64_t begin = std::max<int64_t>(0, ceilDiv(lo - base, step));
+    int64_t end = std::min<int64_t>(window.kernel[d], ceilDiv(hi - base, step));
+    return std::make_pair(begin, std::max(begin, end));
+  };
   dispatch(x.type, [&](auto element) {
     using E = decltype(element);
     int64_t linear = 0;
+    std::vector<int64_t> first(spatial), spans(spatial);
     for (int64_t plane = 0; plane < os[0] * os[1]; ++plane)
       forEachIndex(outSpatial, [&](const std::vector<int64_t> &o) {
         double acc = isMax ? -INFINITY : 0.0;
-        int64_t count = 0, at = -1;
-        forEachIndex(window.kernel, [&](const std::vector<int64_t> &k) {
+        int64_t count = 1, at = -1;
+        for (size_t d = 0; d < spatial; ++d) {
+          auto [begin, end] = taps(d, o[d], 0, xs[2 + d]);
+          first[d] = begin;
+          spans[d] = end - begin;
+          if (params.countIncludePad) {
+            auto [padBegin, padEnd] =
+                taps(d, o[d], -window.padBegin[d], xs[2 + d] + window.padEnd[d]);
+            count *= padEnd - padBegin;
+          } else {
+            count *= spans[d];
+          }
+        }
+        forEachIndex(spans, [&](const std::vector<int64_t> &j) {
           int64_t offset = plane * xStrides[1], index = plane * xStrides[1];
-          bool inside = true, insidePadded = true;
           for (size_t d = 0; d < spatial; ++d) {
-            int64_t pos = position(window, d, o[d], k[d]);
-            inside &= pos >= 0 && pos < xs[2 + d];
-            insidePadded &= pos >= -window.padBegin[d] && pos < xs[2 + d] + window.padEnd[d];
+            int64_t pos = position(window, d, o[d], first[d] + j[d]);
             offset += pos * xStrides[2 + d];
             index += pos * indexStrides[2 + d];
           }
-          if (inside) {
-            double v = static_cast<double>(E::load(x.data, offset));
-            if (isMax && (v > acc || at < 0 || std::isnan(v)))
-              at = std::isnan(acc) ? at : index;
-            acc = isMax ? (std::isnan(v) ? v : std::max(acc, v)) : acc + v;
-          }
-          if (inside || (params.countIncludePad && insidePadded))
-            ++count;
+          double v = static_cast<double>(E::load(x.data, offset));
+          if (isMax && (v > acc || at < 0 || std::isnan(v)))
+            at = std::isnan(acc) ? at : index;
+          acc = isMax ? (std::isnan(v) ? v : std::max(acc, v)) : acc + v;
         });
         if (where)
           where[linear] = at;
@@ -180,6 +216,13 @@ Status pool(const PoolParams &params, const BufferView &x, const BufferView &out
 }
 
 Status globalPool(bool isMax, const BufferView &x, const BufferView &out) {
+  if (Status status = expectRank(x, 2, "global_pool", "the input", true); !status.isOk())
+    return status;
+  std::vector<int64_t> outDims(x.rank, 1);
+  outDims[0] = x.dims[0];
+  outDims[1] = x.dims[1];
+  if (Status status = expectDims(out, outDims, "global_pool", "the result"); !status.isOk())
+    return status;
   int64_t planes = out.numElements();
   int64_t size = planes ? x.numElements() / planes : 0;
   dispatch(x.type, [&](auto element) {
@@ -254,16 +297,27 @@ Status convTranspose(const ConvTransposeParams &params, const BufferView &x,
   return Status::ok();
 }
 
-Status maxUnpool(const MaxUnpoolParams &params, const BufferView &x,
-                 const BufferView &indices, const BufferView &out) {
-  if (indices.numElements() != x.numElements())
-    return Status::error("indices must have the shape of x");
+Status maxUnpool(const MaxUnpoolParams &params, const BufferView &x, const BufferView &indices,
+                 const BufferView &out) {
   std::vector<int64_t> xs(x.dims, x.dims + x.rank), os(out.dims, out.dims + out.rank);
+  Status status = expectRank(x, 3, "max_unpool", "the input", true);
+  if (status.isOk())
+    status = expectRank(out, x.rank, "max_unpool", "the result");
+  if (status.isOk())
+    status = expectDims(indices, xs, "max_unpool", "the indices");
+  if (!status.isOk())
+    return status;
   std::vector<int64_t> natural = os;
   size_t spatial = xs.size() - 2;
-  for (size_t d = 0; d < spatial; ++d)
+  if (params.kernel.size() != spatial || params.strides.size() != spatial ||
+      params.pads.size() != 2 * spatial)
+    return Status::error("max_unpool: the window does not match the spatial rank");
+  for (size_t d = 0; d < spatial; ++d) {
     natural[2 + d] = (xs[2 + d] - 1) * params.strides[d] + params.kernel[d] -
                      params.pads[d] - params.pads[d + spatial];
+    if (natural[2 + d] < 0)
+      return Status::error("max_unpool: the window gives a negative unpooled dim");
+  }
   std::vector<int64_t> naturalStrides = rowMajorStrides(natural.data(), int32_t(natural.size()));
   std::vector<int64_t> outStrides = rowMajorStrides(out.dims, out.rank);
   int64_t naturalCount = 1;

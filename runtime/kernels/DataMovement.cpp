@@ -2,6 +2,7 @@
 
 #include "kernels/DataMovement.h"
 
+#include "kernels/Check.h"
 #include "kernels/Dispatch.h"
 
 #include <algorithm>
@@ -45,9 +46,22 @@ void gather(const BufferView &x, const BufferView &out, int64_t base,
 
 Status transpose(const std::vector<int64_t> &perm, const BufferView &x,
                  const BufferView &out) {
-  std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank), permuted;
-  for (int64_t axis : perm)
+  std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank), permuted, dims;
+  std::vector<bool> seen(x.rank, false);
+  auto notPermutation = [&] {
+    return Status::error("transpose: perm is not a permutation of rank " + std::to_string(x.rank));
+  };
+  if (perm.size() != size_t(x.rank))
+    return notPermutation();
+  for (int64_t axis : perm) {
+    if (axis < 0 || axis >= x.rank || seen[axis])
+      return notPermutation();
+    seen[axis] = true;
     permuted.push_back(strides[axis]);
+    dims.push_back(x.dims[axis]);
+  }
+  if (Status status = expectDims(out, dims, "transpose", "the result"); !status.isOk())
+    return status;
   gather(x, out, 0, permuted);
   return Status::ok();
 }
@@ -72,6 +86,20 @@ Status expand(const BufferView &x, const BufferView &out) {
 }
 
 Status concat(int64_t axis, const std::vector<BufferView> &inputs, const BufferView &out) {
+  // Every input has the result's dims but along the axis; those add up.
+  if (axis < 0 || axis >= out.rank)
+    return Status::error("concat: axis " + std::to_string(axis) + " is out of range");
+  std::vector<int64_t> dims(out.dims, out.dims + out.rank);
+  int64_t total = 0;
+  for (const BufferView &x : inputs) {
+    dims[axis] = x.rank == out.rank ? x.dims[axis] : 0;
+    if (Status status = expectDims(x, dims, "concat", "an input"); !status.isOk())
+      return status;
+    total += x.dims[axis];
+  }
+  if (total != out.dims[axis])
+    return Status::error("concat: the inputs add up to " + std::to_string(total) +
+                         " along the axis, the result has " + std::to_string(out.dims[axis]));
   size_t size = elementSize(out.type);
   std::vector<int64_t> outStrides = rowMajorStrides(out.dims, out.rank);
   auto *o = static_cast<uint8_t *>(out.data);
@@ -105,6 +133,8 @@ Status tile(const BufferView &x, const BufferView &out) {
 
 Status pad(const PadParams &params, const BufferView &x, const BufferView &value,
            const BufferView &out) {
+  if (value.data && value.numElements() < 1)
+    return Status::error("pad: the constant value is empty");
   for (int32_t d = 0; d < x.rank; ++d)
     if (params.mode != PadMode::Constant && x.dims[d] == 0 && out.dims[d] > 0)
       return Status::error(std::string("cannot ") +

@@ -2,6 +2,7 @@
 
 #include "kernels/Generation.h"
 
+#include "kernels/Check.h"
 #include "kernels/DataMovement.h"
 #include "kernels/Dispatch.h"
 
@@ -10,6 +11,8 @@
 namespace dlrt::kernels {
 
 Status range(const BufferView &start, const BufferView &delta, const BufferView &out) {
+  if (start.numElements() < 1 || delta.numElements() < 1)
+    return Status::error("range: start or delta is empty");
   int64_t n = out.numElements();
   dispatch(out.type, [&](auto element) {
     using E = decltype(element);
@@ -26,6 +29,14 @@ Status range(const BufferView &start, const BufferView &delta, const BufferView 
 
 Status oneHot(int64_t axis, const BufferView &indices, const BufferView &values,
               const BufferView &out) {
+  if (Status status = expectElements(values, 2, "one_hot", "the values"); !status.isOk())
+    return status;
+  std::vector<int64_t> dims(out.dims, out.dims + out.rank);
+  if (axis < 0 || axis >= out.rank)
+    return Status::error("one_hot: axis " + std::to_string(axis) + " is out of range");
+  dims.erase(dims.begin() + axis);
+  if (Status status = expectDims(indices, dims, "one_hot", "the indices"); !status.isOk())
+    return status;
   size_t size = elementSize(out.type);
   int64_t depth = out.dims[axis];
   std::vector<int64_t> idxStrides = rowMajorStrides(indices.dims, indices.rank);
@@ -55,6 +66,8 @@ Status oneHot(int64_t axis, const BufferView &indices, const BufferView &values,
 }
 
 Status trilu(bool upper, int64_t k, const BufferView &x, const BufferView &out) {
+  if (Status status = expectRank(x, 2, "trilu", "the input", true); !status.isOk())
+    return status;
   size_t size = elementSize(x.type);
   int64_t n = x.numElements(), rows = x.dims[x.rank - 2], cols = x.dims[x.rank - 1];
   const auto *in = static_cast<const uint8_t *>(x.data);

@@ -2,6 +2,7 @@
 
 #include "kernels/Image.h"
 
+#include "kernels/Check.h"
 #include "kernels/Dispatch.h"
 
 #include <algorithm>
@@ -161,6 +162,18 @@ Status resize(const ResizeParams &params, const BufferView &input, const BufferV
 
 Status gridSample(const GridSampleParams &params, const BufferView &input,
                   const BufferView &gridView, const BufferView &out) {
+  // x [N, C, H, W], grid [N, Ho, Wo, 2], out [N, C, Ho, Wo].
+  Status status = expectRank(input, 4, "grid_sample", "the input");
+  if (status.isOk())
+    status = expectRank(gridView, 4, "grid_sample", "the grid");
+  if (status.isOk())
+    status = expectDims(gridView, {input.dims[0], gridView.dims[1], gridView.dims[2], 2},
+                        "grid_sample", "the grid");
+  if (status.isOk())
+    status = expectDims(out, {input.dims[0], input.dims[1], gridView.dims[1], gridView.dims[2]},
+                        "grid_sample", "the result");
+  if (!status.isOk())
+    return status;
   std::vector<double> x = loadAsDouble(input), grid = loadAsDouble(gridView);
   std::vector<double> result(out.numElements());
   const int64_t *xs = input.dims, *os = out.dims;
@@ -247,13 +260,23 @@ Status gridSample(const GridSampleParams &params, const BufferView &input,
 Status roiAlign(const RoiAlignParams &params, const BufferView &input,
                 const BufferView &roisView, const BufferView &batchView,
                 const BufferView &out) {
+  // x [N, C, H, W], rois [R, 4], batch indices [R], out [R, C, Ho, Wo].
+  Status status = expectRank(input, 4, "roi_align", "the input");
+  if (status.isOk())
+    status = expectRank(out, 4, "roi_align", "the result");
+  if (status.isOk())
+    status = expectDims(roisView, {out.dims[0], 4}, "roi_align", "the rois");
+  if (status.isOk())
+    status = expectElements(batchView, out.dims[0], "roi_align", "batch_indices");
+  if (status.isOk() && out.dims[1] != input.dims[1])
+    status = Status::error("roi_align: the result's channels are not the input's");
+  if (!status.isOk())
+    return status;
   std::vector<double> x = loadAsDouble(input), rois = loadAsDouble(roisView),
                       batch = loadAsDouble(batchView);
   std::vector<double> result(out.numElements());
   const int64_t *xs = input.dims, *os = out.dims;
   int64_t channels = xs[1], h = xs[2], w = xs[3], oh = os[2], ow = os[3];
-  if (int64_t(batch.size()) != os[0])
-    return Status::error("batch_indices must have one entry per roi");
   bool halfPixel = params.halfPixel;
   bool isMax = params.isMax;
   double scale = params.spatialScale;

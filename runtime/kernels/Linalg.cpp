@@ -2,6 +2,7 @@
 
 #include "kernels/Linalg.h"
 
+#include "kernels/Check.h"
 #include "kernels/Dispatch.h"
 #include "threading/ThreadPool.h"
 
@@ -13,6 +14,8 @@
 namespace dlrt::kernels {
 Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
               ThreadPool *pool) {
+  if (a.rank < 1 || b.rank < 1)
+    return Status::error("matmul: an operand is a scalar");
   std::vector<int64_t> as(a.dims, a.dims + a.rank), bs(b.dims, b.dims + b.rank);
   if (as.size() == 1)
     as.insert(as.begin(), 1);
@@ -30,8 +33,18 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
     int64_t ad = d - (batchRank - int32_t(aBatch.size()));
     int64_t bd = d - (batchRank - int32_t(bBatch.size()));
     int64_t x = ad >= 0 ? aBatch[ad] : 1, y = bd >= 0 ? bBatch[bd] : 1;
+    if (x != y && x != 1 && y != 1)
+      return Status::error("matmul: batch dims " + std::to_string(x) + " and " + std::to_string(y) +
+                           " do not broadcast");
     batch[d] = x == 1 ? y : x;
   }
+  std::vector<int64_t> outDims = batch;
+  if (a.rank > 1)
+    outDims.push_back(m);
+  if (b.rank > 1)
+    outDims.push_back(n);
+  if (Status status = expectDims(out, outDims, "matmul", "the result"); !status.isOk())
+    return status;
   BufferView batchOut{nullptr, out.type, batch.data(), batchRank};
   BufferView batchA{nullptr, a.type, aBatch.data(), int32_t(aBatch.size())};
   BufferView batchB{nullptr, b.type, bBatch.data(), int32_t(bBatch.size())};
@@ -73,10 +86,16 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
 
 Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
             const BufferView &c, const BufferView &out) {
-  int64_t m = out.dims[0], n = out.dims[1];
+  if (a.rank != 2 || b.rank != 2)
+    return Status::error("gemm: the operands are not matrices");
+  int64_t m = params.transA ? a.dims[1] : a.dims[0], n = params.transB ? b.dims[0] : b.dims[1];
   int64_t k = params.transA ? a.dims[0] : a.dims[1];
   if ((params.transB ? b.dims[1] : b.dims[0]) != k)
     return Status::error("gemm contraction dims differ at run time");
+  if (Status status = expectDims(out, {m, n}, "gemm", "the result"); !status.isOk())
+    return status;
+  if (c.data && !broadcastsTo(out, {&c}))
+    return Status::error("gemm: c does not broadcast to the result");
   dispatch(a.type, [&](auto element) {
     using E = decltype(element);
     BroadcastWalk walk(out, {&c});
@@ -102,13 +121,36 @@ Status einsum(const EinsumParams &params, const std::vector<BufferView> &inputs,
               const BufferView &out) {
   std::string labels = params.output;
   std::map<char, int64_t> size;
-  for (size_t i = 0; i < inputs.size(); ++i)
+  if (params.inputs.size() != inputs.size())
+    return Status::error("einsum: the equation does not match the operands");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (params.inputs[i].size() != static_cast<size_t>(inputs[i].rank))
+      return Status::error("einsum: operand " + std::to_string(i) + " has rank " +
+                           std::to_string(inputs[i].rank) + ", its term " +
+                           std::to_string(params.inputs[i].size()) + " labels");
     for (size_t d = 0; d < params.inputs[i].size(); ++d) {
       char label = params.inputs[i][d];
       size[label] = std::max(size[label], inputs[i].dims[d]);
       if (labels.find(label) == std::string::npos)
         labels += label;
     }
+  }
+  // Every dim is its label's size or 1 (broadcast); the output has one
+  // dim per distinct label, of its size.
+  for (size_t i = 0; i < inputs.size(); ++i)
+    for (size_t d = 0; d < params.inputs[i].size(); ++d)
+      if (int64_t dim = inputs[i].dims[d]; dim != 1 && dim != size[params.inputs[i][d]])
+        return Status::error(std::string("einsum: label '") + params.inputs[i][d] + "' has sizes " +
+                             std::to_string(dim) + " and " +
+                             std::to_string(size[params.inputs[i][d]]));
+  std::vector<int64_t> outDims;
+  for (size_t d = 0; d < params.output.size(); ++d) {
+    if (params.output.find(params.output[d]) != d)
+      return Status::error("einsum: the output repeats a label");
+    outDims.push_back(size[params.output[d]]);
+  }
+  if (Status status = expectDims(out, outDims, "einsum", "the result"); !status.isOk())
+    return status;
   std::vector<int64_t> space;
   for (char label : labels)
     space.push_back(size[label]);
@@ -156,9 +198,15 @@ Status einsum(const EinsumParams &params, const std::vector<BufferView> &inputs,
 }
 
 Status det(const BufferView &x, const BufferView &out) {
+  if (x.rank < 2)
+    return Status::error("det: the input is not a stack of matrices");
   int64_t n = x.dims[x.rank - 1];
   if (x.dims[x.rank - 2] != n)
     return Status::error("matrices are not square at run time");
+  if (Status status =
+          expectDims(out, std::vector<int64_t>(x.dims, x.dims + x.rank - 2), "det", "the result");
+      !status.isOk())
+    return status;
   std::vector<double> all = loadAsDouble(x), result(out.numElements());
   for (int64_t m = 0; m < int64_t(result.size()); ++m) {
     std::vector<double> a(all.begin() + m * n * n, all.begin() + (m + 1) * n * n);

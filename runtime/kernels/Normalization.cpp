@@ -2,6 +2,7 @@
 
 #include "kernels/Normalization.h"
 
+#include "kernels/Check.h"
 #include "kernels/Dispatch.h"
 
 #include <algorithm>
@@ -37,12 +38,26 @@ void normalizeRuns(const BufferView &x, const BufferView &out, int64_t groups,
   }
 }
 
+/// x has channels (dim 1), and each of `perChannel` one value per channel.
+Status checkChannels(std::string_view op, const BufferView &x,
+                     std::initializer_list<const BufferView *> perChannel) {
+  Status status = expectRank(x, 2, op, "the input", true);
+  for (const BufferView *values : perChannel)
+    if (status.isOk())
+      status = expectElements(*values, x.dims[1], op, "a per-channel operand");
+  return status;
+}
+
 } // namespace
 
 Status batchNorm(double epsilon, const BufferView &x, const BufferView &scale,
                  const BufferView &bias, const BufferView &mean,
                  const BufferView &var, const BufferView &out) {
+  if (Status status = checkChannels("batch_norm", x, {&scale, &bias, &mean, &var}); !status.isOk())
+    return status;
   int64_t n = x.numElements(), channels = x.dims[1];
+  if (n == 0)
+    return Status::ok();
   int64_t inner = channels ? n / (x.dims[0] * channels) : 0;
   dispatch(x.type, [&](auto element) {
     using E = decltype(element);
@@ -60,6 +75,8 @@ Status batchNorm(double epsilon, const BufferView &x, const BufferView &scale,
 
 Status instanceNorm(double epsilon, const BufferView &x, const BufferView &scale,
                     const BufferView &bias, const BufferView &out) {
+  if (Status status = checkChannels("instance_norm", x, {&scale, &bias}); !status.isOk())
+    return status;
   int64_t planes = x.dims[0] * x.dims[1], channels = x.dims[1];
   int64_t size = planes ? x.numElements() / planes : 0;
   dispatch(x.type, [&](auto element) {
@@ -81,7 +98,11 @@ Status layerNorm(int64_t axis, double epsilon, const BufferView &x,
   int64_t groups = size ? x.numElements() / size : 0;
   // Offsets of scale and bias for each position within a group: they
   // broadcast to the normalized dims.
+  if (axis < 0 || axis > x.rank)
+    return Status::error("layer_norm: axis " + std::to_string(axis) + " is out of range");
   BufferView group{nullptr, x.type, x.dims + axis, x.rank - static_cast<int32_t>(axis)};
+  if (!broadcastsTo(group, {&scale}) || (bias.data && !broadcastsTo(group, {&bias})))
+    return Status::error("layer_norm: scale or bias does not broadcast to the normalized dims");
   std::vector<int64_t> scaleAt(size), biasAt(size, 0);
   {
     BroadcastWalk walk(group, {&scale, &bias});
@@ -102,6 +123,8 @@ Status layerNorm(int64_t axis, double epsilon, const BufferView &x,
 }
 
 Status lrn(const LrnParams &params, const BufferView &x, const BufferView &out) {
+  if (Status status = expectRank(x, 2, "lrn", "the input", true); !status.isOk())
+    return status;
   int64_t n = x.numElements(), channels = x.dims[1];
   int64_t inner = n / std::max<int64_t>(x.dims[0] * channels, 1);
   int64_t below = (params.size - 1) / 2, above = params.size - 1 - below;

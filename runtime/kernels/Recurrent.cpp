@@ -20,14 +20,23 @@ Status recurrent(const RecurrentParams &params, const RecurrentOperands &operand
   using Shape = std::vector<int64_t>;
   auto dims = [](const BufferView &v) { return Shape(v.dims, v.dims + v.rank); };
   RecurrentCell cell = params.cell;
+  if (operands.x.rank != 3 || operands.r.rank != 3)
+    return Status::error("recurrent: X and R need rank 3");
   Shape xs = dims(operands.x);
   int64_t seq = xs[0], batch = xs[1], input = xs[2];
   int64_t gates = cell == RecurrentCell::Lstm ? 4 : cell == RecurrentCell::Gru ? 3 : 1;
   int64_t hidden = operands.r.dims[2], dirs = operands.r.dims[0];
   if (dims(operands.w) != Shape{dirs, gates * hidden, input} ||
       dims(operands.b) != Shape{dirs, 2 * gates * hidden} ||
-      dims(operands.h0) != Shape{dirs, batch, hidden} || operands.lengths.numElements() != batch)
+      dims(operands.h0) != Shape{dirs, batch, hidden} || operands.lengths.numElements() != batch ||
+      dims(operands.r) != Shape{dirs, gates * hidden, hidden} ||
+      (cell == RecurrentCell::Lstm && (dims(operands.c0) != Shape{dirs, batch, hidden} ||
+                                       dims(operands.peepholes) != Shape{dirs, 3 * hidden})))
     return Status::error("operand shapes do not match X and R");
+  if (dims(yView) != Shape{seq, dirs, batch, hidden} ||
+      dims(yhView) != Shape{dirs, batch, hidden} ||
+      (cell == RecurrentCell::Lstm && dims(ycView) != Shape{dirs, batch, hidden}))
+    return Status::error("recurrent: the results' shapes do not match X and R");
   std::vector<double> x = loadAsDouble(operands.x), w = loadAsDouble(operands.w),
                       r = loadAsDouble(operands.r), b = loadAsDouble(operands.b),
                       lens = loadAsDouble(operands.lengths), h0 = loadAsDouble(operands.h0);

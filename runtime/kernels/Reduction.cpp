@@ -2,6 +2,7 @@
 
 #include "kernels/Reduction.h"
 
+#include "kernels/Check.h"
 #include "kernels/Dispatch.h"
 
 #include <algorithm>
@@ -11,8 +12,13 @@
 namespace dlrt::kernels {
 namespace {
 
-/// Calls fn(base, stride, length) for every 1-D slice of x along `axis`.
+/// Calls fn(base, stride, length) for every 1-D slice of x along `axis` (a
+/// scalar is one slice of one element).
 template <typename Fn> void forEachSlice(const BufferView &x, int64_t axis, Fn fn) {
+  if (x.rank == 0) {
+    fn(0, 1, 1);
+    return;
+  }
   std::vector<int64_t> strides = rowMajorStrides(x.dims, x.rank);
   int64_t length = x.dims[axis], stride = strides[axis];
   int64_t outer = 1, inner = stride;
@@ -97,6 +103,12 @@ Status reduce(const ReduceParams &params, const BufferView &x, const BufferView 
 }
 
 Status argReduce(const ArgReduceParams &params, const BufferView &x, const BufferView &out) {
+  // One index per slice, keepdims or not.
+  int64_t slices = 1;
+  for (int32_t d = 0; d < x.rank; ++d)
+    slices *= d == params.axis ? 1 : x.dims[d];
+  if (Status status = expectElements(out, slices, "arg_reduce", "the result"); !status.isOk())
+    return status;
   auto *result = static_cast<int64_t *>(out.data);
   int64_t linear = 0;
   dispatch(x.type, [&](auto element) {

@@ -105,11 +105,11 @@ Status runMaxUnpool(const OpArgs &args) {
 } // namespace
 
 void addConvKernels(std::vector<OpKernel> &table) {
-  table.push_back({"conv", {2, 3, 1, 1}, runConvolution<false>});
-  table.push_back({"conv_transpose", {2, 3, 1, 1}, runConvolution<true>});
-  table.push_back({"pool", {1, 1, 1, 2}, runPool});
-  table.push_back({"global_pool", {1, 1, 1, 1}, runGlobalPool});
-  table.push_back({"max_unpool", {2, 3, 1, 1}, runMaxUnpool, maxUnpoolDims});
+  table.push_back({"conv", {2, 3, 1, 1}, "T T T -> T", runConvolution<false>});
+  table.push_back({"conv_transpose", {2, 3, 1, 1}, "T T T -> T", runConvolution<true>});
+  table.push_back({"pool", {1, 1, 1, 2}, "T -> T L", runPool});
+  table.push_back({"global_pool", {1, 1, 1, 1}, "T -> T", runGlobalPool});
+  table.push_back({"max_unpool", {2, 3, 1, 1}, "T L * -> T", runMaxUnpool, maxUnpoolDims});
 }
 
 } // namespace dlrt::ops

@@ -34,11 +34,13 @@ Status runCast(const OpArgs &args) { return kernels::cast(args.operand(0), args.
 } // namespace
 
 void addElementwiseKernels(std::vector<OpKernel> &table) {
-  table.push_back({"unary", {1, 1, 1, 1}, runUnary, sameDims, OpMemory::InPlace});
-  table.push_back({"binary", {2, 2, 1, 1}, runBinary, broadcastDims, OpMemory::InPlace});
-  table.push_back({"where", {3, 3, 1, 1}, runWhere, broadcastDims, OpMemory::InPlace});
-  table.push_back({"clip", {1, 3, 1, 1}, runClip, sameDims, OpMemory::InPlace});
-  table.push_back({"cast", {1, 1, 1, 1}, runCast, sameDims});
+  table.push_back({"unary", {1, 1, 1, 1}, "* -> *", runUnary, sameDims, OpMemory::InPlace});
+  table.push_back(
+      {"binary", {2, 2, 1, 1}, "* * -> *", runBinary, broadcastDims, OpMemory::InPlace});
+  table.push_back(
+      {"where", {3, 3, 1, 1}, "* * * -> *", runWhere, broadcastDims, OpMemory::InPlace});
+  table.push_back({"clip", {1, 3, 1, 1}, "T T T -> T", runClip, sameDims, OpMemory::InPlace});
+  table.push_back({"cast", {1, 1, 1, 1}, "* -> *", runCast, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -77,9 +77,9 @@ Status runTrilu(const OpArgs &args) {
 } // namespace
 
 void addGenerationKernels(std::vector<OpKernel> &table) {
-  table.push_back({"range", {3, 3, 1, 1}, runRange, rangeDims});
-  table.push_back({"one_hot", {3, 3, 1, 1}, runOneHot, oneHotDims});
-  table.push_back({"trilu", {1, 2, 1, 1}, runTrilu, sameDims});
+  table.push_back({"range", {3, 3, 1, 1}, "T * T -> T", runRange, rangeDims});
+  table.push_back({"one_hot", {3, 3, 1, 1}, "* * T -> T", runOneHot, oneHotDims});
+  table.push_back({"trilu", {1, 2, 1, 1}, "T * -> T", runTrilu, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -72,9 +72,13 @@ Status runRoiAlign(const OpArgs &args) {
 } // namespace
 
 void addImageKernels(std::vector<OpKernel> &table) {
-  table.push_back({"resize", {2, 3, 1, 1}, runResize, plannedDims<kernels::ResizeParams, resizePlan>});
-  table.push_back({"grid_sample", {2, 2, 1, 1}, runGridSample});
-  table.push_back({"roi_align", {3, 3, 1, 1}, runRoiAlign});
+  table.push_back({"resize",
+                   {2, 3, 1, 1},
+                   "* * * -> *",
+                   runResize,
+                   plannedDims<kernels::ResizeParams, resizePlan>});
+  table.push_back({"grid_sample", {2, 2, 1, 1}, "* * -> *", runGridSample});
+  table.push_back({"roi_align", {3, 3, 1, 1}, "* * * -> *", runRoiAlign});
 }
 
 } // namespace dlrt::ops

@@ -22,13 +22,78 @@ template <typename P> Status axisOf(const OpArgs &args, const char *op, P &p) {
   return status;
 }
 
+/// gather: out = x's dims before the axis, the indices' dims, x's after.
+Status checkGather(int64_t axis, const BufferView &x, const BufferView &indices,
+                   const BufferView &out) {
+  if (Status status = expectRank(x, 1, "gather", "the data", true); !status.isOk())
+    return status;
+  Dims dims(x.dims, x.dims + axis);
+  dims.insert(dims.end(), indices.dims, indices.dims + indices.rank);
+  dims.insert(dims.end(), x.dims + axis + 1, x.dims + x.rank);
+  return expectDims(out, dims, "gather", "the result");
+}
+
+/// gather_elements and scatter_elements: indices of x's rank, within x's
+/// dims off the axis (the kernels keep those coordinates); `same` (the
+/// result or the updates) has the indices' dims.
+Status checkElementIndices(std::string_view op, int64_t axis, const BufferView &x,
+                           const BufferView &indices, const BufferView &same,
+                           std::string_view sameWhat) {
+  Status status = expectRank(x, 1, op, "the data", true);
+  if (status.isOk())
+    status = expectRank(indices, x.rank, op, "the indices");
+  if (!status.isOk())
+    return status;
+  for (int32_t d = 0; d < x.rank; ++d)
+    if (d != axis && indices.dims[d] > x.dims[d])
+      return Status::error(std::string(op) + ": the indices have dims " +
+                           dimsText(dimsOf(indices)) + ", more than the data's " +
+                           dimsText(dimsOf(x)) + " off the axis");
+  return expectDims(same, dimsOf(indices), op, sameWhat);
+}
+
+Status checkGatherElements(int64_t axis, const BufferView &x, const BufferView &indices,
+                           const BufferView &out) {
+  return checkElementIndices("gather_elements", axis, x, indices, out, "the result");
+}
+
+/// gather_nd and scatter_nd: index tuples of `depth` = the indices' last
+/// dim into x after `batchDims` dims they share; `slices` (the result or
+/// the updates) has the indices' dims but the last, then x's after depth.
+Status checkIndexTuples(std::string_view op, int64_t batchDims, const BufferView &x,
+                        const BufferView &indices, const BufferView &slices,
+                        std::string_view slicesWhat) {
+  if (Status status = expectRank(indices, 1, op, "the indices", true); !status.isOk())
+    return status;
+  int64_t depth = indices.dims[indices.rank - 1];
+  if (batchDims < 0 || batchDims >= indices.rank || depth > x.rank - batchDims)
+    return Status::error(std::string(op) + ": index tuples of " + std::to_string(depth) +
+                         " after " + std::to_string(batchDims) +
+                         " batch dims do not fit data of rank " + std::to_string(x.rank));
+  for (int64_t d = 0; d < batchDims; ++d)
+    if (x.dims[d] != indices.dims[d])
+      return Status::error(std::string(op) + ": the data and the indices differ in batch dim " +
+                           std::to_string(d));
+  Dims dims(indices.dims, indices.dims + indices.rank - 1);
+  dims.insert(dims.end(), x.dims + batchDims + depth, x.dims + x.rank);
+  return expectDims(slices, dims, op, slicesWhat);
+}
+
+Status checkGatherNd(int64_t batchDims, const BufferView &x, const BufferView &indices,
+                     const BufferView &out) {
+  return checkIndexTuples("gather_nd", batchDims, x, indices, out, "the result");
+}
+
 /// gather, gather_elements (an axis, normalized against x) and gather_nd
-/// (batch_dims, as given): kernel(axis, x, indices, out).
+/// (batch_dims, as given): check(axis, x, indices, out), then the kernel.
 template <Status (*Kernel)(int64_t, const BufferView &, const BufferView &, const BufferView &),
+          Status (*Check)(int64_t, const BufferView &, const BufferView &, const BufferView &),
           bool IsAxis>
 Status runGatherKind(const OpArgs &args) {
   AxisParams p;
   Status status = IsAxis ? axisOf(args, "gather", p) : args.decode(p, "gather_nd");
+  if (status.isOk())
+    status = Check(p.axis, args.operand(0), args.operand(1), args.result(0));
   return status.isOk() ? Kernel(p.axis, args.operand(0), args.operand(1), args.result(0))
                        : status;
 }
@@ -36,6 +101,9 @@ Status runGatherKind(const OpArgs &args) {
 Status runScatterElements(const OpArgs &args) {
   ScatterParams p;
   Status status = axisOf(args, "scatter_elements", p);
+  if (status.isOk())
+    status = checkElementIndices("scatter_elements", p.axis, args.operand(0), args.operand(1),
+                                 args.operand(2), "the updates");
   return status.isOk() ? kernels::scatterElements(p.axis, p.reduction, args.operand(0),
                                                   args.operand(1), args.operand(2),
                                                   args.result(0))
@@ -45,6 +113,9 @@ Status runScatterElements(const OpArgs &args) {
 Status runScatterNd(const OpArgs &args) {
   ScatterParams p;
   Status status = args.decode(p, "scatter_nd");
+  if (status.isOk())
+    status = checkIndexTuples("scatter_nd", 0, args.operand(0), args.operand(1), args.operand(2),
+                              "the updates");
   return status.isOk() ? kernels::scatterNd(p.reduction, args.operand(0), args.operand(1),
                                             args.operand(2), args.result(0))
                        : status;
@@ -179,9 +250,16 @@ Status runNms(const OpArgs &args) {
 Status runReverseSequence(const OpArgs &args) {
   return withParams<ReverseSequenceParams>(args, "reverse_sequence", [&](auto p) {
     int64_t rank = args.operand(0).rank;
-    Status status = normalizeAxis(p.batchAxis, rank, p.batchAxis);
+    Status status = expectRank(args.operand(0), 2, "reverse_sequence", "the input", true);
+    if (status.isOk())
+      status = normalizeAxis(p.batchAxis, rank, p.batchAxis);
     if (status.isOk())
       status = normalizeAxis(p.timeAxis, rank, p.timeAxis);
+    if (status.isOk() && p.batchAxis == p.timeAxis)
+      status = Status::error("reverse_sequence: the batch and time axes are one axis");
+    if (status.isOk())
+      status = expectElements(args.operand(1), args.operand(0).dims[p.batchAxis],
+                              "reverse_sequence", "sequence_lens");
     return status.isOk() ? kernels::reverseSequence(p.batchAxis, p.timeAxis, args.operand(0),
                                                     args.operand(1), args.result(0))
                          : status;
@@ -191,17 +269,24 @@ Status runReverseSequence(const OpArgs &args) {
 } // namespace
 
 void addIndexingKernels(std::vector<OpKernel> &table) {
-  table.push_back({"gather", {2, 2, 1, 1}, runGatherKind<kernels::gather, true>});
-  table.push_back({"gather_elements", {2, 2, 1, 1}, runGatherKind<kernels::gatherElements, true>});
-  table.push_back({"gather_nd", {2, 2, 1, 1}, runGatherKind<kernels::gatherNd, false>});
-  table.push_back({"scatter_elements", {3, 3, 1, 1}, runScatterElements, sameDims});
-  table.push_back({"scatter_nd", {3, 3, 1, 1}, runScatterNd, sameDims});
-  table.push_back({"topk", {2, 2, 2, 2}, runTopK, topkDims});
-  table.push_back({"nonzero", {1, 1, 1, 1}, runNonZero, nonzeroDims});
-  table.push_back({"compress", {2, 2, 1, 1}, runCompress, compressDims});
-  table.push_back({"unique", {1, 1, 4, 4}, runUnique, uniqueDims});
-  table.push_back({"non_max_suppression", {2, 5, 1, 1}, runNms, nmsDims});
-  table.push_back({"reverse_sequence", {2, 2, 1, 1}, runReverseSequence, sameDims});
+  table.push_back(
+      {"gather", {2, 2, 1, 1}, "T * -> T", runGatherKind<kernels::gather, checkGather, true>});
+  table.push_back({"gather_elements",
+                   {2, 2, 1, 1},
+                   "T * -> T",
+                   runGatherKind<kernels::gatherElements, checkGatherElements, true>});
+  table.push_back({"gather_nd",
+                   {2, 2, 1, 1},
+                   "T * -> T",
+                   runGatherKind<kernels::gatherNd, checkGatherNd, false>});
+  table.push_back({"scatter_elements", {3, 3, 1, 1}, "T * T -> T", runScatterElements, sameDims});
+  table.push_back({"scatter_nd", {3, 3, 1, 1}, "T * T -> T", runScatterNd, sameDims});
+  table.push_back({"topk", {2, 2, 2, 2}, "T * -> T L", runTopK, topkDims});
+  table.push_back({"nonzero", {1, 1, 1, 1}, "* -> L", runNonZero, nonzeroDims});
+  table.push_back({"compress", {2, 2, 1, 1}, "T * -> T", runCompress, compressDims});
+  table.push_back({"unique", {1, 1, 4, 4}, "T -> T L L L", runUnique, uniqueDims});
+  table.push_back({"non_max_suppression", {2, 5, 1, 1}, "* * * * * -> L", runNms, nmsDims});
+  table.push_back({"reverse_sequence", {2, 2, 1, 1}, "T * -> T", runReverseSequence, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -19,8 +19,6 @@ Status runGemm(const OpArgs &args) {
 
 Status runEinsum(const OpArgs &args) {
   return withParams<kernels::EinsumParams>(args, "einsum", [&](const auto &p) {
-    if (p.inputs.size() != args.numOperands)
-      return Status::error("einsum: the equation does not match the operands");
     return kernels::einsum(p, std::vector<BufferView>(args.operands,
                                                       args.operands + args.numOperands),
                            args.result(0));
@@ -32,10 +30,10 @@ Status runDet(const OpArgs &args) { return kernels::det(args.operand(0), args.re
 } // namespace
 
 void addLinalgKernels(std::vector<OpKernel> &table) {
-  table.push_back({"matmul", {2, 2, 1, 1}, runMatmul});
-  table.push_back({"gemm", {2, 3, 1, 1}, runGemm});
-  table.push_back({"einsum", {1, -1, 1, 1}, runEinsum});
-  table.push_back({"det", {1, 1, 1, 1}, runDet});
+  table.push_back({"matmul", {2, 2, 1, 1}, "T T -> T", runMatmul});
+  table.push_back({"gemm", {2, 3, 1, 1}, "T T T -> T", runGemm});
+  table.push_back({"einsum", {1, -1, 1, 1}, "*... -> *", runEinsum});
+  table.push_back({"det", {1, 1, 1, 1}, "* -> *", runDet});
 }
 
 } // namespace dlrt::ops

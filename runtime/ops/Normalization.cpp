@@ -43,10 +43,10 @@ Status runLrn(const OpArgs &args) {
 } // namespace
 
 void addNormalizationKernels(std::vector<OpKernel> &table) {
-  table.push_back({"batch_norm", {5, 5, 1, 1}, runBatchNorm, sameDims});
-  table.push_back({"instance_norm", {3, 3, 1, 1}, runInstanceNorm, sameDims});
-  table.push_back({"layer_norm", {2, 3, 1, 1}, runLayerNorm, sameDims});
-  table.push_back({"lrn", {1, 1, 1, 1}, runLrn, sameDims});
+  table.push_back({"batch_norm", {5, 5, 1, 1}, "T T T T T -> T", runBatchNorm, sameDims});
+  table.push_back({"instance_norm", {3, 3, 1, 1}, "T T T -> T", runInstanceNorm, sameDims});
+  table.push_back({"layer_norm", {2, 3, 1, 1}, "T T T -> T", runLayerNorm, sameDims});
+  table.push_back({"lrn", {1, 1, 1, 1}, "T -> T", runLrn, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -14,6 +14,12 @@
 // reshape to a computed shape, ...), `resultDims` computes them first:
 // count, then allocate, then fill.
 //
+// Programs come from files, so nothing an entry point is handed is taken
+// on trust: the element types are checked against `OpKernel::types` when a
+// program loads, and each entry point (or the kernel it calls) checks the
+// dims it indexes by before it touches data (kernels/Check.h): a program
+// whose shapes disagree fails with a message, never reads past a buffer.
+//
 // Thread safety: entry points keep no state; any number may run at once on
 // different buffers.
 //
@@ -81,6 +87,14 @@ enum class OpMemory : uint8_t {
 struct OpKernel {
   std::string_view name;
   Arity arity;
+  /// The element types it takes, checked when a program loads (checkTypes):
+  /// "OPERANDS -> RESULTS", one term per operand and result. T and U: every
+  /// term with that letter has one type; L: i64 (the kernel reads or writes
+  /// int64_t); *: any (the kernel converts, or its params decide the types
+  /// and it checks them when it runs). "T..." stands for every operand
+  /// from there on; operands past the terms (absent optional ones) and
+  /// results past them are not constrained.
+  std::string_view types;
   Status (*run)(const OpArgs &args) = nullptr;
   /// Result dims computed from the operands (their dims and, for ops whose
   /// sizes depend on data, their values): fills one Dims per result
@@ -88,6 +102,14 @@ struct OpKernel {
   Status (*resultDims)(const OpArgs &args, std::vector<Dims> &dims) = nullptr;
   OpMemory memory = OpMemory::Fresh;
 };
+
+/// An error unless `operands` and `results` have the element types
+/// `kernel.types` admits. The kernels index their operands by one element
+/// size where the terms say so: this is what keeps a program of mismatched
+/// types (a bad file whose checksum holds, a compiler bug) from reading or
+/// writing past a buffer.
+Status checkTypes(const OpKernel &kernel, const std::vector<kernels::ElementType> &operands,
+                  const std::vector<kernels::ElementType> &results);
 
 /// The entry point named `name`, or null.
 const OpKernel *findOpKernel(std::string_view name);

@@ -22,7 +22,7 @@ Status runRecurrent(const OpArgs &args) {
 } // namespace
 
 void addRecurrentKernels(std::vector<OpKernel> &table) {
-  table.push_back({"recurrent", {6, 8, 2, 3}, runRecurrent});
+  table.push_back({"recurrent", {6, 8, 2, 3}, "* * * * * * * * -> * * *", runRecurrent});
 }
 
 } // namespace dlrt::ops

@@ -107,10 +107,10 @@ Status runCumSum(const OpArgs &args) {
 } // namespace
 
 void addReductionKernels(std::vector<OpKernel> &table) {
-  table.push_back({"reduce", {1, 2, 1, 1}, runReduce, reduceDims});
-  table.push_back({"arg_reduce", {1, 1, 1, 1}, runArgReduce});
-  table.push_back({"softmax", {1, 1, 1, 1}, runSoftmax, sameDims});
-  table.push_back({"cumsum", {2, 2, 1, 1}, runCumSum, sameDims});
+  table.push_back({"reduce", {1, 2, 1, 1}, "T * -> T", runReduce, reduceDims});
+  table.push_back({"arg_reduce", {1, 1, 1, 1}, "* -> L", runArgReduce});
+  table.push_back({"softmax", {1, 1, 1, 1}, "T -> T", runSoftmax, sameDims});
+  table.push_back({"cumsum", {2, 2, 1, 1}, "T * -> T", runCumSum, sameDims});
 }
 
 } // namespace dlrt::ops

@@ -27,13 +27,6 @@ Status runCopy(const OpArgs &args) {
   return Status::ok();
 }
 
-std::string dimsText(const Dims &dims) {
-  std::string text = "[";
-  for (size_t i = 0; i < dims.size(); ++i)
-    text += (i ? "," : "") + std::to_string(dims[i]);
-  return text + "]";
-}
-
 Status reshapeDims(const OpArgs &args, std::vector<Dims> &dims) {
   return withParams<ReshapeParams>(args, "reshape", [&](const ReshapeParams &p) {
     const BufferView &x = args.operand(0);
@@ -224,6 +217,8 @@ Status runExpand(const OpArgs &args) { return kernels::expand(args.operand(0), a
 
 Status runShape(const OpArgs &args) {
   const BufferView &x = args.operand(0);
+  if (Status status = expectDims(args.result(0), {x.rank}, "shape", "the result"); !status.isOk())
+    return status;
   auto *out = static_cast<int64_t *>(args.result(0).data);
   for (int32_t d = 0; d < x.rank; ++d)
     out[d] = x.dims[d];
@@ -294,17 +289,21 @@ Status runPad(const OpArgs &args) {
 } // namespace
 
 void addShapeKernels(std::vector<OpKernel> &table) {
-  table.push_back({"reshape", {2, 2, 1, 1}, runCopy, reshapeDims, OpMemory::View});
-  table.push_back({"squeeze", {1, 2, 1, 1}, runCopy, squeezeDims, OpMemory::View});
-  table.push_back({"unsqueeze", {1, 2, 1, 1}, runCopy, unsqueezeDims, OpMemory::View});
-  table.push_back({"flatten", {1, 1, 1, 1}, runCopy, nullptr, OpMemory::View});
-  table.push_back({"transpose", {1, 1, 1, 1}, runTranspose});
-  table.push_back({"concat", {1, -1, 1, 1}, runConcat});
-  table.push_back({"slice", {3, 5, 1, 1}, runSlice, plannedDims<kernels::SliceParams, slicePlan>});
-  table.push_back({"expand", {2, 2, 1, 1}, runExpand, expandDims});
-  table.push_back({"shape", {1, 1, 1, 1}, runShape});
-  table.push_back({"tile", {2, 2, 1, 1}, runTile, tileDims});
-  table.push_back({"pad", {2, 3, 1, 1}, runPad, padDims});
+  table.push_back({"reshape", {2, 2, 1, 1}, "T * -> T", runCopy, reshapeDims, OpMemory::View});
+  table.push_back({"squeeze", {1, 2, 1, 1}, "T * -> T", runCopy, squeezeDims, OpMemory::View});
+  table.push_back({"unsqueeze", {1, 2, 1, 1}, "T * -> T", runCopy, unsqueezeDims, OpMemory::View});
+  table.push_back({"flatten", {1, 1, 1, 1}, "T -> T", runCopy, nullptr, OpMemory::View});
+  table.push_back({"transpose", {1, 1, 1, 1}, "T -> T", runTranspose});
+  table.push_back({"concat", {1, -1, 1, 1}, "T... -> T", runConcat});
+  table.push_back({"slice",
+                   {3, 5, 1, 1},
+                   "T * * * * -> T",
+                   runSlice,
+                   plannedDims<kernels::SliceParams, slicePlan>});
+  table.push_back({"expand", {2, 2, 1, 1}, "T * -> T", runExpand, expandDims});
+  table.push_back({"shape", {1, 1, 1, 1}, "* -> L", runShape});
+  table.push_back({"tile", {2, 2, 1, 1}, "T * -> T", runTile, tileDims});
+  table.push_back({"pad", {2, 3, 1, 1}, "T * T -> T", runPad, padDims});
 }
 
 } // namespace dlrt::ops

@@ -14,7 +14,7 @@ Status dftPlan(const OpArgs &args, kernels::DftParams &params, Dims &dims) {
   DftOpParams p;
   Status status = args.decode(p, "dft");
   const BufferView &x = args.operand(0);
-  if (status.isOk() && x.rank < 2)
+  if (status.isOk() && (x.rank < 2 || x.dims[x.rank - 1] < 1 || x.dims[x.rank - 1] > 2))
     status = Status::error("dft expects [..., n, 1 or 2]");
   if (status.isOk())
     status = normalizeAxis(p.axis, x.rank - 1, params.axis);
@@ -51,7 +51,7 @@ Status stftDims(const OpArgs &args, std::vector<Dims> &dims) {
       return status;
     if (step <= 0)
       return Status::error("frame_step must be positive");
-    if (signal.rank != 3 || window.rank != 1)
+    if (signal.rank != 3 || window.rank != 1 || signal.dims[2] < 1 || signal.dims[2] > 2)
       return Status::error("expects signal [batch, length, 1 or 2] and a 1-D window");
     int64_t length = window.dims[0];
     int64_t frames = signal.dims[1] >= length ? (signal.dims[1] - length) / step + 1 : 0;
@@ -72,8 +72,9 @@ Status runStft(const OpArgs &args) {
 } // namespace
 
 void addSignalKernels(std::vector<OpKernel> &table) {
-  table.push_back({"dft", {1, 2, 1, 1}, runDft, plannedDims<kernels::DftParams, dftPlan>});
-  table.push_back({"stft", {3, 3, 1, 1}, runStft, stftDims});
+  table.push_back(
+      {"dft", {1, 2, 1, 1}, "* * -> *", runDft, plannedDims<kernels::DftParams, dftPlan>});
+  table.push_back({"stft", {3, 3, 1, 1}, "* * * -> *", runStft, stftDims});
 }
 
 } // namespace dlrt::ops

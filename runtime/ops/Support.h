@@ -9,12 +9,18 @@
 #ifndef DLRT_OPS_SUPPORT_H
 #define DLRT_OPS_SUPPORT_H
 
+#include "kernels/Check.h"
 #include "ops/Ops.h"
 
 #include <string>
 #include <vector>
 
 namespace dlrt::ops {
+
+using kernels::dimsText;
+using kernels::expectDims;
+using kernels::expectElements;
+using kernels::expectRank;
 
 /// The elements of an integer buffer (any integer type) as int64.
 Status readInts(const BufferView &x, std::vector<int64_t> &out, const char *what);

@@ -167,6 +167,14 @@ bool isElementType(ElementType type) {
   return static_cast<uint8_t>(type) <= static_cast<uint8_t>(ElementType::Bool);
 }
 
+/// The element types of registers `list` of `fn` (indices checked).
+std::vector<ElementType> registerTypes(const Function &fn, const std::vector<int64_t> &list) {
+  std::vector<ElementType> types;
+  for (int64_t r : list)
+    types.push_back(fn.registers[r].type);
+  return types;
+}
+
 } // namespace
 
 Executable::~Executable() {
@@ -339,6 +347,11 @@ Status Executable::validate() {
           return invalid(at + ": '" + std::string(entryPoints_[instr.index]->name) +
                          "' does not take " + std::to_string(instr.operands.size()) +
                          " operands and " + std::to_string(instr.results.size()) + " results");
+        if (Status status =
+                ops::checkTypes(*entryPoints_[instr.index], registerTypes(fn, instr.operands),
+                                registerTypes(fn, instr.results));
+            !status.isOk())
+          return invalid(at + ": " + status.message());
         break;
       case InstrKind::Const:
         if (instr.index < 0 || static_cast<size_t>(instr.index) >= weightBuffers_.size() ||
