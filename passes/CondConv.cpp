@@ -26,7 +26,8 @@
 // there; the convolutions are 2-D, read the same input with the same
 // attributes and no groups (kernels and biases are shared by the
 // examples, as a convolution's are: mixing them is exact whatever computes
-// them), and every size past the batch is static.
+// them), every size past the batch is static, and a static batch is not
+// empty.
 //
 //===----------------------------------------------------------------------===//
 
@@ -91,6 +92,8 @@ std::string unmixable(const std::vector<Expert> &experts, const TensorType &type
     fixed = type.dim(i).isStatic() && x.dim(i).isStatic();
   if (!fixed)
     return "the shapes past the batch are not static";
+  if (type.dim(0).isStatic() && type.dim(0).size() == 0)
+    return "the batch is empty"; // (and a group count of 0 is no convolution)
   for (const Expert &expert : experts) {
     const Node &conv = *expert.conv;
     if (conv.operand(0) != first.operand(0) || !sameAttrs(conv, first) ||

@@ -2018,7 +2018,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     std::vector<H::Var> args = f.args(); // (ow, oh, patch row, image)
     f.compute_root()
         .vectorize(args[0], lanes, H::TailStrategy::GuardWithIf)
-        .parallel(args[2], 8);
+        .parallel(args[2], 8, H::TailStrategy::GuardWithIf);
   }
   for (const H::Func &f : convs_)
     special.insert(f.name());

@@ -51,7 +51,8 @@ Status reshapeDims(const OpArgs &args, std::vector<Dims> &dims) {
       }
       if (value < 0 || value > kMaxDim)
         return Status::error("shape value " + std::to_string(value) + " is out of range");
-      known = value == 0 ? 0 : (known > kMaxDim ? known : known * value);
+      // (saturated past the limit: such a product matches no element count)
+      known = value == 0 ? 0 : (known > kMaxDim / value ? kMaxDim + 1 : known * value);
     }
     int64_t count = x.numElements();
     if (inferredAt >= 0) {

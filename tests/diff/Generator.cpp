@@ -469,16 +469,76 @@ private:
     return s.x;
   }
 
-  /// Features as 1x4x4 images through a 3x3 conv (16 columns only).
+  /// A [out, in, k, k] kernel of multiples of 1/4 in [-1/2, 1/2].
+  Value *kernel(Builder &b, int64_t out, int64_t in, int64_t k) {
+    Tensor w(TensorType(DType::F32, {Dim(out), Dim(in), Dim(k), Dim(k)}));
+    for (int64_t i = 0; i < w.numElements(); ++i)
+      w.setDouble(i, 0.25 * static_cast<double>(random_.below(5) - 2));
+    return b.constant(std::move(w));
+  }
+
+  /// Features as 1x4x4 images (16 columns only) through a convolution:
+  /// 3x3 with padding, strided, or dilated; sometimes max-pooled after;
+  /// or CondConv as exporters write it (conditional kernels).
   Val conv(Scope &s) {
     Builder &b = s.b;
     Value *images = b.op("reshape", {s.x.value, i64s(b, {-1, 1, 4, 4})});
-    Tensor w(TensorType(DType::F32, {Dim(2), Dim(1), Dim(3), Dim(3)}));
-    for (int64_t i = 0; i < 18; ++i)
-      w.setDouble(i, 0.25 * static_cast<double>(random_.below(5) - 2));
-    Value *y = b.create("conv", {images, b.constant(std::move(w))}).attr("pads", {1, 1, 1, 1}).result();
-    Value *flat = b.op("reshape", {b.op("relu", {y}), i64s(b, {-1, 32})});
-    return Val::of(flat, s.x.exact, 9 * 0.5 * s.x.bound, s.x.bits + 2);
+    if (random_.chance(25))
+      return condConv(s, images);
+    Value *y;
+    double taps = 9;
+    switch (random_.below(3)) {
+    case 0: // [N, 2, 4, 4]
+      y = b.create("conv", {images, kernel(b, 2, 1, 3)}).attr("pads", {1, 1, 1, 1}).result();
+      break;
+    case 1: // [N, 8, 2, 2]
+      y = b.create("conv", {images, kernel(b, 8, 1, 3)})
+              .attr("pads", {1, 1, 1, 1})
+              .attr("strides", {2, 2})
+              .result();
+      break;
+    default: // [N, 2, 4, 4]: 2x2 taps two apart
+      y = b.create("conv", {images, kernel(b, 2, 1, 2)})
+              .attr("pads", {1, 1, 1, 1})
+              .attr("dilations", {2, 2})
+              .result();
+      taps = 4;
+      break;
+    }
+    y = b.op("relu", {y});
+    if (random_.chance(30)) // [N, C, 2, 2] or [N, C, 1, 1]
+      y = b.create("max_pool", {y})
+              .attr("kernel_shape", {2, 2})
+              .attr("strides", {2, 2})
+              .result();
+    int64_t features = 1;
+    for (int64_t d = 1; d < 4; ++d)
+      features *= y->type().dim(d).size();
+    Value *flat = b.op("reshape", {y, i64s(b, {-1, features})});
+    return Val::of(flat, s.x.exact, taps * 0.5 * s.x.bound, s.x.bits + 2);
+  }
+
+  /// CondConv as its reference code computes it: every expert kernel on
+  /// every example, weighted per example by softmax routing of the exact
+  /// features and summed (what the condconv pass turns into one
+  /// convolution of mixed kernels).
+  Val condConv(Scope &s, Value *images) {
+    Builder &b = s.b;
+    int64_t experts = random_.pick<int64_t>({2, 3});
+    Value *logits = matmul(b, s.exact, matrix(b, s.exact.cols(), experts)).value;
+    Value *r = b.create("softmax", {logits}).attr("axis", int64_t(1)).result();
+    Value *sum = nullptr;
+    for (int64_t k = 0; k < experts; ++k) {
+      Value *g = b.op("slice", {r, i64s(b, {k}), i64s(b, {k + 1}), i64s(b, {1})});
+      Value *gate = b.op("reshape", {g, i64s(b, {-1, 1, 1, 1})});
+      Value *y = b.create("conv", {images, kernel(b, 2, 1, 3), vector(b, 2).value})
+                     .attr("pads", {1, 1, 1, 1})
+                     .result();
+      Value *term = b.op("mul", {gate, y});
+      sum = sum ? b.op("add", {sum, term}) : term;
+    }
+    Value *flat = b.op("reshape", {b.op("relu", {sum}), i64s(b, {-1, 32})});
+    return inexact(flat, 9 * 0.5 * s.x.bound + 1);
   }
 
   Module &module_;
