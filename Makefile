@@ -64,10 +64,13 @@ test-tsan: deps
 	cd build-tsan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) \
 	  -R 'ThreadPool|Abuse|Concurrent|Program|Compiler'
 
-# Differential testing of N random dynamic graphs (tests/diff).
+# Differential testing of N random dynamic graphs (tests/diff) along
+# DIFFTEST_PATHS (every path by default; Halide takes ~1 s a graph, the
+# others together ~15 ms: DIFFTEST_PATHS=passes,unrewritten,reference,specialized,fused).
 N ?= 1000
+DIFFTEST_PATHS ?= passes,unrewritten,reference,specialized,fused,halide
 difftest: build
-	$(BUILD)/tests/diff/dlc-difftest --seeds $(N) --out $(BUILD)/difftest-out
+	$(BUILD)/tests/diff/dlc-difftest --seeds $(N) --paths $(DIFFTEST_PATHS) --out $(BUILD)/difftest-out
 
 # Every fuzz target for FUZZ_SECONDS each (tests/fuzz/run says how).
 FUZZ_SECONDS ?= 60

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace dlrt::kernels {
@@ -37,6 +38,22 @@ template <typename Fn> void forEachIndex(const std::vector<int64_t> &dims, Fn fn
   }
 }
 
+/// A window of `spatial` dims whose positions (output index * stride -
+/// pad + offset * dilation, each factor within its limit) cannot overflow.
+Status checkWindow(std::string_view op, const Window &w, size_t spatial) {
+  if (w.kernel.size() != spatial || w.strides.size() != spatial ||
+      w.dilations.size() != spatial || w.padBegin.size() != spatial ||
+      w.padEnd.size() != spatial)
+    return Status::error(std::string(op) + ": the window does not match the spatial rank");
+  constexpr int64_t kMaxStep = int64_t(1) << 20, kMaxSize = int64_t(1) << 40;
+  for (size_t d = 0; d < spatial; ++d)
+    if (w.strides[d] < 1 || w.strides[d] > kMaxStep || w.dilations[d] < 1 ||
+        w.dilations[d] > kMaxStep || w.kernel[d] < 0 || w.kernel[d] > kMaxSize ||
+        std::abs(w.padBegin[d]) > kMaxSize || std::abs(w.padEnd[d]) > kMaxSize)
+      return Status::error(std::string(op) + ": strides, dilations, kernel or pads out of range");
+  return Status::ok();
+}
+
 /// The shapes a (transposed) convolution needs, checked before any index
 /// is computed: the program is the compiler's, but a kernel must not read
 /// or write outside its buffers whatever its params say.
@@ -46,13 +63,8 @@ Status checkConv(const Window &window, int64_t group, const BufferView &x,
   if (x.rank < 3 || w.rank != x.rank || out.rank != x.rank)
     return Status::error("conv: input, weights and output need one rank (3 or more)");
   size_t spatial = static_cast<size_t>(x.rank) - 2;
-  if (window.kernel.size() != spatial || window.strides.size() != spatial ||
-      window.dilations.size() != spatial || window.padBegin.size() != spatial ||
-      window.padEnd.size() != spatial)
-    return Status::error("conv: the window does not match the spatial rank");
-  for (size_t d = 0; d < spatial; ++d)
-    if (window.strides[d] < 1 || window.dilations[d] < 1)
-      return Status::error("conv: strides and dilations must be positive");
+  if (Status status = checkWindow("conv", window, spatial); !status.isOk())
+    return status;
   int64_t channels = transposed ? w.dims[1] * group : w.dims[0];
   bool fits = group >= 1 && out.dims[0] == x.dims[0] && out.dims[1] == channels &&
               (transposed ? x.dims[1] % group == 0 && w.dims[0] == x.dims[1]
@@ -131,16 +143,10 @@ Status pool(const PoolParams &params, const BufferView &x, const BufferView &out
   Status status = expectRank(x, 3, "pool", "the input", true);
   if (status.isOk())
     status = expectRank(out, x.rank, "pool", "the result");
-  const Window &w = params.window;
-  size_t rank = size_t(x.rank) - 2;
-  if (status.isOk() && (out.dims[0] != x.dims[0] || out.dims[1] != x.dims[1] ||
-                        w.kernel.size() != rank || w.strides.size() != rank ||
-                        w.dilations.size() != rank || w.padBegin.size() != rank ||
-                        w.padEnd.size() != rank))
-    status = Status::error("pool: the result's planes or the window do not match the input");
-  for (size_t d = 0; status.isOk() && d < rank; ++d)
-    if (w.strides[d] < 1 || w.dilations[d] < 1 || w.kernel[d] < 0)
-      status = Status::error("pool: strides and dilations must be positive");
+  if (status.isOk() && (out.dims[0] != x.dims[0] || out.dims[1] != x.dims[1]))
+    status = Status::error("pool: the result's planes are not the input's");
+  if (status.isOk())
+    status = checkWindow("pool", params.window, size_t(x.rank) - 2);
   if (status.isOk() && indices.data)
     status = expectDims(indices, std::vector<int64_t>(out.dims, out.dims + out.rank), "pool",
                         "the indices");
@@ -309,9 +315,14 @@ Status maxUnpool(const MaxUnpoolParams &params, const BufferView &x, const Buffe
     return status;
   std::vector<int64_t> natural = os;
   size_t spatial = xs.size() - 2;
-  if (params.kernel.size() != spatial || params.strides.size() != spatial ||
-      params.pads.size() != 2 * spatial)
+  if (params.pads.size() != 2 * spatial)
     return Status::error("max_unpool: the window does not match the spatial rank");
+  Window window{params.kernel, params.strides, std::vector<int64_t>(spatial, 1),
+                std::vector<int64_t>(params.pads.begin(), params.pads.begin() + spatial),
+                std::vector<int64_t>(params.pads.begin() + spatial, params.pads.end())};
+  status = checkWindow("max_unpool", window, spatial);
+  if (!status.isOk())
+    return status;
   for (size_t d = 0; d < spatial; ++d) {
     natural[2 + d] = (xs[2 + d] - 1) * params.strides[d] + params.kernel[d] -
                      params.pads[d] - params.pads[d + spatial];

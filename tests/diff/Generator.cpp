@@ -151,7 +151,7 @@ private:
     // Nested scopes take the blocks that keep to their graph (no side
     // outputs of @main): a loop inside an if, a select inside a branch.
     int choice = s.depth ? random_.pick<int>({0, 1, 2, 3, 4, 5, 7})
-                         : static_cast<int>(random_.below(12));
+                         : static_cast<int>(random_.below(13));
     Val y;
     switch (choice) {
     case 0: y = elementwise(s); break;
@@ -165,6 +165,7 @@ private:
     case 8: y = perRowLoop(s); break;
     case 9: y = experts(s); break;
     case 10: y = routeRows(s); break;
+    case 11: y = recurrent(s); break;
     default: y = s.x.cols() == 16 ? conv(s) : uniqueIds(s); break;
     }
     return tame(s.b, y);
@@ -467,6 +468,44 @@ private:
     extras_.push_back(u[0]);
     extras_.push_back(u[3]);
     return s.x;
+  }
+
+  /// A constant of `dims` with multiples of 1/4 in [-1/2, 1/2].
+  Value *weights(Builder &b, std::vector<Dim> dims) {
+    Tensor t(TensorType(DType::F32, std::move(dims)));
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      t.setDouble(i, 0.25 * static_cast<double>(random_.below(5) - 2));
+    return b.constant(std::move(t));
+  }
+
+  /// The batch as one sequence through an rnn, gru or lstm (forward,
+  /// reverse or both ways): rows stop being independent, and every step
+  /// depends on the last.
+  Val recurrent(Scope &s) {
+    Builder &b = s.b;
+    const char *cell = random_.pick<const char *>({"rnn", "gru", "lstm"});
+    std::string direction = random_.pick<const char *>({"forward", "reverse", "bidirectional"});
+    int64_t c = s.x.cols(), dirs = direction == "bidirectional" ? 2 : 1;
+    int64_t gates = cell[0] == 'r' ? 1 : cell[0] == 'g' ? 3 : 4;
+    int64_t hidden = random_.pick<int64_t>({4, 8});
+    Value *seq = b.op("reshape", {s.x.value, i64s(b, {-1, 1, c})}); // [N, 1, C]
+    Value *n = b.op("gather", {b.op("shape", {s.x.value}), i64(b, 0)});
+    Value *lengths = b.op("reshape", {n, i64s(b, {1})});
+    std::vector<Value *> operands = {seq,
+                                     weights(b, {Dim(dirs), Dim(gates * hidden), Dim(c)}),
+                                     weights(b, {Dim(dirs), Dim(gates * hidden), Dim(hidden)}),
+                                     weights(b, {Dim(dirs), Dim(2 * gates * hidden)}),
+                                     lengths,
+                                     weights(b, {Dim(dirs), Dim(1), Dim(hidden)})};
+    if (gates == 4) {
+      operands.push_back(weights(b, {Dim(dirs), Dim(1), Dim(hidden)}));
+      operands.push_back(weights(b, {Dim(dirs), Dim(3 * hidden)}));
+    }
+    Value *y = b.create(cell, operands)
+                   .attr("direction", direction)
+                   .attr("hidden_size", hidden)
+                   .results()[0]; // [N, dirs, 1, hidden]
+    return inexact(b.op("reshape", {y, i64s(b, {-1, dirs * hidden})}), 1);
   }
 
   /// A [out, in, k, k] kernel of multiples of 1/4 in [-1/2, 1/2].

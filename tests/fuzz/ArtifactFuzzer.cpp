@@ -7,14 +7,15 @@
 // executor see the mutated bytes too. That reaches what a checksum-less
 // fuzz build would without one: the runtime fuzzed is the runtime shipped.
 //
-// What is fuzzed is the loader: decoding the host program and weights,
-// validating them (registers, expressions, instruction operands, entry
-// points, functions) and creating a session. With DLC_FUZZ_RUN_PROGRAMS=1
-// a loaded program also runs once on small inputs (zeros; symbolic dims 2)
-// under tight session limits; that reaches the kernels with op params and
-// register types no compiler wrote, which not every kernel re-validates yet
-// (conv and the elementwise kernels do; reductions, indexing, linalg and
-// shape ops still trust their result dims), so it is for long runs, not CI. Artifacts with a NativeObject section are not loaded: a native
+// What is fuzzed is the loader and the executor: decoding the host
+// program and weights, validating them (registers, expressions,
+// instruction operands, entry points and their type signatures,
+// functions), creating a session, then running the program once on small
+// inputs (0, 1, 2, ... repeating; symbolic dims 2) under tight session
+// limits. That reaches the op entry points with params and register types
+// no compiler wrote: each checks the dims it indexes by (kernels/Check.h).
+// DLC_FUZZ_RUN_PROGRAMS=0 stops after the session is made. Artifacts with
+// a NativeObject section are not loaded: a native
 // object is machine code, trusted as the compiler's output once the
 // checksum holds, not a format to validate.
 //
@@ -35,8 +36,35 @@ namespace {
 
 const bool runPrograms = [] {
   const char *run = std::getenv("DLC_FUZZ_RUN_PROGRAMS");
-  return run && std::string(run) == "1";
+  return !run || std::string(run) != "0";
 }();
+
+/// Element i of `buffer` = i % 3 (0, 1, 2: indices, counts and conditions
+/// that vary, values with no rounding); bools alternate.
+void fillSmall(program::Buffer &buffer) {
+  using kernels::ElementType;
+  auto *bytes = static_cast<uint8_t *>(buffer.data());
+  size_t size = kernels::elementSize(buffer.type());
+  for (int64_t i = 0; i < buffer.view().numElements(); ++i) {
+    uint8_t *at = bytes + size_t(i) * size;
+    float value = float(i % 3);
+    switch (buffer.type()) {
+    case ElementType::F32: std::memcpy(at, &value, 4); break;
+    case ElementType::F64: {
+      double wide = value;
+      std::memcpy(at, &wide, 8);
+      break;
+    }
+    case ElementType::F16: at[1] = i % 3 == 0 ? 0 : i % 3 == 1 ? 0x3C : 0x40; break;
+    case ElementType::BF16:
+      at[1] = i % 3 == 0 ? 0 : i % 3 == 1 ? 0x3F : 0x40;
+      at[0] = i % 3 == 1 ? 0x80 : 0;
+      break;
+    case ElementType::Bool: at[0] = uint8_t(i % 2); break;
+    default: at[0] = uint8_t(i % 3); break; // integers, little-endian
+    }
+  }
+}
 
 /// Zero-filled inputs with the declared static dims (others 2); none when
 /// an input is unranked or too large to be worth running.
@@ -58,6 +86,7 @@ bool makeInputs(const program::Program &program, std::vector<program::BufferRef>
     program::BufferRef buffer;
     if (!program::Buffer::allocate(port.type, dims, size_t(1) << 20, buffer).isOk())
       return false;
+    fillSmall(*buffer);
     inputs.push_back(std::move(buffer));
   }
   return true;

@@ -171,7 +171,11 @@ TEST(OpsTest, OperandsThatDisagreeAreRefused) {
   pool.isMax = true;
   EXPECT_EQ(
       failure("pool", encodeParams(pool), {v.add(F32, {1, 2, 4, 4})}, {v.add(F32, {1, 3, 3, 3})}),
-      "pool: the result's planes or the window do not match the input");
+      "pool: the result's planes are not the input's");
+  pool.strides = {int64_t(1) << 61, 1};
+  EXPECT_EQ(
+      failure("pool", encodeParams(pool), {v.add(F32, {1, 2, 4, 4})}, {v.add(F32, {1, 2, 3, 3})}),
+      "pool: strides, dilations, kernel or pads out of range");
   EXPECT_EQ(failure("einsum", encodeParams(kernels::EinsumParams{{"ij", "jk"}, "ik"}),
                     {v.add(F32, {2, 3}), v.add(F32, {4, 5})}, {v.add(F32, {2, 5})}),
             "einsum: label 'j' has sizes 3 and 4");
