@@ -568,7 +568,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   if (failed(it->second(ctx)))
     return failure();
   if (ctx.sequenceOutput()) {
-    sequences_[node.output(0)] = *ctx.sequenceOutput();
+    if (node.output_size() > 0 && !node.output(0).empty()) // (a node may name no output)
+      sequences_[node.output(0)] = *ctx.sequenceOutput();
     return success();
   }
   const std::vector<Value *> &outputs = ctx.outputs();
