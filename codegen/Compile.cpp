@@ -17,8 +17,36 @@ std::string compilePipeline(const CompileRequest &request) {
   return text;
 }
 
+namespace {
+
+/// The names of main's inputs and outputs, in order: the model's interface.
+std::vector<std::string> interfaceOf(const Module &module) {
+  std::vector<std::string> names;
+  if (const Graph *main = module.graph("main")) {
+    for (const auto &input : main->inputs())
+      names.push_back("input " + input->name());
+    for (const std::string &name : main->outputNames())
+      names.push_back("output " + name);
+  }
+  return names;
+}
+
+std::vector<std::string> interfaceOf(const dlrt::program::Program &program) {
+  std::vector<std::string> names;
+  for (const dlrt::program::Port &port : program.inputs)
+    names.push_back("input " + port.name);
+  for (const dlrt::program::Port &port : program.outputs)
+    names.push_back("output " + port.name);
+  return names;
+}
+
+} // namespace
+
 std::optional<EmittedProgram> compileModule(Module &module, const CompileRequest &request,
                                             Diagnostics &diag) {
+  // Every compile checks that the program keeps the model's interface: a
+  // pass that renames, drops or reorders an input or output is a bug.
+  std::vector<std::string> interface = interfaceOf(module);
   PassContext context(diag);
   for (const auto &[name, value] : request.bindings)
     context.bindings[name] = value;
@@ -27,7 +55,13 @@ std::optional<EmittedProgram> compileModule(Module &module, const CompileRequest
   options.verifyEach = options.verifyEach || request.verifyEach;
   if (!pipeline || failed(pipeline->run(module, context, options)))
     return std::nullopt;
-  return emitProgram(module, diag, request.emit);
+  std::optional<EmittedProgram> emitted = emitProgram(module, diag, request.emit);
+  if (emitted && interfaceOf(emitted->program) != interface) {
+    (void)diag.error(Location(), "internal error: compiling changed the model's interface (the "
+                                 "names or order of its inputs and outputs)");
+    return std::nullopt;
+  }
+  return emitted;
 }
 
 std::shared_ptr<const dlrt::program::Executable> makeExecutable(EmittedProgram emitted,

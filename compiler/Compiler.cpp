@@ -100,10 +100,7 @@ std::vector<std::string> CompiledModel::inputNames() const {
 }
 
 std::vector<std::string> CompiledModel::outputNames() const {
-  std::vector<std::string> names;
-  for (const Value *output : impl_->module->graph("main")->outputs())
-    names.push_back(output->name());
-  return names;
+  return impl_->module->graph("main")->outputNames();
 }
 
 std::string CompiledModel::ir() const { return printModule(*impl_->module); }

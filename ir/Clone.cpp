@@ -63,7 +63,7 @@ std::unique_ptr<Graph> cloneGraph(const Graph &graph) {
   std::vector<Value *> outputs;
   for (Value *output : graph.outputs())
     outputs.push_back(mapped(mapping, output));
-  copy->setOutputs(std::move(outputs));
+  copy->setOutputs(std::move(outputs), graph.outputNames());
   return copy;
 }
 

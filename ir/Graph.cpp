@@ -340,12 +340,32 @@ void Graph::moveNode(Node *node, Node *before) {
   noteChange();
 }
 
-void Graph::setOutputs(std::vector<Value *> outputs) {
+void Graph::setOutputs(std::vector<Value *> outputs, std::vector<std::string> names) {
+  DLC_CHECK(names.empty() || names.size() == outputs.size(),
+            "setOutputs: one name per output");
+  if (names.empty())
+    for (const Value *value : outputs)
+      names.push_back(value->name());
   for (Value *value : outputs_)
     --value->outputUses_;
   outputs_ = std::move(outputs);
+  outputNames_ = std::move(names);
   for (Value *value : outputs_)
     ++value->outputUses_;
+  noteChange();
+}
+
+void Graph::eraseOutput(size_t i) {
+  DLC_CHECK(i < outputs_.size(), "eraseOutput: bad slot");
+  --outputs_[i]->outputUses_;
+  outputs_.erase(outputs_.begin() + static_cast<std::ptrdiff_t>(i));
+  outputNames_.erase(outputNames_.begin() + static_cast<std::ptrdiff_t>(i));
+  noteChange();
+}
+
+void Graph::setOutputName(size_t i, std::string name) {
+  DLC_CHECK(i < outputNames_.size(), "setOutputName: bad slot");
+  outputNames_[i] = std::move(name);
   noteChange();
 }
 

@@ -211,8 +211,22 @@ public:
   void moveNode(Node *node, Node *before);
 
   const std::vector<Value *> &outputs() const { return outputs_; }
-  void setOutputs(std::vector<Value *> outputs);
+  /// Sets the outputs and their names, one per output; without names each
+  /// output is named after the value returned (frontends and builders).
+  void setOutputs(std::vector<Value *> outputs, std::vector<std::string> names = {});
+  /// Returns `value` from slot `i`; the slot keeps its name.
   void setOutput(size_t i, Value *value);
+  /// Removes output slot `i` and its name; later slots move down.
+  void eraseOutput(size_t i);
+
+  /// The names of the graph's results, one per output slot. They are the
+  /// graph's interface (with its inputs' names): a name belongs to the slot,
+  /// not to the value returned there, so a pass that replaces the value
+  /// (setOutput, replaceAllUsesWith) keeps the name, two slots may return
+  /// one value under two names, and a slot may return an input.
+  const std::vector<std::string> &outputNames() const { return outputNames_; }
+  const std::string &outputName(size_t i) const { return outputNames_.at(i); }
+  void setOutputName(size_t i, std::string name);
 
   /// Calls fn on every node of this graph in order, each after the nodes of
   /// its nested graphs (post-order, as MLIR's walk). fn may erase the node it
@@ -234,6 +248,7 @@ private:
   std::vector<std::unique_ptr<Value>> inputs_;
   NodeList nodes_;
   std::vector<Value *> outputs_;
+  std::vector<std::string> outputNames_;
   uint64_t changes_ = 0;
 };
 

@@ -5,7 +5,8 @@
 //   module     ::= (weight | graph)*
 //   weight     ::= 'weight' SYMBOL '=' (tensor | external)
 //   graph      ::= 'graph' SYMBOL body
-//   body       ::= '(' (VALUE ':' type),* ')' '{' node* 'return' VALUE,* '}'
+//   body       ::= '(' (VALUE ':' type),* ')' ('->' '(' STRING,* ')')?
+//                  '{' node* 'return' VALUE,* '}'
 //   node       ::= (VALUE,+ '=')? IDENT '(' VALUE,* ')'
 //                  ('captures' '(' VALUE,* ')')? attrs? ':' types
 //   types      ::= '(' ')' | type (',' type)*
@@ -17,7 +18,10 @@
 //   type       ::= DTYPE '[' ('*' | (INT | IDENT | '?'),*) ']'
 //
 // VALUE is %name or %"quoted", SYMBOL @name or @"quoted". Each graph body is
-// its own scope: a nested graph sees only its own inputs and results.
+// its own scope: a nested graph sees only its own inputs and results. A
+// value named by digits alone is anonymous, unless the digits are quoted.
+// The strings after '->' name a top-level graph's results (its interface);
+// without them each result is named after the value returned.
 //
 // Errors are raised as an internal ParseError and turned into one
 // diagnostic at the API boundary.
@@ -61,6 +65,7 @@ struct Token {
   Tok kind = Tok::Eof;
   std::string text; ///< Identifier, decoded name/string, number or hex text.
   int line = 0, column = 0;
+  bool quoted = false; ///< a %"name" or @"name"
 };
 
 bool isIdentStart(char c) {
@@ -141,6 +146,7 @@ public:
       ++pos_;
       token.kind = c == '%' ? Tok::Value : Tok::Symbol;
       if (pos_ < text_.size() && text_[pos_] == '"') {
+        token.quoted = true;
         token.text = string(token);
         if (token.text.empty())
           fail(token, "empty name");
@@ -688,6 +694,22 @@ private:
       } while (accept(Tok::Comma));
     }
     expect(Tok::RParen, "',' or ')' after the graph's inputs");
+    std::optional<std::vector<std::string>> names;
+    Token arrow = tok_;
+    if (accept(Tok::Minus)) {
+      if (depth_ > 1)
+        failAt(arrow, "only a top-level graph names its results; a nested graph's results "
+                      "are its node's");
+      expect(Tok::Greater, "'>' after '-' (the result names follow '->')");
+      expect(Tok::LParen, "'(' to open the graph's result names");
+      names.emplace();
+      if (tok_.kind != Tok::RParen) {
+        do
+          names->push_back(expect(Tok::String, "a result name such as \"y\"").text);
+        while (accept(Tok::Comma));
+      }
+      expect(Tok::RParen, "',' or ')' after the graph's result names");
+    }
     expect(Tok::LBrace, "'{' to open the graph body");
     while (!isKeyword("return")) {
       if (tok_.kind == Tok::Eof || tok_.kind == Tok::RBrace)
@@ -701,7 +723,10 @@ private:
         outputs.push_back(use());
       while (accept(Tok::Comma));
     }
-    graph.setOutputs(std::move(outputs));
+    if (names && names->size() != outputs.size())
+      failAt(arrow, "the graph names " + std::to_string(names->size()) +
+                        " results but returns " + std::to_string(outputs.size()));
+    graph.setOutputs(std::move(outputs), names.value_or(std::vector<std::string>{}));
     expect(Tok::RBrace, "'}' after 'return'");
     scopes_.pop_back();
     --depth_;
@@ -715,7 +740,7 @@ private:
     bool numeric = !name.text.empty() &&
                    name.text.find_first_not_of("0123456789") ==
                        std::string::npos;
-    if (!numeric)
+    if (!numeric || name.quoted)
       value->setName(name.text);
   }
 

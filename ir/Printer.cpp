@@ -145,33 +145,55 @@ private:
     out_ += ">";
   }
 
-  /// Prints `(%a: type, ...) {\n body }` for a graph at `depth`.
+  /// Prints `(%a: type, ...) [-> ("name", ...)] {\n body }` for a graph at
+  /// `depth`. A top-level graph's result names (its interface) are printed
+  /// when the returned values' names do not imply them (a pass replaced the
+  /// value behind an output, one value is returned twice, an output returns
+  /// an input or a value the text leaves anonymous). A nested graph's
+  /// results are named by its node's results, so it prints none.
   void graph(const Graph &graph, int depth) {
     Names names;
-    out_ += "(";
+    std::string head = "(";
     for (size_t i = 0; i < graph.numInputs(); ++i) {
       const Value *input = graph.input(i);
-      out_ += (i ? ", " : "") + names.define(input) + ": " + input->type().str();
+      head += (i ? ", " : "") + names.define(input, /*keepDigits=*/true) + ": " +
+              input->type().str();
     }
-    out_ += ") {\n";
+    head += ")";
+    std::string outer = std::move(out_);
+    out_.clear();
     for (const auto &node : graph.nodes())
       this->node(*node, names, depth + 1);
     indent(depth + 1);
     out_ += "return";
-    for (size_t i = 0; i < graph.outputs().size(); ++i)
+    bool implied = true;
+    for (size_t i = 0; i < graph.outputs().size(); ++i) {
       out_ += (i ? ", " : " ") + names.use(graph.outputs()[i]);
+      implied = implied && names.parsedName(graph.outputs()[i]) == graph.outputName(i);
+    }
     out_ += "\n";
     indent(depth);
     out_ += "}";
+    if (!implied && depth == 0) {
+      head += " -> (";
+      for (size_t i = 0; i < graph.outputNames().size(); ++i)
+        head += (i ? ", " : "") + quote(graph.outputName(i));
+      head += ")";
+    }
+    out_ = std::move(outer) + head + " {\n" + out_;
   }
 
   /// Printed value names of one graph.
   class Names {
   public:
-    std::string define(const Value *value) {
+    /// Names `value` in this graph. A name of digits alone prints as an
+    /// anonymous number, except a graph input's (keepDigits: part of the
+    /// interface), which prints quoted.
+    std::string define(const Value *value, bool keepDigits = false) {
       std::string name;
       const std::string &given = value->name();
-      if (!given.empty() && !isAllDigits(given)) {
+      bool digits = isAllDigits(given);
+      if (!given.empty() && (!digits || keepDigits)) {
         name = given;
         for (int suffix = 1; used_.count(name); ++suffix)
           name = given + "." + std::to_string(suffix);
@@ -181,8 +203,10 @@ private:
         while (used_.count(name));
       }
       used_.insert(name);
-      std::string text = "%" + symbolText(name);
+      bool quoted = digits && keepDigits && isAllDigits(name);
+      std::string text = "%" + (quoted ? quote(name) : symbolText(name));
       printed_[value] = text;
+      parsed_[value] = isAllDigits(name) && !quoted ? "" : name;
       return text;
     }
     std::string use(const Value *value) const {
@@ -191,9 +215,14 @@ private:
       // instead of aborting, so dumps of broken IR stay possible.
       return it == printed_.end() ? "%<<outside>>" : it->second;
     }
+    /// The name the parser gives `value` when it reads the printed text.
+    std::string parsedName(const Value *value) const {
+      auto it = parsed_.find(value);
+      return it == parsed_.end() ? "" : it->second;
+    }
 
   private:
-    std::map<const Value *, std::string> printed_;
+    std::map<const Value *, std::string> printed_, parsed_;
     std::set<std::string> used_;
     int next_ = 0;
   };

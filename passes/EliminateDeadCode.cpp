@@ -34,11 +34,8 @@ void dropUnusedIfResults(Node &node) {
   for (size_t i = node.numResults(); i-- > 0;) {
     if (node.result(i)->hasUses())
       continue;
-    for (Graph *branch : node.regions()) {
-      std::vector<Value *> outputs = branch->outputs();
-      outputs.erase(outputs.begin() + static_cast<std::ptrdiff_t>(i));
-      branch->setOutputs(std::move(outputs));
-    }
+    for (Graph *branch : node.regions())
+      branch->eraseOutput(i);
     node.eraseResult(i);
   }
 }
@@ -51,9 +48,7 @@ void dropUnusedScans(Node &node) {
   for (size_t i = node.numResults(); i-- > carried;) {
     if (node.result(i)->hasUses())
       continue;
-    std::vector<Value *> outputs = body.outputs();
-    outputs.erase(outputs.begin() + static_cast<std::ptrdiff_t>(1 + i));
-    body.setOutputs(std::move(outputs));
+    body.eraseOutput(1 + i);
     node.eraseResult(i);
   }
 }

@@ -508,10 +508,11 @@ private:
     return false;
   }
 
+  /// The program's interface: main's inputs and its named results.
   LogicalResult signature(const Graph &main) {
-    auto port = [&](const Value &value) {
+    auto port = [&](const Value &value, const std::string &name) {
       Port p;
-      p.name = value.name();
+      p.name = name;
       p.type = kernels::elementType(value.type().dtype());
       p.ranked = value.type().hasRank();
       if (p.ranked)
@@ -520,9 +521,9 @@ private:
       return p;
     };
     for (const auto &input : main.inputs())
-      out_.program.inputs.push_back(port(*input));
-    for (const Value *output : main.outputs())
-      out_.program.outputs.push_back(port(*output));
+      out_.program.inputs.push_back(port(*input, input->name()));
+    for (size_t i = 0; i < main.outputs().size(); ++i)
+      out_.program.outputs.push_back(port(*main.outputs()[i], main.outputName(i)));
     return success();
   }
 

@@ -488,6 +488,7 @@ LogicalResult GraphImporter::importBody(const onnx::GraphProto &proto) {
   if (failed(importNodes(nodes)))
     return failure();
   std::vector<Value *> outputs;
+  std::vector<std::string> names; // the interface: a value may stand for several
   for (const onnx::ValueInfoProto &output : proto.output()) {
     Value *value = lookup(output.name());
     if (!value && lookupSequence(output.name()))
@@ -497,8 +498,9 @@ LogicalResult GraphImporter::importBody(const onnx::GraphProto &proto) {
       return diag_.error(location(""), "graph output '" + output.name() +
                                            "' is not produced by any node");
     outputs.push_back(value);
+    names.push_back(output.name());
   }
-  graph_.setOutputs(std::move(outputs));
+  graph_.setOutputs(std::move(outputs), std::move(names));
   return success();
 }
 

@@ -170,6 +170,21 @@ dlrt_status portInfo(const char *function, const std::vector<dlrt::program::Port
   return nullptr;
 }
 
+dlrt_status findPort(const dlrt_program *program, const char *name, size_t *out_index,
+                     bool input) {
+  const char *what = input ? "input" : "output";
+  if (!program || !name || !out_index)
+    return makeStatus(std::string("dlrt_program_find_") + what + ": null argument");
+  const dlrt::program::Program &p = program->executable->program();
+  const auto &ports = input ? p.inputs : p.outputs;
+  for (size_t i = 0; i < ports.size(); ++i)
+    if (ports[i].name == name) {
+      *out_index = i;
+      return nullptr;
+    }
+  return makeStatus(std::string("the program has no ") + what + " '" + name + "'");
+}
+
 } // namespace
 
 dlrt_status dlrt_program_input_info(const dlrt_program *program, size_t index,
@@ -192,15 +207,12 @@ dlrt_status dlrt_program_output_info(const dlrt_program *program, size_t index,
 
 dlrt_status dlrt_program_find_input(const dlrt_program *program, const char *name,
                                     size_t *out_index) {
-  if (!program || !name || !out_index)
-    return makeStatus("dlrt_program_find_input: null argument");
-  const auto &inputs = program->executable->program().inputs;
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (inputs[i].name == name) {
-      *out_index = i;
-      return nullptr;
-    }
-  return makeStatus(std::string("the program has no input '") + name + "'");
+  return findPort(program, name, out_index, true);
+}
+
+dlrt_status dlrt_program_find_output(const dlrt_program *program, const char *name,
+                                     size_t *out_index) {
+  return findPort(program, name, out_index, false);
 }
 
 dlrt_status dlrt_session_create(const dlrt_program *program,

@@ -83,9 +83,12 @@ dlrt_status dlrt_program_input_info(const dlrt_program *program, size_t index,
 dlrt_status dlrt_program_output_info(const dlrt_program *program, size_t index,
                                      const char **out_name, dlrt_element_type *out_type,
                                      int64_t *out_rank, const char *const **out_dims);
-/* The index of the input named `name`. */
+/* The index of the input or output named `name`. The names and their order
+ * are the model's interface, as its file gave them. */
 dlrt_status dlrt_program_find_input(const dlrt_program *program, const char *name,
                                     size_t *out_index);
+dlrt_status dlrt_program_find_output(const dlrt_program *program, const char *name,
+                                     size_t *out_index);
 
 /* Options of a session; zero-initialize, then set what you need. */
 typedef struct dlrt_session_options {

@@ -65,6 +65,11 @@ public:
     check(dlrt_program_find_input(get(), name.c_str(), &index));
     return index;
   }
+  size_t findOutput(const std::string &name) const {
+    size_t index = 0;
+    check(dlrt_program_find_output(get(), name.c_str(), &index));
+    return index;
+  }
   const dlrt_program *get() const { return program_.get(); }
 
 private:

@@ -93,6 +93,31 @@ Tensor asBFloat16IfDeclared(Tensor tensor, const TensorType &declared) {
   return Tensor(tensor.type().withDType(DType::BF16), std::move(tensor.bytes()));
 }
 
+/// What the compiled program changed of the model's interface (names and
+/// order of inputs and outputs), or "".
+std::string interfaceChange(const dlrt::program::Program &program,
+                            const std::vector<std::string> &inputs,
+                            const std::vector<std::string> &outputs) {
+  auto compare = [](const std::vector<dlrt::program::Port> &ports,
+                    const std::vector<std::string> &names, const char *what) -> std::string {
+    std::vector<std::string> got;
+    for (const dlrt::program::Port &port : ports)
+      got.push_back(port.name);
+    if (got == names)
+      return "";
+    auto list = [](const std::vector<std::string> &names) {
+      std::string text;
+      for (const std::string &name : names)
+        text += (text.empty() ? "'" : ", '") + name + "'";
+      return "(" + text + ")";
+    };
+    return std::string("the program's ") + what + " are " + list(got) + ", the model's " +
+           list(names);
+  };
+  std::string inputChange = compare(program.inputs, inputs, "inputs");
+  return inputChange.empty() ? compare(program.outputs, outputs, "outputs") : inputChange;
+}
+
 /// Runs one test directory (in the child process).
 /// Compiled runs use this pipeline (empty: dlc's compile pipeline) and
 /// this backend.
@@ -109,6 +134,12 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, boo
   verifyAfterEach.verifyEach = true;
   if (pipeline && failed(pipeline->run(*module, context, verifyAfterEach)))
     return {Outcome::RunError, "pass pipeline: " + firstLine(diag)};
+  // The model's interface, as its file names it: the compiled program must
+  // keep it (names and order), and outputs are matched by name.
+  Graph *graph = module->graph("main");
+  std::vector<std::string> inputNames, outputNames = graph->outputNames();
+  for (const auto &input : graph->inputs())
+    inputNames.push_back(input->name());
   // The compiled path: compile pipeline, code generation, the runtime.
   std::unique_ptr<dlrt::program::Session> session;
   if (compiled) {
@@ -122,11 +153,13 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, boo
         emitted ? makeExecutable(std::move(*emitted), error) : nullptr;
     if (!executable)
       return {Outcome::RunError, "compile: " + (error.empty() ? firstLine(diag) : error)};
+    std::string changed = interfaceChange(executable->program(), inputNames, outputNames);
+    if (!changed.empty())
+      return {Outcome::WrongResult, "compile: " + changed};
     dlrt::program::SessionOptions options;
     options.threads = 1;
     session = std::make_unique<dlrt::program::Session>(executable, options);
   }
-  Graph *graph = module->graph("main");
   std::vector<fs::path> sets;
   for (const fs::directory_entry &entry : fs::directory_iterator(dir))
     if (entry.is_directory() &&
@@ -169,14 +202,24 @@ Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, boo
                                         " outputs, expected " +
                                         std::to_string(expected.size())};
     for (size_t i = 0; i < expected.size(); ++i) {
-      std::optional<Tensor> want = readOnnxTensorFile(expected[i].string(), diag);
+      std::string name;
+      std::optional<Tensor> want = readOnnxTensorFile(expected[i].string(), diag, &name);
       if (!want)
         return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
-      want = asBFloat16IfDeclared(std::move(*want), (*outputs)[i]->type());
-      TensorDifference d = compareTensors(*(*outputs)[i], *want, 1e-3, 1e-5);
+      // By name where the data names it (ONNX's data does), else by position.
+      size_t at = i;
+      if (!name.empty()) {
+        auto it = std::find(outputNames.begin(), outputNames.end(), name);
+        if (it == outputNames.end())
+          return {Outcome::WrongResult, set.filename().string() + ": no output named '" +
+                                            name + "'"};
+        at = static_cast<size_t>(it - outputNames.begin());
+      }
+      want = asBFloat16IfDeclared(std::move(*want), (*outputs)[at]->type());
+      TensorDifference d = compareTensors(*(*outputs)[at], *want, 1e-3, 1e-5);
       if (d.mismatch)
-        return {Outcome::WrongResult, set.filename().string() + " output " +
-                                          std::to_string(i) + ": " + d.problem};
+        return {Outcome::WrongResult, set.filename().string() + " output '" + name +
+                                          "' (" + std::to_string(at) + "): " + d.problem};
     }
   }
   return {Outcome::Passed, ""};

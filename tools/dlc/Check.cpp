@@ -104,8 +104,8 @@ int runCheck(const ParsedArgs &args) {
       return userError(error);
     }
     for (size_t i = 0; i < want->size(); ++i) {
-      const Value *value = graph->outputs()[i];
-      std::string name = value->name().empty() ? "output" + std::to_string(i) : value->name();
+      const std::string &given = graph->outputName(i);
+      std::string name = given.empty() ? "output" + std::to_string(i) : given;
       TensorDifference d = compareTensors(*(*got)[i], *(*want)[i], *rtol, *atol);
       anyMismatch |= d.mismatch;
       std::printf("seed %lld %s: %s max abs %.3g max rel %.3g%s%s\n",

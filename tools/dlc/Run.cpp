@@ -111,10 +111,7 @@ int runRun(const ParsedArgs &args) {
   if (!outputs)
     return reportDiagnostics(diag);
 
-  std::vector<std::string> names;
-  for (const Value *value : graph->outputs())
-    names.push_back(value->name());
-  return reportOutputs(args, names, *outputs);
+  return reportOutputs(args, graph->outputNames(), *outputs);
 }
 
 } // namespace

@@ -181,10 +181,12 @@ LogicalResult importScan(NodeContext &ctx) {
   if (failed(child.importBody(body)))
     return failure();
   std::vector<Value *> bodyOutputs = graph->outputs();
+  std::vector<std::string> names = graph->outputNames();
   Tensor keepGoing(TensorType(DType::Bool, {}));
   keepGoing.setInt(0, 1);
   bodyOutputs.insert(bodyOutputs.begin(), inner.constant(std::move(keepGoing)));
-  graph->setOutputs(bodyOutputs);
+  names.insert(names.begin(), "");
+  graph->setOutputs(bodyOutputs, std::move(names));
 
   std::vector<Value *> results = ctx.create("loop", operands)
                                      .captures(captured)

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/Builder.h"
+#include "ir/Clone.h"
 #include "ir/Printer.h"
 
 #include <gtest/gtest.h>
@@ -161,3 +162,25 @@ TEST(GraphTest, EraseCaptureDropsRegionInputs) {
 
 } // namespace
 } // namespace dlc
+
+TEST(GraphTest, OutputNamesBelongToTheSlot) {
+  Module module;
+  Builder b(*module.addGraph("main"));
+  Value *x = b.input(f32x4(), "x");
+  Value *y = b.op("relu", {x});
+  y->setName("y");
+  Value *z = b.op("neg", {x});
+  z->setName("z");
+  b.output({y, z});
+  Graph &graph = b.graph();
+  EXPECT_EQ(graph.outputNames(), (std::vector<std::string>{"y", "z"}));
+  y->replaceAllUsesWith(x); // a pass replaces the value behind "y"
+  graph.setOutput(1, x);
+  EXPECT_EQ(graph.outputs(), (std::vector<Value *>{x, x}));
+  EXPECT_EQ(graph.outputNames(), (std::vector<std::string>{"y", "z"}));
+  graph.eraseOutput(0);
+  EXPECT_EQ(graph.outputNames(), (std::vector<std::string>{"z"}));
+  EXPECT_EQ(x->outputUses(), 1);
+  std::unique_ptr<Graph> copy = cloneGraph(graph);
+  EXPECT_EQ(copy->outputNames(), (std::vector<std::string>{"z"}));
+}
