@@ -160,8 +160,6 @@ TEST(GraphTest, EraseCaptureDropsRegionInputs) {
   }
 }
 
-} // namespace
-} // namespace dlc
 
 TEST(GraphTest, OutputNamesBelongToTheSlot) {
   Module module;
@@ -184,3 +182,6 @@ TEST(GraphTest, OutputNamesBelongToTheSlot) {
   std::unique_ptr<Graph> copy = cloneGraph(graph);
   EXPECT_EQ(copy->outputNames(), (std::vector<std::string>{"z"}));
 }
+
+} // namespace
+} // namespace dlc
