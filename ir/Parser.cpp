@@ -13,7 +13,8 @@
 //   attrs      ::= '{' (IDENT '=' attr),* '}'
 //   attr       ::= INT | FLOAT | STRING | '[' (INT,* | FLOAT,*) ']' | 'f64[]'
 //                | tensor | 'graph' body
-//   tensor     ::= 'dense' '<' type ('[' element,* ']' | HEX) '>'
+//   tensor     ::= 'dense' '<' type ('[' element,* ']' | HEX | element) '>'
+//                  (one element alone: every element has that value)
 //   external   ::= 'external' '<' type STRING INT '>'
 //   type       ::= DTYPE '[' ('*' | (INT | IDENT | '?'),*) ']'
 //
@@ -31,6 +32,7 @@
 #include "ir/Parser.h"
 
 #include "ir/OpRegistry.h"
+#include "ir/Printer.h"
 #include "ir/Weights.h"
 
 #include <charconv>
@@ -446,7 +448,15 @@ private:
     return *bytes;
   }
 
+  /// `elided<type>`: a dump printed without a tensor's data.
+  [[noreturn]] void elidedTensor() {
+    fail("the data of this tensor was elided from the dump, so it cannot be read back; print "
+         "the IR with --print-weights (or store weights with --weights-file)");
+  }
+
   std::shared_ptr<const Tensor> denseTensor() {
+    if (isKeyword("elided"))
+      elidedTensor();
     expectKeyword("dense");
     expect(Tok::Less, "'<' after 'dense'");
     Token at = tok_;
@@ -467,8 +477,20 @@ private:
         data[i] = static_cast<uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
       tensor = std::make_shared<Tensor>(tensorType, std::move(data));
       advance();
-    } else {
+    } else if (tok_.kind == Tok::LBracket) {
       tensor = elementList(tensorType);
+    } else if (tok_.kind == Tok::Int || tok_.kind == Tok::Float || tok_.kind == Tok::Ident) {
+      if (bytes > kMaxSplatBytes)
+        fail("a tensor of " + std::to_string(bytes) + " bytes must list its elements (one value "
+             "stands for at most " + std::to_string(kMaxSplatBytes >> 20) + " MiB)");
+      tensor = std::make_shared<Tensor>(tensorType); // a splat: every element this one
+      element(*tensor, 0, tok_);
+      for (int64_t i = 1; i < tensor->numElements(); ++i)
+        std::memcpy(tensor->bytes().data() + i * dtypeSize(tensorType.dtype()),
+                    tensor->bytes().data(), dtypeSize(tensorType.dtype()));
+      advance();
+    } else {
+      fail("expected '[', a hex payload or one value for every element, got " + describe(tok_));
     }
     expect(Tok::Greater, "'>' to close the tensor");
     return tensor;
@@ -664,7 +686,7 @@ private:
     expect(Tok::Equal, "'=' after the weight name");
     if (isKeyword("external")) {
       module_->addWeight(externalTensor(name.text));
-    } else if (isKeyword("dense")) {
+    } else if (isKeyword("dense") || isKeyword("elided")) {
       module_->addWeight(Weight{name.text, denseTensor(), std::nullopt});
     } else {
       fail("expected 'dense' or 'external', got " + describe(tok_));
@@ -847,7 +869,7 @@ private:
     }
     case Tok::LBracket: return list();
     case Tok::Ident:
-      if (tok_.text == "dense")
+      if (tok_.text == "dense" || tok_.text == "elided")
         return Attribute(denseTensor());
       if (tok_.text == "graph") {
         advance();

@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -83,6 +84,19 @@ bool hasNaN(const Tensor &tensor) {
   return false;
 }
 
+/// More than one element, all with the same bytes: prints as one value.
+bool isSplat(const Tensor &tensor) {
+  int64_t count = tensor.numElements();
+  if (count < 2 || static_cast<int64_t>(tensor.bytes().size()) > kMaxSplatBytes)
+    return false;
+  size_t size = dtypeSize(tensor.dtype());
+  const uint8_t *data = tensor.bytes().data();
+  for (int64_t i = 1; i < count; ++i)
+    if (std::memcmp(data, data + i * size, size) != 0)
+      return false;
+  return true;
+}
+
 std::string elementText(const Tensor &tensor, int64_t i) {
   switch (tensor.dtype()) {
   case DType::F64: return shortest(tensor.getDouble(i));
@@ -100,8 +114,20 @@ class Printer {
 public:
   explicit Printer(const PrintOptions &options) : options_(options) {}
 
+  /// Graphs first, then the weights (bulk data), as MLIR prints resources
+  /// after the operations; a dump that elides tensors says so first.
   std::string module(const Module &module) {
     bool first = true;
+    for (const auto &graph : module.graphs()) {
+      if (!first)
+        out_ += "\n";
+      first = false;
+      out_ += "graph @" + symbolText(graph->name());
+      this->graph(*graph, 0);
+      out_ += "\n";
+    }
+    if (!module.weights().empty() && !first)
+      out_ += "\n";
     for (const Weight &weight : module.weights()) {
       out_ += "weight @" + symbolText(weight.name) + " = ";
       if (weight.external)
@@ -111,16 +137,13 @@ public:
       else
         tensor(*weight.value);
       out_ += "\n";
-      first = false;
     }
-    for (const auto &graph : module.graphs()) {
-      if (!first)
-        out_ += "\n";
-      first = false;
-      out_ += "graph @" + symbolText(graph->name());
-      this->graph(*graph, 0);
-      out_ += "\n";
-    }
+    if (elided_ > 0)
+      out_ = "// elided: " + std::to_string(elided_) + " tensor" + (elided_ > 1 ? "s" : "") +
+             " of more than " + std::to_string(options_.elideAbove) +
+             " elements; this text cannot be read back (print it with --print-weights or "
+             "--weights-file)\n" +
+             out_;
     return std::move(out_);
   }
 
@@ -128,6 +151,15 @@ private:
   void indent(int depth) { out_.append(2 * depth, ' '); }
 
   void tensor(const Tensor &tensor) {
+    if (!hasNaN(tensor) && isSplat(tensor)) {
+      out_ += "dense<" + tensor.type().str() + " " + elementText(tensor, 0) + ">";
+      return;
+    }
+    if (options_.elideAbove >= 0 && tensor.numElements() > options_.elideAbove) {
+      out_ += "elided<" + tensor.type().str() + ">";
+      ++elided_;
+      return;
+    }
     out_ += "dense<" + tensor.type().str() + " ";
     if (tensor.numElements() > options_.maxListElements || hasNaN(tensor)) {
       static const char *hex = "0123456789ABCDEF";
@@ -309,6 +341,7 @@ private:
 
   const PrintOptions &options_;
   std::string out_;
+  int64_t elided_ = 0;
 };
 
 } // namespace

@@ -3,8 +3,6 @@
 // Prints a Module in the .dlir text format, which the Parser reads back:
 // printing the parse of printed text reproduces it exactly. Sketch:
 //
-//   weight @fc.w = dense<f32[2,2] [1.0, 0.5, -2.0, 0.0]>
-//
 //   graph @main(%x: f32[N,2], %c: bool[]) {
 //     %w = weight() {name = "fc.w"} : f32[2,2]
 //     %y = if(%c) captures(%x, %w) {
@@ -19,10 +17,14 @@
 //     return %y
 //   }
 //
+//   weight @fc.w = dense<f32[2,2] [1.0, 0.5, -2.0, 0.0]>
+//
 // Values keep their names where they have one (made unique within their
 // graph); unnamed values print as %0, %1, ... Each graph is its own scope.
 // Attributes print sorted by name. Tensors with more than
-// PrintOptions::maxListElements elements print as little-endian hex.
+// PrintOptions::maxListElements elements print as little-endian hex, a tensor
+// whose elements are all equal as one value (`dense<f32[512] 0.0>`). Graphs
+// come first, the weights (bulk data) after them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,9 +37,17 @@
 
 namespace dlc {
 
+/// Largest tensor printed as one value when all its elements are equal (a
+/// few bytes of text must not stand for gigabytes; the parser holds to it).
+inline constexpr int64_t kMaxSplatBytes = int64_t(64) << 20;
+
 struct PrintOptions {
   /// Tensors with more elements than this print as a hex blob.
   int64_t maxListElements = 16;
+  /// Tensors (weights and constant attributes) with more elements than
+  /// this print as `elided<type>`, which the parser refuses; the text's
+  /// first line says so. -1 prints every tensor (an exact round trip).
+  int64_t elideAbove = -1;
 };
 
 /// The whole module as .dlir text.

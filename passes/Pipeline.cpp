@@ -55,22 +55,22 @@ bool contains(const std::vector<std::string> &names, std::string_view name) {
 }
 
 void printDump(std::ostream &log, std::string_view when, std::string_view pass,
-               const Module &module, bool unchanged) {
+               const Module &module, bool unchanged, const PrintOptions &print) {
   log << "// -----// IR Dump " << when << " " << pass
       << (unchanged ? " (unchanged)" : "") << " //----- //\n";
   if (!unchanged)
-    log << printModule(module) << "\n";
+    log << printModule(module, print) << "\n";
 }
 
 LogicalResult writeDump(const std::string &dir, size_t index,
                         std::string_view stage, const Module &module,
-                        Diagnostics &diag) {
+                        const PrintOptions &print, Diagnostics &diag) {
   char prefix[16];
   std::snprintf(prefix, sizeof(prefix), "%02zu-", index);
   std::filesystem::path path =
       std::filesystem::path(dir) / (prefix + std::string(stage) + ".dlir");
   std::ofstream out(path);
-  out << printModule(module);
+  out << printModule(module, print);
   if (!out)
     return diag.error({}, "cannot write IR dump '" + path.string() + "'");
   return success();
@@ -88,7 +88,7 @@ LogicalResult Pipeline::run(Module &module, PassContext &context,
     if (ec)
       return diag.error({}, "cannot create dump folder '" + options.dumpDir +
                                 "': " + ec.message());
-    if (failed(writeDump(options.dumpDir, 0, "input", module, diag)))
+    if (failed(writeDump(options.dumpDir, 0, "input", module, options.print, diag)))
       return failure();
   }
   using Clock = std::chrono::steady_clock;
@@ -96,7 +96,7 @@ LogicalResult Pipeline::run(Module &module, PassContext &context,
   for (size_t i = 0; i < passes_.size(); ++i) {
     const PassInfo &pass = *passes_[i];
     if (contains(options.printBefore, pass.name))
-      printDump(log, "Before", pass.name, module, false);
+      printDump(log, "Before", pass.name, module, false, options.print);
     uint64_t before = module.changeCount();
     size_t errorsBefore = diag.errors().size();
     Clock::time_point start = Clock::now();
@@ -109,9 +109,9 @@ LogicalResult Pipeline::run(Module &module, PassContext &context,
     }
     bool unchanged = module.changeCount() == before;
     if (options.printAfterAll || contains(options.printAfter, pass.name))
-      printDump(log, "After", pass.name, module, unchanged);
+      printDump(log, "After", pass.name, module, unchanged, options.print);
     if (!options.dumpDir.empty() &&
-        failed(writeDump(options.dumpDir, i + 1, pass.name, module, diag)))
+        failed(writeDump(options.dumpDir, i + 1, pass.name, module, options.print, diag)))
       return failure();
     if (options.verifyEach && failed(verifyModule(module, diag)))
       return diag.error({}, "the IR does not verify after pass '" +

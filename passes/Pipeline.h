@@ -11,6 +11,7 @@
 #ifndef DLC_PASSES_PIPELINE_H
 #define DLC_PASSES_PIPELINE_H
 
+#include "ir/Printer.h"
 #include "passes/Passes.h"
 
 #include <optional>
@@ -35,6 +36,8 @@ struct PipelineOptions {
 #endif
   /// Where dumps and the timing table go; std::cerr if null.
   std::ostream *log = nullptr;
+  /// How dumps print the IR (elided tensors, ...).
+  PrintOptions print;
 };
 
 class Pipeline {

@@ -9,6 +9,7 @@
 #define DLC_TOOLS_DLC_DRIVER_H
 
 #include "ir/Graph.h"
+#include "ir/Printer.h"
 #include "tools/dlc/Options.h"
 
 #include <map>
@@ -78,6 +79,12 @@ std::optional<std::string> backendOf(const ParsedArgs &args);
 /// the instrumentation (--print-ir-*, --dump-dir, --time-passes,
 /// --verify-each, --dot).
 std::vector<FlagSpec> passFlags();
+
+/// IR dumps elide tensors of more elements than this unless --print-weights.
+inline constexpr int64_t kDumpElideAbove = 256;
+
+/// How `dlc` prints IR for a person: --print-weights or elided bulk data.
+PrintOptions printOptionsOf(const ParsedArgs &args);
 /// Runs the pipeline the flags ask for on `module`; without --passes or -O,
 /// `fallback` (none: nothing), after `specialize` if --bind is given.
 LogicalResult runPasses(const ParsedArgs &args, Module &module, Diagnostics &diag,

@@ -66,7 +66,7 @@ std::optional<std::string> optText(const std::string &text,
   if (!module || (verify && failed(verifyModule(*module, diag))) ||
       failed(runPasses(args, *module, diag)))
     return std::nullopt;
-  return printModule(*module);
+  return printModule(*module, printOptionsOf(args));
 }
 
 /// Applies --weights-file / --inline-weights to `module`.
@@ -110,7 +110,7 @@ int runOpt(const ParsedArgs &args) {
       return writeOutput(printMemoryPlans(*module, bindingsOf(args)), output);
     if (failed(placeWeights(args, output, *module, diag)))
       return reportDiagnostics(diag);
-    return writeOutput(printModule(*module), output);
+    return writeOutput(printModule(*module, printOptionsOf(args)), output);
   }
   // Each chunk keeps its line numbers: earlier chunks become blank lines.
   std::string text;

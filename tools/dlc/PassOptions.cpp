@@ -33,6 +33,10 @@ std::vector<FlagSpec> passFlags() {
       {"print-ir-after-all", 0, false,
        "print the IR after every pass (\"(unchanged)\" if it did nothing)"},
       {"dump-dir", 0, true, "write each stage as DIR/NN-PASS.dlir", "DIR"},
+      {"print-weights", 0, false,
+       "print every tensor in IR dumps in full (by default a tensor of more than " +
+           std::to_string(kDumpElideAbove) +
+           " elements is elided, and the dump cannot be read back)"},
       {"time-passes", 0, false, "print the wall time of each pass"},
       {"verify-each", 0, false, "verify the IR after every pass"},
       {"dot", 0, true, "write the final IR as a Graphviz graph", "FILE"},
@@ -182,6 +186,7 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
   options.printAfter = args.getAll("print-ir-after");
   options.printAfterAll = args.has("print-ir-after-all");
   options.dumpDir = args.get("dump-dir").value_or("");
+  options.print = printOptionsOf(args);
   options.timePasses = args.has("time-passes");
   options.verifyEach = options.verifyEach || args.has("verify-each");
   if (!text.empty()) {
@@ -218,6 +223,14 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
     if (writeOutput(printDot(module), *dot) != kExitOk)
       return diag.error({}, "cannot write '" + *dot + "'");
   return success();
+}
+
+PrintOptions printOptionsOf(const ParsedArgs &args) {
+  PrintOptions options;
+  // Text written with its weights in a side file is for reading back.
+  bool full = args.has("print-weights") || args.has("weights-file");
+  options.elideAbove = full ? -1 : kDumpElideAbove;
+  return options;
 }
 
 std::map<std::string, int64_t, std::less<>> bindingsOf(const ParsedArgs &args) {

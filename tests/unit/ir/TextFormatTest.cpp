@@ -46,15 +46,15 @@ TEST(TextFormatTest, BuiltGraphRoundTrips) {
 
   std::string printed = printModule(module);
   EXPECT_EQ(printed,
-            "weight @w = dense<f32[4,4] [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, "
-            "1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0, 3.25, 3.5, 3.75]>\n"
-            "\n"
             "graph @main(%x: f32[N,4]) {\n"
             "  %0 = weight() {name = \"w\"} : f32[4,4]\n"
             "  %h = matmul(%x, %0) : f32[N,4]\n"
             "  %1 = softmax(%h) {axis = 1} : f32[N,4]\n"
             "  return %1\n"
-            "}\n");
+            "}\n"
+            "\n"
+            "weight @w = dense<f32[4,4] [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, "
+            "1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0, 3.25, 3.5, 3.75]>\n");
   EXPECT_EQ(roundTrip(printed), printed);
 }
 
