@@ -10,7 +10,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache
+  build-essential cmake ninja-build ccache pkgconf binutils
   llvm-19-dev libmlir-19-dev mlir-19-tools
   libhalide14-0-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev

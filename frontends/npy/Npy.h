@@ -1,9 +1,8 @@
 //===- Npy.h - Read and write NumPy .npy files ----------------*- C++ -*-===//
 //
-// Version 1.0/2.0/3.0 .npy files with little-endian (or byte-order-free)
-// element types dlc has; C order only. Sizes are checked against the bytes
-// before anything is allocated; the header is parsed by hand (bounded
-// work, no recursion), since a file is user input.
+// IR tensors as .npy files, over the runtime's codec (runtime/npy/Npy.h: the
+// one reader and writer of the format; versions 1.0-3.0, C order, sizes
+// checked before anything is allocated).
 //
 //===----------------------------------------------------------------------===//
 

@@ -18,8 +18,12 @@ config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dlc_obj_root, "tests", "lit")
 
-# dlc first, then LLVM's FileCheck and not.
-path = os.pathsep.join([config.dlc_tools_dir, config.llvm_tools_dir,
+# dlc and dlrt-run first, then LLVM's FileCheck and not. Sanitized builds
+# have no dlrt-run (no libdlrt.so): its tests say REQUIRES: dlrt-run.
+runner_dir = os.path.join(config.dlc_obj_root, "tools")
+if os.path.exists(os.path.join(runner_dir, "dlrt-run")):
+    config.available_features.add("dlrt-run")
+path = os.pathsep.join([config.dlc_tools_dir, runner_dir, config.llvm_tools_dir,
                         config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 config.environment["FILECHECK_OPTS"] = (

@@ -45,6 +45,14 @@ static int runProgram(const char *path) {
   size_t index = 9;
   status = dlrt_program_find_input(program, "b", &index);
   failures += expect(status == NULL && index == 1, "finds b");
+  status = dlrt_program_output_info(program, 0, &name, &type, &rank, &dims);
+  failures += expect(status == NULL && strcmp(name, "r") == 0, "output 0 is r");
+  status = dlrt_program_find_output(program, "r", &index);
+  failures += expect(status == NULL && index == 0, "finds output r");
+  status = dlrt_program_find_output(program, "b", &index);
+  failures += expect(status != NULL && strstr(dlrt_status_message(status), "no output 'b'") != NULL,
+                     "no output b");
+  dlrt_status_free(status);
 
   dlrt_session_options options = {0};
   options.threads = 1;
