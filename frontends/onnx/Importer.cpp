@@ -790,18 +790,47 @@ GraphImporter::importRegion(const onnx::GraphProto &body,
 // Public API
 //===----------------------------------------------------------------------===//
 
-std::unique_ptr<Module> importOnnxFile(const std::string &path,
-                                       Diagnostics &diag) {
+namespace {
+
+/// Forgets what `options` strips: every node result's rank, and with All
+/// main's inputs' too; dtypes stay. (A nested graph's inputs are its node's
+/// formals, typed by the IR's rules.)
+void stripShapes(Graph &graph, const OnnxImportOptions &options, bool nested) {
+  if (!nested && options.shapes == OnnxShapes::All)
+    for (const auto &input : graph.inputs())
+      input->setType(TensorType::unranked(input->type().dtype()));
+  for (const auto &node : graph.nodes()) {
+    for (Value *result : node->results())
+      result->setType(TensorType::unranked(result->type().dtype()));
+    for (Graph *region : node->regions())
+      stripShapes(*region, options, true);
+  }
+}
+
+} // namespace
+
+std::optional<OnnxShapes> parseOnnxShapes(std::string_view text) {
+  if (text == "keep")
+    return OnnxShapes::Keep;
+  if (text == "intermediates")
+    return OnnxShapes::Intermediates;
+  if (text == "all")
+    return OnnxShapes::All;
+  return std::nullopt;
+}
+
+std::unique_ptr<Module> importOnnxFile(const std::string &path, Diagnostics &diag,
+                                       const OnnxImportOptions &options) {
   Location where;
   where.file = path;
   std::string bytes, error;
   if (!onnximport::readFile(path, bytes, error))
     return (void)diag.error(where, error), nullptr;
-  return importOnnxModel(bytes, path, diag);
+  return importOnnxModel(bytes, path, diag, options);
 }
 
 std::unique_ptr<Module> importOnnxModel(std::string_view bytes, const std::string &path,
-                                        Diagnostics &diag) {
+                                        Diagnostics &diag, const OnnxImportOptions &options) {
   Location where;
   where.file = path;
   onnx::ModelProto model;
@@ -836,6 +865,8 @@ std::unique_ptr<Module> importOnnxModel(std::string_view bytes, const std::strin
                                      nullptr);
   if (failed(importer.importMain(model.graph())))
     return nullptr;
+  if (options.shapes != OnnxShapes::Keep)
+    stripShapes(*graph, options, false);
   return module;
 }
 

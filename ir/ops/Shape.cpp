@@ -93,7 +93,12 @@ LogicalResult inferReshape(InferContext &ctx) {
       continue;
     }
     if (value == 0 && !allowZero) {
-      if (!x.hasRank() || static_cast<int64_t>(i) >= x.rank())
+      if (!x.hasRank()) { // copies a dim known at run time
+        dims.push_back(Dim::unknown());
+        known.push_back(dims.back());
+        continue;
+      }
+      if (static_cast<int64_t>(i) >= x.rank())
         return ctx.error("shape copies dim " + std::to_string(i) +
                          " (0) that the input " + x.str() + " does not have");
       dims.push_back(x.dim(i));

@@ -122,11 +122,13 @@ std::string interfaceChange(const dlrt::program::Program &program,
 /// Compiled runs use this pipeline (empty: dlc's compile pipeline) and
 /// this backend.
 std::string compilePasses, compileBackend = "reference";
+/// How the models are imported (--strip-shapes: as if written without shapes).
+OnnxImportOptions importOptions;
 
 Result runTest(const fs::path &dir, const std::optional<Pipeline> &pipeline, bool compiled) {
   Diagnostics diag;
   std::unique_ptr<Module> module =
-      importOnnxFile((dir / "model.onnx").string(), diag);
+      importOnnxFile((dir / "model.onnx").string(), diag, importOptions);
   if (!module || failed(verifyModule(*module, diag)))
     return {classify(firstLine(diag), Outcome::ImportError), firstLine(diag)};
   PassContext context(diag);
@@ -280,7 +282,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: onnx_conformance --data DIR [--dirs a,b,...] "
                "[--report FILE] [--floor FILE] [--write-floor FILE] [--passes PIPELINE|default] [--filter TEXT] [--timeout S] "
-               "[--no-memory-cap] [--jobs N] [--compiled [--backend reference|halide]]\n");
+               "[--no-memory-cap] [--jobs N] [--compiled [--backend reference|halide]] "
+               "[--strip-shapes intermediates|all]\n");
   return 2;
 }
 
@@ -310,6 +313,12 @@ int main(int argc, char **argv) {
     else if (arg == "--backend") compileBackend = value();
     else if (arg == "--jobs") jobs = std::max(1, std::atoi(value().c_str()));
     else if (arg == "--passes") passes = value();
+    else if (arg == "--strip-shapes") {
+      std::optional<OnnxShapes> shapes = parseOnnxShapes(value());
+      if (!shapes)
+        return usage();
+      importOptions.shapes = *shapes;
+    }
     else if (arg == "--dirs") {
       dirs.clear();
       std::stringstream list(value());

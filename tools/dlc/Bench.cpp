@@ -44,7 +44,7 @@ const CommandSpec kBenchSpec = withFlags(
       {"backend", 0, true, "compile a model with halide (default) or reference kernels", "NAME"}},
      1,
      1},
-    inputFlags());
+    concat(inputFlags(), modelFlags()));
 
 double micros(Clock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
@@ -111,7 +111,7 @@ std::shared_ptr<const Executable> executableFor(const ParsedArgs &args) {
     return executable;
   }
   Diagnostics diag;
-  std::unique_ptr<Module> module = loadModel(path, diag);
+  std::unique_ptr<Module> module = loadModel(path, args, diag);
   CompileRequest request;
   request.bindings = bindingsOf(args);
   std::optional<std::string> backend = backendOf(args);

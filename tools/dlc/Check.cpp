@@ -35,7 +35,7 @@ const CommandSpec kCheckSpec = withFlags(
       {"atol", 0, true, "absolute tolerance (default 1e-5)", "A"}},
      1,
      1},
-    inputFlags());
+    concat(inputFlags(), modelFlags()));
 
 std::optional<double> number(const ParsedArgs &args, const std::string &flag,
                              double fallback) {
@@ -53,8 +53,8 @@ std::optional<double> number(const ParsedArgs &args, const std::string &flag,
 
 int runCheck(const ParsedArgs &args) {
   Diagnostics diag;
-  std::unique_ptr<Module> reference = loadModel(args.positional[0], diag);
-  std::unique_ptr<Module> compiled = reference ? loadModel(args.positional[0], diag) : nullptr;
+  std::unique_ptr<Module> reference = loadModel(args.positional[0], args, diag);
+  std::unique_ptr<Module> compiled = reference ? loadModel(args.positional[0], args, diag) : nullptr;
   if (!compiled)
     return reportDiagnostics(diag);
   std::optional<double> rtol = number(args, "rtol", 1e-4), atol = number(args, "atol", 1e-5),

@@ -69,7 +69,7 @@ int runCompile(const ParsedArgs &args) {
       return userError(why);
   }
   Diagnostics diag;
-  std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
+  std::unique_ptr<Module> module = loadModel(args.positional[0], args, diag);
   if (!module || failed(runPasses(args, *module, diag,
                                   options.backend == "reference" ? kCompilePipeline
                                                                  : kNativeCompilePipeline)))

@@ -34,10 +34,28 @@ int writeOutput(const std::string &text, const std::string &path) {
   return kExitOk;
 }
 
-std::unique_ptr<Module> loadModel(const std::string &path, Diagnostics &diag) {
+std::vector<FlagSpec> modelFlags() {
+  return {{"strip-shapes", 0, true,
+           "import an ONNX model as if its exporter wrote no shapes: 'intermediates' (every "
+           "value but the inputs of unknown rank) or 'all' (the inputs too)",
+           "WHAT"}};
+}
+
+std::unique_ptr<Module> loadModel(const std::string &path, const ParsedArgs &args,
+                                  Diagnostics &diag) {
   bool isOnnx = path.size() > 5 && path.substr(path.size() - 5) == ".onnx";
+  OnnxImportOptions options;
+  if (std::optional<std::string> strip = args.get("strip-shapes")) {
+    std::optional<OnnxShapes> shapes = parseOnnxShapes(*strip);
+    if (!shapes || !isOnnx)
+      return (void)diag.error({}, !shapes ? "--strip-shapes takes intermediates, all or keep, "
+                                            "got '" + *strip + "'"
+                                          : "--strip-shapes applies to ONNX models"),
+             nullptr;
+    options.shapes = *shapes;
+  }
   std::unique_ptr<Module> module =
-      isOnnx ? importOnnxFile(path, diag) : parseModuleFile(path, diag);
+      isOnnx ? importOnnxFile(path, diag, options) : parseModuleFile(path, diag);
   if (!module || failed(verifyModule(*module, diag)))
     return nullptr;
   return module;

@@ -30,8 +30,13 @@ int reportDiagnostics(const Diagnostics &diag);
 int writeOutput(const std::string &text, const std::string &path);
 
 /// Loads a model: `.onnx` through the ONNX frontend, anything else as
-/// .dlir text ("-" reads stdin). Verifies it. Null after errors.
-std::unique_ptr<Module> loadModel(const std::string &path, Diagnostics &diag);
+/// .dlir text ("-" reads stdin). Verifies it. Null after errors. With
+/// --strip-shapes (modelFlags) an ONNX model is imported as if its exporter
+/// had written no shapes.
+std::unique_ptr<Module> loadModel(const std::string &path, const ParsedArgs &args,
+                                  Diagnostics &diag);
+/// The flags of loadModel: --strip-shapes.
+std::vector<FlagSpec> modelFlags();
 
 /// `a` then `b`.
 inline std::vector<FlagSpec> concat(std::vector<FlagSpec> a, const std::vector<FlagSpec> &b) {

@@ -103,7 +103,7 @@ int runOpt(const ParsedArgs &args) {
     Diagnostics diag;
     bool isOnnx = path.size() > 5 && path.substr(path.size() - 5) == ".onnx";
     std::unique_ptr<Module> module =
-        isOnnx || verify ? loadModel(path, diag) : parseModuleFile(path, diag);
+        isOnnx || verify ? loadModel(path, args, diag) : parseModuleFile(path, diag);
     if (!module || failed(runPasses(args, *module, diag)))
       return reportDiagnostics(diag);
     if (args.has("memory-plan"))

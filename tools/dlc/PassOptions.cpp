@@ -20,7 +20,7 @@ CommandSpec withFlags(CommandSpec spec, const std::vector<FlagSpec> &more) {
 }
 
 std::vector<FlagSpec> passFlags() {
-  return {
+  return concat(modelFlags(), {
       {"passes", 0, true, "run this comma-separated pass pipeline", "PIPELINE"},
       {"optimize", 'O', false,
        "run the default pipeline (" + std::string(kDefaultPipeline) + ")"},
@@ -50,7 +50,7 @@ std::vector<FlagSpec> passFlags() {
        "after canonicalize; the rewrites use what the runs saw (gates mostly zero, "
        "branches taken)",
        "DIR"},
-  };
+  });
 }
 
 namespace {

@@ -83,7 +83,7 @@ int runRun(const ParsedArgs &args) {
   if (isArtifactFile(args.positional[0]))
     return runArtifact(args);
   Diagnostics diag;
-  std::unique_ptr<Module> module = loadModel(args.positional[0], diag);
+  std::unique_ptr<Module> module = loadModel(args.positional[0], args, diag);
   if (module && failed(runPasses(args, *module, diag)))
     return reportDiagnostics(diag);
   if (!module)
