@@ -1294,9 +1294,20 @@ void Lowering::normalize(const Node &node) {
 
 // einsum, any equation: the sum over the labels not in the output of the
 // product of the operands (a dim of size 1 broadcasts). The labels come
-// from the op's own lowering (its one parser).
+// from the op's own lowering and the runtime's parser of the equation.
 void Lowering::einsum(const Node &node) {
-  dlrt::kernels::EinsumParams params = loweredParams<dlrt::kernels::EinsumParams>(node);
+  std::vector<int64_t> ranks;
+  for (const Value *operand : node.operands()) {
+    if (!operand->type().hasRank())
+      reject("einsum of an operand of unknown rank");
+    ranks.push_back(operand->type().rank());
+  }
+  std::string error;
+  std::optional<dlrt::kernels::EinsumLabels> parsed = dlrt::kernels::parseEinsum(
+      loweredParams<dlrt::kernels::EinsumParams>(node).equation, ranks, error);
+  if (!parsed)
+    reject("einsum: " + error);
+  const dlrt::kernels::EinsumLabels &params = *parsed;
   const Value *result = node.result(0);
   if (!isFloat(result->type().dtype()))
     reject("einsum of integers");

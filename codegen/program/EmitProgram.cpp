@@ -191,10 +191,6 @@ private:
     return static_cast<int64_t>(it->second);
   }
 
-  const dlrt::ops::OpKernel *entryPointAt(int64_t index) const {
-    return dlrt::ops::findOpKernel(out_.program.entryPoints[index]);
-  }
-
   int64_t entryPoint(std::string_view name) {
     auto [it, inserted] = entryPoints_.emplace(std::string(name), out_.program.entryPoints.size());
     if (inserted)
@@ -255,16 +251,6 @@ private:
             instr.arenaOffsets.resize(node.numResults(), -1);
             instr.arenaOffsets[i] = it->second;
           }
-      if (instr.kind == InstrKind::Op &&
-          !entryPointAt(instr.index)->resultDims)
-        for (size_t i = 0; i < node.numResults(); ++i)
-          if (!fullyKnown(fn.registers[instr.results[i]]))
-            return diag_.error(node.location(),
-                               "result " + std::to_string(i) + " of '" +
-                                   std::string(node.opName()) + "' has type " +
-                                   node.result(i)->type().str() +
-                                   ", which the compiled path cannot size: its entry point "
-                                   "does not count result sizes");
       // Release what this is the last use of, and results nobody reads.
       std::set<const Value *> done;
       auto release = [&](const Value *value) {
@@ -454,10 +440,6 @@ private:
     dlrt::ops::LoweredOp lowered;
     if (failed(def.run.lower(ctx, lowered)))
       return failure();
-    if (!lowered.kernel->resultDims && introducesDataSymbol(node))
-      return diag_.error(node.location(),
-                         "op '" + std::string(def.name) + "' decides a result size from data "
-                         "here, which the compiled path cannot count yet");
     instr.kind = InstrKind::Op;
     instr.index = entryPoint(lowered.kernel->name);
     instr.params = std::move(lowered.params);

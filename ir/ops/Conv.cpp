@@ -312,8 +312,10 @@ dlrt::ops::WindowParams windowParams(const InferContext &ctx) {
   params.strides = get("strides");
   params.dilations = get("dilations");
   params.pads = get("pads");
+  params.outputPadding = get("output_padding");
   if (ctx.node().def().attrSpec("group"))
     params.group = ctx.intAttr("group");
+  params.ceilMode = ctx.node().def().attrSpec("ceil_mode") && ctx.intAttr("ceil_mode");
   return params;
 }
 

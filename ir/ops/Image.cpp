@@ -175,7 +175,8 @@ void registerImageOps(OpRegistry &registry) {
                                  dlrt::kernels::RoiAlignParams{
                                      c.stringAttr("mode") == "max",
                                      c.stringAttr("coordinate_transformation_mode") == "half_pixel",
-                                     c.floatAttr("spatial_scale"), c.intAttr("sampling_ratio")});
+                                     c.floatAttr("spatial_scale"), c.intAttr("sampling_ratio"),
+                                     c.intAttr("output_height"), c.intAttr("output_width")});
                 }});
 }
 

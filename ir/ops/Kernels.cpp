@@ -96,7 +96,7 @@ LogicalResult evalLowered(EvalContext &ctx) {
   // rest from inference on the concrete operands.
   std::vector<TensorType> types = ctx.inferred();
   if (op.kernel->resultDims) {
-    std::vector<dlrt::ops::Dims> dims;
+    std::vector<dlrt::ops::Dims> dims(types.size());
     if (failed(kernels::checkStatus(ctx, op.kernel->resultDims(args, dims))))
       return failure();
     DLC_CHECK(dims.size() == types.size(), "resultDims gave the wrong number of results");

@@ -91,93 +91,6 @@ LogicalResult inferGemm(InferContext &ctx) {
   return success();
 }
 
-/// A parsed einsum equation: one label list per operand and the output's.
-/// Ellipsis dims get labels '0', '1', ... (right-aligned across operands).
-struct Einsum {
-  std::vector<std::string> inputs;
-  std::string output;
-};
-
-/// Parses `equation` for operands of the given ranks; error text if bad.
-std::optional<Einsum> parseEinsum(const std::string &equation,
-                                  const std::vector<int64_t> &ranks,
-                                  std::string &error) {
-  std::string text;
-  for (char c : equation)
-    if (c != ' ')
-      text += c;
-  size_t arrow = text.find("->");
-  std::string lhs = text.substr(0, arrow);
-  std::vector<std::string> terms;
-  for (size_t start = 0;;) {
-    size_t comma = lhs.find(',', start);
-    terms.push_back(lhs.substr(start, comma - start));
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
-  if (terms.size() != ranks.size()) {
-    error = "equation has " + std::to_string(terms.size()) + " terms for " +
-            std::to_string(ranks.size()) + " operands";
-    return std::nullopt;
-  }
-  // Expand "..." into digit labels for the dims it covers.
-  int64_t ellipsisRank = 0;
-  auto expand = [&](const std::string &term, int64_t rank, std::string &out) {
-    size_t dots = term.find("...");
-    int64_t letters = static_cast<int64_t>(term.size()) - (dots == std::string::npos ? 0 : 3);
-    if (dots == std::string::npos) {
-      out = term;
-      return letters == rank;
-    }
-    int64_t covered = rank - letters;
-    if (covered < 0)
-      return false;
-    ellipsisRank = std::max(ellipsisRank, covered);
-    std::string labels;
-    for (int64_t i = 0; i < covered; ++i)
-      labels += static_cast<char>('0' + (9 - covered + 1 + i));
-    out = term.substr(0, dots) + labels + term.substr(dots + 3);
-    return true;
-  };
-  Einsum result;
-  for (size_t i = 0; i < terms.size(); ++i) {
-    std::string labels;
-    if (!expand(terms[i], ranks[i], labels)) {
-      error = "term '" + terms[i] + "' does not match operand " + std::to_string(i) +
-              " of rank " + std::to_string(ranks[i]);
-      return std::nullopt;
-    }
-    for (char c : labels)
-      if (!std::isalnum(static_cast<unsigned char>(c))) {
-        error = "bad label '" + std::string(1, c) + "'";
-        return std::nullopt;
-      }
-    result.inputs.push_back(labels);
-  }
-  std::string ellipsis;
-  for (int64_t i = 0; i < ellipsisRank; ++i)
-    ellipsis += static_cast<char>('0' + (9 - ellipsisRank + 1 + i));
-  if (arrow != std::string::npos) {
-    std::string out = text.substr(arrow + 2);
-    size_t dots = out.find("...");
-    result.output = dots == std::string::npos
-                        ? out
-                        : out.substr(0, dots) + ellipsis + out.substr(dots + 3);
-  } else {
-    // Implicit output: ellipsis dims, then labels used once, alphabetically.
-    std::map<char, int> uses;
-    for (const std::string &labels : result.inputs)
-      for (char c : labels)
-        ++uses[c];
-    result.output = ellipsis;
-    for (const auto &[c, n] : uses)
-      if (n == 1 && std::isalpha(static_cast<unsigned char>(c)))
-        result.output += c;
-  }
-  return result;
-}
-
 LogicalResult inferEinsum(InferContext &ctx) {
   if (failed(ctx.expectUniformDType(kNumericTypes)))
     return failure();
@@ -188,7 +101,8 @@ LogicalResult inferEinsum(InferContext &ctx) {
   for (size_t i = 0; i < ctx.numOperands(); ++i)
     ranks.push_back(ctx.operandType(i).rank());
   std::string error;
-  std::optional<Einsum> einsum = parseEinsum(ctx.stringAttr("equation"), ranks, error);
+  std::optional<dlrt::kernels::EinsumLabels> einsum =
+      dlrt::kernels::parseEinsum(ctx.stringAttr("equation"), ranks, error);
   if (!einsum)
     return ctx.error(error);
   std::map<char, Dim> sizes;
@@ -220,19 +134,10 @@ LogicalResult inferEinsum(InferContext &ctx) {
 }
 
 // Sums the product of the operands over every assignment of the labels
-// that are not in the output.
+// that are not in the output; the runtime reads the equation for the
+// operands' ranks (an ellipsis covers dims known only when it runs).
 LogicalResult lowerEinsum(const InferContext &ctx, dlrt::ops::LoweredOp &op) {
-  std::vector<int64_t> ranks;
-  for (size_t i = 0; i < ctx.numOperands(); ++i) {
-    if (!ctx.operandType(i).hasRank())
-      return ctx.error("needs operands of known rank to compile");
-    ranks.push_back(ctx.operandType(i).rank());
-  }
-  std::string error;
-  std::optional<Einsum> parsed = parseEinsum(ctx.stringAttr("equation"), ranks, error);
-  if (!parsed)
-    return ctx.error(error);
-  return lowerTo(op, "einsum", dlrt::kernels::EinsumParams{parsed->inputs, parsed->output});
+  return lowerTo(op, "einsum", dlrt::kernels::EinsumParams{ctx.stringAttr("equation")});
 }
 
 // det(x[..., n, n]): determinants by Gaussian elimination with partial

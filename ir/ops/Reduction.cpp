@@ -123,7 +123,8 @@ LogicalResult lowerReduce(const InferContext &ctx, LoweredOp &op, ReduceOp reduc
 LogicalResult lowerArgReduce(const InferContext &ctx, LoweredOp &op, bool isMax) {
   return lowerTo(op, "arg_reduce",
                  dlrt::kernels::ArgReduceParams{isMax, ctx.intAttr("axis"),
-                                                ctx.intAttr("select_last_index") != 0});
+                                                ctx.intAttr("select_last_index") != 0,
+                                                ctx.intAttr("keepdims") != 0});
 }
 
 LogicalResult lowerSoftmax(const InferContext &ctx, LoweredOp &op, bool log) {

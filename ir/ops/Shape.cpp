@@ -502,7 +502,9 @@ void registerShapeOps(OpRegistry &registry) {
                 inferUnsqueeze,
                 [](const InferContext &c, LoweredOp &o) { return lowerAxes(c, o, "unsqueeze"); }});
   registry.add({"flatten", "shape", 1, 1, {{"axis", AttrKind::Int, false, 1}},
-                inferFlatten, DLC_LOWER("flatten")});
+                inferFlatten, [](const InferContext &c, LoweredOp &o) {
+                  return lowerTo(o, "flatten", dlrt::ops::AxisParams{c.intAttr("axis")});
+                }});
   registry.add({"expand", "shape", 2, 2, {}, inferExpand, DLC_LOWER("expand")});
   registry.add({"shape", "shape", 1, 1, {}, inferShape, DLC_LOWER("shape")});
   registry.add({"tile", "shape", 2, 2, {}, inferTile, DLC_LOWER("tile")});

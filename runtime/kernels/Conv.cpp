@@ -38,22 +38,6 @@ template <typename Fn> void forEachIndex(const std::vector<int64_t> &dims, Fn fn
   }
 }
 
-/// A window of `spatial` dims whose positions (output index * stride -
-/// pad + offset * dilation, each factor within its limit) cannot overflow.
-Status checkWindow(std::string_view op, const Window &w, size_t spatial) {
-  if (w.kernel.size() != spatial || w.strides.size() != spatial ||
-      w.dilations.size() != spatial || w.padBegin.size() != spatial ||
-      w.padEnd.size() != spatial)
-    return Status::error(std::string(op) + ": the window does not match the spatial rank");
-  constexpr int64_t kMaxStep = int64_t(1) << 20, kMaxSize = int64_t(1) << 40;
-  for (size_t d = 0; d < spatial; ++d)
-    if (w.strides[d] < 1 || w.strides[d] > kMaxStep || w.dilations[d] < 1 ||
-        w.dilations[d] > kMaxStep || w.kernel[d] < 0 || w.kernel[d] > kMaxSize ||
-        std::abs(w.padBegin[d]) > kMaxSize || std::abs(w.padEnd[d]) > kMaxSize)
-      return Status::error(std::string(op) + ": strides, dilations, kernel or pads out of range");
-  return Status::ok();
-}
-
 /// The shapes a (transposed) convolution needs, checked before any index
 /// is computed: the program is the compiler's, but a kernel must not read
 /// or write outside its buffers whatever its params say.
@@ -78,6 +62,22 @@ Status checkConv(const Window &window, int64_t group, const BufferView &x,
 }
 
 } // namespace
+
+/// A window of `spatial` dims whose positions (output index * stride -
+/// pad + offset * dilation, each factor within its limit) cannot overflow.
+Status checkWindow(std::string_view op, const Window &w, size_t spatial) {
+  if (w.kernel.size() != spatial || w.strides.size() != spatial ||
+      w.dilations.size() != spatial || w.padBegin.size() != spatial ||
+      w.padEnd.size() != spatial)
+    return Status::error(std::string(op) + ": the window does not match the spatial rank");
+  constexpr int64_t kMaxStep = int64_t(1) << 20, kMaxSize = int64_t(1) << 40;
+  for (size_t d = 0; d < spatial; ++d)
+    if (w.strides[d] < 1 || w.strides[d] > kMaxStep || w.dilations[d] < 1 ||
+        w.dilations[d] > kMaxStep || w.kernel[d] < 0 || w.kernel[d] > kMaxSize ||
+        std::abs(w.padBegin[d]) > kMaxSize || std::abs(w.padEnd[d]) > kMaxSize)
+      return Status::error(std::string(op) + ": strides, dilations, kernel or pads out of range");
+  return Status::ok();
+}
 
 Status conv(const ConvParams &params, const BufferView &x, const BufferView &w,
             const BufferView &bias, const BufferView &out, ThreadPool *pool) {

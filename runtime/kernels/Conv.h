@@ -10,6 +10,7 @@
 
 #include "kernels/ElementType.h"
 
+#include <string_view>
 #include <vector>
 
 namespace dlrt {
@@ -22,6 +23,11 @@ namespace dlrt::kernels {
 struct Window {
   std::vector<int64_t> kernel, strides, dilations, padBegin, padEnd;
 };
+
+/// An error unless `w` has `spatial` dims and its positions (output index
+/// * stride - pad + offset * dilation, each factor within its limit) cannot
+/// overflow; `op` starts the message.
+Status checkWindow(std::string_view op, const Window &w, size_t spatial);
 
 struct ConvParams {
   Window window; ///< kernel = the weights' spatial dims

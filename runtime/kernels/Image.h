@@ -60,7 +60,10 @@ struct RoiAlignParams {
   bool halfPixel = true;
   double spatialScale = 1;
   int64_t samplingRatio = 0;
-  template <typename V> void fields(V &v) { v(isMax)(halfPixel)(spatialScale)(samplingRatio); }
+  int64_t outputHeight = 1, outputWidth = 1; ///< of each region's result
+  template <typename V> void fields(V &v) {
+    v(isMax)(halfPixel)(spatialScale)(samplingRatio)(outputHeight)(outputWidth);
+  }
 };
 
 Status roiAlign(const RoiAlignParams &params, const BufferView &x, const BufferView &rois,

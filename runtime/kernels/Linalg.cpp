@@ -9,11 +9,20 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace dlrt::kernels {
-Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
-              ThreadPool *pool) {
+namespace {
+
+/// matmul's operands as matrices: 1-D ones promoted, batch dims broadcast.
+struct MatmulShape {
+  std::vector<int64_t> batch, aBatch, bBatch, out;
+  int64_t m = 0, k = 0, n = 0;
+};
+
+Status matmulShape(const BufferView &a, const BufferView &b, MatmulShape &shape) {
   if (a.rank < 1 || b.rank < 1)
     return Status::error("matmul: an operand is a scalar");
   std::vector<int64_t> as(a.dims, a.dims + a.rank), bs(b.dims, b.dims + b.rank);
@@ -21,30 +30,53 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
     as.insert(as.begin(), 1);
   if (bs.size() == 1)
     bs.push_back(1);
-  int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
-  if (bs[bs.size() - 2] != k)
+  shape.m = as[as.size() - 2];
+  shape.k = as.back();
+  shape.n = bs.back();
+  if (bs[bs.size() - 2] != shape.k)
     return Status::error("matmul contraction dims differ at run time: " +
-                         std::to_string(k) + " and " + std::to_string(bs[bs.size() - 2]));
+                         std::to_string(shape.k) + " and " + std::to_string(bs[bs.size() - 2]));
   // The batch dims broadcast: a's and b's matrix for each output matrix.
   int32_t batchRank = static_cast<int32_t>(std::max(as.size(), bs.size())) - 2;
-  std::vector<int64_t> batch(batchRank), aBatch(as.begin(), as.end() - 2),
-      bBatch(bs.begin(), bs.end() - 2);
+  shape.batch.assign(batchRank, 0);
+  shape.aBatch.assign(as.begin(), as.end() - 2);
+  shape.bBatch.assign(bs.begin(), bs.end() - 2);
   for (int32_t d = 0; d < batchRank; ++d) {
-    int64_t ad = d - (batchRank - int32_t(aBatch.size()));
-    int64_t bd = d - (batchRank - int32_t(bBatch.size()));
-    int64_t x = ad >= 0 ? aBatch[ad] : 1, y = bd >= 0 ? bBatch[bd] : 1;
+    int64_t ad = d - (batchRank - int32_t(shape.aBatch.size()));
+    int64_t bd = d - (batchRank - int32_t(shape.bBatch.size()));
+    int64_t x = ad >= 0 ? shape.aBatch[ad] : 1, y = bd >= 0 ? shape.bBatch[bd] : 1;
     if (x != y && x != 1 && y != 1)
       return Status::error("matmul: batch dims " + std::to_string(x) + " and " + std::to_string(y) +
                            " do not broadcast");
-    batch[d] = x == 1 ? y : x;
+    shape.batch[d] = x == 1 ? y : x;
   }
-  std::vector<int64_t> outDims = batch;
+  shape.out = shape.batch;
   if (a.rank > 1)
-    outDims.push_back(m);
+    shape.out.push_back(shape.m);
   if (b.rank > 1)
-    outDims.push_back(n);
-  if (Status status = expectDims(out, outDims, "matmul", "the result"); !status.isOk())
+    shape.out.push_back(shape.n);
+  return Status::ok();
+}
+
+} // namespace
+
+Status matmulDims(const BufferView &a, const BufferView &b, std::vector<int64_t> &dims) {
+  MatmulShape shape;
+  Status status = matmulShape(a, b, shape);
+  dims = shape.out;
+  return status;
+}
+
+Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
+              ThreadPool *pool) {
+  MatmulShape shape;
+  if (Status status = matmulShape(a, b, shape); !status.isOk())
     return status;
+  if (Status status = expectDims(out, shape.out, "matmul", "the result"); !status.isOk())
+    return status;
+  std::vector<int64_t> &batch = shape.batch, &aBatch = shape.aBatch, &bBatch = shape.bBatch;
+  int32_t batchRank = static_cast<int32_t>(batch.size());
+  int64_t m = shape.m, k = shape.k, n = shape.n;
   BufferView batchOut{nullptr, out.type, batch.data(), batchRank};
   BufferView batchA{nullptr, a.type, aBatch.data(), int32_t(aBatch.size())};
   BufferView batchB{nullptr, b.type, bBatch.data(), int32_t(bBatch.size())};
@@ -84,16 +116,25 @@ Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
   return Status::ok();
 }
 
-Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
-            const BufferView &c, const BufferView &out) {
+Status gemmDims(const GemmParams &params, const BufferView &a, const BufferView &b,
+                std::vector<int64_t> &dims) {
   if (a.rank != 2 || b.rank != 2)
     return Status::error("gemm: the operands are not matrices");
-  int64_t m = params.transA ? a.dims[1] : a.dims[0], n = params.transB ? b.dims[0] : b.dims[1];
   int64_t k = params.transA ? a.dims[0] : a.dims[1];
   if ((params.transB ? b.dims[1] : b.dims[0]) != k)
     return Status::error("gemm contraction dims differ at run time");
-  if (Status status = expectDims(out, {m, n}, "gemm", "the result"); !status.isOk())
+  dims = {params.transA ? a.dims[1] : a.dims[0], params.transB ? b.dims[0] : b.dims[1]};
+  return Status::ok();
+}
+
+Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
+            const BufferView &c, const BufferView &out) {
+  std::vector<int64_t> dims;
+  if (Status status = gemmDims(params, a, b, dims); !status.isOk())
     return status;
+  if (Status status = expectDims(out, dims, "gemm", "the result"); !status.isOk())
+    return status;
+  int64_t m = dims[0], n = dims[1], k = params.transA ? a.dims[0] : a.dims[1];
   if (c.data && !broadcastsTo(out, {&c}))
     return Status::error("gemm: c does not broadcast to the result");
   dispatch(a.type, [&](auto element) {
@@ -117,10 +158,101 @@ Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
   return Status::ok();
 }
 
-Status einsum(const EinsumParams &params, const std::vector<BufferView> &inputs,
-              const BufferView &out) {
-  std::string labels = params.output;
-  std::map<char, int64_t> size;
+std::optional<EinsumLabels> parseEinsum(const std::string &equation,
+                                  const std::vector<int64_t> &ranks,
+                                  std::string &error) {
+  std::string text;
+  for (char c : equation)
+    if (c != ' ')
+      text += c;
+  size_t arrow = text.find("->");
+  std::string lhs = text.substr(0, arrow);
+  std::vector<std::string> terms;
+  for (size_t start = 0;;) {
+    size_t comma = lhs.find(',', start);
+    terms.push_back(lhs.substr(start, comma - start));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (terms.size() != ranks.size()) {
+    error = "equation has " + std::to_string(terms.size()) + " terms for " +
+            std::to_string(ranks.size()) + " operands";
+    return std::nullopt;
+  }
+  // Expand "..." into digit labels for the dims it covers.
+  int64_t ellipsisRank = 0;
+  auto expand = [&](const std::string &term, int64_t rank, std::string &out) {
+    size_t dots = term.find("...");
+    int64_t letters = static_cast<int64_t>(term.size()) - (dots == std::string::npos ? 0 : 3);
+    if (dots == std::string::npos) {
+      out = term;
+      return letters == rank;
+    }
+    int64_t covered = rank - letters;
+    if (covered < 0)
+      return false;
+    ellipsisRank = std::max(ellipsisRank, covered);
+    std::string labels;
+    for (int64_t i = 0; i < covered; ++i)
+      labels += static_cast<char>('0' + (9 - covered + 1 + i));
+    out = term.substr(0, dots) + labels + term.substr(dots + 3);
+    return true;
+  };
+  EinsumLabels result;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    std::string labels;
+    if (!expand(terms[i], ranks[i], labels)) {
+      error = "term '" + terms[i] + "' does not match operand " + std::to_string(i) +
+              " of rank " + std::to_string(ranks[i]);
+      return std::nullopt;
+    }
+    for (char c : labels)
+      if (!std::isalnum(static_cast<unsigned char>(c))) {
+        error = "bad label '" + std::string(1, c) + "'";
+        return std::nullopt;
+      }
+    result.inputs.push_back(labels);
+  }
+  std::string ellipsis;
+  for (int64_t i = 0; i < ellipsisRank; ++i)
+    ellipsis += static_cast<char>('0' + (9 - ellipsisRank + 1 + i));
+  if (arrow != std::string::npos) {
+    std::string out = text.substr(arrow + 2);
+    size_t dots = out.find("...");
+    result.output = dots == std::string::npos
+                        ? out
+                        : out.substr(0, dots) + ellipsis + out.substr(dots + 3);
+  } else {
+    // Implicit output: ellipsis dims, then labels used once, alphabetically.
+    std::map<char, int> uses;
+    for (const std::string &labels : result.inputs)
+      for (char c : labels)
+        ++uses[c];
+    result.output = ellipsis;
+    for (const auto &[c, n] : uses)
+      if (n == 1 && std::isalpha(static_cast<unsigned char>(c)))
+        result.output += c;
+  }
+  return result;
+}
+
+namespace {
+
+/// einsum's labels (the output's, then the others in order of appearance),
+/// each label's size and the output's dims.
+Status einsumShape(const EinsumParams &equation, const std::vector<BufferView> &inputs,
+                   EinsumLabels &params, std::string &labels, std::map<char, int64_t> &size,
+                   std::vector<int64_t> &outDims) {
+  std::vector<int64_t> ranks;
+  for (const BufferView &input : inputs)
+    ranks.push_back(input.rank);
+  std::string error;
+  std::optional<EinsumLabels> parsed = parseEinsum(equation.equation, ranks, error);
+  if (!parsed)
+    return Status::error("einsum: " + error);
+  params = std::move(*parsed);
+  labels = params.output;
   if (params.inputs.size() != inputs.size())
     return Status::error("einsum: the equation does not match the operands");
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -143,12 +275,33 @@ Status einsum(const EinsumParams &params, const std::vector<BufferView> &inputs,
         return Status::error(std::string("einsum: label '") + params.inputs[i][d] + "' has sizes " +
                              std::to_string(dim) + " and " +
                              std::to_string(size[params.inputs[i][d]]));
-  std::vector<int64_t> outDims;
   for (size_t d = 0; d < params.output.size(); ++d) {
     if (params.output.find(params.output[d]) != d)
       return Status::error("einsum: the output repeats a label");
     outDims.push_back(size[params.output[d]]);
   }
+  return Status::ok();
+}
+
+} // namespace
+
+Status einsumDims(const EinsumParams &params, const std::vector<BufferView> &inputs,
+                  std::vector<int64_t> &dims) {
+  EinsumLabels labels;
+  std::string order;
+  std::map<char, int64_t> size;
+  return einsumShape(params, inputs, labels, order, size, dims);
+}
+
+Status einsum(const EinsumParams &equation, const std::vector<BufferView> &inputs,
+              const BufferView &out) {
+  EinsumLabels params;
+  std::string labels;
+  std::map<char, int64_t> size;
+  std::vector<int64_t> outDims;
+  if (Status status = einsumShape(equation, inputs, params, labels, size, outDims);
+      !status.isOk())
+    return status;
   if (Status status = expectDims(out, outDims, "einsum", "the result"); !status.isOk())
     return status;
   std::vector<int64_t> space;
@@ -197,16 +350,22 @@ Status einsum(const EinsumParams &params, const std::vector<BufferView> &inputs,
   return Status::ok();
 }
 
-Status det(const BufferView &x, const BufferView &out) {
+Status detDims(const BufferView &x, std::vector<int64_t> &dims) {
   if (x.rank < 2)
     return Status::error("det: the input is not a stack of matrices");
-  int64_t n = x.dims[x.rank - 1];
-  if (x.dims[x.rank - 2] != n)
+  if (x.dims[x.rank - 2] != x.dims[x.rank - 1])
     return Status::error("matrices are not square at run time");
-  if (Status status =
-          expectDims(out, std::vector<int64_t>(x.dims, x.dims + x.rank - 2), "det", "the result");
-      !status.isOk())
+  dims.assign(x.dims, x.dims + x.rank - 2);
+  return Status::ok();
+}
+
+Status det(const BufferView &x, const BufferView &out) {
+  std::vector<int64_t> dims;
+  if (Status status = detDims(x, dims); !status.isOk())
     return status;
+  if (Status status = expectDims(out, dims, "det", "the result"); !status.isOk())
+    return status;
+  int64_t n = x.dims[x.rank - 1];
   std::vector<double> all = loadAsDouble(x), result(out.numElements());
   for (int64_t m = 0; m < int64_t(result.size()); ++m) {
     std::vector<double> a(all.begin() + m * n * n, all.begin() + (m + 1) * n * n);

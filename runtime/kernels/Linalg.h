@@ -10,6 +10,7 @@
 
 #include "kernels/ElementType.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ namespace dlrt::kernels {
 /// Rows of out are computed in parallel on `pool` (optional).
 Status matmul(const BufferView &a, const BufferView &b, const BufferView &out,
               ThreadPool *pool = nullptr);
+/// The dims matmul's result has (the rule it checks `out` against).
+Status matmulDims(const BufferView &a, const BufferView &b, std::vector<int64_t> &dims);
 
 struct GemmParams {
   bool transA = false, transB = false;
@@ -35,23 +38,38 @@ struct GemmParams {
 /// null data) broadcast to out.
 Status gemm(const GemmParams &params, const BufferView &a, const BufferView &b,
             const BufferView &c, const BufferView &out);
+Status gemmDims(const GemmParams &params, const BufferView &a, const BufferView &b,
+                std::vector<int64_t> &dims);
 
 struct EinsumParams {
-  /// One label per dim of each operand and of the output (ellipsis dims
-  /// already given labels by the caller).
+  std::string equation; ///< as ONNX writes it ("bij,bjk->bik", "...ii->...i")
+  template <typename V> void fields(V &v) { v(equation); }
+};
+
+/// An einsum equation read for operands of given ranks: one label per dim
+/// of each operand and of the output. Ellipsis dims get the labels '0',
+/// '1', ... (right-aligned across operands); without '->' the output is the
+/// ellipsis dims, then the labels used once, alphabetically.
+struct EinsumLabels {
   std::vector<std::string> inputs;
   std::string output;
-  template <typename V> void fields(V &v) { v(inputs)(output); }
 };
+
+/// Parses `equation` for operands of `ranks`; nullopt with `error` if bad.
+std::optional<EinsumLabels> parseEinsum(const std::string &equation,
+                                        const std::vector<int64_t> &ranks, std::string &error);
 
 /// out = the sum over all labels not in the output of the products of the
 /// operands; a dim of size 1 broadcasts.
 Status einsum(const EinsumParams &params, const std::vector<BufferView> &inputs,
               const BufferView &out);
+Status einsumDims(const EinsumParams &params, const std::vector<BufferView> &inputs,
+                  std::vector<int64_t> &dims);
 
 /// out = the determinant of each trailing square matrix of x (LU with
 /// partial pivoting in double).
 Status det(const BufferView &x, const BufferView &out);
+Status detDims(const BufferView &x, std::vector<int64_t> &dims);
 
 } // namespace dlrt::kernels
 

@@ -33,7 +33,8 @@ struct ArgReduceParams {
   bool isMax{};
   int64_t axis{}; ///< normalized
   bool selectLastIndex{};
-  template <typename V> void fields(V &v) { v(isMax)(axis)(selectLastIndex); }
+  bool keepDims = true; ///< the result keeps the axis as a dim of 1
+  template <typename V> void fields(V &v) { v(isMax)(axis)(selectLastIndex)(keepDims); }
 };
 
 /// out (i64) is the index of the extreme element along the axis.

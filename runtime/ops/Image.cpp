@@ -62,6 +62,33 @@ Status runGridSample(const OpArgs &args) {
   });
 }
 
+/// grid_sample: x [N, C, H, W] sampled at grid [N, Ho, Wo, 2] -> [N, C, Ho, Wo].
+Status gridSampleDims(const OpArgs &args, std::vector<Dims> &dims) {
+  const BufferView &x = args.operand(0), &grid = args.operand(1);
+  Status status = expectRank(x, 4, "grid_sample", "the input");
+  if (status.isOk())
+    status = expectRank(grid, 4, "grid_sample", "the grid");
+  if (status.isOk())
+    dims = {{x.dims[0], x.dims[1], grid.dims[1], grid.dims[2]}};
+  return status;
+}
+
+/// roi_align: one [C, output_height, output_width] per region.
+Status roiAlignDims(const OpArgs &args, std::vector<Dims> &dims) {
+  return withParams<kernels::RoiAlignParams>(args, "roi_align", [&](const auto &p) {
+    const BufferView &x = args.operand(0), &rois = args.operand(1);
+    Status status = expectRank(x, 4, "roi_align", "the input");
+    if (status.isOk())
+      status = expectRank(rois, 2, "roi_align", "the rois");
+    if (status.isOk() && (p.outputHeight < 1 || p.outputHeight > (int64_t(1) << 20) ||
+                          p.outputWidth < 1 || p.outputWidth > (int64_t(1) << 20)))
+      status = Status::error("roi_align: output_height and output_width must be in [1, 2^20]");
+    if (status.isOk())
+      dims = {{rois.dims[0], x.dims[1], p.outputHeight, p.outputWidth}};
+    return status;
+  });
+}
+
 Status runRoiAlign(const OpArgs &args) {
   return withParams<kernels::RoiAlignParams>(args, "roi_align", [&](const auto &p) {
     return kernels::roiAlign(p, args.operand(0), args.operand(1), args.operand(2),
@@ -77,8 +104,8 @@ void addImageKernels(std::vector<OpKernel> &table) {
                    "* * * -> *",
                    runResize,
                    plannedDims<kernels::ResizeParams, resizePlan>});
-  table.push_back({"grid_sample", {2, 2, 1, 1}, "* * -> *", runGridSample});
-  table.push_back({"roi_align", {3, 3, 1, 1}, "* * * -> *", runRoiAlign});
+  table.push_back({"grid_sample", {2, 2, 1, 1}, "* * -> *", runGridSample, gridSampleDims});
+  table.push_back({"roi_align", {3, 3, 1, 1}, "* * * -> *", runRoiAlign, roiAlignDims});
 }
 
 } // namespace dlrt::ops

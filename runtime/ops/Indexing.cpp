@@ -23,22 +23,20 @@ template <typename P> Status axisOf(const OpArgs &args, const char *op, P &p) {
 }
 
 /// gather: out = x's dims before the axis, the indices' dims, x's after.
-Status checkGather(int64_t axis, const BufferView &x, const BufferView &indices,
-                   const BufferView &out) {
+Status gatherDims(int64_t axis, const BufferView &x, const BufferView &indices, Dims &dims) {
   if (Status status = expectRank(x, 1, "gather", "the data", true); !status.isOk())
     return status;
-  Dims dims(x.dims, x.dims + axis);
+  dims.assign(x.dims, x.dims + axis);
   dims.insert(dims.end(), indices.dims, indices.dims + indices.rank);
   dims.insert(dims.end(), x.dims + axis + 1, x.dims + x.rank);
-  return expectDims(out, dims, "gather", "the result");
+  return Status::ok();
 }
 
 /// gather_elements and scatter_elements: indices of x's rank, within x's
-/// dims off the axis (the kernels keep those coordinates); `same` (the
-/// result or the updates) has the indices' dims.
-Status checkElementIndices(std::string_view op, int64_t axis, const BufferView &x,
-                           const BufferView &indices, const BufferView &same,
-                           std::string_view sameWhat) {
+/// dims off the axis (the kernels keep those coordinates); the result (or
+/// the updates) has the indices' dims.
+Status elementIndexDims(std::string_view op, int64_t axis, const BufferView &x,
+                        const BufferView &indices, Dims &dims) {
   Status status = expectRank(x, 1, op, "the data", true);
   if (status.isOk())
     status = expectRank(indices, x.rank, op, "the indices");
@@ -49,20 +47,20 @@ Status checkElementIndices(std::string_view op, int64_t axis, const BufferView &
       return Status::error(std::string(op) + ": the indices have dims " +
                            dimsText(dimsOf(indices)) + ", more than the data's " +
                            dimsText(dimsOf(x)) + " off the axis");
-  return expectDims(same, dimsOf(indices), op, sameWhat);
+  dims = dimsOf(indices);
+  return Status::ok();
 }
 
-Status checkGatherElements(int64_t axis, const BufferView &x, const BufferView &indices,
-                           const BufferView &out) {
-  return checkElementIndices("gather_elements", axis, x, indices, out, "the result");
+Status gatherElementsDims(int64_t axis, const BufferView &x, const BufferView &indices,
+                          Dims &dims) {
+  return elementIndexDims("gather_elements", axis, x, indices, dims);
 }
 
 /// gather_nd and scatter_nd: index tuples of `depth` = the indices' last
-/// dim into x after `batchDims` dims they share; `slices` (the result or
-/// the updates) has the indices' dims but the last, then x's after depth.
-Status checkIndexTuples(std::string_view op, int64_t batchDims, const BufferView &x,
-                        const BufferView &indices, const BufferView &slices,
-                        std::string_view slicesWhat) {
+/// dim into x after `batchDims` dims they share; the result (or the
+/// updates) has the indices' dims but the last, then x's after depth.
+Status indexTupleDims(std::string_view op, int64_t batchDims, const BufferView &x,
+                      const BufferView &indices, Dims &dims) {
   if (Status status = expectRank(indices, 1, op, "the indices", true); !status.isOk())
     return status;
   int64_t depth = indices.dims[indices.rank - 1];
@@ -74,36 +72,65 @@ Status checkIndexTuples(std::string_view op, int64_t batchDims, const BufferView
     if (x.dims[d] != indices.dims[d])
       return Status::error(std::string(op) + ": the data and the indices differ in batch dim " +
                            std::to_string(d));
-  Dims dims(indices.dims, indices.dims + indices.rank - 1);
+  dims.assign(indices.dims, indices.dims + indices.rank - 1);
   dims.insert(dims.end(), x.dims + batchDims + depth, x.dims + x.rank);
-  return expectDims(slices, dims, op, slicesWhat);
+  return Status::ok();
 }
 
-Status checkGatherNd(int64_t batchDims, const BufferView &x, const BufferView &indices,
-                     const BufferView &out) {
-  return checkIndexTuples("gather_nd", batchDims, x, indices, out, "the result");
+Status gatherNdDims(int64_t batchDims, const BufferView &x, const BufferView &indices,
+                    Dims &dims) {
+  return indexTupleDims("gather_nd", batchDims, x, indices, dims);
 }
+
+using GatherDimsFn = Status (*)(int64_t, const BufferView &, const BufferView &, Dims &);
 
 /// gather, gather_elements (an axis, normalized against x) and gather_nd
-/// (batch_dims, as given): check(axis, x, indices, out), then the kernel.
-template <Status (*Kernel)(int64_t, const BufferView &, const BufferView &, const BufferView &),
-          Status (*Check)(int64_t, const BufferView &, const BufferView &, const BufferView &),
-          bool IsAxis>
-Status runGatherKind(const OpArgs &args) {
+/// (batch_dims, as given): the axis and the result's dims by DimsOf.
+template <GatherDimsFn DimsOf, bool IsAxis>
+Status gatherPlan(const OpArgs &args, int64_t &axis, Dims &dims) {
   AxisParams p;
   Status status = IsAxis ? axisOf(args, "gather", p) : args.decode(p, "gather_nd");
+  axis = p.axis;
+  return status.isOk() ? DimsOf(p.axis, args.operand(0), args.operand(1), dims) : status;
+}
+
+template <GatherDimsFn DimsOf, bool IsAxis>
+Status gatherKindDims(const OpArgs &args, std::vector<Dims> &dims) {
+  int64_t axis = 0;
+  dims.assign(1, {});
+  return gatherPlan<DimsOf, IsAxis>(args, axis, dims[0]);
+}
+
+constexpr char kGather[] = "gather", kGatherElements[] = "gather_elements",
+               kGatherNd[] = "gather_nd";
+
+/// The plan, checked against the result, then the kernel.
+template <Status (*Kernel)(int64_t, const BufferView &, const BufferView &, const BufferView &),
+          GatherDimsFn DimsOf, bool IsAxis, const char *Op>
+Status runGatherKind(const OpArgs &args) {
+  int64_t axis = 0;
+  Dims dims;
+  Status status = gatherPlan<DimsOf, IsAxis>(args, axis, dims);
   if (status.isOk())
-    status = Check(p.axis, args.operand(0), args.operand(1), args.result(0));
-  return status.isOk() ? Kernel(p.axis, args.operand(0), args.operand(1), args.result(0))
+    status = expectDims(args.result(0), dims, Op, "the result");
+  return status.isOk() ? Kernel(axis, args.operand(0), args.operand(1), args.result(0))
                        : status;
 }
 
+/// `computed` (the status of computing `dims`), then `view` has `dims`.
+Status expectDimsOf(Status computed, const BufferView &view, const Dims &dims,
+                    std::string_view op, std::string_view what) {
+  return computed.isOk() ? expectDims(view, dims, op, what) : computed;
+}
+
 Status runScatterElements(const OpArgs &args) {
+  Dims dims;
   ScatterParams p;
   Status status = axisOf(args, "scatter_elements", p);
   if (status.isOk())
-    status = checkElementIndices("scatter_elements", p.axis, args.operand(0), args.operand(1),
-                                 args.operand(2), "the updates");
+    status = expectDimsOf(elementIndexDims("scatter_elements", p.axis, args.operand(0),
+                                           args.operand(1), dims),
+                          args.operand(2), dims, "scatter_elements", "the updates");
   return status.isOk() ? kernels::scatterElements(p.axis, p.reduction, args.operand(0),
                                                   args.operand(1), args.operand(2),
                                                   args.result(0))
@@ -111,11 +138,12 @@ Status runScatterElements(const OpArgs &args) {
 }
 
 Status runScatterNd(const OpArgs &args) {
+  Dims dims;
   ScatterParams p;
   Status status = args.decode(p, "scatter_nd");
   if (status.isOk())
-    status = checkIndexTuples("scatter_nd", 0, args.operand(0), args.operand(1), args.operand(2),
-                              "the updates");
+    status = expectDimsOf(indexTupleDims("scatter_nd", 0, args.operand(0), args.operand(1), dims),
+                          args.operand(2), dims, "scatter_nd", "the updates");
   return status.isOk() ? kernels::scatterNd(p.reduction, args.operand(0), args.operand(1),
                                             args.operand(2), args.result(0))
                        : status;
@@ -270,15 +298,18 @@ Status runReverseSequence(const OpArgs &args) {
 
 void addIndexingKernels(std::vector<OpKernel> &table) {
   table.push_back(
-      {"gather", {2, 2, 1, 1}, "T * -> T", runGatherKind<kernels::gather, checkGather, true>});
+      {"gather", {2, 2, 1, 1}, "T * -> T", runGatherKind<kernels::gather, gatherDims, true, kGather>,
+                   gatherKindDims<gatherDims, true>});
   table.push_back({"gather_elements",
                    {2, 2, 1, 1},
                    "T * -> T",
-                   runGatherKind<kernels::gatherElements, checkGatherElements, true>});
+                   runGatherKind<kernels::gatherElements, gatherElementsDims, true, kGatherElements>,
+                   gatherKindDims<gatherElementsDims, true>});
   table.push_back({"gather_nd",
                    {2, 2, 1, 1},
                    "T * -> T",
-                   runGatherKind<kernels::gatherNd, checkGatherNd, false>});
+                   runGatherKind<kernels::gatherNd, gatherNdDims, false, kGatherNd>,
+                   gatherKindDims<gatherNdDims, false>});
   table.push_back({"scatter_elements", {3, 3, 1, 1}, "T * T -> T", runScatterElements, sameDims});
   table.push_back({"scatter_nd", {3, 3, 1, 1}, "T * T -> T", runScatterNd, sameDims});
   table.push_back({"topk", {2, 2, 2, 2}, "T * -> T L", runTopK, topkDims});

@@ -94,10 +94,13 @@ struct ReverseSequenceParams {
 struct WindowParams {
   std::vector<int64_t> kernel; ///< kernel_shape (conv: the weights' dims)
   std::vector<int64_t> strides, dilations, pads;
+  std::vector<int64_t> outputPadding; ///< conv_transpose
   int64_t group = 1;
   bool isMax = false, countIncludePad = false, columnMajorIndices = false;
+  bool ceilMode = false; ///< pools: the last partial window counts
   template <typename V> void fields(V &v) {
-    v(kernel)(strides)(dilations)(pads)(group)(isMax)(countIncludePad)(columnMajorIndices);
+    v(kernel)(strides)(dilations)(pads)(outputPadding)(group)(isMax)(countIncludePad)(
+        columnMajorIndices)(ceilMode);
   }
 };
 

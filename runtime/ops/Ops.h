@@ -8,11 +8,12 @@
 // the kernel library. One entry point serves many IR ops: `unary` runs
 // relu, exp, ... with the op in its params.
 //
-// Result buffers are allocated by the caller with dims it knows (compile-
-// time shape expressions, or the interpreter's inference). For the ops
-// whose result sizes depend on operand *values* (nonzero, unique, a
-// reshape to a computed shape, ...), `resultDims` computes them first:
-// count, then allocate, then fill.
+// Result buffers are allocated by the caller. Each entry point's
+// `resultDims` computes the result dims from the concrete operands (their
+// dims, and their values for ops whose sizes depend on data: nonzero,
+// unique, a reshape to a computed shape, ...): count, then allocate, then
+// fill. Compiled programs use it where the compiler could not express a
+// size (and for data-decided sizes); the interpreter sizes every result so.
 //
 // Programs come from files, so nothing an entry point is handed is taken
 // on trust: the element types are checked against `OpKernel::types` when a
@@ -97,8 +98,12 @@ struct OpKernel {
   std::string_view types;
   Status (*run)(const OpArgs &args) = nullptr;
   /// Result dims computed from the operands (their dims and, for ops whose
-  /// sizes depend on data, their values): fills one Dims per result
-  /// (args.results is empty). Null: the caller knows the dims.
+  /// sizes depend on data, their values): fills one Dims per result.
+  /// args.results is empty; `dims` arrives with one empty entry per result
+  /// the call has (an op with optional results sizes each of them). Every
+  /// entry point has one: a program whose types leave a size unknown (an
+  /// exporter wrote no shapes) is sized when it runs, as the interpreter
+  /// sizes it.
   Status (*resultDims)(const OpArgs &args, std::vector<Dims> &dims) = nullptr;
   OpMemory memory = OpMemory::Fresh;
 };

@@ -1,8 +1,11 @@
 //===- Recurrent.cpp - Entry point of rnn, gru, lstm ----------------------===//
 
 #include "ops/Family.h"
+#include "ops/Support.h"
 
 #include "kernels/Recurrent.h"
+
+#include <algorithm>
 
 namespace dlrt::ops {
 namespace {
@@ -19,10 +22,31 @@ Status runRecurrent(const OpArgs &args) {
   });
 }
 
+/// y [seq, dirs, batch, hidden], y_h and y_c [dirs, batch, hidden] from x
+/// [seq, batch, input] and r [dirs, gates * hidden, hidden].
+Status recurrentDims(const OpArgs &args, std::vector<Dims> &dims) {
+  if (args.numOperands < 6)
+    return Status::error("recurrent: expected x, w, r, b, lengths, h0");
+  const BufferView &x = args.operand(0), &r = args.operand(2);
+  Status status = expectRank(x, 3, "recurrent", "the input");
+  if (status.isOk())
+    status = expectRank(r, 3, "recurrent", "the recurrence weights");
+  if (!status.isOk())
+    return status;
+  int64_t seq = x.dims[0], batch = x.dims[1], dirs = r.dims[0], hidden = r.dims[2];
+  Dims state = {dirs, batch, hidden};
+  dims.resize(std::max<size_t>(dims.size(), 2), state);
+  dims[0] = {seq, dirs, batch, hidden};
+  for (size_t i = 1; i < dims.size(); ++i)
+    dims[i] = state;
+  return Status::ok();
+}
+
 } // namespace
 
 void addRecurrentKernels(std::vector<OpKernel> &table) {
-  table.push_back({"recurrent", {6, 8, 2, 3}, "* * * * * * * * -> * * *", runRecurrent});
+  table.push_back({"recurrent", {6, 8, 2, 3}, "* * * * * * * * -> * * *", runRecurrent,
+                   recurrentDims});
 }
 
 } // namespace dlrt::ops

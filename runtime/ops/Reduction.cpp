@@ -70,6 +70,21 @@ Status runReduce(const OpArgs &args) {
   });
 }
 
+Status argReduceDims(const OpArgs &args, std::vector<Dims> &dims) {
+  return withParams<kernels::ArgReduceParams>(args, "arg_reduce", [&](auto p) {
+    const BufferView &x = args.operand(0);
+    Status status = normalizeAxis(p.axis, x.rank, p.axis);
+    if (!status.isOk())
+      return status;
+    Dims out;
+    for (int64_t d = 0; d < x.rank; ++d)
+      if (d != p.axis || p.keepDims)
+        out.push_back(d == p.axis ? 1 : x.dims[d]);
+    dims = {out};
+    return Status::ok();
+  });
+}
+
 Status runArgReduce(const OpArgs &args) {
   return withParams<kernels::ArgReduceParams>(args, "arg_reduce", [&](auto p) {
     Status status = normalizeAxis(p.axis, args.operand(0).rank, p.axis);
@@ -108,7 +123,7 @@ Status runCumSum(const OpArgs &args) {
 
 void addReductionKernels(std::vector<OpKernel> &table) {
   table.push_back({"reduce", {1, 2, 1, 1}, "T * -> T", runReduce, reduceDims});
-  table.push_back({"arg_reduce", {1, 1, 1, 1}, "* -> L", runArgReduce});
+  table.push_back({"arg_reduce", {1, 1, 1, 1}, "* -> L", runArgReduce, argReduceDims});
   table.push_back({"softmax", {1, 1, 1, 1}, "T -> T", runSoftmax, sameDims});
   table.push_back({"cumsum", {2, 2, 1, 1}, "T * -> T", runCumSum, sameDims});
 }

@@ -126,13 +126,79 @@ Status unsqueezeDims(const OpArgs &args, std::vector<Dims> &dims) {
   return Status::ok();
 }
 
+/// transpose's permutation: perm, or the dims reversed.
+Dims permOf(const PermParams &p, int64_t rank) {
+  Dims perm = p.perm;
+  if (!p.hasPerm)
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  return perm;
+}
+
 Status runTranspose(const OpArgs &args) {
   return withParams<PermParams>(args, "transpose", [&](const PermParams &p) {
-    Dims perm = p.perm;
-    if (!p.hasPerm)
-      for (int64_t i = args.operand(0).rank - 1; i >= 0; --i)
-        perm.push_back(i);
-    return kernels::transpose(perm, args.operand(0), args.result(0));
+    return kernels::transpose(permOf(p, args.operand(0).rank), args.operand(0), args.result(0));
+  });
+}
+
+Status flattenDims(const OpArgs &args, std::vector<Dims> &dims) {
+  return withParams<AxisParams>(args, "flatten", [&](const AxisParams &p) {
+    const BufferView &x = args.operand(0);
+    if (p.axis < -x.rank || p.axis > x.rank)
+      return Status::error("flatten: axis " + std::to_string(p.axis) +
+                           " is out of range for rank " + std::to_string(x.rank));
+    int64_t axis = p.axis < 0 ? p.axis + x.rank : p.axis;
+    __int128 outer = 1, inner = 1; // (each product saturates past the limit)
+    for (int64_t d = 0; d < x.rank; ++d) {
+      __int128 &side = d < axis ? outer : inner;
+      side = std::min<__int128>(side * x.dims[d], kMaxDim + 1);
+    }
+    if (outer > kMaxDim || inner > kMaxDim)
+      return Status::error("flatten: a result dim is larger than 2^40");
+    dims = {{static_cast<int64_t>(outer), static_cast<int64_t>(inner)}};
+    return Status::ok();
+  });
+}
+
+Status transposeDims(const OpArgs &args, std::vector<Dims> &dims) {
+  return withParams<PermParams>(args, "transpose", [&](const PermParams &p) {
+    const BufferView &x = args.operand(0);
+    Dims perm = permOf(p, x.rank), out;
+    std::vector<bool> seen(x.rank, false);
+    if (static_cast<int64_t>(perm.size()) != x.rank)
+      return Status::error("transpose: perm has " + std::to_string(perm.size()) +
+                           " entries for rank " + std::to_string(x.rank));
+    for (int64_t axis : perm) {
+      if (axis < 0 || axis >= x.rank || seen[axis])
+        return Status::error("transpose: perm is not a permutation");
+      seen[axis] = true;
+      out.push_back(x.dims[axis]);
+    }
+    dims = {out};
+    return Status::ok();
+  });
+}
+
+/// concat: the first input's dims, the axis summed over every input (the
+/// kernel checks that the others agree).
+Status concatDims(const OpArgs &args, std::vector<Dims> &dims) {
+  return withParams<AxisParams>(args, "concat", [&](const AxisParams &p) {
+    const BufferView &first = args.operand(0);
+    int64_t axis = 0;
+    Status status = normalizeAxis(p.axis, first.rank, axis);
+    if (!status.isOk())
+      return status;
+    Dims out = dimsOf(first);
+    out[axis] = 0;
+    for (size_t i = 0; i < args.numOperands; ++i) {
+      const BufferView &x = args.operand(i);
+      if (x.rank != first.rank)
+        return Status::error("concat: the inputs have ranks " + std::to_string(first.rank) +
+                             " and " + std::to_string(x.rank));
+      out[axis] += x.dims[axis];
+    }
+    dims = {out};
+    return Status::ok();
   });
 }
 
@@ -216,6 +282,11 @@ Status expandDims(const OpArgs &args, std::vector<Dims> &dims) {
 
 Status runExpand(const OpArgs &args) { return kernels::expand(args.operand(0), args.result(0)); }
 
+Status shapeDims(const OpArgs &args, std::vector<Dims> &dims) {
+  dims = {{args.operand(0).rank}};
+  return Status::ok();
+}
+
 Status runShape(const OpArgs &args) {
   const BufferView &x = args.operand(0);
   if (Status status = expectDims(args.result(0), {x.rank}, "shape", "the result"); !status.isOk())
@@ -293,16 +364,16 @@ void addShapeKernels(std::vector<OpKernel> &table) {
   table.push_back({"reshape", {2, 2, 1, 1}, "T * -> T", runCopy, reshapeDims, OpMemory::View});
   table.push_back({"squeeze", {1, 2, 1, 1}, "T * -> T", runCopy, squeezeDims, OpMemory::View});
   table.push_back({"unsqueeze", {1, 2, 1, 1}, "T * -> T", runCopy, unsqueezeDims, OpMemory::View});
-  table.push_back({"flatten", {1, 1, 1, 1}, "T -> T", runCopy, nullptr, OpMemory::View});
-  table.push_back({"transpose", {1, 1, 1, 1}, "T -> T", runTranspose});
-  table.push_back({"concat", {1, -1, 1, 1}, "T... -> T", runConcat});
+  table.push_back({"flatten", {1, 1, 1, 1}, "T -> T", runCopy, flattenDims, OpMemory::View});
+  table.push_back({"transpose", {1, 1, 1, 1}, "T -> T", runTranspose, transposeDims});
+  table.push_back({"concat", {1, -1, 1, 1}, "T... -> T", runConcat, concatDims});
   table.push_back({"slice",
                    {3, 5, 1, 1},
                    "T * * * * -> T",
                    runSlice,
                    plannedDims<kernels::SliceParams, slicePlan>});
   table.push_back({"expand", {2, 2, 1, 1}, "T * -> T", runExpand, expandDims});
-  table.push_back({"shape", {1, 1, 1, 1}, "* -> L", runShape});
+  table.push_back({"shape", {1, 1, 1, 1}, "* -> L", runShape, shapeDims});
   table.push_back({"tile", {2, 2, 1, 1}, "T * -> T", runTile, tileDims});
   table.push_back({"pad", {2, 3, 1, 1}, "T * T -> T", runPad, padDims});
 }

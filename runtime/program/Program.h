@@ -134,7 +134,7 @@ struct Symbol {
 };
 
 /// The layout of Program; a runtime reads only its own (bump on change).
-inline constexpr int64_t kProgramVersion = 4;
+inline constexpr int64_t kProgramVersion = 5;
 
 struct Program {
   int64_t version = kProgramVersion; ///< first, so it can be read alone
