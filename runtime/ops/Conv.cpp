@@ -69,13 +69,18 @@ Status checkedWindow(const char *op, const WindowParams &p, Dims kernel,
   return kernels::checkWindow(op, window, window.kernel.size());
 }
 
+/// A (transposed) convolution's window: the weights' spatial dims.
+Status convWindow(const char *op, const WindowParams &p, const BufferView &w,
+                  kernels::Window &window) {
+  Status status = expectRank(w, 3, op, "the weights", true);
+  return status.isOk() ? checkedWindow(op, p, weightWindow(w), window) : status;
+}
+
 Status convDims(const OpArgs &args, std::vector<Dims> &dims) {
   return withParams<WindowParams>(args, "conv", [&](const WindowParams &p) {
     const BufferView &x = args.operand(0), &w = args.operand(1);
     kernels::Window window;
-    Status status = expectRank(w, 3, "conv", "the weights", true);
-    if (status.isOk())
-      status = checkedWindow("conv", p, weightWindow(w), window);
+    Status status = convWindow("conv", p, w, window);
     dims.assign(1, {});
     return status.isOk() ? windowResultDims(window, x, w.dims[0], false, dims[0]) : status;
   });
@@ -87,9 +92,7 @@ Status convTransposeDims(const OpArgs &args, std::vector<Dims> &dims) {
   return withParams<WindowParams>(args, "conv_transpose", [&](const WindowParams &p) {
     const BufferView &x = args.operand(0), &w = args.operand(1);
     kernels::Window window;
-    Status status = expectRank(w, 3, "conv_transpose", "the weights", true);
-    if (status.isOk())
-      status = checkedWindow("conv_transpose", p, weightWindow(w), window);
+    Status status = convWindow("conv_transpose", p, w, window);
     if (status.isOk() && x.rank != w.rank)
       status = Status::error("conv_transpose: the input and the weights differ in rank");
     size_t spatial = window.kernel.size();

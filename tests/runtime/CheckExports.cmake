@@ -2,13 +2,7 @@
 # and nothing else, and neither it nor dlrt-run needs a library of the
 # compiler (LLVM, MLIR, Halide, ONNX, protobuf) or libstdc++ (linked in).
 # cmake -DLIBRARY=libdlrt.so -DRUNNER=dlrt-run -DHEADER=dlrt.h -P CheckExports.cmake
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(output "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../RunCommand.cmake)
 
 run(nm -D --defined-only --format=posix "${LIBRARY}")
 string(REPLACE "\n" ";" lines "${output}")
