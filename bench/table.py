@@ -24,11 +24,16 @@ names = ["resnet18", "transformer", "mlp", "elementwise"] + sorted(
     "early_exit", "gated_blocks", "while_loop", "moe", "moe_dense", "select_bench", "loop_bench", "batch_exit",
     "batch_skip", "condconv_bench"]
 peaks = {t: json.loads(run([os.path.join(work, "peak"), str(t)])) for t in (1, 2)}
-print("machine: OpenBLAS sgemm %.0f / %.0f GFLOP/s, triad %.1f / %.1f GB/s (1 / 2 threads)"
-      % (peaks[1]["sgemm_gflops"], peaks[2]["sgemm_gflops"], peaks[1]["triad_gbs"],
-         peaks[2]["triad_gbs"]))
+cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+            if line.startswith("model name")), "unknown CPU")
+print("machine: %s (%s)" % (cpu, "AVX-512" if peaks[1]["avx512"] else "AVX2"))
+print("limits (1 / 2 threads): FMA peak %.0f / %.0f GFLOP/s (OpenBLAS sgemm %.0f / %.0f), "
+      "memory triad %.1f / %.1f GB/s, L2 stream %.0f / %.0f GB/s"
+      % (peaks[1]["fma_gflops"], peaks[2]["fma_gflops"], peaks[1]["sgemm_gflops"],
+         peaks[2]["sgemm_gflops"], peaks[1]["triad_gbs"], peaks[2]["triad_gbs"],
+         peaks[1]["l2_gbs"], peaks[2]["l2_gbs"]))
 # GFLOP: the model as written (what ORT runs); run: what dlc runs after its
-# rewrites (GFLOP/s and %peak are of that).
+# rewrites (GFLOP/s and %peak, of the FMA peak, are of that).
 print("%-24s %3s %10s %10s %7s %9s %9s %9s %9s %6s" % (
     "model", "thr", "dlc ms", "ORT ms", "ORT/dlc", "max rel", "GFLOP", "run", "GFLOP/s",
     "%peak"))
@@ -66,7 +71,7 @@ for name in names:
             rate, peak = "%7.1f GB/s" % gbs, 100 * gbs / peaks[threads]["triad_gbs"]
         elif executed:
             gflops = executed / (d["median_ms"] * 1e6)
-            rate, peak = "%9.1f", 100 * gflops / peaks[threads]["sgemm_gflops"]
+            rate, peak = "%9.1f", 100 * gflops / peaks[threads]["fma_gflops"]
             rate = rate % gflops
         else:
             rate, peak = "%9s" % "-", float("nan")
