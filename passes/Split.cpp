@@ -26,6 +26,10 @@
 //    reads are copied into the kernel rather than passed in.
 // 5. Graphs that are already called (kernels) are not split again, so the
 //    pass is idempotent.
+// 0. First, weights and small constants that a nested graph receives as
+//    captures are copied into it (the capture goes): a loop body's kernels
+//    then read their weights as weights, which native kernels pack once,
+//    instead of as arguments that may change from call to call.
 // The interpreter runs the result (`call` runs the callee), so splitting is
 // checked against the unsplit model by running both.
 //
@@ -193,10 +197,53 @@ private:
   int counter_ = 0;
 };
 
+/// Constants larger than this stay captures (a copy per nested graph would
+/// duplicate their bytes); weights are referenced by name and always move.
+constexpr int64_t kMaxCopiedConstantBytes = 1024;
+
+/// Whether `node` is a weight, or a constant small enough to copy.
+bool copyable(const Node &node) {
+  if (node.is(OpId::Weight))
+    return true;
+  const Attribute *value = node.is(OpId::Constant) ? node.attr("value") : nullptr;
+  return value && value->kind() == AttrKind::Tensor &&
+         static_cast<int64_t>(value->getTensor().bytes().size()) <= kMaxCopiedConstantBytes;
+}
+
+/// Step 0: in `graph` and the graphs nested in it (outermost first, so a
+/// copy moves on inward), captures of copyable nodes become copies of the
+/// node inside every nested graph that reads them.
+void copyConstantCaptures(Graph &graph) {
+  for (const auto &owned : graph.nodes()) {
+    Node &node = *owned;
+    for (size_t i = node.captures().size(); i-- > 0;) {
+      const Node *def = node.captures()[i]->definingNode();
+      if (!def || !copyable(*def))
+        continue;
+      for (Graph *region : node.regions()) {
+        Value *input = region->input(region->numInputs() - node.captures().size() + i);
+        if (!input->hasUses())
+          continue;
+        ValueMap mapping;
+        Node *copy = cloneNode(*def, *region,
+                               region->nodes().empty() ? nullptr : region->nodes().front().get(),
+                               mapping);
+        input->replaceAllUsesWith(copy->result(0));
+      }
+      node.eraseCapture(i);
+    }
+    for (Graph *region : node.regions())
+      copyConstantCaptures(*region);
+  }
+}
+
 } // namespace
 
 LogicalResult split(Module &module, PassContext &) {
   std::set<std::string> kernels = calledGraphs(module);
+  for (const auto &graph : module.graphs())
+    if (!kernels.count(graph->name()))
+      copyConstantCaptures(*graph);
   std::vector<Graph *> programs;
   for (const auto &graph : module.graphs())
     if (!kernels.count(graph->name()))
