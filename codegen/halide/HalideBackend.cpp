@@ -37,6 +37,7 @@
 #include "kernels/Image.h"
 #include "kernels/Linalg.h"
 #include "kernels/Normalization.h"
+#include "native/KernelChoice.h"
 #include "native/Ukernels.h"
 #include "ops/Ops.h"
 #include "ops/Params.h"
@@ -2201,18 +2202,6 @@ std::string describeKernel(const std::vector<const Value *> &inputs,
   return text + "\n";
 }
 
-/// Where compiled kernels are kept: $DLC_CACHE_DIR ("off" disables), else
-/// $XDG_CACHE_HOME/dlc, else ~/.cache/dlc; empty if none.
-std::string cacheDir() {
-  if (const char *dir = std::getenv("DLC_CACHE_DIR"))
-    return std::string(dir) == "off" ? "" : dir;
-  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/dlc";
-  if (const char *home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.cache/dlc";
-  return "";
-}
-
 } // namespace
 
 struct HalideBackend::Impl {
@@ -2432,7 +2421,7 @@ std::error_code ignored_;
 std::string HalideBackend::Impl::compile(H::Pipeline pipeline,
                                         const std::vector<H::Argument> &arguments,
                                         const std::string &name, const std::string &key) {
-  std::string cache = cacheDir();
+  std::string cache = native::cacheDirectory();
   std::string cached = cache.empty() ? "" : cache + "/halide/" + name + ".o";
   std::string cachedKey = cached.empty() ? "" : cached + ".key";
   if (!cached.empty() && readText(cachedKey) == key) {
@@ -2519,7 +2508,7 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
       objects.push_back(object);
     }
     // One Halide runtime per target, cached like the kernels.
-    std::string cache = cacheDir();
+    std::string cache = native::cacheDirectory();
     if (!cache.empty()) {
       std::filesystem::create_directories(cache + "/halide", ignored_);
       trimCache(cache);

@@ -1,13 +1,10 @@
-//===- Gemm.cpp - dlc's own AVX-512 sgemm microkernel ---------------------===//
+//===- Gemm.cpp - dlc's own AVX-512 f32 matmul microkernel ----------------===//
 
 #include "native/Gemm.h"
-
-#include "threading/ThreadPool.h"
 
 #include <immintrin.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <memory>
 
@@ -15,72 +12,110 @@ namespace dlrt::native {
 
 namespace {
 
-constexpr int kRows = 6;      ///< rows of C per block (6 x 4 accumulators)
-constexpr int kCols = 64;     ///< columns per packed panel of B
+constexpr int kRows = 6;             ///< rows of C per block (6 x 4 accumulators)
+constexpr int kCols = kPanelColumns; ///< columns per panel of B
 /// Depth per step. A panel packed per call is in cache already: 256 steps
 /// (64 KiB of panel) amortize reloading C best (resnet18: 39.6 vs 43.8 ms
-/// at 128). A weight packed once streams from memory: 128 steps (32 KiB,
-/// L1) with prefetch (the routed experts, 2 threads: ~10 -> ~8.5 ms, noisy).
+/// at 128). A weight packed once or read in place streams from memory:
+/// 128 steps (32 KiB, L1) with prefetch (the routed experts, 2 threads:
+/// ~10 -> ~8.5 ms, noisy).
 constexpr int64_t kDepthPacked = 256, kDepthStreamed = 128;
-/// Panel rows of a streamed weight prefetched into L2 ahead of the first
-/// row block (~100 ns away); the later blocks find them there.
+/// Rows of B prefetched into L2 ahead of the first row block (~100 ns
+/// away); the later blocks find them there.
 constexpr int64_t kAhead = 48;
-/// The largest panel one thread packs (bytes): beyond it, OpenBLAS.
+/// The largest panel one thread packs or a packed operand holds (bytes).
 constexpr int64_t kMaxPanelBytes = int64_t(256) << 20;
 
-/// C[0..R) x [0..cols) (+)= A[0..R) x panel over `depth` steps: the 6x4
-/// accumulators in registers, A broadcast from its rows in place.
-template <int R, bool Prefetch>
-__attribute__((target("avx512f"))) void block(int64_t depth, const float *a, int64_t lda,
-                                              const float *panel, float *c, int64_t ldc,
-                                              int cols, bool accumulate) {
-  __m512 acc[R][4];
-  const __mmask16 full = 0xffff;
+/// How a block starts and ends: C loaded first (or zero), and on the last
+/// slice of the depth the epilogue's bias and relu.
+struct Ends {
+  bool load = false;
+  const float *bias = nullptr;
+  bool relu = false;
+};
+
+/// C[0..R) x [0..cols) (+)= A[0..R) x B over `depth` steps, B's rows `ldb`
+/// apart (a panel's kCols, or a matrix read in place): R x 4 accumulators
+/// in registers, A broadcast from its rows in place. With Split (R <= 2),
+/// even and odd steps go to two accumulator sets, so that a long chain of
+/// dependent FMAs does not bound a matrix-vector product.
+#pragma GCC push_options
+#pragma GCC target("avx512f") // (the step lambda too)
+template <int R, bool Split, bool Prefetch>
+void block(int64_t depth, const float *a, int64_t lda,
+                                              const float *b, int64_t ldb, float *c, int64_t ldc,
+                                              int cols, Ends ends) {
+  constexpr int Sets = Split ? 2 : 1;
+  __m512 acc[Sets][R][4];
   __mmask16 mask[4];
 #pragma GCC unroll 4
   for (int j = 0; j < 4; ++j) {
     int left = cols - 16 * j;
-    mask[j] = left >= 16 ? full : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+    mask[j] = left >= 16 ? __mmask16(0xffff) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
   }
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j)
-      acc[i][j] = accumulate ? _mm512_maskz_loadu_ps(mask[j], c + i * ldc + 16 * j)
-                             : _mm512_setzero_ps();
-  for (int64_t k = 0; k < depth; ++k) {
-    const float *row = panel + k * kCols;
-    if constexpr (Prefetch) {
-      _mm_prefetch(reinterpret_cast<const char *>(row + kAhead * kCols), _MM_HINT_T1);
-      _mm_prefetch(reinterpret_cast<const char *>(row + kAhead * kCols + 16), _MM_HINT_T1);
-      _mm_prefetch(reinterpret_cast<const char *>(row + kAhead * kCols + 32), _MM_HINT_T1);
-      _mm_prefetch(reinterpret_cast<const char *>(row + kAhead * kCols + 48), _MM_HINT_T1);
+    for (int j = 0; j < 4; ++j) {
+      acc[0][i][j] = ends.load ? _mm512_maskz_loadu_ps(mask[j], c + i * ldc + 16 * j)
+                               : _mm512_setzero_ps();
+      if constexpr (Split)
+        acc[Sets - 1][i][j] = _mm512_setzero_ps();
     }
-    __m512 b0 = _mm512_load_ps(row), b1 = _mm512_load_ps(row + 16),
-           b2 = _mm512_load_ps(row + 32), b3 = _mm512_load_ps(row + 48);
+  auto step = [&](int set, int64_t k) {
+    const float *row = b + k * ldb;
+    if constexpr (Prefetch) {
+      const char *ahead = reinterpret_cast<const char *>(row + kAhead * ldb);
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j)
+        _mm_prefetch(ahead + 64 * j, _MM_HINT_T1);
+    }
+    __m512 v[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j)
+      v[j] = _mm512_maskz_loadu_ps(mask[j], row + 16 * j);
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i) {
       __m512 x = _mm512_set1_ps(a[i * lda + k]);
-      acc[i][0] = _mm512_fmadd_ps(x, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(x, b1, acc[i][1]);
-      acc[i][2] = _mm512_fmadd_ps(x, b2, acc[i][2]);
-      acc[i][3] = _mm512_fmadd_ps(x, b3, acc[i][3]);
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j)
+        acc[set][i][j] = _mm512_fmadd_ps(x, v[j], acc[set][i][j]);
     }
-  }
+  };
+  int64_t k = 0;
+  if constexpr (Split)
+    for (; k + 1 < depth; k += 2) {
+      step(0, k);
+      step(1, k + 1);
+    }
+  for (; k < depth; ++k)
+    step(0, k);
+  const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j)
-      _mm512_mask_storeu_ps(c + i * ldc + 16 * j, mask[j], acc[i][j]);
+    for (int j = 0; j < 4; ++j) {
+      __m512 x = acc[0][i][j];
+      if constexpr (Split)
+        x = _mm512_add_ps(x, acc[1][i][j]);
+      if (ends.bias)
+        x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[j], ends.bias + 16 * j));
+      if (ends.relu)
+        x = _mm512_maskz_max_ps(__mmask16(0xffff), x, zero); // (max_ps reads an undefined vector)
+      _mm512_mask_storeu_ps(c + i * ldc + 16 * j, mask[j], x);
+    }
 }
 
-using Block = void (*)(int64_t, const float *, int64_t, const float *, float *, int64_t, int, bool);
-/// By rows, without and with prefetching the panel ahead.
+#pragma GCC pop_options
+
+using Block = void (*)(int64_t, const float *, int64_t, const float *, int64_t, float *, int64_t,
+                       int, Ends);
+/// By rows, without and with prefetching B ahead.
 constexpr Block kBlocks[2][kRows + 1] = {
-    {nullptr, block<1, false>, block<2, false>, block<3, false>, block<4, false>,
-     block<5, false>, block<6, false>},
-    {nullptr, block<1, true>, block<2, true>, block<3, true>, block<4, true>, block<5, true>,
-     block<6, true>}};
+    {nullptr, block<1, true, false>, block<2, true, false>, block<3, false, false>,
+     block<4, false, false>, block<5, false, false>, block<6, false, false>},
+    {nullptr, block<1, true, true>, block<2, true, true>, block<3, false, true>,
+     block<4, false, true>, block<5, false, true>, block<6, false, true>}};
 
 /// This thread's panel buffer (64-byte aligned), grown as needed.
 float *panelBuffer(int64_t floats) {
@@ -96,15 +131,6 @@ float *panelBuffer(int64_t floats) {
   }
   return buffer.get();
 }
-
-} // namespace
-
-bool hasGemmKernel() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
-
-namespace {
 
 /// Copies b's columns [col0, col0 + 64) (zero-padded past n) into `panel`.
 void packPanel(int64_t n, int64_t depth, const float *b, int64_t rowStride, int64_t colStride,
@@ -123,70 +149,75 @@ void packPanel(int64_t n, int64_t depth, const float *b, int64_t rowStride, int6
   }
 }
 
-/// The product over panels that `panelOf(p)` yields (packing into this
-/// thread's buffer, or packed already); null from it: out of memory.
-template <typename PanelOf>
-bool drive(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, float *c,
-           int64_t ldc, ThreadPool *pool, bool streamed, PanelOf panelOf) {
-  const int64_t step = streamed ? kDepthStreamed : kDepthPacked;
-  if (m <= 0 || n <= 0)
-    return true;
-  if (depth <= 0) {
-    for (int64_t i = 0; i < m; ++i)
-      std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
-    return true;
-  }
-  int64_t panels = (n + kCols - 1) / kCols, tiles = (m + kRows - 1) / kRows;
-  if (m * n * depth < (int64_t(1) << 20)) // ~10 us: not worth waking the pool
-    pool = nullptr;
-  int threads = pool ? pool->threads() : 1;
-  // Tasks: (panel, range of row blocks); rows split only when there are
-  // fewer panels than threads.
-  int64_t chunks = std::min<int64_t>(tiles, std::max<int64_t>(1, (threads + panels - 1) / panels));
-  int64_t perChunk = (tiles + chunks - 1) / chunks;
-  std::atomic<bool> ok{true};
-  auto run = [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {
-      int64_t p = task / chunks, chunk = task % chunks;
-      int64_t col0 = p * kCols;
-      int cols = static_cast<int>(std::min<int64_t>(kCols, n - col0));
-      const float *panel = panelOf(p);
-      if (!panel) {
-        ok = false;
-        return;
-      }
-      int64_t first = chunk * perChunk, last = std::min(tiles, first + perChunk);
-      for (int64_t k0 = 0; k0 < depth; k0 += step) {
-        int64_t steps = std::min(step, depth - k0);
-        for (int64_t t = first; t < last; ++t) {
-          int64_t row = t * kRows;
-          int rows = static_cast<int>(std::min<int64_t>(kRows, m - row));
-          kBlocks[streamed && t == first][rows](steps, a + row * lda + k0, lda,
-                                                 panel + k0 * kCols, c + row * ldc + col0, ldc,
-                                                 cols, k0 > 0);
-        }
-      }
+/// C = epilogue(0): a product over no depth.
+void emptyProduct(const MatmulParams &p) {
+  const MatmulEpilogue &e = p.epilogue;
+  for (int64_t i = 0; i < p.m; ++i)
+    for (int64_t j = 0; j < p.n; ++j) {
+      float &x = p.c[i * p.ldc + j];
+      float v = (e.accumulate ? x : 0.0f) + (e.bias ? e.bias[j] : 0.0f);
+      x = e.relu ? std::max(v, 0.0f) : v;
     }
-  };
-  if (pool && panels * chunks > 1)
-    pool->parallelFor(panels * chunks, 1, run);
-  else
-    run(0, panels * chunks);
-  return ok.load();
 }
 
 } // namespace
 
-bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, const float *b,
-             int64_t ldb, float *c, int64_t ldc, ThreadPool *pool) {
-  if (depth * kCols * int64_t(sizeof(float)) > kMaxPanelBytes)
+bool hasGemmKernel() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+
+bool gemmUkernel(const MatmulParams &p) {
+  if (p.m <= 0 || p.n <= 0)
+    return true;
+  if (p.packed && (p.packedColumn % kCols != 0 || p.packedColumn < 0 ||
+                   p.packedColumn + p.n > p.packed->n() || p.depth != p.packed->depth()))
     return false;
-  return drive(m, n, depth, a, lda, c, ldc, pool, false, [&](int64_t p) -> const float * {
-    float *panel = panelBuffer(depth * kCols);
-    if (panel)
-      packPanel(n, depth, b, ldb, 1, p * kCols, panel);
-    return panel;
-  });
+  if (p.depth <= 0) {
+    emptyProduct(p);
+    return true;
+  }
+  // Where panel q of B comes from: packed once, in place, or packed now.
+  const bool inPlace = !p.packed && p.m <= kSmallRows;
+  const bool streamed = p.packed || inPlace;
+  const int64_t step = streamed ? kDepthStreamed : kDepthPacked;
+  const int64_t ldPanel = inPlace ? p.ldb : kCols;
+  float *scratch = nullptr;
+  if (!streamed) {
+    if (p.depth > kMaxPanelBytes / (kCols * int64_t(sizeof(float))))
+      return false;
+    if (!(scratch = panelBuffer(p.depth * kCols)))
+      return false;
+  }
+  const int64_t panels = (p.n + kCols - 1) / kCols, tiles = (p.m + kRows - 1) / kRows;
+  for (int64_t q = 0; q < panels; ++q) {
+    int64_t col0 = q * kCols;
+    int cols = static_cast<int>(std::min<int64_t>(kCols, p.n - col0));
+    const float *panel;
+    if (p.packed) {
+      panel = p.packed->panel(p.packedColumn / kCols + q);
+    } else if (inPlace) {
+      panel = p.b + col0;
+    } else {
+      packPanel(p.n, p.depth, p.b, p.ldb, 1, col0, scratch);
+      panel = scratch;
+    }
+    for (int64_t k0 = 0; k0 < p.depth; k0 += step) {
+      int64_t steps = std::min(step, p.depth - k0);
+      bool last = k0 + steps == p.depth;
+      Ends ends{k0 > 0 || p.epilogue.accumulate,
+                last && p.epilogue.bias ? p.epilogue.bias + col0 : nullptr,
+                last && p.epilogue.relu};
+      for (int64_t t = 0; t < tiles; ++t) {
+        int64_t row = t * kRows;
+        int rows = static_cast<int>(std::min<int64_t>(kRows, p.m - row));
+        kBlocks[streamed && t == 0][rows](steps, p.a + row * p.lda + k0, p.lda,
+                                          panel + k0 * ldPanel, ldPanel, p.c + row * p.ldc + col0,
+                                          p.ldc, cols, ends);
+      }
+    }
+  }
+  return true;
 }
 
 void PackedB::Free::operator()(float *p) const { std::free(p); }
@@ -206,9 +237,9 @@ std::unique_ptr<PackedB> PackedB::pack(int64_t n, int64_t depth, const float *b,
   packed->data_.reset(static_cast<float *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
   if (!packed->data_)
     return nullptr;
-  for (int64_t p = 0; p < panels; ++p)
-    packPanel(n, depth, b, rowStride, colStride, p * kCols,
-              packed->data_.get() + p * depth * kCols);
+  for (int64_t q = 0; q < panels; ++q)
+    packPanel(n, depth, b, rowStride, colStride, q * kCols,
+              packed->data_.get() + q * depth * kCols);
   return packed;
 }
 
@@ -216,12 +247,6 @@ int64_t PackedB::bytes() const {
   return (n_ + kCols - 1) / kCols * depth_ * kCols * int64_t(sizeof(float));
 }
 
-const float *PackedB::panel(int64_t p) const { return data_.get() + p * depth_ * kCols; }
-
-bool gemmF32(int64_t m, const float *a, int64_t lda, const PackedB &b, float *c, int64_t ldc,
-             ThreadPool *pool) {
-  return drive(m, b.n(), b.depth(), a, lda, c, ldc, pool, true,
-               [&](int64_t p) { return b.panel(p); });
-}
+const float *PackedB::panel(int64_t q) const { return data_.get() + q * depth_ * kCols; }
 
 } // namespace dlrt::native

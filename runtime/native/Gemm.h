@@ -1,12 +1,20 @@
-//===- Gemm.h - dlc's own AVX-512 sgemm microkernel ------------*- C++ -*-===//
+//===- Gemm.h - dlc's own AVX-512 f32 matmul microkernel --------*- C++ -*-===//
 //
-// C = A x B for row-major f32 matrices with unit inner strides, where the
-// shapes convolutions give (few rows of weights times many columns of
-// patches, or many rows times few columns) leave OpenBLAS well below the
-// machine's peak: B is packed into panels of 64 columns (zero-padded), each
-// 6-row x 64-column block of C accumulates in 24 AVX-512 registers over
-// the whole depth, A is read in place (six rows broadcast per step). Rows
-// and panels are spread over the pool.
+// The microkernel: C = A x B (+ epilogue) for row-major f32 matrices with
+// unit inner strides, on one thread, described by a plain params struct
+// (pointers, sizes, strides, epilogue) as IREE's ukernels are. It does no
+// threading and knows no Halide buffer: the dispatch policy (native/
+// Matmul.h) splits products over the pool and chooses between this kernel
+// and OpenBLAS; the Halide adapter (native/Ukernels.h) decodes buffers.
+//
+// B is read by 64-column panels: packed once (PackedB, zero-padded; what a
+// weight is), packed per call into this thread's scratch, or, for products
+// of at most kSmallRows rows, read in place (packing a matrix that is read
+// once costs as much as the product). Each block of up to 6 rows x 64
+// columns of C accumulates in AVX-512 registers over a slice of the depth,
+// A broadcast from its rows in place; blocks of one or two rows also split
+// the depth over two accumulator sets, so that a matrix-vector product
+// streams B instead of waiting on the FMA latency.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,35 +24,30 @@
 #include <cstdint>
 #include <memory>
 
-namespace dlrt {
-class ThreadPool;
-}
-
 namespace dlrt::native {
 
 /// True if this CPU runs the kernel (AVX-512F).
 bool hasGemmKernel();
 
-/// c[i*ldc + j] = sum_k a[i*lda + k] * b[k*ldb + j], i < m, j < n, k < depth.
-/// Needs hasGemmKernel(). False (nothing written) if scratch memory for the
-/// packed panels cannot be had.
-bool gemmF32(int64_t m, int64_t n, int64_t depth, const float *a, int64_t lda, const float *b,
-             int64_t ldb, float *c, int64_t ldc, ThreadPool *pool);
+/// Columns per panel of B (and the alignment of column splits of a packed
+/// operand).
+constexpr int64_t kPanelColumns = 64;
+/// Products with at most this many rows read an unpacked B in place.
+constexpr int64_t kSmallRows = 16;
 
 /// A right-hand operand packed once into the kernel's panels, for operands
-/// that do not change between products (weights): the packing is what a
-/// product with few rows spends most of its time on, and any strides pack
-/// (a transposed weight reads as well as a plain one).
+/// that do not change between products (weights). Any strides pack (a
+/// transposed weight reads as well as a plain one).
 class PackedB {
 public:
   /// b(k, j) = b[k*rowStride + j*colStride], k < depth, j < n; null if the
-  /// memory cannot be had.
+  /// memory cannot be had (over 256 MiB packed, or none left).
   static std::unique_ptr<PackedB> pack(int64_t n, int64_t depth, const float *b,
                                        int64_t rowStride, int64_t colStride);
   int64_t n() const { return n_; }
   int64_t depth() const { return depth_; }
   int64_t bytes() const;
-  /// Panel p: depth rows of 64 columns (zero-padded past n).
+  /// Panel p: depth rows of kPanelColumns columns (zero-padded past n).
   const float *panel(int64_t p) const;
 
 private:
@@ -55,9 +58,35 @@ private:
   std::unique_ptr<float, Free> data_;
 };
 
-/// gemmF32 with b packed (its n and depth).
-bool gemmF32(int64_t m, const float *a, int64_t lda, const PackedB &b, float *c, int64_t ldc,
-             ThreadPool *pool);
+/// What the kernel does to each element of C once the product is summed:
+/// c = act(product + bias[j] + (accumulate ? c : 0)).
+struct MatmulEpilogue {
+  const float *bias = nullptr; ///< per column (n floats), or none
+  bool accumulate = false;     ///< add the product to what C holds
+  bool relu = false;           ///< max(x, 0) last
+};
+
+/// One product. a(i, k) = a[i*lda + k], c(i, j) = c[i*ldc + j], i < m,
+/// j < n, k < depth. B is either `packed` (panels of its columns from
+/// `packedColumn`, a multiple of kPanelColumns: a column block of a packed
+/// weight) or b(k, j) = b[k*ldb + j].
+struct MatmulParams {
+  int64_t m = 0, n = 0, depth = 0;
+  const float *a = nullptr;
+  int64_t lda = 0;
+  const float *b = nullptr;
+  int64_t ldb = 0;
+  const PackedB *packed = nullptr;
+  int64_t packedColumn = 0;
+  float *c = nullptr;
+  int64_t ldc = 0;
+  MatmulEpilogue epilogue;
+};
+
+/// Computes `p` on the calling thread. Needs hasGemmKernel(). False
+/// (nothing written) if p is malformed (a packed operand it does not fit)
+/// or scratch memory for packing cannot be had.
+bool gemmUkernel(const MatmulParams &p);
 
 } // namespace dlrt::native
 

@@ -2,16 +2,12 @@
 
 #include "native/Ukernels.h"
 
-#include "native/Gemm.h"
+#include "native/Matmul.h"
 #include "threading/ThreadPool.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <dlfcn.h>
-#include <map>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -19,38 +15,6 @@
 namespace dlrt::native {
 
 namespace {
-
-/// OpenBLAS's sgemm (CBLAS's ABI), loaded at the first matmul: with
-/// OPENBLAS_NUM_THREADS=1 set first (unless the process set it), OpenBLAS
-/// starts no threads of its own, whose idle spinning would take the cores
-/// the pool runs on; loading it late also keeps it out of programs that
-/// run no native matmul.
-using Sgemm = void (*)(int order, int transA, int transB, int m, int n, int k, float alpha,
-                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                       int ldc);
-
-Sgemm loadSgemm(std::string &error) {
-  static std::string why;
-  static Sgemm sgemm = [] {
-    setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);
-    void *handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      why = "cannot load OpenBLAS (libopenblas.so.0; Debian's libopenblas0)";
-      return Sgemm(nullptr);
-    }
-    // Loaded already by the process with threads: one per call from here.
-    if (auto setThreads = reinterpret_cast<void (*)(int)>(dlsym(handle, "openblas_set_num_threads")))
-      setThreads(1);
-    auto found = reinterpret_cast<Sgemm>(dlsym(handle, "cblas_sgemm"));
-    if (!found)
-      why = "libopenblas.so.0 has no cblas_sgemm";
-    return found;
-  }();
-  error = why;
-  return sgemm;
-}
-
-constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 
 /// The part of an operand the ukernel reads: a matrix of rows x columns
 /// starting at `base`, with strides in elements, and one offset stride per
@@ -165,29 +129,6 @@ bool matrix(const HalideBuffer &buffer, const Layout &layout, const Extent &rows
   return true;
 }
 
-/// The leading dimension and transpose flag CBLAS takes for `m` (row-major).
-/// (A stride that only one row or column ever steps over is free.)
-bool blasLayout(const Matrix &m, int64_t rows, int64_t cols, int &trans, int &ld) {
-  int64_t leading = 0;
-  if (m.colStride == 1 || cols == 1) {
-    trans = kNoTrans;
-    leading = rows == 1 ? std::max<int64_t>(cols, 1) : m.rowStride;
-    if (leading < std::max<int64_t>(cols, 1))
-      return false;
-  } else if (m.rowStride == 1 || rows == 1) {
-    trans = kTrans; // stored as the transpose: cols x rows, row-major
-    leading = cols == 1 ? std::max<int64_t>(rows, 1) : m.colStride;
-    if (leading < std::max<int64_t>(rows, 1))
-      return false;
-  } else {
-    return false;
-  }
-  if (leading > INT32_MAX)
-    return false;
-  ld = static_cast<int>(leading);
-  return true;
-}
-
 /// States the region of a queried operand (it has its layout's batch dims
 /// as c's): each axis like its Extent.
 void query(HalideBuffer &operand, const Layout &layout, const Extent &rows, const Extent &cols,
@@ -209,64 +150,7 @@ void query(HalideBuffer &operand, const Layout &layout, const Extent &rows, cons
   }
 }
 
-/// Packings of constant operands (kMatmulConstantB), keyed by where the
-/// operand lives and how it is read; at most kMaxPackedBytes in all (past
-/// that, products pack per call as for any operand).
-constexpr int64_t kMaxPackedBytes = int64_t(2) << 30;
-struct PackKey {
-  const float *base;
-  int64_t rowStride, colStride, depth, n;
-  auto operator<=>(const PackKey &) const = default;
-};
-struct PackCache {
-  std::mutex mutex;
-  std::map<PackKey, std::shared_ptr<const PackedB>> packed;
-  int64_t bytes = 0;
-};
-PackCache &packCache() {
-  static PackCache cache;
-  return cache;
-}
-
-/// The packing of the constant b (k x n), made on first use; null if it
-/// cannot be had.
-std::shared_ptr<const PackedB> packedConstant(const float *b, int64_t rowStride,
-                                              int64_t colStride, int64_t depth, int64_t n) {
-  PackCache &cache = packCache();
-  PackKey key{b, rowStride, colStride, depth, n};
-  {
-    std::lock_guard<std::mutex> lock(cache.mutex);
-    if (auto it = cache.packed.find(key); it != cache.packed.end())
-      return it->second;
-  }
-  std::shared_ptr<const PackedB> packed = PackedB::pack(n, depth, b, rowStride, colStride);
-  if (!packed)
-    return nullptr;
-  std::lock_guard<std::mutex> lock(cache.mutex);
-  if (cache.bytes + packed->bytes() > kMaxPackedBytes)
-    return packed; // used once, not kept
-  auto [it, fresh] = cache.packed.emplace(key, packed);
-  if (fresh)
-    cache.bytes += packed->bytes();
-  return it->second;
-}
-
 } // namespace
-
-void forgetConstants(const void *begin, const void *end) {
-  PackCache &cache = packCache();
-  std::lock_guard<std::mutex> lock(cache.mutex);
-  auto from = reinterpret_cast<uintptr_t>(begin), to = reinterpret_cast<uintptr_t>(end);
-  for (auto it = cache.packed.begin(); it != cache.packed.end();) {
-    auto at = reinterpret_cast<uintptr_t>(it->first.base);
-    if (at >= from && at < to) {
-      cache.bytes -= it->second->bytes();
-      it = cache.packed.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
 
 int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags, int32_t depth,
               HalideBuffer *c) {
@@ -335,107 +219,42 @@ int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags
     return 0;
   auto *pool = static_cast<ThreadPool *>(userContext);
   int threads = pool ? pool->threads() : 1;
-  // Element offsets of batch `batch` in a, b and c.
-  auto offsets = [&](int64_t batch, int64_t &aOff, int64_t &bOff, int64_t &cOff) {
-    aOff = bOff = cOff = 0;
+  MatmulOperands operands;
+  operands.m = rows, operands.n = cols, operands.depth = k;
+  operands.a = am.base, operands.b = bm.base, operands.c = cm.base;
+  operands.aRowStride = am.rowStride, operands.aColStride = am.colStride;
+  operands.bRowStride = bm.rowStride, operands.bColStride = bm.colStride;
+  operands.ldc = cm.rowStride;
+  // A weight is the same matrix in every batch: packed once.
+  operands.constantB = (flags & kMatmulConstantB) &&
+                       std::all_of(bStride.begin(), bStride.end(), [](int64_t s) { return s == 0; });
+  // Batches over the pool when there are enough, else each product over it.
+  std::atomic<bool> ok{true};
+  std::string error;
+  std::mutex errorMutex;
+  auto one = [&](int64_t batch, ThreadPool *inner) {
+    MatmulOperands p = operands;
     for (size_t d = 0; d < extents.size(); ++d) {
       int64_t i = batch % extents[d];
       batch /= extents[d];
-      aOff += i * aStride[d], bOff += i * bStride[d], cOff += i * cStride[d];
+      p.a += i * aStride[d], p.b += i * bStride[d], p.c += i * cStride[d];
+    }
+    std::string why;
+    if (!native::matmulF32(p, inner, why)) {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      ok = false;
+      error = why;
     }
   };
-  // dlc's own kernel (native/Gemm.h) where both operands read along their
-  // rows, except for large products in every dimension, where OpenBLAS's
-  // cache blocking wins (measured: 1024^3 12.4 vs 13.9 ms; 512^3 even;
-  // the convolution shapes 64x576x3136 1.50 vs 1.91 ms, 512x4608x49 1.71
-  // vs 1.86, 1024x1024x64 0.77 vs 0.97). DLC_GEMM=openblas: OpenBLAS only.
-  static const bool ownKernel = [] {
-    const char *choice = std::getenv("DLC_GEMM");
-    return hasGemmKernel() && !(choice && std::string(choice) == "openblas");
-  }();
-  bool large = rows >= 768 && cols >= 768 && k >= 768;
-  // Runs product(aOff, bOff, cOff, pool) per batch: batches over the pool
-  // when there are enough, else each product over it. False if one failed.
-  auto eachBatch = [&](auto product) {
-    std::atomic<bool> ok{true};
-    auto one = [&](int64_t batch, ThreadPool *inner) {
-      int64_t aOff, bOff, cOff;
-      offsets(batch, aOff, bOff, cOff);
-      if (!product(aOff, bOff, cOff, inner))
-        ok = false;
-    };
-    if (pool && batches >= threads)
-      pool->parallelFor(batches, 1, [&](int64_t begin, int64_t end) {
-        for (int64_t batch = begin; batch < end; ++batch)
-          one(batch, nullptr);
-      });
-    else
-      for (int64_t batch = 0; batch < batches; ++batch)
-        one(batch, pool);
-    return ok.load();
-  };
-  // A weight: packed once (any strides), every batch reads the packing.
-  bool sameB = std::all_of(bStride.begin(), bStride.end(), [](int64_t s) { return s == 0; });
-  if ((flags & kMatmulConstantB) && ownKernel && !large && sameB && k > 0 &&
-      (am.colStride == 1 || k <= 1) && cm.rowStride >= cols) {
-    if (std::shared_ptr<const PackedB> packed =
-            packedConstant(bm.base, bm.rowStride, cols <= 1 ? 1 : bm.colStride, k, cols))
-      if (eachBatch([&](int64_t aOff, int64_t, int64_t cOff, ThreadPool *inner) {
-            return gemmF32(rows, am.base + aOff, std::max<int64_t>(am.rowStride, k), *packed,
-                           cm.base + cOff, cm.rowStride, inner);
-          }))
-        return 0;
-  }
-  if (ownKernel && !large && (am.colStride == 1 || k <= 1) && (bm.colStride == 1 || cols <= 1) &&
-      cm.rowStride >= cols) {
-    if (eachBatch([&](int64_t aOff, int64_t bOff, int64_t cOff, ThreadPool *inner) {
-          return gemmF32(rows, cols, k, am.base + aOff, std::max<int64_t>(am.rowStride, k),
-                         bm.base + bOff, std::max<int64_t>(bm.rowStride, cols), cm.base + cOff,
-                         cm.rowStride, inner);
-        }))
-      return 0;
-  }
-  std::string why;
-  Sgemm sgemm = loadSgemm(why);
-  if (!sgemm)
-    return failed(why);
-  if (rows > INT32_MAX || cols > INT32_MAX || k > INT32_MAX)
-    return failed("a matrix too large for int32 sizes");
-  int transAFlag = 0, lda = 0, transBFlag = 0, ldb = 0;
-  if (!blasLayout(am, rows, k, transAFlag, lda) || !blasLayout(bm, k, cols, transBFlag, ldb))
-    return failed("an operand with strides sgemm cannot read");
-  // Split each product into column (or row) blocks so that every thread of
-  // the pool has work; blocks are whole vectors of columns.
-  int64_t parts = 1;
-  bool byColumns = cols >= rows;
-  if (batches < threads && 2 * rows * cols * k >= (int64_t(1) << 21))
-    parts = std::max<int64_t>(1, (threads + batches - 1) / batches);
-  int64_t span = byColumns ? cols : rows, align = byColumns ? 16 : 4;
-  int64_t block = ((span + parts - 1) / parts + align - 1) / align * align;
-  parts = (span + block - 1) / block;
-  auto run = [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {
-      int64_t batch = task / parts, part = task % parts;
-      int64_t aOff, bOff, cOff;
-      offsets(batch, aOff, bOff, cOff);
-      int64_t r0 = 0, r = rows, c0 = 0, n = cols;
-      if (byColumns)
-        c0 = part * block, n = std::min(block, cols - c0);
-      else
-        r0 = part * block, r = std::min(block, rows - r0);
-      if (r <= 0 || n <= 0)
-        continue;
-      sgemm(kRowMajor, transAFlag, transBFlag, static_cast<int>(r), static_cast<int>(n),
-            static_cast<int>(k), 1.0f, am.base + aOff + r0 * am.rowStride, lda,
-            bm.base + bOff + c0 * bm.colStride, ldb, 0.0f,
-            cm.base + cOff + r0 * cm.rowStride + c0, static_cast<int>(cm.rowStride));
-    }
-  };
-  if (pool && batches * parts > 1)
-    pool->parallelFor(batches * parts, 1, run);
+  if (pool && batches >= threads)
+    pool->parallelFor(batches, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t batch = begin; batch < end; ++batch)
+        one(batch, nullptr);
+    });
   else
-    run(0, batches * parts);
-  return 0;
+    for (int64_t batch = 0; batch < batches && ok; ++batch)
+      one(batch, pool);
+  return ok ? 0 : failed(error);
 }
 
 const UkernelTable &ukernels() {

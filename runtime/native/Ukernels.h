@@ -5,11 +5,10 @@
 // pipelines that contain a matmul, a gemm or a convolution as a matmul
 // over input patches. The generated pipeline computes the operands (patches,
 // transposes, broadcasts) and the epilogue (bias, activation, residual)
-// around it; the ukernel computes the product with dlc's own AVX-512
-// kernel (native/Gemm.h) or, for large products and operands it cannot
-// read, OpenBLAS's sgemm, one call per (batch, block); either way the work
-// spreads over the session's pool (the kernels' user_context), OpenBLAS
-// itself single-threaded: one pool, `--threads` honoured.
+// around it. This is the thin Halide adapter: it reads the buffers as
+// strided matrices and batches and hands each product to the dispatch
+// policy (native/Matmul.h: dlc's microkernel or OpenBLAS, over the
+// session's pool, the kernels' user_context).
 //
 // The native library binds the ukernels at load: its `dlc_bind_ukernels`
 // receives the table below, so the generated shared object needs no symbol
@@ -43,10 +42,6 @@ enum MatmulFlags : int32_t {
   /// by every later product that reads it the same way.
   kMatmulConstantB = 16,
 };
-
-/// Drops the packings of constant operands in [begin, end) (their owner
-/// frees them: the memory may hold other values next).
-void forgetConstants(const void *begin, const void *end);
 
 /// c(n, m, batch...) = sum over k of a(k, m, batch...) * b(n, k, batch...)
 /// (Halide dim order: innermost first; see the flags for other layouts),

@@ -2,6 +2,7 @@
 
 #include "program/Executor.h"
 
+#include "native/Matmul.h"
 #include "native/Ukernels.h"
 #include "ops/Params.h"
 #include "threading/ThreadPool.h"
