@@ -45,7 +45,7 @@ demo: build
 
 # dlc vs ONNX Runtime vs the machine's limits (not a test; see bench/run).
 bench: build
-	./bench/run
+	./bench/run --json $(BUILD)/bench/results.json
 
 # Sanitized builds of everything, each with its tests: ASan + UBSan over the
 # unit, lit (e2e included) and a sample of the conformance tests; TSan over
