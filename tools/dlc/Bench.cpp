@@ -76,7 +76,9 @@ struct Profile {
         key += " " + program.entryPoints[event.instr->index];
         opSelf += self;
       } else if (event.instr->kind == InstrKind::Native) {
-        key += " " + program.nativeKernels[event.instr->index];
+        // By node (one kernel may serve several identical ones): what the
+        // IR dumps and the trace name.
+        key += " " + event.instr->name + " (" + program.nativeKernels[event.instr->index] + ")";
         opSelf += self;
       }
       trips += event.trips;
@@ -239,13 +241,16 @@ int runBench(const ParsedArgs &args) {
     int runs = *iters;
     std::printf("\nprofile (mean per run over %d runs, %.2f us per profiled run):\n", runs,
                 profiledMicros);
-    std::printf("  %-28s %10s %12s %12s\n", "instruction", "count", "self us", "us each");
     std::vector<std::pair<std::string, Profile::Row>> rows(profile.rows.begin(),
                                                            profile.rows.end());
+    int width = 28;
+    for (const auto &row : rows)
+      width = std::max(width, static_cast<int>(row.first.size()));
+    std::printf("  %-*s %10s %12s %12s\n", width, "instruction", "count", "self us", "us each");
     std::sort(rows.begin(), rows.end(),
               [](const auto &a, const auto &b) { return a.second.self > b.second.self; });
     for (const auto &[name, row] : rows)
-      std::printf("  %-28s %10.1f %12.3f %12.3f\n", name.c_str(), double(row.count) / runs,
+      std::printf("  %-*s %10.1f %12.3f %12.3f\n", width, name.c_str(), double(row.count) / runs,
                   row.self / runs, row.self / row.count);
     double host = profiledMicros - profile.opSelf / runs;
     std::printf("  host overhead: %.3f us per run (%.1f%%): everything but the entry points\n",
