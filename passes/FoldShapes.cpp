@@ -16,9 +16,9 @@
 //    place as 0 (copy), and one remaining symbolic size as -1 (inferred);
 //    kept only if inference then knows every dim and gives the symbolic
 //    ones exactly. The chain that computed the target is left to dce.
-// 4. expand (and constant_of_shape, imported as expand) and range with
-//    known symbolic operands get their symbolic result sizes, in place of
-//    unknown or data-dependent ones.
+// 4. expand (and constant_of_shape, imported as expand), range and resize
+//    to sizes with known symbolic operands get their symbolic result sizes,
+//    in place of unknown or data-dependent ones.
 //
 //===----------------------------------------------------------------------===//
 
@@ -71,6 +71,8 @@ public:
       refineExpand(node);
     else if (node.is(OpId::Range))
       refineRange(node);
+    else if (node.is(OpId::Resize))
+      refineResize(node);
     if (node.numResults() != 1 || !isSmallInt(node.result(0)->type()))
       return;
     std::optional<ShapeValue> value = evaluate(node);
@@ -343,6 +345,22 @@ private:
     SymExpr length = SymExpr::max(SymExpr::ceilDiv(span, SymExpr(step > 0 ? step : -step)),
                                   SymExpr(0));
     refineResult(node, {Dim::fromExpr(length)});
+  }
+
+  /// resize(x, sizes) with known symbolic sizes (a detector's top-down
+  /// path resizing each level to the next one's size): those sizes.
+  void refineResize(Node &node) {
+    const TensorType &target = node.operand(1)->type();
+    const ShapeValue *sizes = lookup(node.operand(1));
+    if (!sizes || !allValid(*sizes) || isFloat(target.dtype()) || constantValue(node.operand(1)))
+      return;
+    std::vector<Dim> dims;
+    for (const SymExpr &e : sizes->elements) {
+      if (e.isConstant() && e.constant() < 0)
+        return;
+      dims.push_back(Dim::fromExpr(e));
+    }
+    refineResult(node, dims);
   }
 
   std::unordered_map<const Value *, ShapeValue> values_;

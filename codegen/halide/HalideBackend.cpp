@@ -24,8 +24,8 @@
 // outputs likewise; scatters update serially. Parallel loops run on the
 // dlc runtime's pool (see runtime/native).
 //
-// What is not lowered (other ops, resize's tf_crop_and_resize, axes or
-// scales computed at run time) stays on the reference kernels, per kernel;
+// What is not lowered (other ops, resize's tf_crop_and_resize, axes
+// computed at run time) stays on the reference kernels, per kernel;
 // results never differ in kind.
 //
 //===----------------------------------------------------------------------===//
@@ -489,6 +489,30 @@ private:
   std::vector<H::Func> scatters_;    ///< a copy, then a serial scatter update
 };
 
+namespace {
+
+/// tanh of f32 as a vectorizable rational function (Eigen's fast tanh:
+/// odd degree 13 over even degree 6 on x clamped to +-7.905, x itself
+/// below 4e-4): within 4e-7 relative of tanh, where Halide's tanh calls
+/// libm's scalar tanhf per element (a batch-1 recurrent cell spent a fifth
+/// of its time there). NaN stays NaN.
+H::Expr tanhF32(H::Expr x) {
+  auto c = [](double v) { return H::Expr(static_cast<float>(v)); };
+  H::Expr clamped = H::clamp(x, c(-7.90531110763549805), c(7.90531110763549805));
+  H::Expr x2 = clamped * clamped;
+  H::Expr p = c(-2.76076847742355e-16);
+  for (double a : {2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
+                   1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03})
+    p = p * x2 + c(a);
+  p = p * clamped;
+  H::Expr q = c(1.19825839466702e-06);
+  for (double b : {1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03})
+    q = q * x2 + c(b);
+  return H::select(H::is_nan(x) || H::abs(x) < c(0.0004), x, p / q);
+}
+
+} // namespace
+
 H::Expr Lowering::unary(const Node &node, H::Expr x) {
   bool isFloat = x.type().is_float();
   auto floatOnly = [&] {
@@ -503,7 +527,9 @@ H::Expr Lowering::unary(const Node &node, H::Expr x) {
   case OpId::Rsqrt: floatOnly(); return H::Internal::make_const(t, 1) / H::sqrt(x);
   case OpId::Reciprocal: floatOnly(); return H::Internal::make_const(t, 1) / x;
   case OpId::Sigmoid: floatOnly(); return H::Internal::make_const(t, 1) / (H::Internal::make_const(t, 1) + H::exp(-x));
-  case OpId::Tanh: floatOnly(); return H::tanh(x);
+  case OpId::Tanh:
+    floatOnly();
+    return t == H::Float(32) ? tanhF32(x) : H::tanh(x);
   case OpId::Erf: floatOnly(); return H::erf(x);
   case OpId::Sin: floatOnly(); return H::sin(x);
   case OpId::Cos: floatOnly(); return H::cos(x);
@@ -1398,35 +1424,123 @@ void Lowering::convTranspose(const Node &node) {
   roots_.insert(result);
 }
 
-// resize with constant scales (or sizes): per resized dim, the taps of
-// each output coordinate tabulated at compile time by the reference's own
-// resizeTaps (zero weights dropped: nearest reads one element), the result
-// a weighted sum over the taps; a dim that maps onto itself (scale 1, any
-// size: checked on sample sizes) indexes directly.
+// resize: per resized dim, the taps (input positions and weights) of each
+// output coordinate, the result a weighted sum over every combination of
+// taps (nearest: one tap, a copy). Where the dim's sizes and the target
+// are constants, the taps are tabulated at compile time by the
+// reference's own resizeTaps (zero weights dropped); where the sizes are
+// symbolic or the target arrives at run time (a detector resizing each
+// level to the size of the next), the kernel computes them from its
+// extents and the target as resizeTaps does, in double. A dim that maps
+// onto itself (scale 1, any size: checked on sample sizes) indexes
+// directly.
+namespace {
+
+/// The taps of output coordinate `o` of a dim of `inLength` elements
+/// resized by `scale` (f64), as resizeTaps computes them: per tap, the
+/// input position (clamped) and its weight, undefined where it is 1.
+std::vector<std::pair<H::Expr, H::Expr>> resizeTapExprs(const dlrt::kernels::ResizeParams &params,
+                                                        H::Expr o, H::Expr inLength,
+                                                        H::Expr scale) {
+  H::Type f64 = H::Float(64);
+  auto F = [](double v) { return H::Expr(v); }; // an f64 constant
+  H::Expr length = H::cast(f64, inLength), out = H::cast(f64, o);
+  H::Expr outLength = scale * length;
+  const std::string &transform = params.transform;
+  H::Expr x;
+  if (transform == "align_corners")
+    x = H::select(outLength == F(1.0), F(0.0), out * (length - F(1.0)) / (outLength - F(1.0)));
+  else if (transform == "asymmetric")
+    x = out / scale;
+  else if (transform == "tf_half_pixel_for_nn")
+    x = (out + F(0.5)) / scale;
+  else if (transform == "pytorch_half_pixel")
+    x = H::select(outLength == F(1.0), F(-0.5), (out + F(0.5)) / scale - F(0.5));
+  else
+    x = (out + F(0.5)) / scale - F(0.5);
+  H::Expr floor = H::floor(x);
+  H::Expr integral = x == floor; // ratio 1: ties go to the smaller side
+  H::Expr ratio = H::select(integral, F(1.0), x - floor);
+  H::Expr base = H::cast(H::Int(32), floor);
+  H::Expr last = H::max(inLength - 1, 0);
+  std::vector<H::Expr> coeffs;
+  H::Expr first;
+  if (params.mode == "nearest") {
+    const std::string &nearest = params.nearestMode;
+    H::Expr second = nearest == "round_prefer_ceil" ? ratio >= F(0.5)
+                     : nearest == "floor"           ? H::Internal::const_false()
+                     : nearest == "ceil"            ? H::Internal::const_true()
+                                                    : ratio > F(0.5);
+    H::Expr position = H::select(integral || !second, base, base + 1);
+    H::Expr index = H::clamp(position, 0, last);
+    if (!params.excludeOutside)
+      return {{index, H::Expr()}};
+    // The one tap weighs 1 if inside, else nothing does (0).
+    return {{index, H::select(position >= 0 && position < inLength, F(1.0),
+                              F(0.0))}};
+  }
+  if (params.mode == "linear") {
+    coeffs = {F(1.0) - ratio, ratio};
+    first = H::select(integral, base - 1, base);
+  } else { // cubic
+    double a = params.cubicCoeffA;
+    auto far = [&](H::Expr t) { return ((F(a) * t - F(5 * a)) * t + F(8 * a)) * t - F(4 * a); };
+    auto near = [&](H::Expr t) { return (F(a + 2) * t - F(a + 3)) * t * t + F(1.0); };
+    coeffs = {far(ratio + F(1.0)), near(ratio), near(F(1.0) - ratio), far(F(2.0) - ratio)};
+    first = H::select(integral, base - 2, base - 1);
+  }
+  H::Expr sum = F(0.0);
+  std::vector<H::Expr> positions;
+  for (size_t i = 0; i < coeffs.size(); ++i) {
+    H::Expr position = first + static_cast<int32_t>(i);
+    positions.push_back(position);
+    if (params.excludeOutside)
+      coeffs[i] = H::select(position >= 0 && position < inLength, coeffs[i], F(0.0));
+    sum = sum + coeffs[i];
+  }
+  std::vector<std::pair<H::Expr, H::Expr>> taps;
+  for (size_t i = 0; i < coeffs.size(); ++i) {
+    H::Expr weight =
+        params.excludeOutside ? H::select(sum != F(0.0), coeffs[i] / sum, coeffs[i]) : coeffs[i];
+    taps.push_back({H::clamp(positions[i], 0, last), weight});
+  }
+  return taps;
+}
+
+} // namespace
+
 void Lowering::resize(const Node &node) {
   auto params = loweredParams<dlrt::kernels::ResizeParams>(node);
   if (params.transform == "tf_crop_and_resize")
     reject("resize with tf_crop_and_resize");
   const Value *x = node.operand(0), *result = node.result(0);
   std::vector<Dim> in = dimsOf(x), out = dimsOf(result);
-  const Tensor *target = constantValue(node.operand(1));
-  if (!target || target->numElements() != static_cast<int64_t>(in.size()))
-    reject("resize scales computed at run time");
-  bool bySizes = !isFloat(target->type().dtype());
+  const Value *targetValue = node.operand(1);
+  const Tensor *target = constantValue(targetValue);
+  if (!targetValue->type().hasRank() || targetValue->type().rank() != 1 ||
+      !(targetValue->type().dims()[0] == Dim(static_cast<int64_t>(in.size()))) ||
+      (target && target->numElements() != static_cast<int64_t>(in.size())))
+    reject("a resize target that is not one value per dim");
+  bool bySizes = !isFloat(targetValue->type().dtype());
   size_t rank = in.size();
-  struct Table {
-    bool identity = true;
+  // Per dim: indexed directly, tabulated, or computed in the kernel.
+  enum class Kind { Identity, Table, Computed };
+  struct Taps {
+    Kind kind = Kind::Identity;
     int taps = 0;
     H::Buffer<int32_t> index;
     H::Buffer<double> weight;
+    H::Expr scale; ///< Computed: f64
   };
-  std::vector<Table> tables(rank);
+  std::vector<Taps> tables(rank);
   bool exact = true; // every weight 1: copies only
   for (size_t d = 0; d < rank; ++d) {
-    double value = target->getDouble(static_cast<int64_t>(d));
+    std::optional<double> value;
+    if (target)
+      value = target->getDouble(static_cast<int64_t>(d));
     std::vector<std::vector<std::pair<int64_t, double>>> perOut;
-    auto tabulate = [&](int64_t inLength, int64_t outLength) {
-      double scale = bySizes ? (inLength ? value / inLength : 0.0) : value;
+    auto tabulate = [&](int64_t inLength, int64_t outLength, double byValue) {
+      double scale = bySizes ? (inLength ? byValue / inLength : 0.0) : byValue;
       perOut.clear();
       for (int64_t o = 0; o < outLength; ++o) {
         dlrt::kernels::Taps t = dlrt::kernels::resizeTaps(params, o, inLength, scale, 0, 1);
@@ -1443,23 +1557,33 @@ void Lowering::resize(const Node &node) {
           return false;
       return true;
     };
-    Table &table = tables[d];
-    if (!in[d].isStatic() || !out[d].isStatic()) {
-      if (bySizes || value != 1 || !(in[d] == out[d]))
-        reject("resize of a symbolic dim");
-      for (int64_t length : {1, 2, 3, 5, 8}) {
-        tabulate(length, length);
-        if (!isIdentity())
-          reject("resize of a symbolic dim that does not map onto itself");
+    Taps &table = tables[d];
+    if (!in[d].isStatic() || !out[d].isStatic() || !value) {
+      // A dim the target keeps (sizes: the same dim; scales: 1) maps onto
+      // itself if it does so at every sample size.
+      if (in[d] == out[d] && (bySizes || value == 1.0)) {
+        bool identity = true;
+        for (int64_t length : {1, 2, 3, 5, 8}) {
+          tabulate(length, length, bySizes ? double(length) : 1.0);
+          identity = identity && isIdentity();
+        }
+        if (identity)
+          continue;
       }
+      table.kind = Kind::Computed;
+      H::Expr byValue = value ? H::Expr(*value)
+                        : bySizes ? H::cast(H::Float(64), dim(out[d]))
+                                  : H::cast(H::Float(64), at(targetValue, {H::Expr(int32_t(d))}));
+      table.scale = bySizes ? byValue / H::cast(H::Float(64), dim(in[d])) : byValue;
+      exact = exact && params.mode == "nearest" && !params.excludeOutside;
       continue;
     }
-    tabulate(in[d].size(), out[d].size());
+    tabulate(in[d].size(), out[d].size(), *value);
     if (in[d].size() == out[d].size() && isIdentity())
       continue;
     if (in[d].size() == 0 || out[d].size() > INT32_MAX)
       reject("resize of an empty or huge dim");
-    table.identity = false;
+    table.kind = Kind::Table;
     for (const auto &kept : perOut)
       table.taps = std::max<int>(table.taps, static_cast<int>(kept.size()));
     table.taps = std::max(table.taps, 1);
@@ -1478,37 +1602,47 @@ void Lowering::resize(const Node &node) {
   if (!exact && (!type || !type->is_float()))
     reject("resize of integers that interpolates");
   define(result, [&](const Index &idx) -> H::Expr {
-    // Every combination of taps over the resized dims.
+    // Per dim, the taps of this output coordinate: (position, weight or
+    // undefined for 1).
+    std::vector<std::vector<std::pair<H::Expr, H::Expr>>> taps(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      const Taps &table = tables[d];
+      if (table.kind == Kind::Identity) {
+        taps[d] = {{idx[d], H::Expr()}};
+      } else if (table.kind == Kind::Computed) {
+        taps[d] = resizeTapExprs(params, idx[d], dim(in[d]), table.scale);
+      } else {
+        H::Buffer<int32_t> indices = table.index;
+        H::Buffer<double> weights = table.weight;
+        for (int t = 0; t < table.taps; ++t)
+          taps[d].push_back({H::clamp(indices(H::Expr(t), idx[d]), 0,
+                                      static_cast<int32_t>(in[d].size() - 1)),
+                             exact ? H::Expr() : weights(H::Expr(t), idx[d])});
+      }
+    }
+    // Every combination of taps over the dims.
     H::Expr sum;
-    std::vector<int> pick(rank, 0);
+    std::vector<size_t> pick(rank, 0);
     while (true) {
       Index index;
       H::Expr weight;
       for (size_t d = 0; d < rank; ++d) {
-        const Table &table = tables[d];
-        if (table.identity) {
-          index.push_back(idx[d]);
-          continue;
+        const auto &[position, w] = taps[d][pick[d]];
+        index.push_back(position);
+        if (w.defined()) {
+          H::Expr narrowed = H::cast(*type, w);
+          weight = weight.defined() ? weight * narrowed : narrowed;
         }
-        H::Buffer<int32_t> indices = table.index;
-        H::Buffer<double> weights = table.weight;
-        index.push_back(H::clamp(indices(H::Expr(pick[d]), idx[d]), 0,
-                                 static_cast<int32_t>(in[d].size() - 1)));
-        H::Expr w = H::cast(*type, weights(H::Expr(pick[d]), idx[d]));
-        weight = weight.defined() ? weight * w : w;
       }
       H::Expr value = at(x, index);
-      H::Expr term = exact || !weight.defined()
+      H::Expr term = !weight.defined()
                          ? value
                          : H::select(weight != H::Internal::make_zero(*type), weight * value,
                                      H::Internal::make_zero(*type));
       sum = sum.defined() ? sum + term : term;
       size_t d = rank;
-      while (d > 0 && (tables[d - 1].identity || ++pick[d - 1] == tables[d - 1].taps)) {
-        if (!tables[d - 1].identity)
-          pick[d - 1] = 0;
-        --d;
-      }
+      while (d > 0 && ++pick[d - 1] == taps[d - 1].size())
+        pick[--d] = 0;
       if (d == 0)
         break;
     }
@@ -1681,22 +1815,35 @@ void Lowering::scatterElements(const Node &node) {
 void Lowering::pad(const Node &node) {
   const Value *x = node.operand(0), *result = node.result(0);
   std::vector<Dim> in = dimsOf(x);
-  const Tensor *padsTensor = constantValue(node.operand(1));
-  if (!padsTensor)
-    reject("pads computed at run time");
-  std::vector<int64_t> pads = padsTensor->toInts();
+  // The pads before each dim: constants, or read when the kernel runs (the
+  // result's extents are its dims).
+  const Value *padsValue = node.operand(1);
+  const Tensor *padsTensor = constantValue(padsValue);
   size_t rank = in.size();
-  if (pads.size() != 2 * rank)
+  const TensorType &padsType = padsValue->type();
+  if (!padsType.hasRank() || padsType.rank() != 1 ||
+      !(padsType.dims()[0] == Dim(static_cast<int64_t>(2 * rank))))
     reject("pads of unexpected length");
+  std::vector<H::Expr> pads;
+  for (size_t d = 0; d < rank; ++d) {
+    if (padsTensor) {
+      int64_t p = padsTensor->toInts()[d];
+      if (p > INT32_MAX || p < INT32_MIN)
+        reject("a pad beyond int32");
+      pads.push_back(H::Expr(static_cast<int32_t>(p)));
+    } else {
+      H::Expr p = H::cast(H::Int(64), at(padsValue, {H::Expr(static_cast<int32_t>(d))}));
+      pads.push_back(H::cast(H::Int(32), H::clamp(p, H::Expr(int64_t(INT32_MIN)),
+                                                  H::Expr(int64_t(INT32_MAX)))));
+    }
+  }
   const Attribute *modeAttr = node.attr("mode");
   std::string mode = modeAttr ? modeAttr->getString() : "constant";
   define(result, [&](const Index &idx) -> H::Expr {
     Index index;
     H::Expr inside = H::Internal::const_true();
     for (size_t d = 0; d < rank; ++d) {
-      if (pads[d] > INT32_MAX || pads[d] < INT32_MIN)
-        reject("a pad beyond int32");
-      H::Expr i = idx[d] - static_cast<int32_t>(pads[d]), n = dim(in[d]);
+      H::Expr i = idx[d] - pads[d], n = dim(in[d]);
       if (mode == "reflect") {
         H::Expr period = 2 * (n - 1), j = i % period; // (Halide: x % 0 == 0)
         i = H::select(j >= n, period - j, j);
@@ -1814,32 +1961,49 @@ void Lowering::layout(const Node &node) {
   case OpId::Expand:
     return define(result, [&](const Index &idx) { return broadcast(x, out, idx); });
   case OpId::Slice: {
-    std::vector<std::optional<std::vector<int64_t>>> bounds;
-    for (size_t i = 1; i < node.numOperands(); ++i) {
-      const Tensor *t = constantValue(node.operand(i));
-      if (!t)
-        reject("slice bounds computed at run time");
-      bounds.push_back(t->toInts());
-    }
-    std::vector<int64_t> starts = *bounds[0], axes, steps;
-    axes = bounds.size() > 2 ? *bounds[2] : std::vector<int64_t>();
-    steps = bounds.size() > 3 ? *bounds[3] : std::vector<int64_t>(starts.size(), 1);
-    if (axes.empty())
-      for (size_t i = 0; i < starts.size(); ++i)
-        axes.push_back(static_cast<int64_t>(i));
-    Index first(in.size(), 0), step(in.size(), 1);
-    for (size_t i = 0; i < axes.size(); ++i) {
-      int64_t axis = axes[i] < 0 ? axes[i] + static_cast<int64_t>(in.size()) : axes[i];
+    // The result's extents are its dims: the ends are not read. Starts and
+    // steps are constants or read when the kernel runs; axes must be known.
+    size_t rank = in.size();
+    const Value *startsValue = node.operand(1);
+    const Tensor *axesTensor = node.numOperands() > 3 ? constantValue(node.operand(3)) : nullptr;
+    if (node.numOperands() > 3 && !axesTensor)
+      reject("slice axes computed at run time");
+    const TensorType &startsType = startsValue->type();
+    if (!startsType.hasRank() || startsType.rank() != 1 || !startsType.dims()[0].isStatic())
+      reject("slice starts of unknown length");
+    int64_t count = startsType.dims()[0].size();
+    std::vector<int64_t> axes;
+    if (axesTensor)
+      axes = axesTensor->toInts();
+    else
+      for (int64_t i = 0; i < count; ++i)
+        axes.push_back(i);
+    if (static_cast<int64_t>(axes.size()) != count)
+      reject("slice axes and starts of different lengths");
+    // Element i of a bounds operand: its constant, or read at run time.
+    auto element = [&](const Value *value, int64_t i) -> H::Expr {
+      if (const Tensor *t = constantValue(value))
+        return H::Expr(static_cast<int32_t>(
+            std::clamp<int64_t>(t->toInts().at(i), -(int64_t(1) << 30), int64_t(1) << 30)));
+      H::Expr e = at(value, {H::Expr(static_cast<int32_t>(i))});
+      return H::cast(H::Int(32), H::clamp(H::cast(H::Int(64), e), H::Expr(-(int64_t(1) << 30)),
+                                          H::Expr(int64_t(1) << 30)));
+    };
+    Index first(rank, 0), step(rank, 1);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t axis = axes[i] < 0 ? axes[i] + static_cast<int64_t>(rank) : axes[i];
+      if (axis < 0 || axis >= static_cast<int64_t>(rank))
+        reject("an axis out of range");
       H::Expr size = dim(in[axis]);
-      int64_t s = starts[i];
-      H::Expr start = s < 0 ? H::Expr(static_cast<int32_t>(std::max<int64_t>(s, -(int64_t(1) << 30)))) + size
-                            : H::Expr(static_cast<int32_t>(std::min<int64_t>(s, int64_t(1) << 30)));
-      first[axis] = steps[i] > 0 ? H::clamp(start, 0, size) : H::clamp(start, 0, size - 1);
-      step[axis] = static_cast<int32_t>(steps[i]);
+      H::Expr s = element(startsValue, i);
+      H::Expr by = node.numOperands() > 4 ? element(node.operand(4), i) : H::Expr(1);
+      H::Expr start = H::select(s < 0, s + size, s);
+      first[axis] = H::select(by > 0, H::clamp(start, 0, size), H::clamp(start, 0, size - 1));
+      step[axis] = by;
     }
     return define(result, [&](const Index &idx) {
       Index index;
-      for (size_t d = 0; d < in.size(); ++d)
+      for (size_t d = 0; d < rank; ++d)
         index.push_back(first[d] + step[d] * idx[d]);
       return at(x, index);
     });

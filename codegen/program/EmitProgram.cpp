@@ -239,11 +239,21 @@ private:
         instr.results.push_back(registers[node.result(i)]);
       }
       auto reg = [&](const Value *value) { return registers.at(value); };
+      whyReference_.clear();
       if (!native(node, instr, fn, registers)) {
         if (failed(lower(node, instr, reg)))
           return failure();
+        // Left on the reference: an op, or a fused kernel's ops (its body
+        // runs op by op), with the reason the backend gave.
+        size_t ops = 0;
         if (instr.kind == InstrKind::Op && !fusionBodies_.count(&graph))
-          ++out_.referenceOps;
+          ops = 1;
+        else if (node.is(OpId::Fusion) && halide_)
+          for (const auto &inner : node.attr("body")->getGraph().nodes())
+            ops += !inner->def().has(OpTrait::ConstantLike) && !inner->is(OpId::Identity);
+        out_.referenceOps += ops;
+        if (ops && halide_)
+          out_.referenceReasons[whyReference_.empty() ? "not lowered" : whyReference_] += ops;
       }
       if (instr.kind == InstrKind::Op)
         for (size_t i = 0; i < node.numResults(); ++i)
@@ -281,14 +291,31 @@ private:
     // A fusion body is the reference fallback of a fused kernel: op by op.
     if (!halide_ || fusionBodies_.count(current_) || node.def().has(OpTrait::ConstantLike) ||
         node.is(OpId::Identity) ||
-        (node.def().hasRegions() && !node.is(OpId::Fusion)) || node.is(OpId::Call) ||
-        introducesDataSymbol(node))
+        (node.def().hasRegions() && !node.is(OpId::Fusion)) || node.is(OpId::Call))
       return false;
     auto reference = [&](const std::string &why) {
       if (std::getenv("DLC_DEBUG_HALIDE"))
         std::fprintf(stderr, "reference: %s: %s\n", instr.name.c_str(), why.c_str());
+      whyReference_ = why;
       return false;
     };
+    // An op whose result sizes only the run decides (a resize to sizes, a
+    // slice to bounds or a pad by amounts the program computes) is sized by
+    // its entry point's rule first (the runtime binds the sizes), then runs
+    // native with them: the kernel's operands are the op's, in order.
+    std::optional<dlrt::ops::LoweredOp> sizing;
+    if (introducesDataSymbol(node)) {
+      if (node.is(OpId::Fusion))
+        return reference("a fused kernel whose result sizes only the run decides");
+      std::set<const Value *> distinct(node.operands().begin(), node.operands().end());
+      if (distinct.size() != node.numOperands() || !node.def().run.lower)
+        return reference("results sized at run time by an op that reads an operand twice");
+      Diagnostics quiet;
+      InferContext ctx(node, quiet);
+      sizing.emplace();
+      if (failed(node.def().run.lower(ctx, *sizing)) || !sizing->kernel->resultDims)
+        return reference("results sized at run time by an op with no rule for them");
+    }
     // A native kernel's results are sized from their expressions.
     for (int64_t r : instr.results)
       if (!fullyKnown(fn.registers[r]))
@@ -354,6 +381,10 @@ private:
     for (const Node *inner : nodes)
       out_.nativeOps += !inner->def().has(OpTrait::ConstantLike);
     instr.inPlace = inPlaceInput(nodes, outputs, kernel->inputs);
+    if (sizing) {
+      instr.index2 = 1 + entryPoint(sizing->kernel->name);
+      instr.params = std::move(sizing->params);
+    }
     instr.kind = InstrKind::Native;
     instr.index = static_cast<int64_t>(out_.program.nativeKernels.size());
     instr.symbols = std::move(symbols);
@@ -511,6 +542,7 @@ private:
 
   const Module &module_;
   Diagnostics &diag_;
+  std::string whyReference_; ///< why the node emitted last is not native
   EmittedProgram out_;
   std::vector<const Graph *> order_;
   std::map<const Graph *, int64_t> index_;

@@ -22,6 +22,8 @@
 
 #include <cstdint>
 #include <string_view>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace dlc {
@@ -32,8 +34,10 @@ struct EmittedProgram {
   /// The native kernels (a shared object), if a native backend made any.
   std::vector<uint8_t> nativeObject;
   /// Coverage: ops in native kernels, ops left on the reference kernels
-  /// (not counting the reference copies of fused kernels that compiled).
+  /// (the ops of fused kernels that did not lower count; the reference
+  /// copies of those that did do not), and per reason why, how many.
   size_t nativeOps = 0, referenceOps = 0;
+  std::map<std::string, size_t> referenceReasons;
 };
 
 /// The kernel backends: "halide" (the default: fused kernels and single

@@ -383,6 +383,20 @@ Status Executable::validate() {
         if (instr.inPlace < -1 || instr.inPlace >= static_cast<int64_t>(instr.operands.size()) ||
             (instr.inPlace >= 0 && instr.results.empty()))
           return invalid(at + ": bad in-place operand");
+        if (instr.index2 != 0) { // sized by an entry point's rule
+          if (instr.index2 < 1 || static_cast<size_t>(instr.index2 - 1) >= entryPoints_.size() ||
+              !entryPoints_[instr.index2 - 1]->resultDims)
+            return invalid(at + ": no such entry point to size the results");
+          const ops::OpKernel &sizing = *entryPoints_[instr.index2 - 1];
+          if (!sizing.arity.admits(instr.operands.size(), instr.results.size()))
+            return invalid(at + ": '" + std::string(sizing.name) + "' does not take " +
+                           std::to_string(instr.operands.size()) + " operands and " +
+                           std::to_string(instr.results.size()) + " results");
+          if (Status status = ops::checkTypes(sizing, registerTypes(fn, instr.operands),
+                                              registerTypes(fn, instr.results));
+              !status.isOk())
+            return invalid(at + ": " + status.message());
+        }
         break;
       case InstrKind::Loop: {
         // operands: max_trip, cond, carried (index2 of them), captures.
@@ -510,14 +524,21 @@ public:
 
   /// Binds the symbols `buffer`'s dims define and checks the rest of
   /// `type` against it. Data-dependent symbols are rebound every time.
-  Status bind(const RegisterType &type, const Buffer &buffer, const std::string &what) {
-    const std::vector<int64_t> &dims = buffer.dims();
+  template <typename What>
+  Status bind(const RegisterType &type, const Buffer &buffer, const What &describe) {
     if (buffer.type() != type.type)
-      return Status::error(what + " has the wrong element type");
+      return Status::error(describe() + " has the wrong element type");
+    return bindDims(type, buffer.dims(), describe);
+  }
+
+  /// bind's part for dims (a result's, before it is computed).
+  template <typename What>
+  Status bindDims(const RegisterType &type, const std::vector<int64_t> &dims,
+                  const What &describe) {
     if (!type.ranked)
       return Status::ok();
     if (dims.size() != type.dims.size())
-      return Status::error(what + " has rank " + std::to_string(dims.size()) + ", expected " +
+      return Status::error(describe() + " has rank " + std::to_string(dims.size()) + ", expected " +
                            std::to_string(type.dims.size()));
     for (int pass = 0; pass < 2; ++pass)
       for (size_t d = 0; d < dims.size(); ++d) {
@@ -538,7 +559,7 @@ public:
           continue;
         int64_t expected = 0;
         if (evaluate(expr, symbols_, bound_, expected) && expected != dims[d])
-          return Status::error(what + ": dim " + std::to_string(d) + " is " +
+          return Status::error(describe() + ": dim " + std::to_string(d) + " is " +
                                std::to_string(dims[d]) + ", expected " +
                                std::to_string(expected) + parenthesized(dimText(type.dims[d])));
       }
@@ -566,14 +587,17 @@ public:
     return text.empty() ? "" : "of " + text;
   }
 
-  Status dimsOf(const RegisterType &type, std::vector<int64_t> &dims, const std::string &at) {
+  /// The dims of a result of `type`; `at()` names the instruction in an
+  /// error (built only then: this runs for every result).
+  template <typename At>
+  Status dimsOf(const RegisterType &type, std::vector<int64_t> &dims, const At &at) {
     dims.resize(type.dims.size());
     if (!type.ranked)
-      return Status::error(at + ": a result of unknown rank");
+      return Status::error(at() + ": a result of unknown rank");
     for (size_t d = 0; d < dims.size(); ++d)
       if (type.dims[d] == kAnyDim ||
           !evaluate(program_.exprs[type.dims[d]], symbols_, bound_, dims[d]) || dims[d] < 0)
-        return Status::error(at + ": cannot compute dim " + std::to_string(d) +
+        return Status::error(at() + ": cannot compute dim " + std::to_string(d) +
                              " of a result" + parenthesized(dimText(type.dims[d])));
     return Status::ok();
   }
@@ -589,8 +613,9 @@ public:
     frame.registers.resize(fn.registers.size());
     for (size_t i = 0; i < fn.inputs.size(); ++i) {
       int64_t r = fn.inputs[i];
-      Status status = bind(fn.registers[r], *args[i],
-                           "input " + std::to_string(i) + " of function '" + fn.name + "'");
+      Status status = bind(fn.registers[r], *args[i], [&] {
+        return "input " + std::to_string(i) + " of function '" + fn.name + "'";
+      });
       if (!status.isOk())
         return status;
       frame.registers[r] = std::move(args[i]);
@@ -622,9 +647,9 @@ private:
                     std::vector<BufferRef> &values, const char *what) {
     for (size_t i = 0; i < instr.results.size(); ++i) {
       int64_t r = instr.results[i];
-      Status status = bind(fn.registers[r], *values[i],
-                           std::string(what) + " result " + std::to_string(i) + " of " +
-                               where(fn, instr));
+      Status status = bind(fn.registers[r], *values[i], [&] {
+        return std::string(what) + " result " + std::to_string(i) + " of " + where(fn, instr);
+      });
       if (!status.isOk())
         return status;
       frame.registers[r] = std::move(values[i]);
@@ -675,11 +700,11 @@ private:
     return Status::error("unknown instruction");
   }
 
-  Status allocate(ElementType type, std::vector<int64_t> dims, BufferRef &out,
-                  const std::string &at) {
+  template <typename At>
+  Status allocate(ElementType type, std::vector<int64_t> dims, BufferRef &out, const At &at) {
     Status status = Buffer::allocate(type, std::move(dims), options_.maxBufferBytes, out, memory_);
     if (!status.isOk())
-      return Status::error(at + ": " + status.message());
+      return Status::error(at() + ": " + status.message());
     return status;
   }
 
@@ -703,7 +728,7 @@ private:
         return Status::error(where(fn, instr) + ": the op counted the wrong number of results");
     } else {
       for (size_t i = 0; i < instr.results.size(); ++i) {
-        Status status = dimsOf(fn.registers[instr.results[i]], dims[i], where(fn, instr));
+        Status status = dimsOf(fn.registers[instr.results[i]], dims[i], [&] { return where(fn, instr); });
         if (!status.isOk())
           return status;
       }
@@ -730,7 +755,7 @@ private:
         outs[i] = reusable(instr, frame, type.type, dims[i]);
       }
       if (!outs[i]) {
-        Status status = allocate(type.type, std::move(dims[i]), outs[i], where(fn, instr));
+        Status status = allocate(type.type, std::move(dims[i]), outs[i], [&] { return where(fn, instr); });
         if (!status.isOk())
           return status;
       }
@@ -796,11 +821,32 @@ private:
   /// A generated kernel: results sized from their expressions (arena or
   /// pool), buffers described in Halide's layout, symbol values as int32.
   Status native(const Function &fn, const Instr &instr, Frame &frame) {
+    if (instr.index2 > 0) { // sized by the op's rule first
+      const ops::OpKernel &sizing = *exe_.entryPoint(instr.index2 - 1);
+      frame.operands.clear();
+      for (int64_t r : instr.operands)
+        frame.operands.push_back(frame.registers[r]->view());
+      ops::OpArgs args;
+      args.params = instr.params.data();
+      args.paramBytes = instr.params.size();
+      args.operands = frame.operands.data();
+      args.numOperands = frame.operands.size();
+      args.pool = pool_;
+      std::vector<std::vector<int64_t>> dims(instr.results.size());
+      Status status = sizing.resultDims(args, dims);
+      if (status.isOk() && dims.size() != instr.results.size())
+        status = Status::error("the op counted the wrong number of results");
+      for (size_t i = 0; status.isOk() && i < dims.size(); ++i)
+        status = bindDims(fn.registers[instr.results[i]], dims[i],
+                          [&] { return "result " + std::to_string(i); });
+      if (!status.isOk())
+        return Status::error(where(fn, instr) + ": " + status.message());
+    }
     std::vector<BufferRef> outs(instr.results.size());
     for (size_t i = 0; i < instr.results.size(); ++i) {
       const RegisterType &type = fn.registers[instr.results[i]];
       std::vector<int64_t> dims;
-      Status status = dimsOf(type, dims, where(fn, instr));
+      Status status = dimsOf(type, dims, [&] { return where(fn, instr); });
       if (!status.isOk())
         return status;
       if (i == 0 && instr.inPlace >= 0 &&
@@ -818,7 +864,7 @@ private:
       if (!instr.arenaOffsets.empty() && instr.arenaOffsets[i] >= 0)
         status = inArena(fn, instr, nullptr, i, type.type, std::move(dims), outs[i]);
       else
-        status = allocate(type.type, std::move(dims), outs[i], where(fn, instr));
+        status = allocate(type.type, std::move(dims), outs[i], [&] { return where(fn, instr); });
       if (!status.isOk())
         return status;
     }
@@ -883,9 +929,9 @@ private:
                              std::to_string(options_.maxLoopIterations) + " iterations");
       std::vector<BufferRef> args, outs;
       BufferRef counter, condition;
-      Status status = allocate(ElementType::I64, {}, counter, where(fn, instr));
+      Status status = allocate(ElementType::I64, {}, counter, [&] { return where(fn, instr); });
       if (status.isOk())
-        status = allocate(ElementType::Bool, {}, condition, where(fn, instr));
+        status = allocate(ElementType::Bool, {}, condition, [&] { return where(fn, instr); });
       if (!status.isOk())
         return status;
       *static_cast<int64_t *>(counter->data()) = iteration;
@@ -935,7 +981,7 @@ private:
                                " then " + dimsText(part->dims()));
       dims.insert(dims.begin(), static_cast<int64_t>(scanned[i].size()));
       BufferRef stacked;
-      Status status = allocate(type.type, dims, stacked, where(fn, instr));
+      Status status = allocate(type.type, dims, stacked, [&] { return where(fn, instr); });
       if (!status.isOk())
         return status;
       size_t offset = 0;
@@ -982,10 +1028,10 @@ Status Session::run(const std::vector<BufferRef> &inputs, std::vector<BufferRef>
     std::string dims;
     for (const std::string &dim : port.dims)
       dims += (dims.empty() ? "" : ",") + dim;
-    Status status = runner.bind(main.registers[main.inputs[i]], *inputs[i],
-                                "input '" + port.name + "' (declared " +
-                                    std::string(kernels::elementTypeName(port.type)) + "[" +
-                                    dims + "])");
+    Status status = runner.bind(main.registers[main.inputs[i]], *inputs[i], [&] {
+      return "input '" + port.name + "' (declared " +
+             std::string(kernels::elementTypeName(port.type)) + "[" + dims + "])";
+    });
     if (!status.isOk())
       return status;
   }

@@ -83,7 +83,11 @@ struct Instr {
   int64_t index = 0; ///< Op: entry point (Program::entryPoints); Const: weight;
                      ///< Call: function; If: then function; Loop: body;
                      ///< Native: kernel (Program::nativeKernels).
-  int64_t index2 = 0; ///< If: else function.
+  int64_t index2 = 0; ///< If: else function. Native: 1 + the entry point
+                      ///< whose result dims rule sizes the results from the
+                      ///< operands (its params in `params`) before the kernel
+                      ///< runs, binding the sizes only the run decides; 0:
+                      ///< the results are sized by their types.
   std::vector<uint8_t> params;
   std::vector<int64_t> operands; ///< registers
   std::vector<int64_t> results;  ///< registers

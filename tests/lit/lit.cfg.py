@@ -15,7 +15,7 @@ config.substitutions.append(("%make_unshaped_models", os.path.join(os.path.dirna
 config.substitutions.append(("%make_batch_models", os.path.join(os.path.dirname(__file__), "..", "models", "make_batch_models.py")))
 config.substitutions.append(("%check_interface", "/usr/bin/python3 " + os.path.join(os.path.dirname(__file__), "..", "models", "check_interface.py") + " dlc"))
 config.substitutions.append(("%make_models", os.path.join(os.path.dirname(__file__), "..", "onnx", "make_models.py")))
-config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py", "unshaped-models.test.py"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py", "unshaped-models.test.py", "resize-runtime-sizes.test.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dlc_obj_root, "tests", "lit")
 

@@ -6,6 +6,7 @@
 #include "passes/PlanMemory.h"
 #include "tools/dlc/Driver.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -90,6 +91,14 @@ int runCompile(const ParsedArgs &args) {
       std::fprintf(stderr, "coverage: %zu of %zu ops in %s kernels (%.1f%%), %zu on the reference\n",
                    emitted->nativeOps, total, options.backend.c_str(),
                    total ? 100.0 * emitted->nativeOps / total : 100.0, emitted->referenceOps);
+      // Why, most ops first.
+      std::vector<std::pair<size_t, std::string>> reasons;
+      for (const auto &[why, count] : emitted->referenceReasons)
+        reasons.push_back({count, why});
+      std::sort(reasons.begin(), reasons.end(),
+                [](const auto &a, const auto &b) { return a.first > b.first; });
+      for (const auto &[count, why] : reasons)
+        std::fprintf(stderr, "  on the reference: %zu (%s)\n", count, why.c_str());
     }
     ProgramMemory memory = planProgramMemory(*module, bindingsOf(args));
     std::fprintf(stderr,
