@@ -34,19 +34,44 @@ struct Ends {
   bool relu = false;
 };
 
+#define DLRT_AVX512 __attribute__((target("avx512f")))
+
+/// One step of a block: B's row k (4 vectors) times A's R elements of
+/// column k into the accumulators `acc`.
+template <int R, bool Prefetch>
+DLRT_AVX512 __attribute__((always_inline)) inline void step(__m512 (&acc)[R][4], const float *a,
+                                                            int64_t lda, const float *b,
+                                                            int64_t ldb, const __mmask16 (&mask)[4],
+                                                            int64_t k) {
+  const float *row = b + k * ldb;
+  if constexpr (Prefetch) {
+    const char *ahead = reinterpret_cast<const char *>(row + kAhead * ldb);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j)
+      _mm_prefetch(ahead + 64 * j, _MM_HINT_T1);
+  }
+  __m512 v[4];
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j)
+    v[j] = _mm512_maskz_loadu_ps(mask[j], row + 16 * j);
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i) {
+    __m512 x = _mm512_set1_ps(a[i * lda + k]);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j)
+      acc[i][j] = _mm512_fmadd_ps(x, v[j], acc[i][j]);
+  }
+}
+
 /// C[0..R) x [0..cols) (+)= A[0..R) x B over `depth` steps, B's rows `ldb`
 /// apart (a panel's kCols, or a matrix read in place): R x 4 accumulators
 /// in registers, A broadcast from its rows in place. With Split (R <= 2),
 /// even and odd steps go to two accumulator sets, so that a long chain of
 /// dependent FMAs does not bound a matrix-vector product.
-#pragma GCC push_options
-#pragma GCC target("avx512f") // (the step lambda too)
 template <int R, bool Split, bool Prefetch>
-void block(int64_t depth, const float *a, int64_t lda,
-                                              const float *b, int64_t ldb, float *c, int64_t ldc,
-                                              int cols, Ends ends) {
-  constexpr int Sets = Split ? 2 : 1;
-  __m512 acc[Sets][R][4];
+DLRT_AVX512 void block(int64_t depth, const float *a, int64_t lda, const float *b, int64_t ldb,
+                       float *c, int64_t ldc, int cols, Ends ends) {
+  __m512 acc[R][4], odd[R][4];
   __mmask16 mask[4];
 #pragma GCC unroll 4
   for (int j = 0; j < 4; ++j) {
@@ -57,47 +82,26 @@ void block(int64_t depth, const float *a, int64_t lda,
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
-      acc[0][i][j] = ends.load ? _mm512_maskz_loadu_ps(mask[j], c + i * ldc + 16 * j)
-                               : _mm512_setzero_ps();
-      if constexpr (Split)
-        acc[Sets - 1][i][j] = _mm512_setzero_ps();
+      acc[i][j] = ends.load ? _mm512_maskz_loadu_ps(mask[j], c + i * ldc + 16 * j)
+                            : _mm512_setzero_ps();
+      odd[i][j] = _mm512_setzero_ps();
     }
-  auto step = [&](int set, int64_t k) {
-    const float *row = b + k * ldb;
-    if constexpr (Prefetch) {
-      const char *ahead = reinterpret_cast<const char *>(row + kAhead * ldb);
-#pragma GCC unroll 4
-      for (int j = 0; j < 4; ++j)
-        _mm_prefetch(ahead + 64 * j, _MM_HINT_T1);
-    }
-    __m512 v[4];
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j)
-      v[j] = _mm512_maskz_loadu_ps(mask[j], row + 16 * j);
-#pragma GCC unroll 6
-    for (int i = 0; i < R; ++i) {
-      __m512 x = _mm512_set1_ps(a[i * lda + k]);
-#pragma GCC unroll 4
-      for (int j = 0; j < 4; ++j)
-        acc[set][i][j] = _mm512_fmadd_ps(x, v[j], acc[set][i][j]);
-    }
-  };
   int64_t k = 0;
   if constexpr (Split)
     for (; k + 1 < depth; k += 2) {
-      step(0, k);
-      step(1, k + 1);
+      step<R, Prefetch>(acc, a, lda, b, ldb, mask, k);
+      step<R, Prefetch>(odd, a, lda, b, ldb, mask, k + 1);
     }
   for (; k < depth; ++k)
-    step(0, k);
+    step<R, Prefetch>(acc, a, lda, b, ldb, mask, k);
   const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
-      __m512 x = acc[0][i][j];
+      __m512 x = acc[i][j];
       if constexpr (Split)
-        x = _mm512_add_ps(x, acc[1][i][j]);
+        x = _mm512_add_ps(x, odd[i][j]);
       if (ends.bias)
         x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[j], ends.bias + 16 * j));
       if (ends.relu)
@@ -105,8 +109,6 @@ void block(int64_t depth, const float *a, int64_t lda,
       _mm512_mask_storeu_ps(c + i * ldc + 16 * j, mask[j], x);
     }
 }
-
-#pragma GCC pop_options
 
 using Block = void (*)(int64_t, const float *, int64_t, const float *, int64_t, float *, int64_t,
                        int, Ends);
