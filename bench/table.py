@@ -122,6 +122,7 @@ header = "%-26s %3s %9s %9s %7s %7s %8s %7s %7s %7s %7s %4s %8s %6s" % (
     "row", "thr", "dlc ms", "ORT ms", "ORT/dlc", "before", "max rel", "plan MB", "held MB",
     "dlc RSS", "ORT RSS", "ref", "GFLOP/s", "%peak")
 table = []
+compiled = set()
 for group, rows in groups:
     rows = [r for r in rows if only.search(r)]
     if not rows:
@@ -138,7 +139,8 @@ for group, rows in groups:
         executed = int(open(executed_file).read()) if os.path.exists(executed_file) else flops
         artifact = os.path.join(work, model + ".dlc")
         try:
-            if row == model or not os.path.exists(artifact):
+            if model not in compiled:  # once per run, for all of its rows
+                compiled.add(model)
                 stats = run([dlc, "compile", onnx, "-o", artifact, "--backend", "halide",
                              "--stats"])[1]
                 open(artifact + ".stats", "w").write(stats)
