@@ -26,6 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rows  # noqa: E402
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 
@@ -40,13 +43,7 @@ def export(model, args, name, names, dynamic_axes=None):
 
 
 def write_row(row, inputs, flops):
-    lines = []
-    for name, array in inputs.items():
-        f = os.path.join(out, "%s_%s.npy" % (row.replace("@", "_"), name))
-        np.save(f, array)
-        lines.append("%s=%s" % (name, f))
-    open(os.path.join(out, row + ".inputs"), "w").write("\n".join(lines) + "\n")
-    open(os.path.join(out, row + ".flops"), "w").write("%d\n" % flops)
+    rows.write_row(out, row, inputs, flops)
 
 
 class ExitMlp(nn.Module):

@@ -17,7 +17,7 @@ import torch
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from flops import count_flops  # noqa: E402
+from rows import count_flops  # noqa: E402
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)

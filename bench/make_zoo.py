@@ -29,23 +29,17 @@ import torchvision
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from flops import count_flops  # noqa: E402
+import rows  # noqa: E402
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 
 
 def write_row(row, model, inputs):
-    """ROW.inputs and ROW.flops for `inputs` {name: array} of `model`."""
-    lines = []
-    for name, array in inputs.items():
-        f = os.path.join(out, "%s_%s.npy" % (row.replace("@", "_"), name))
-        np.save(f, array)
-        lines.append("%s=%s" % (name, f))
-    open(os.path.join(out, row + ".inputs"), "w").write("\n".join(lines) + "\n")
+    """The row's files; its FLOPs counted on `model` at the inputs' shapes."""
     shapes = {n: a.shape for n, a in inputs.items()}
-    open(os.path.join(out, row + ".flops"), "w").write(
-        "%d\n" % count_flops(os.path.join(out, model + ".onnx"), shapes))
+    rows.write_row(out, row, inputs,
+                   rows.count_flops(os.path.join(out, model + ".onnx"), shapes))
 
 
 def reinitialize_zeros(module, generator):

@@ -315,18 +315,27 @@ private:
   /// expand(y, shape) with a known symbolic shape: the broadcast of y's
   /// dims and the shape (constant_of_shape imports as such an expand).
   void refineExpand(Node &node) {
-    const ShapeValue *target = lookup(node.operand(1));
     const TensorType &y = node.operand(0)->type();
-    if (!target || !allValid(*target) || !y.hasRank() || constantValue(node.operand(1)))
+    if (!y.hasRank())
       return;
+    if (std::optional<std::vector<Dim>> dims = knownSizes(node.operand(1)))
+      if (std::optional<std::vector<Dim>> result = broadcastDims(y.dims(), *dims))
+        refineResult(node, *result);
+  }
+
+  /// The sizes a computed (not constant) shape operand holds, if every one
+  /// is known and none is negative.
+  std::optional<std::vector<Dim>> knownSizes(const Value *operand) {
+    const ShapeValue *value = lookup(operand);
+    if (!value || !allValid(*value) || constantValue(operand))
+      return std::nullopt;
     std::vector<Dim> dims;
-    for (const SymExpr &e : target->elements) {
+    for (const SymExpr &e : value->elements) {
       if (e.isConstant() && e.constant() < 0)
-        return;
+        return std::nullopt;
       dims.push_back(Dim::fromExpr(e));
     }
-    if (std::optional<std::vector<Dim>> result = broadcastDims(y.dims(), dims))
-      refineResult(node, *result);
+    return dims;
   }
 
   /// range(start, limit, delta) over known sizes: max(ceil((limit - start) /
@@ -350,17 +359,10 @@ private:
   /// resize(x, sizes) with known symbolic sizes (a detector's top-down
   /// path resizing each level to the next one's size): those sizes.
   void refineResize(Node &node) {
-    const TensorType &target = node.operand(1)->type();
-    const ShapeValue *sizes = lookup(node.operand(1));
-    if (!sizes || !allValid(*sizes) || isFloat(target.dtype()) || constantValue(node.operand(1)))
-      return;
-    std::vector<Dim> dims;
-    for (const SymExpr &e : sizes->elements) {
-      if (e.isConstant() && e.constant() < 0)
-        return;
-      dims.push_back(Dim::fromExpr(e));
-    }
-    refineResult(node, dims);
+    if (isFloat(node.operand(1)->type().dtype()))
+      return; // scales
+    if (std::optional<std::vector<Dim>> dims = knownSizes(node.operand(1)))
+      refineResult(node, *dims);
   }
 
   std::unordered_map<const Value *, ShapeValue> values_;

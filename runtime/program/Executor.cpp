@@ -708,8 +708,9 @@ private:
     return status;
   }
 
-  Status op(const Function &fn, const Instr &instr, Frame &frame) {
-    const ops::OpKernel &kernel = *exe_.entryPoint(instr.index);
+  /// An entry point's arguments for `instr`: its params and its operands'
+  /// views (kept in the frame); no results yet.
+  ops::OpArgs opArgs(const Instr &instr, Frame &frame) {
     frame.operands.clear();
     for (int64_t r : instr.operands)
       frame.operands.push_back(frame.registers[r]->view());
@@ -719,6 +720,12 @@ private:
     args.operands = frame.operands.data();
     args.numOperands = frame.operands.size();
     args.pool = pool_;
+    return args;
+  }
+
+  Status op(const Function &fn, const Instr &instr, Frame &frame) {
+    const ops::OpKernel &kernel = *exe_.entryPoint(instr.index);
+    ops::OpArgs args = opArgs(instr, frame);
     std::vector<std::vector<int64_t>> dims(instr.results.size());
     if (kernel.resultDims) {
       Status status = kernel.resultDims(args, dims);
@@ -823,17 +830,8 @@ private:
   Status native(const Function &fn, const Instr &instr, Frame &frame) {
     if (instr.index2 > 0) { // sized by the op's rule first
       const ops::OpKernel &sizing = *exe_.entryPoint(instr.index2 - 1);
-      frame.operands.clear();
-      for (int64_t r : instr.operands)
-        frame.operands.push_back(frame.registers[r]->view());
-      ops::OpArgs args;
-      args.params = instr.params.data();
-      args.paramBytes = instr.params.size();
-      args.operands = frame.operands.data();
-      args.numOperands = frame.operands.size();
-      args.pool = pool_;
       std::vector<std::vector<int64_t>> dims(instr.results.size());
-      Status status = sizing.resultDims(args, dims);
+      Status status = sizing.resultDims(opArgs(instr, frame), dims);
       if (status.isOk() && dims.size() != instr.results.size())
         status = Status::error("the op counted the wrong number of results");
       for (size_t i = 0; status.isOk() && i < dims.size(); ++i)

@@ -1,11 +1,27 @@
-"""FLOPs of a model's matmuls and convolutions (multiply-adds x 2), from
-its ONNX graph with shapes inferred for the given input shapes."""
+"""What the benchmark generators share: a row's files, and the FLOPs of a
+model's matmuls and convolutions."""
+import os
+
 import numpy as np
 import onnx
 from onnx import shape_inference
 
 
+def write_row(out, row, inputs, flops):
+    """OUT/ROW.inputs (NAME=FILE.npy per line, the arrays of `inputs` saved
+    beside it) and OUT/ROW.flops."""
+    lines = []
+    for name, array in inputs.items():
+        f = os.path.join(out, "%s_%s.npy" % (row.replace("@", "_"), name))
+        np.save(f, array)
+        lines.append("%s=%s" % (name, f))
+    open(os.path.join(out, row + ".inputs"), "w").write("\n".join(lines) + "\n")
+    open(os.path.join(out, row + ".flops"), "w").write("%d\n" % flops)
+
+
 def count_flops(path, input_shapes=None):
+    """Multiply-adds x 2 of the matmuls and convolutions of the ONNX model
+    at `path`, with shapes inferred for `input_shapes` ({name: shape})."""
     model = onnx.load(path)
     for value in model.graph.input:
         if input_shapes and value.name in input_shapes:
