@@ -484,6 +484,7 @@ private:
   std::vector<H::Func> externs_;     ///< matmul ukernel stages, at root
   std::vector<H::Func> externInputs_; ///< Funcs a ukernel reads, at root
   std::vector<H::Func> patches_;     ///< a conv's input patches, at root
+  std::vector<H::Func> tapTables_;   ///< resize taps computed per kernel run, at root
   std::vector<H::Func> updates_;     ///< other Funcs with an update, at root
   std::vector<std::pair<H::Func, int>> scans_; ///< scans, their axis (Halide dim)
   std::vector<H::Func> scatters_;    ///< a copy, then a serial scatter update
@@ -1430,8 +1431,9 @@ void Lowering::convTranspose(const Node &node) {
 // are constants, the taps are tabulated at compile time by the
 // reference's own resizeTaps (zero weights dropped); where the sizes are
 // symbolic or the target arrives at run time (a detector resizing each
-// level to the size of the next), the kernel computes them from its
-// extents and the target as resizeTaps does, in double. A dim that maps
+// level to the size of the next), the kernel computes them into the same
+// tables when it runs, from its extents and the target as resizeTaps does,
+// in double. A dim that maps
 // onto itself (scale 1, any size: checked on sample sizes) indexes
 // directly.
 namespace {
@@ -1530,7 +1532,7 @@ void Lowering::resize(const Node &node) {
     int taps = 0;
     H::Buffer<int32_t> index;
     H::Buffer<double> weight;
-    H::Expr scale; ///< Computed: f64
+    H::Func computedIndex, computedWeight; ///< Computed: (tap, output coordinate)
   };
   std::vector<Taps> tables(rank);
   bool exact = true; // every weight 1: copies only
@@ -1574,7 +1576,29 @@ void Lowering::resize(const Node &node) {
       H::Expr byValue = value ? H::Expr(*value)
                         : bySizes ? H::cast(H::Float(64), dim(out[d]))
                                   : H::cast(H::Float(64), at(targetValue, {H::Expr(int32_t(d))}));
-      table.scale = bySizes ? byValue / H::cast(H::Float(64), dim(in[d])) : byValue;
+      H::Expr scale = bySizes ? byValue / H::cast(H::Float(64), dim(in[d])) : byValue;
+      // Once per output coordinate and kernel run (at root), not per
+      // output element: the tables the compile-time path builds.
+      H::Var t("t"), o("o");
+      std::vector<std::pair<H::Expr, H::Expr>> taps = resizeTapExprs(params, o, dim(in[d]), scale);
+      H::Expr index = taps.back().first, weight = taps.back().second;
+      if (!weight.defined())
+        weight = H::Expr(1.0);
+      for (size_t i = taps.size() - 1; i-- > 0;) {
+        index = H::select(t == static_cast<int32_t>(i), taps[i].first, index);
+        weight = H::select(t == static_cast<int32_t>(i), taps[i].second, weight);
+      }
+      table.taps = static_cast<int>(taps.size());
+      table.computedIndex = H::Func("resize_index" + std::to_string(funcs_.size()) + "_" +
+                                    std::to_string(d));
+      table.computedWeight = H::Func("resize_weight" + std::to_string(funcs_.size()) + "_" +
+                                     std::to_string(d));
+      table.computedIndex(t, o) = index;
+      // (Narrowed here, once per coordinate, as the product narrows each.)
+      std::optional<H::Type> narrow = halideType(result->type().dtype());
+      table.computedWeight(t, o) = narrow && narrow->is_float() ? H::cast(*narrow, weight) : weight;
+      tapTables_.push_back(table.computedIndex);
+      tapTables_.push_back(table.computedWeight);
       exact = exact && params.mode == "nearest" && !params.excludeOutside;
       continue;
     }
@@ -1610,7 +1634,9 @@ void Lowering::resize(const Node &node) {
       if (table.kind == Kind::Identity) {
         taps[d] = {{idx[d], H::Expr()}};
       } else if (table.kind == Kind::Computed) {
-        taps[d] = resizeTapExprs(params, idx[d], dim(in[d]), table.scale);
+        for (int t = 0; t < table.taps; ++t)
+          taps[d].push_back({table.computedIndex(t, idx[d]),
+                             exact ? H::Expr() : table.computedWeight(t, idx[d])});
       } else {
         H::Buffer<int32_t> indices = table.index;
         H::Buffer<double> weights = table.weight;
@@ -2190,6 +2216,8 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   }
   for (H::Func f : externInputs_)
     plain(f);
+  for (H::Func f : tapTables_)
+    f.compute_root();
   for (H::Func f : patches_) {
     std::vector<H::Var> args = f.args(); // (ow, oh, patch row, image)
     f.compute_root()

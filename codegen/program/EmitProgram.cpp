@@ -308,8 +308,10 @@ private:
       if (node.is(OpId::Fusion))
         return reference("a fused kernel whose result sizes only the run decides");
       std::set<const Value *> distinct(node.operands().begin(), node.operands().end());
-      if (distinct.size() != node.numOperands() || !node.def().run.lower)
+      if (distinct.size() != node.numOperands())
         return reference("results sized at run time by an op that reads an operand twice");
+      if (!node.def().run.lower)
+        return reference("results sized at run time by an op with no runtime entry point");
       Diagnostics quiet;
       InferContext ctx(node, quiet);
       sizing.emplace();
@@ -344,6 +346,11 @@ private:
     std::optional<HalideBackend::Kernel> kernel = halide_->add(inputs, nodes, outputs, why);
     if (!kernel)
       return reference(why);
+    // Sized by the op's rule from the Native instruction's operands: they
+    // must be the op's, in order.
+    if (sizing && kernel->inputs != std::vector<const Value *>(node.operands().begin(),
+                                                               node.operands().end()))
+      return reference("results sized at run time by a kernel that reads other buffers");
     std::vector<int64_t> symbols;
     for (const std::string &name : kernel->symbols) {
       auto it = symbols_.find(name);

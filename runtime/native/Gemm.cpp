@@ -153,16 +153,24 @@ void packPanel(int64_t n, int64_t depth, const float *b, int64_t rowStride, int6
 
 /// C = epilogue(0): a product over no depth.
 void emptyProduct(const MatmulParams &p) {
-  const MatmulEpilogue &e = p.epilogue;
-  for (int64_t i = 0; i < p.m; ++i)
-    for (int64_t j = 0; j < p.n; ++j) {
-      float &x = p.c[i * p.ldc + j];
-      float v = (e.accumulate ? x : 0.0f) + (e.bias ? e.bias[j] : 0.0f);
-      x = e.relu ? std::max(v, 0.0f) : v;
-    }
+  if (!p.epilogue.accumulate)
+    for (int64_t i = 0; i < p.m; ++i)
+      std::fill(p.c + i * p.ldc, p.c + i * p.ldc + p.n, 0.0f);
+  applyEpilogue(p.epilogue, p.c, p.ldc, p.m, p.n);
 }
 
 } // namespace
+
+void applyEpilogue(const MatmulEpilogue &e, float *c, int64_t ldc, int64_t rows, int64_t cols) {
+  if (!e.bias && !e.relu)
+    return;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      float &x = c[i * ldc + j];
+      float v = x + (e.bias ? e.bias[j] : 0.0f);
+      x = e.relu ? std::max(v, 0.0f) : v;
+    }
+}
 
 bool hasGemmKernel() {
   static const bool has = __builtin_cpu_supports("avx512f");

@@ -66,6 +66,11 @@ struct MatmulEpilogue {
   bool relu = false;           ///< max(x, 0) last
 };
 
+/// The epilogue's bias and relu over rows x cols of c, which holds the
+/// product (and what it accumulated) already: for kernels that sum
+/// elsewhere (OpenBLAS, a product over no depth).
+void applyEpilogue(const MatmulEpilogue &e, float *c, int64_t ldc, int64_t rows, int64_t cols);
+
 /// One product. a(i, k) = a[i*lda + k], c(i, j) = c[i*ldc + j], i < m,
 /// j < n, k < depth. B is either `packed` (panels of its columns from
 /// `packedColumn`, a multiple of kPanelColumns: a column block of a packed

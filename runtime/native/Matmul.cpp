@@ -124,18 +124,6 @@ bool runOwn(const MatmulParams &p, ThreadPool *pool) {
   return ok.load();
 }
 
-/// The epilogue's bias and relu over rows x cols of c (sgemm did the sum).
-void applyEpilogue(const MatmulEpilogue &e, float *c, int64_t ldc, int64_t rows, int64_t cols) {
-  if (!e.bias && !e.relu)
-    return;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) {
-      float &x = c[i * ldc + j];
-      float v = x + (e.bias ? e.bias[j] : 0.0f);
-      x = e.relu ? std::max(v, 0.0f) : v;
-    }
-}
-
 /// `p` over the pool with OpenBLAS: split into column (or row) blocks so
 /// that every thread has work; blocks are whole vectors of columns.
 bool runOpenblas(const MatmulOperands &p, ThreadPool *pool, std::string &error) {
@@ -255,14 +243,23 @@ double timeProduct(int64_t size, bool openblas) {
   return best;
 }
 
+/// DLC_GEMM: "own" or "openblas" forces that kernel; anything else, none.
+const std::string &forcedKernel() {
+  static const std::string forced = [] {
+    const char *env = std::getenv("DLC_GEMM");
+    std::string value = env ? env : "";
+    return value == "own" || value == "openblas" ? value : std::string();
+  }();
+  return forced;
+}
+
 } // namespace
 
 const GemmChoice &gemmChoice() {
   static const GemmChoice choice = [] {
     GemmChoice chosen;
-    const char *env = std::getenv("DLC_GEMM");
-    std::string forced = env ? env : "";
-    if (forced == "own" || forced == "openblas") {
+    const std::string &forced = forcedKernel();
+    if (!forced.empty()) {
       chosen.openblasFrom = forced == "own" ? 0 : 1;
       chosen.origin = "DLC_GEMM=" + forced;
       return chosen;
@@ -282,10 +279,7 @@ namespace {
 /// True if OpenBLAS computes a product of these dims (measured on this
 /// CPU; below every size measured, dlc's kernel unless DLC_GEMM=openblas).
 bool openblasWins(int64_t m, int64_t n, int64_t depth) {
-  static const bool onlyOpenblas = [] {
-    const char *env = std::getenv("DLC_GEMM");
-    return env && std::string(env) == "openblas";
-  }();
+  bool onlyOpenblas = forcedKernel() == "openblas";
   int64_t smallest = std::min({m, n, depth});
   if (onlyOpenblas || smallest < gemmChoiceSizes().front())
     return onlyOpenblas;

@@ -110,7 +110,7 @@ int doParFor(void *userContext, Task task, int min, int size, uint8_t *closure) 
 /// freed by earlier runs where they are large: glibc maps a block over its
 /// mmap threshold (32 MiB at most) afresh on every malloc, and faulting its
 /// pages in again on every run cost more than the convolution (64 channels,
-/// 3x3, 128x128: 9 -> 110 ms a run in a VM). Blocks of at least kMinCached
+/// 3x3, 128x128: 110 ms a run instead of 10.9 in a VM). Blocks of at least kMinCached
 /// are kept for reuse up to kMaxCached bytes in all; smaller ones go to
 /// malloc, whose free lists serve them warm.
 constexpr size_t kScratchHeader = 128; ///< before the block: its size; keeps 128-byte alignment

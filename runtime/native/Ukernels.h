@@ -38,7 +38,7 @@ enum MatmulFlags : int32_t {
   /// convolution's output positions (ow, oh); c's rows are its dim 2.
   kMatmulCollapseColumns = 8,
   /// b is a weight: its memory and contents stay as they are until
-  /// forgetConstants() names them, so its packing is made once and reused
+  /// forgetConstants() (native/Matmul.h) names them, so its packing is made once and reused
   /// by every later product that reads it the same way.
   kMatmulConstantB = 16,
 };
