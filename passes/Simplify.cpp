@@ -14,6 +14,10 @@
 //  4. Control flow: an `if` on a constant condition is replaced by the
 //     branch it takes; a `loop` that runs zero times (constant trip count 0
 //     or constant false condition) by its initial values and empty scans.
+//  5. The form kernels take: a reduction over axes the program computes
+//     that drops them becomes one that keeps them, squeezed by the same
+//     axes (one node more; its kernel learns which dims it reduces from its
+//     result's sizes, bound when it runs, and the squeeze is a reshape).
 //
 //===----------------------------------------------------------------------===//
 
@@ -159,6 +163,25 @@ bool simplifyZeroTripLoop(Node &node) {
   return true;
 }
 
+bool keepReducedDims(Node &node) {
+  const Value *axes = node.numOperands() == 2 ? node.operand(1) : nullptr;
+  if (!axes || !node.def().attrSpec("keepdims") || node.intAttr("keepdims") ||
+      constantValue(axes) || !axes->type().isStatic() || axes->type().rank() != 1 ||
+      axes->type().dims()[0].size() < 1) // (no axes may mean "no reduction")
+    return false;
+  Builder builder(*node.graph());
+  builder.setInsertionPointAndLocation(&node);
+  NodeBuilder kept = builder.create(node.opName(), {node.operand(0), node.operand(1)});
+  kept.attr("keepdims", Attribute(int64_t{1}));
+  kept.attr("noop_with_empty_axes", Attribute(node.intAttr("noop_with_empty_axes")));
+  Value *reduced = kept.result();
+  Value *squeezed = reduced ? builder.op("squeeze", {reduced, node.operand(1)}) : nullptr;
+  if (!squeezed)
+    return false;
+  replaceResult(node, squeezed);
+  return true;
+}
+
 /// Applies the first rule that matches `node`; true if it rewrote.
 bool simplifyNode(Node &node) {
   const OpDef &def = node.def();
@@ -206,6 +229,8 @@ bool simplifyNode(Node &node) {
     return simplifyIf(node);
   if (node.is(OpId::Loop))
     return simplifyZeroTripLoop(node);
+  if (def.family == "reduction")
+    return keepReducedDims(node);
   return false;
 }
 

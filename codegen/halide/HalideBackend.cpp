@@ -390,6 +390,7 @@ private:
   // -- ops ------------------------------------------------------------------
   H::Expr unary(const Node &node, H::Expr x);
   void reduce(const Node &node);
+  void reduceByResultSizes(const Node &node);
   void softmax(const Node &node, bool log);
   void matmul(const Node &node);
   void conv(const Node &node);
@@ -478,7 +479,9 @@ private:
   std::set<const Value *> roots_;    ///< values computed at root
   std::vector<H::Func> matmuls_;     ///< roots with a reduction update
   std::vector<H::Func> statistics_;  ///< softmax max and sum, at root
-  std::vector<H::Func> padded_;      ///< zero-padded conv inputs, at root
+  /// Intermediate Funcs at root, scheduled as values are: zero-padded
+  /// conv inputs, a transposed B packed, the stages of a separable resize.
+  std::vector<H::Func> atRoot_;
   std::vector<H::Func> convs_;       ///< roots with a reduction update
   std::vector<H::Func> packs_;       ///< a matmul's packed B, per matmul
   std::vector<H::Func> externs_;     ///< matmul ukernel stages, at root
@@ -821,6 +824,20 @@ void Lowering::constant(const Node &node) {
   input(value); // read from the program's weights
 }
 
+/// Combines the terms `e` of a reduction over `count` elements.
+H::Expr combineReduction(OpId id, H::Expr e, H::Expr count) {
+  switch (id) {
+  case OpId::ReduceSum: return H::sum(e);
+  case OpId::ReduceMax: return extremum(true, e);
+  case OpId::ReduceMin: return extremum(false, e);
+  case OpId::ReduceProd: return H::product(e);
+  default:
+    if (!e.type().is_float())
+      reject("reduce_mean of integers");
+    return H::sum(e) / H::cast(e.type(), count);
+  }
+}
+
 void Lowering::reduce(const Node &node) {
   const Value *x = node.operand(0), *result = node.result(0);
   std::vector<Dim> in = dimsOf(x);
@@ -833,7 +850,7 @@ void Lowering::reduce(const Node &node) {
   else if (node.numOperands() > 1) {
     const Tensor *t = constantValue(node.operand(1));
     if (!t)
-      reject("axes computed at run time");
+      return reduceByResultSizes(node);
     axes = t->toInts();
   }
   if (axes.empty()) {
@@ -887,21 +904,40 @@ void Lowering::reduce(const Node &node) {
         index.push_back(idx[next++]);
       }
     }
-    H::Expr e = at(x, index);
-    switch (id) {
-    case OpId::ReduceSum: return H::sum(e);
-    case OpId::ReduceMax: return extremum(true, e);
-    case OpId::ReduceMin: return extremum(false, e);
-    case OpId::ReduceProd: return H::product(e);
-    default: {
-      H::Expr count = H::Expr(1);
-      for (int64_t axis : axes)
-        count = count * dim(in[axis]);
-      if (!e.type().is_float())
-        reject("reduce_mean of integers");
-      return H::sum(e) / H::cast(e.type(), count);
-    }
-    }
+    H::Expr count = H::Expr(1);
+    for (int64_t axis : axes)
+      count = count * dim(in[axis]);
+    return combineReduction(id, at(x, index), count);
+  });
+  roots_.insert(result);
+}
+
+void Lowering::reduceByResultSizes(const Node &node) {
+  // Axes the program computes (their values arrive with the run): the
+  // result keeps the dims (simplify makes it so) and its sizes, bound by
+  // the op's sizing rule before the kernel runs, say which dims it
+  // reduces: extent 1 where the input's is not, or where both are 1 (a
+  // dim of 1 reduced or kept is the same). Duplicate, negative and empty
+  // axes (noop_with_empty_axes too) were resolved by that rule.
+  if (!node.intAttr("keepdims"))
+    reject("axes computed at run time, dims dropped");
+  const Value *x = node.operand(0), *result = node.result(0);
+  std::vector<Dim> in = dimsOf(x), out = dimsOf(result);
+  if (in.empty() || in.size() != out.size())
+    reject("axes computed at run time over a scalar");
+  H::Region region;
+  H::Expr count = H::Expr(1);
+  for (size_t d = 0; d < in.size(); ++d) {
+    H::Expr extent = H::select(dim(out[d]) == 1, dim(in[d]), 1);
+    region.push_back(H::Range(0, extent));
+    count = count * extent;
+  }
+  H::RDom r(region);
+  define(result, [&](const Index &idx) -> H::Expr {
+    Index index;
+    for (size_t d = 0; d < in.size(); ++d)
+      index.push_back(idx[d] + r[static_cast<int>(d)]);
+    return combineReduction(node.id(), at(x, index), count);
   });
   roots_.insert(result);
 }
@@ -1117,7 +1153,7 @@ void Lowering::conv(const Node &node) {
     return;
   }
   // Otherwise (depthwise, 1-D/3-D, f64) directly, over the padded input.
-  padded_.push_back(padded);
+  atRoot_.push_back(padded);
   // The reduction: input channels of the group, then kernel offsets.
   H::Region region = {H::Range(0, dim(wd[1]))};
   for (size_t d = 0; d < spatial; ++d)
@@ -1625,55 +1661,66 @@ void Lowering::resize(const Node &node) {
   std::optional<H::Type> type = halideType(result->type().dtype());
   if (!exact && (!type || !type->is_float()))
     reject("resize of integers that interpolates");
-  define(result, [&](const Index &idx) -> H::Expr {
-    // Per dim, the taps of this output coordinate: (position, weight or
-    // undefined for 1).
-    std::vector<std::vector<std::pair<H::Expr, H::Expr>>> taps(rank);
-    for (size_t d = 0; d < rank; ++d) {
-      const Taps &table = tables[d];
-      if (table.kind == Kind::Identity) {
-        taps[d] = {{idx[d], H::Expr()}};
-      } else if (table.kind == Kind::Computed) {
-        for (int t = 0; t < table.taps; ++t)
-          taps[d].push_back({table.computedIndex(t, idx[d]),
-                             exact ? H::Expr() : table.computedWeight(t, idx[d])});
-      } else {
-        H::Buffer<int32_t> indices = table.index;
-        H::Buffer<double> weights = table.weight;
-        for (int t = 0; t < table.taps; ++t)
-          taps[d].push_back({H::clamp(indices(H::Expr(t), idx[d]), 0,
-                                      static_cast<int32_t>(in[d].size() - 1)),
-                             exact ? H::Expr() : weights(H::Expr(t), idx[d])});
-      }
+  // The taps of output coordinate `o` along dim `d`: (position, weight or
+  // undefined for 1).
+  auto tapsAt = [&](size_t d, H::Expr o) {
+    std::vector<std::pair<H::Expr, H::Expr>> taps;
+    const Taps &table = tables[d];
+    if (table.kind == Kind::Computed) {
+      for (int t = 0; t < table.taps; ++t)
+        taps.push_back({table.computedIndex(t, o), exact ? H::Expr() : table.computedWeight(t, o)});
+    } else {
+      H::Buffer<int32_t> indices = table.index;
+      H::Buffer<double> weights = table.weight;
+      for (int t = 0; t < table.taps; ++t)
+        taps.push_back({H::clamp(indices(H::Expr(t), o), 0, static_cast<int32_t>(in[d].size() - 1)),
+                        exact ? H::Expr() : weights(H::Expr(t), o)});
     }
-    // Every combination of taps over the dims.
-    H::Expr sum;
-    std::vector<size_t> pick(rank, 0);
-    while (true) {
-      Index index;
-      H::Expr weight;
-      for (size_t d = 0; d < rank; ++d) {
-        const auto &[position, w] = taps[d][pick[d]];
-        index.push_back(position);
+    return taps;
+  };
+  // Separable: one stage per resized dim, each a weighted sum of its taps
+  // along that dim of the previous stage (the first reads the input),
+  // all at root but the last (the result). Innermost dim first: when
+  // upsampling (the common case) the gathers along rows run on the smaller
+  // image and the last, largest stage reads whole rows, vectorized.
+  std::vector<size_t> resized;
+  for (size_t d = rank; d-- > 0;)
+    if (tables[d].kind != Kind::Identity)
+      resized.push_back(d);
+  std::function<H::Expr(const Index &)> source = [&](const Index &idx) { return at(x, idx); };
+  if (resized.empty())
+    return define(result, source);
+  for (size_t k = 0; k < resized.size(); ++k) {
+    size_t d = resized[k];
+    std::function<H::Expr(const Index &)> stage = [&, d, source](const Index &idx) {
+      H::Expr sum;
+      for (const auto &[position, w] : tapsAt(d, idx[d])) {
+        Index index = idx;
+        index[d] = position;
+        H::Expr value = source(index), term = value;
         if (w.defined()) {
-          H::Expr narrowed = H::cast(*type, w);
-          weight = weight.defined() ? weight * narrowed : narrowed;
+          H::Expr weight = H::cast(*type, w), zero = H::Internal::make_zero(*type);
+          // (a tap of weight 0 adds nothing, even where the value is not finite)
+          term = H::select(weight != zero, weight * value, zero);
         }
+        sum = sum.defined() ? sum + term : term;
       }
-      H::Expr value = at(x, index);
-      H::Expr term = !weight.defined()
-                         ? value
-                         : H::select(weight != H::Internal::make_zero(*type), weight * value,
-                                     H::Internal::make_zero(*type));
-      sum = sum.defined() ? sum + term : term;
-      size_t d = rank;
-      while (d > 0 && ++pick[d - 1] == taps[d - 1].size())
-        pick[--d] = 0;
-      if (d == 0)
-        break;
+      return sum;
+    };
+    if (k + 1 == resized.size())
+      return define(result, stage);
+    std::vector<H::Var> vars;
+    Index idx;
+    for (size_t i = 0; i < rank; ++i) {
+      vars.emplace_back("rs" + std::to_string(i));
+      idx.push_back(vars.back());
     }
-    return sum;
-  });
+    H::Func f("resize_stage" + std::to_string(funcs_.size()) + "_" + std::to_string(d));
+    H::Expr e = stage(idx);
+    f(std::vector<H::Var>(vars.rbegin(), vars.rend())) = e; // (16-bit floats stay wide)
+    atRoot_.push_back(f);
+    source = [f](const Index &at) { return f(std::vector<H::Expr>(at.rbegin(), at.rend())); };
+  }
 }
 
 // cumsum along a constant axis (exclusive, reverse): a scan, serial along
@@ -1958,7 +2005,7 @@ void Lowering::gemm(const Node &node) {
   H::Func packed("packed" + std::to_string(funcs_.size()));
   packed(pj, pk) = at(b, tb ? Index{pj, pk} : Index{pk, pj});
   if (tb)
-    padded_.push_back(packed); // at root, vectorized (see schedule)
+    atRoot_.push_back(packed); // at root, vectorized (see schedule)
   H::Func m("gemm" + std::to_string(funcs_.size()));
   m(j, i) = H::Internal::make_zero(computeType(*type));
   m(j, i) += at(a, ta ? Index{k, i} : Index{i, k}) * packed(j, k);
@@ -2183,7 +2230,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   }
   for (H::Func f : statistics_)
     plain(f);
-  for (H::Func f : padded_)
+  for (H::Func f : atRoot_)
     plain(f);
   // The matmul ukernel's stages and what they read, at root; a conv's
   // patches vectorized along output columns, parallel over patch rows.

@@ -42,6 +42,7 @@ public:
     for (size_t f = 0; f < order_.size(); ++f)
       if (failed(function(*order_[f], out_.program.functions[f])))
         return std::nullopt;
+    dropUnreached(out_.program);
     if (failed(signature(*main)))
       return std::nullopt;
     if (halide_ && halide_->size() > 0) {
@@ -56,6 +57,48 @@ public:
   }
 
 private:
+  /// Drops the functions no instruction reaches from main (the op-by-op
+  /// bodies of fused kernels that compiled native), keeping the order.
+  static void dropUnreached(Program &program) {
+    std::vector<Function> &fns = program.functions;
+    std::vector<bool> reached(fns.size(), false);
+    std::vector<size_t> work = {0};
+    reached[0] = true;
+    auto reach = [&](int64_t f) {
+      if (!reached[static_cast<size_t>(f)]) {
+        reached[static_cast<size_t>(f)] = true;
+        work.push_back(static_cast<size_t>(f));
+      }
+    };
+    while (!work.empty()) {
+      size_t f = work.back();
+      work.pop_back();
+      for (const Instr &instr : fns[f].body) {
+        if (instr.kind == InstrKind::Call || instr.kind == InstrKind::If ||
+            instr.kind == InstrKind::Loop)
+          reach(instr.index);
+        if (instr.kind == InstrKind::If)
+          reach(instr.index2);
+      }
+    }
+    std::vector<int64_t> renumbered(fns.size(), -1);
+    std::vector<Function> kept;
+    for (size_t f = 0; f < fns.size(); ++f)
+      if (reached[f]) {
+        renumbered[f] = static_cast<int64_t>(kept.size());
+        kept.push_back(std::move(fns[f]));
+      }
+    for (Function &fn : kept)
+      for (Instr &instr : fn.body) {
+        if (instr.kind == InstrKind::Call || instr.kind == InstrKind::If ||
+            instr.kind == InstrKind::Loop)
+          instr.index = renumbered[static_cast<size_t>(instr.index)];
+        if (instr.kind == InstrKind::If)
+          instr.index2 = renumbered[static_cast<size_t>(instr.index2)];
+      }
+    fns = std::move(kept);
+  }
+
   /// Every graph that runs, callers before callees (reverse post-order of
   /// the call graph from @main); recursion is an error.
   LogicalResult order(const Graph &main) {
@@ -253,7 +296,9 @@ private:
             ops += !inner->def().has(OpTrait::ConstantLike) && !inner->is(OpId::Identity);
         out_.referenceOps += ops;
         if (ops && halide_)
-          out_.referenceReasons[whyReference_.empty() ? "not lowered" : whyReference_] += ops;
+          out_.metadata.onReference.push_back(
+              {fn.name, instr.name, static_cast<int64_t>(ops),
+               whyReference_.empty() ? "not lowered" : whyReference_});
       }
       if (instr.kind == InstrKind::Op)
         for (size_t i = 0; i < node.numResults(); ++i)
@@ -575,8 +620,7 @@ std::vector<uint8_t> writeArtifact(const EmittedProgram &emitted) {
   writer.addSection(SectionKind::Weights, dlrt::ops::encodeParams(emitted.weights));
   if (!emitted.nativeObject.empty())
     writer.addSection(SectionKind::NativeObject, emitted.nativeObject);
-  std::string producer = "dlc";
-  writer.addSection(SectionKind::Metadata, std::vector<uint8_t>(producer.begin(), producer.end()));
+  writer.addSection(SectionKind::Metadata, dlrt::ops::encodeParams(emitted.metadata));
   return writer.finish();
 }
 

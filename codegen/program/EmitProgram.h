@@ -35,9 +35,10 @@ struct EmittedProgram {
   std::vector<uint8_t> nativeObject;
   /// Coverage: ops in native kernels, ops left on the reference kernels
   /// (the ops of fused kernels that did not lower count; the reference
-  /// copies of those that did do not), and per reason why, how many.
+  /// copies of those that did do not); each instruction left there, and
+  /// why, is in `metadata.onReference`.
   size_t nativeOps = 0, referenceOps = 0;
-  std::map<std::string, size_t> referenceReasons;
+  dlrt::program::Metadata metadata;
 };
 
 /// The kernel backends: "halide" (the default: fused kernels and single

@@ -262,12 +262,32 @@ LogicalResult inferSlice(InferContext &ctx) {
   return success();
 }
 
+/// How many axes operand 1 holds when its values arrive at run time: its
+/// static length, if it is a vector of one.
+std::optional<int64_t> runtimeAxesCount(InferContext &ctx) {
+  if (ctx.numOperands() < 2)
+    return std::nullopt;
+  const TensorType &axes = ctx.operandType(1);
+  if (!axes.hasRank() || axes.rank() != 1 || !axes.dim(0).isStatic())
+    return std::nullopt;
+  return axes.dim(0).size();
+}
+
+/// The result of squeezing or unsqueezing `x` by axes that arrive at run
+/// time: rank `x`'s +- their count if both are known, sizes unknown.
+TensorType runtimeAxesResult(InferContext &ctx, const TensorType &x, int64_t sign) {
+  std::optional<int64_t> count = runtimeAxesCount(ctx);
+  if (!x.hasRank() || !count || x.rank() + sign * *count < 0)
+    return TensorType::unranked(x.dtype());
+  return TensorType(x.dtype(), std::vector<Dim>(x.rank() + sign * *count));
+}
+
 LogicalResult inferSqueeze(InferContext &ctx) {
   const TensorType &x = ctx.operandType(0);
   bool dynamic;
   std::optional<std::vector<int64_t>> given = ctx.axesAttrOrOperand(1, dynamic);
   if (!x.hasRank() || dynamic) {
-    ctx.addResult(TensorType::unranked(x.dtype()));
+    ctx.addResult(dynamic ? runtimeAxesResult(ctx, x, -1) : TensorType::unranked(x.dtype()));
     return success();
   }
   std::vector<int64_t> axes;
@@ -302,13 +322,7 @@ LogicalResult inferUnsqueeze(InferContext &ctx) {
   if (!axesGiven && !dynamic)
     return ctx.error("needs axes (attribute or operand 1)");
   if (!x.hasRank() || dynamic) {
-    const TensorType &axesType = ctx.numOperands() > 1 ? ctx.operandType(1) : x;
-    bool rankKnown = x.hasRank() && ctx.numOperands() > 1 &&
-                     axesType.hasRank() && axesType.rank() == 1 &&
-                     axesType.dim(0).isStatic();
-    ctx.addResult(rankKnown ? TensorType(x.dtype(), std::vector<Dim>(
-                                                        x.rank() + axesType.dim(0).size()))
-                            : TensorType::unranked(x.dtype()));
+    ctx.addResult(runtimeAxesResult(ctx, x, +1));
     return success();
   }
   const std::vector<int64_t> &given = *axesGiven;

@@ -102,7 +102,7 @@ size_t MemoryPool::systemAllocations() const {
 
 Status Buffer::allocate(ElementType type, std::vector<int64_t> dims, size_t maxBytes,
                         std::shared_ptr<Buffer> &out, std::shared_ptr<MemoryPool> pool,
-                        bool exact) {
+                        bool exact, bool zeroed) {
   std::optional<size_t> bytes = byteSize(type, dims);
   if (!bytes || *bytes > maxBytes) {
     std::string shape;
@@ -115,7 +115,8 @@ Status Buffer::allocate(ElementType type, std::vector<int64_t> dims, size_t maxB
   void *data = pool ? pool->take(*bytes, capacity, exact) : std::aligned_alloc(64, capacity);
   if (!data)
     return Status::error("out of memory allocating " + std::to_string(*bytes) + " bytes");
-  std::memset(data, 0, *bytes);
+  if (zeroed)
+    std::memset(data, 0, *bytes);
   out.reset(new Buffer());
   out->type_ = type;
   out->dims_ = std::move(dims);
@@ -701,8 +702,10 @@ private:
   }
 
   template <typename At>
-  Status allocate(ElementType type, std::vector<int64_t> dims, BufferRef &out, const At &at) {
-    Status status = Buffer::allocate(type, std::move(dims), options_.maxBufferBytes, out, memory_);
+  Status allocate(ElementType type, std::vector<int64_t> dims, BufferRef &out, const At &at,
+                  bool zeroed = true) {
+    Status status = Buffer::allocate(type, std::move(dims), options_.maxBufferBytes, out, memory_,
+                                     /*exact=*/false, zeroed);
     if (!status.isOk())
       return Status::error(at() + ": " + status.message());
     return status;
@@ -787,8 +790,8 @@ private:
 
   /// Result `i` of `instr` at its planned offset in the function's arena
   /// (allocated on the session's first use of the function). Elementwise
-  /// results may overwrite the operand planned there, so only others are
-  /// zero-filled.
+  /// results may overwrite the operand planned there, and a native kernel
+  /// (`kernel` null) writes every element, so only others are zero-filled.
   Status inArena(const Function &fn, const Instr &instr, const ops::OpKernel *kernel, size_t i,
                  ElementType type, std::vector<int64_t> dims, BufferRef &out) {
     size_t index = static_cast<size_t>(&fn - program_.functions.data());
@@ -804,7 +807,7 @@ private:
     if (!bytes || *bytes > static_cast<size_t>(fn.arenaBytes - offset))
       return Status::error(where(fn, instr) + ": a result does not fit its arena slot");
     auto *data = static_cast<uint8_t *>(arena->data()) + offset;
-    if (!kernel || kernel->memory != ops::OpMemory::InPlace)
+    if (kernel && kernel->memory != ops::OpMemory::InPlace) // (native kernels write it all)
       std::memset(data, 0, *bytes);
     out = Buffer::view(type, std::move(dims), data, arena);
     return Status::ok();
@@ -862,7 +865,8 @@ private:
       if (!instr.arenaOffsets.empty() && instr.arenaOffsets[i] >= 0)
         status = inArena(fn, instr, nullptr, i, type.type, std::move(dims), outs[i]);
       else
-        status = allocate(type.type, std::move(dims), outs[i], [&] { return where(fn, instr); });
+        status = allocate(type.type, std::move(dims), outs[i], [&] { return where(fn, instr); },
+                          /*zeroed=*/false); // (a native kernel writes every element)
       if (!status.isOk())
         return status;
     }

@@ -68,11 +68,13 @@ private:
 
 class Buffer {
 public:
-  /// Allocates `dims` of `type`, zero-filled, from `pool` (or the system);
+  /// Allocates `dims` of `type` from `pool` (or the system), zero-filled
+  /// unless `zeroed` is false (for a writer that writes every element);
   /// error past `maxBytes`.
   static Status allocate(ElementType type, std::vector<int64_t> dims, size_t maxBytes,
                          std::shared_ptr<Buffer> &out,
-                         std::shared_ptr<MemoryPool> pool = nullptr, bool exact = false);
+                         std::shared_ptr<MemoryPool> pool = nullptr, bool exact = false,
+                         bool zeroed = true);
   /// A view of `data` (not owned; `keepAlive` holds whatever owns it).
   static std::shared_ptr<Buffer> view(ElementType type, std::vector<int64_t> dims, void *data,
                                       std::shared_ptr<const void> keepAlive = nullptr);

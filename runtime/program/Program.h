@@ -169,6 +169,23 @@ struct Weights {
   template <typename V> void fields(V &v) { v(weights); }
 };
 
+/// An instruction the compiler left on the reference kernels, and why.
+struct ReferenceNote {
+  std::string function, instr; ///< names, as `dlc inspect` prints them
+  int64_t ops = 0;             ///< ops it runs (a fused kernel's body counts)
+  std::string why;
+  template <typename V> void fields(V &v) { v(function)(instr)(ops)(why); }
+};
+
+/// What the compiler says about the program (the artifact's Metadata
+/// section): for people and tools; nothing that runs reads it, and an
+/// artifact whose metadata does not decode runs the same.
+struct Metadata {
+  std::string producer = "dlc";
+  std::vector<ReferenceNote> onReference;
+  template <typename V> void fields(V &v) { v(producer)(onReference); }
+};
+
 } // namespace dlrt::program
 
 #endif // DLRT_PROGRAM_PROGRAM_H

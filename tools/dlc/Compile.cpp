@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 namespace dlc::tool {
 namespace {
@@ -92,8 +93,11 @@ int runCompile(const ParsedArgs &args) {
                    emitted->nativeOps, total, options.backend.c_str(),
                    total ? 100.0 * emitted->nativeOps / total : 100.0, emitted->referenceOps);
       // Why, most ops first.
+      std::map<std::string, size_t> byReason;
+      for (const dlrt::program::ReferenceNote &note : emitted->metadata.onReference)
+        byReason[note.why] += static_cast<size_t>(note.ops);
       std::vector<std::pair<size_t, std::string>> reasons;
-      for (const auto &[why, count] : emitted->referenceReasons)
+      for (const auto &[why, count] : byReason)
         reasons.push_back({count, why});
       std::sort(reasons.begin(), reasons.end(),
                 [](const auto &a, const auto &b) { return a.first > b.first; });

@@ -1,9 +1,11 @@
 //===- Inspect.cpp - `dlc inspect`: what an artifact holds ----------------===//
 
 #include "artifact/Artifact.h"
+#include "ops/Params.h"
 #include "tools/dlc/Driver.h"
 #include "tools/dlc/Runtime.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -54,6 +56,12 @@ int runInspect(const ParsedArgs &args) {
   if (!status.isOk())
     return userError(path + ": " + status.message());
   const Program &program = executable->program();
+  // The compiler's notes (informational: an artifact whose metadata does
+  // not decode, as one written before they existed, prints none).
+  Metadata metadata;
+  const dlrt::artifact::Section *notes = artifact->section(dlrt::artifact::SectionKind::Metadata);
+  if (!notes || !dlrt::ops::decodeParams(metadata, notes->data, notes->size, "metadata").isOk())
+    metadata = {};
 
   std::printf("artifact: format version %u, %zu sections\n", artifact->version(),
               artifact->sections().size());
@@ -82,8 +90,6 @@ int runInspect(const ParsedArgs &args) {
         ++ops[program.entryPoints[instr.index]];
     }
     bool kernel = counts[3] + counts[4] + counts[5] == 0;
-    // (a fused kernel's reference copy is a kernel too; it runs only if its
-    // native version did not compile)
     size_t arenaResults = 0;
     for (const Instr &instr : fn.body)
       for (int64_t offset : instr.arenaOffsets)
@@ -100,6 +106,30 @@ int runInspect(const ParsedArgs &args) {
       for (const auto &[name, count] : ops)
         list += (list.empty() ? "" : ", ") + name + (count > 1 ? " x" + std::to_string(count) : "");
       std::printf("    reference ops: %s\n", list.c_str());
+    }
+    // Why the compiler left them there, most ops first.
+    std::map<std::string, std::pair<int64_t, std::map<std::string, int>>> why;
+    for (const ReferenceNote &note : metadata.onReference)
+      if (note.function == fn.name) {
+        why[note.why].first += note.ops;
+        ++why[note.why].second[note.instr];
+      }
+    std::vector<std::pair<int64_t, std::string>> order;
+    for (const auto &[reason, entry] : why)
+      order.push_back({entry.first, reason});
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto &a, const auto &b) { return a.first > b.first; });
+    for (const auto &[ops, reason] : order) {
+      // The instructions' names (a rewrite's ops keep their source's).
+      std::string names;
+      size_t shown = 0;
+      for (const auto &[name, count] : why[reason].second)
+        if (shown++ < 3)
+          names += (names.empty() ? "" : ", ") + name + (count > 1 ? " x" + std::to_string(count) : "");
+      if (shown > 3)
+        names += ", ... (" + std::to_string(shown) + " names)";
+      std::printf("    on the reference: %lld op%s, %s: %s\n", static_cast<long long>(ops),
+                  ops == 1 ? "" : "s", reason.c_str(), names.c_str());
     }
     std::map<std::string, int> natives;
     for (const Instr &instr : fn.body)
