@@ -117,10 +117,17 @@ bool runOwn(const MatmulParams &p, ThreadPool *pool) {
         ok = false;
     }
   };
-  if (pool && panels * chunks > 1)
-    pool->parallelFor(panels * chunks, 1, run);
-  else
-    run(0, panels * chunks);
+  int64_t tasks = panels * chunks;
+  if (pool && tasks > 1) {
+    // Tasks of equal work: one chunk per thread where the product is
+    // small (each chunk taken is a hand-off between cores), finer ones
+    // to balance the load where it is not.
+    int64_t work = std::max<int64_t>(p.m, 4) * p.n * std::max<int64_t>(p.depth, 1);
+    int64_t grain = work < 8 * kParallelWork ? (tasks + threads - 1) / threads : 1;
+    pool->parallelFor(tasks, grain, run);
+  } else {
+    run(0, tasks);
+  }
   return ok.load();
 }
 
