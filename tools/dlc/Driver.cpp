@@ -5,6 +5,7 @@
 #include "frontends/onnx/OnnxImporter.h"
 #include "ir/Parser.h"
 #include "ir/Verifier.h"
+#include "passes/Passes.h"
 
 #include <algorithm>
 #include <cctype>
@@ -53,6 +54,9 @@ namespace {
 /// a malformed binding, an unknown input or dims the model contradicts.
 bool applyInputShapes(Module &module, const ParsedArgs &args, Diagnostics &diag) {
   Graph *main = module.graph("main");
+  // Symbols the model declares that a size replaces: every value declared
+  // over them (value_info) is specialized too, as `--bind` does.
+  PassContext context(diag);
   for (const std::string &binding : args.getAll("input-shape")) {
     size_t equals = binding.find('=');
     std::string name = binding.substr(0, equals);
@@ -98,14 +102,23 @@ bool applyInputShapes(Module &module, const ParsedArgs &args, Diagnostics &diag)
       if (declared.rank() != static_cast<int64_t>(dims.size()))
         return fail("the model declares " + declared.str() + " (rank " +
                     std::to_string(declared.rank()) + ")");
-      for (size_t d = 0; d < dims.size(); ++d)
-        if (declared.dims()[d].isStatic() && !(dims[d] == declared.dims()[d]))
+      for (size_t d = 0; d < dims.size(); ++d) {
+        const Dim &was = declared.dims()[d];
+        if (was.isStatic() && !(dims[d] == was))
           return fail("the model declares " + declared.str() + " (dim " + std::to_string(d) +
-                      " is " + declared.dims()[d].str() + ")");
+                      " is " + was.str() + ")");
+        if (!was.isSymbol() || was.isDataSymbol() || !dims[d].isStatic())
+          continue; // (a size, an unknown dim or an expression: nothing to bind)
+        std::string symbol(*was.expr().symbolName());
+        auto [it, inserted] = context.bindings.emplace(symbol, dims[d].size());
+        if (!inserted && it->second != dims[d].size())
+          return fail("the model's " + symbol + " is given as " + std::to_string(it->second) +
+                      " and as " + std::to_string(dims[d].size()));
+      }
     }
     input->setType(TensorType(declared.dtype(), std::move(dims)));
   }
-  return true;
+  return context.bindings.empty() || succeeded(specialize(module, context));
 }
 
 } // namespace
