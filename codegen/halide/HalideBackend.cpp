@@ -483,6 +483,9 @@ private:
   /// conv inputs, a transposed B packed, the stages of a separable resize.
   std::vector<H::Func> atRoot_;
   std::vector<H::Func> convs_;       ///< roots with a reduction update
+  /// Convs whose reduction is their kernel taps alone (one input channel
+  /// per group: depthwise) of static extents.
+  std::set<std::string> tapsOnly_;
   std::vector<H::Func> packs_;       ///< a matmul's packed B, per matmul
   std::vector<H::Func> externs_;     ///< matmul ukernel stages, at root
   std::vector<H::Func> externInputs_; ///< Funcs a ukernel reads, at root
@@ -1178,6 +1181,8 @@ void Lowering::conv(const Node &node) {
   c(args) += padded(std::vector<H::Expr>(xi.rbegin(), xi.rend())) * at(w, wi);
   funcs_.emplace(result, c);
   convs_.push_back(c);
+  if (staticKernel && wd[1].size() == 1)
+    tapsOnly_.insert(c.name());
 }
 
 // max_pool / avg_pool over windows (strides, dilations, pads, ceil_mode
@@ -1938,26 +1943,46 @@ void Lowering::pad(const Node &node) {
 }
 
 void Lowering::globalPool(const Node &node) {
+  // Along the innermost dim first, in vector lanes (contiguous reads), one
+  // value per row (at root); then over the rows. (A reduction over every
+  // spatial dim at once vectorizes across the result's width of 1.)
   const Value *x = node.operand(0), *result = node.result(0);
   std::vector<Dim> xd = dimsOf(x);
+  size_t rank = xd.size();
+  if (rank < 3)
+    reject("a global pool of rank < 3");
+  bool isMax = node.is(OpId::GlobalMaxPool);
+  if (!isMax && !isFloat(x->type().dtype()))
+    reject("global_avg_pool of integers");
+  std::vector<H::Var> vars; // dims 0 .. rank-2, row-major
+  for (size_t d = 0; d + 1 < rank; ++d)
+    vars.emplace_back("gp" + std::to_string(d));
+  std::vector<H::Var> args(vars.rbegin(), vars.rend());
+  H::Func rows("gprows" + std::to_string(funcs_.size()));
+  rows(args) = inLanes(isMax, dim(xd[rank - 1]), args, [&](H::Expr k) {
+    Index index(vars.begin(), vars.end());
+    index.push_back(k);
+    return at(x, index);
+  });
+  atRoot_.push_back(rows);
   H::Region region;
-  H::Expr count = 1;
-  for (size_t d = 2; d < xd.size(); ++d) {
+  H::Expr count = dim(xd[rank - 1]);
+  for (size_t d = 2; d + 1 < rank; ++d) {
     region.push_back(H::Range(0, dim(xd[d])));
     count = count * dim(xd[d]);
   }
-  H::RDom r(region);
-  bool isMax = node.is(OpId::GlobalMaxPool);
   define(result, [&](const Index &idx) -> H::Expr {
-    Index index = {idx[0], idx[1]};
-    for (size_t d = 2; d < xd.size(); ++d)
-      index.push_back(r[static_cast<int>(d - 2)]);
-    H::Expr e = at(x, index);
-    if (isMax)
-      return extremum(true, e);
-    if (!e.type().is_float())
-      reject("global_avg_pool of integers");
-    return H::sum(e) / H::cast(e.type(), count);
+    std::vector<H::Expr> at = {idx[1], idx[0]}; // (c, n), innermost first
+    H::Expr e;
+    if (region.empty()) {
+      e = rows(at);
+    } else {
+      H::RDom r(region);
+      for (int d = 0; d < r.dimensions(); ++d)
+        at.insert(at.begin(), r[d]);
+      e = isMax ? extremum(true, rows(at)) : H::sum(rows(at));
+    }
+    return isMax ? e : e / H::cast(e.type(), count);
   });
   roots_.insert(result);
 }
@@ -2288,18 +2313,49 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     // (A 1-D convolution has no row: its block is the task's.)
     H::Var row = rank >= 4 ? args[1] : task;
     out.compute_root().split(m, mo, mi, 4, guard);
-    if (rank >= 4)
-      out.reorder(args[0], mi, row, mo, n);
-    else
-      out.reorder(args[0], mi, mo, n);
-    out.vectorize(args[0], lanes, guard)
-        .unroll(mi)
-        .fuse(mo, n, task)
-        .parallel(task);
-    if (rank >= 4)
-      out.reorder(args[0], mi, args[1], task);
     std::vector<H::Var> cargs = c.args();
-    if (c.name() != out.name()) {
+    const Dim &channels = outputs[0]->type().dims()[1];
+    bool depthwise = c.name() != out.name() && tapsOnly_.count(c.name()) &&
+                     channels.isStatic() && channels.size() % 4 == 0;
+    if (depthwise) {
+      // A depthwise convolution: per vector of an output row and 4
+      // channels, the whole reduction (its kernel taps, unrolled) into 4
+      // vector accumulators held in registers (a block of constant size:
+      // on the stack, promoted), then the epilogue.
+      H::Var wo("wo"), wi("wi");
+      out.split(args[0], wo, wi, lanes, guard);
+      if (rank >= 4)
+        out.reorder(wi, mi, wo, row, mo, n);
+      else
+        out.reorder(wi, mi, wo, mo, n);
+      out.vectorize(wi).unroll(mi).fuse(mo, n, task).parallel(task);
+      // (Whole vectors of accumulators, no masks: a row's tail computes
+      // lanes past its end from the zero-padded input, never stored.)
+      const auto whole = H::TailStrategy::RoundUp;
+      c.compute_at(out, wo)
+          .bound_extent(cargs[0], lanes)
+          .bound_extent(cargs[rank - 2], 4)
+          .vectorize(cargs[0], lanes, whole)
+          .unroll(cargs[rank - 2]);
+      H::Stage update = c.update();
+      std::vector<H::VarOrRVar> order = {cargs[0], cargs[rank - 2]};
+      for (const H::Internal::ReductionVariable &rv : update.get_schedule().rvars())
+        order.push_back(H::RVar(rv.var));
+      update.reorder(order).vectorize(cargs[0], lanes, whole).unroll(cargs[rank - 2]);
+      for (const H::Internal::ReductionVariable &rv : update.get_schedule().rvars())
+        update.unroll(H::RVar(rv.var));
+    } else {
+      if (rank >= 4)
+        out.reorder(args[0], mi, row, mo, n);
+      else
+        out.reorder(args[0], mi, mo, n);
+      out.vectorize(args[0], lanes, guard).unroll(mi).fuse(mo, n, task).parallel(task);
+      if (rank >= 4)
+        out.reorder(args[0], mi, args[1], task);
+    }
+    if (depthwise) {
+      // (scheduled above)
+    } else if (c.name() != out.name()) {
       c.compute_at(out, row).vectorize(cargs[0], lanes, guard).unroll(cargs[rank - 2]);
       H::Stage update = c.update();
       std::vector<H::VarOrRVar> order = {cargs[0], cargs[rank - 2]};
