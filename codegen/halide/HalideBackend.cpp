@@ -484,8 +484,9 @@ private:
   std::vector<H::Func> atRoot_;
   std::vector<H::Func> convs_;       ///< roots with a reduction update
   /// Convs whose reduction is their kernel taps alone (one input channel
-  /// per group: depthwise) of static extents.
-  std::set<std::string> tapsOnly_;
+  /// per group: depthwise) of static extents, by name: their padded input
+  /// (scheduled with them).
+  std::map<std::string, H::Func> tapsOnly_;
   std::vector<H::Func> packs_;       ///< a matmul's packed B, per matmul
   std::vector<H::Func> externs_;     ///< matmul ukernel stages, at root
   std::vector<H::Func> externInputs_; ///< Funcs a ukernel reads, at root
@@ -1156,7 +1157,9 @@ void Lowering::conv(const Node &node) {
     return;
   }
   // Otherwise (depthwise, 1-D/3-D, f64) directly, over the padded input.
-  atRoot_.push_back(padded);
+  bool tapsOnly = staticKernel && wd[1].size() == 1;
+  if (!tapsOnly)
+    atRoot_.push_back(padded);
   // The reduction: input channels of the group, then kernel offsets.
   H::Region region = {H::Range(0, dim(wd[1]))};
   for (size_t d = 0; d < spatial; ++d)
@@ -1181,8 +1184,8 @@ void Lowering::conv(const Node &node) {
   c(args) += padded(std::vector<H::Expr>(xi.rbegin(), xi.rend())) * at(w, wi);
   funcs_.emplace(result, c);
   convs_.push_back(c);
-  if (staticKernel && wd[1].size() == 1)
-    tapsOnly_.insert(c.name());
+  if (tapsOnly)
+    tapsOnly_.emplace(c.name(), padded);
 }
 
 // max_pool / avg_pool over windows (strides, dilations, pads, ceil_mode
@@ -2302,6 +2305,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   // each task is (image, 4 output channels); per output row, the conv's
   // block is computed with 4 channels x one vector of the row as
   // accumulators, the reduction (channels, kernel offsets) outside them.
+  bool depthwise = false; // (the one conv, scheduled as such)
   if (convs_.size() == 1 && matmuls_.empty() && outputs.size() == 1 &&
       outputs[0]->type().hasRank() && outputs[0]->type().rank() >= 3) {
     H::Func out = funcs_.at(outputs[0]);
@@ -2315,7 +2319,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     out.compute_root().split(m, mo, mi, 4, guard);
     std::vector<H::Var> cargs = c.args();
     const Dim &channels = outputs[0]->type().dims()[1];
-    bool depthwise = c.name() != out.name() && tapsOnly_.count(c.name()) &&
+    depthwise = c.name() != out.name() && tapsOnly_.count(c.name()) &&
                      channels.isStatic() && channels.size() % 4 == 0;
     if (depthwise) {
       // A depthwise convolution: per vector of an output row and 4
@@ -2329,6 +2333,10 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
       else
         out.reorder(wi, mi, wo, mo, n);
       out.vectorize(wi).unroll(mi).fuse(mo, n, task).parallel(task);
+      // The task's channels of the input, zero-padded, just before they
+      // are read (in cache), not the whole input in a pass of its own.
+      H::Func padded = tapsOnly_.at(c.name());
+      padded.compute_at(out, task).vectorize(padded.args()[0], lanes, guard);
       // (Whole vectors of accumulators, no masks: a row's tail computes
       // lanes past its end from the zero-padded input, never stored.)
       const auto whole = H::TailStrategy::RoundUp;
@@ -2380,6 +2388,9 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
       update.parallel(args.back());
     }
   }
+  for (const auto &[name, padded] : tapsOnly_)
+    if (!depthwise)
+      plain(padded);
   // A kernel around one matmul with one output of two or more dims (the
   // matmul with its epilogue): register-blocked tiles of the output, each
   // computing its block of the product in registers (3 vectors x 4 rows of
