@@ -483,11 +483,13 @@ private:
       if (bytes > kMaxSplatBytes)
         fail("a tensor of " + std::to_string(bytes) + " bytes must list its elements (one value "
              "stands for at most " + std::to_string(kMaxSplatBytes >> 20) + " MiB)");
-      tensor = std::make_shared<Tensor>(tensorType); // a splat: every element this one
-      element(*tensor, 0, tok_);
-      for (int64_t i = 1; i < tensor->numElements(); ++i)
-        std::memcpy(tensor->bytes().data() + i * dtypeSize(tensorType.dtype()),
-                    tensor->bytes().data(), dtypeSize(tensorType.dtype()));
+      // A splat: every element this one (checked even when there are none).
+      Tensor one(TensorType(tensorType.dtype(), {}));
+      element(one, 0, tok_);
+      tensor = std::make_shared<Tensor>(tensorType);
+      for (int64_t i = 0; i < tensor->numElements(); ++i)
+        std::memcpy(tensor->bytes().data() + i * one.bytes().size(), one.bytes().data(),
+                    one.bytes().size());
       advance();
     } else {
       fail("expected '[', a hex payload or one value for every element, got " + describe(tok_));
