@@ -460,6 +460,19 @@ private:
     return std::nullopt;
   }
 
+  /// `value` as a ukernel operand read whole: the kernel input itself, or
+  /// the Func computing it (at root, dense).
+  H::ExternFuncArgument externOperand(const Value *value) {
+    if (auto p = params_.find(value); p != params_.end())
+      return H::ExternFuncArgument(p->second);
+    size_t rank = value->type().dims().size();
+    if (auto f = funcs_.find(value); f != funcs_.end() && f->second.dimensions() == static_cast<int>(rank)) {
+      externInputs_.push_back(f->second);
+      return H::ExternFuncArgument(f->second);
+    }
+    return wrapOperand(rank, [&](const Index &i) { return at(value, i); });
+  }
+
   /// A Func over the result's index space (`rank` dims, row-major body).
   H::Func wrapOperand(size_t rank, const std::function<H::Expr(const Index &)> &body) {
     std::vector<H::Var> vars;
@@ -490,7 +503,6 @@ private:
   std::vector<H::Func> packs_;       ///< a matmul's packed B, per matmul
   std::vector<H::Func> externs_;     ///< matmul ukernel stages, at root
   std::vector<H::Func> externInputs_; ///< Funcs a ukernel reads, at root
-  std::vector<H::Func> patches_;     ///< a conv's input patches, at root
   std::vector<H::Func> tapTables_;   ///< resize taps computed per kernel run, at root
   std::vector<H::Func> updates_;     ///< other Funcs with an update, at root
   std::vector<std::pair<H::Func, int>> scans_; ///< scans, their axis (Halide dim)
@@ -1083,75 +1095,26 @@ void Lowering::conv(const Node &node) {
   padded(std::vector<H::Var>(pv.rbegin(), pv.rend())) =
       H::select(inside, at(x, clamped), H::Internal::make_zero(computeType(*type)));
   bool staticKernel = std::all_of(wd.begin() + 1, wd.end(), [](const Dim &d) { return d.isStatic(); });
-  if (spatial == 2 && group == 1 && staticKernel && node.numOperands() <= 3 &&
+  if (spatial == 2 && (group == 1 || perGroup >= 8) && staticKernel && node.numOperands() <= 3 &&
       *type == H::Float(32)) {
-    // A 2-D convolution without groups is a matmul (the ukernel): weights
-    // [M, C*kh*kw] times the input's patches [C*kh*kw, OH*OW] per image
-    // (im2col, gathered at root; a 1x1 convolution with unit strides reads
-    // the input itself), the bias and what follows as epilogue.
-    int32_t channels = static_cast<int32_t>(wd[1].size()), kh = static_cast<int32_t>(wd[2].size()),
-            kw = static_cast<int32_t>(wd[3].size());
-    int32_t depth = channels * kh * kw;
-    int32_t flags = native::kMatmulCollapseColumns;
-    H::ExternFuncArgument patches;
-    bool pointwise = kh == 1 && kw == 1 && strides == std::vector<int64_t>{1, 1} &&
-                     std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
-    if (auto param = params_.find(x); pointwise && param != params_.end()) {
-      patches = H::ExternFuncArgument(param->second); // (ow, oh, c, n) already
-    } else {
-      H::Var ow("cw"), oh("ch"), kk("ck"), n("cn");
-      H::Expr ci = kk / (kh * kw), ki = (kk / kw) % kh, kj = kk % kw;
-      H::Func cols("cols" + std::to_string(funcs_.size()));
-      cols(ow, oh, kk, n) =
-          padded(ow * static_cast<int32_t>(strides[1]) - static_cast<int32_t>(pads[1]) +
-                     kj * static_cast<int32_t>(dilations[1]),
-                 oh * static_cast<int32_t>(strides[0]) - static_cast<int32_t>(pads[0]) +
-                     ki * static_cast<int32_t>(dilations[0]),
-                 ci, n);
-      patches_.push_back(cols);
-      patches = cols;
-    }
-    H::ExternFuncArgument weights;
-    if (auto param = params_.find(w); param != params_.end()) {
-      weights = H::ExternFuncArgument(param->second); // [M, C, kh, kw] read as [M, depth]
-      flags |= native::kMatmulCollapseA;
-    } else {
-      weights = wrapOperand(2, [&](const Index &i) {
-        return at(w, {i[0], i[1] / (kh * kw), (i[1] / kw) % kh, i[1] % kw});
-      });
-    }
-    H::Func product = ukernelMatmul(weights, patches, flags, depth, 4);
+    // A 2-D convolution with groups of 8 output channels or more (not a
+    // depthwise one) is an implicit GEMM (the conv ukernel: the input's
+    // patches gathered panel by panel, runtime/native/Conv.h), the bias
+    // and what follows as epilogue.
+    auto i32 = [](int64_t v) { return H::Expr(static_cast<int32_t>(v)); };
+    H::Func product("ukernel_conv" + std::to_string(funcs_.size()) + "_" +
+                    std::to_string(externs_.size()));
+    product.define_extern(
+        "dlc_ukernel_conv2d",
+        {H::user_context_value(), externOperand(x), externOperand(w), i32(wd[2].size()),
+         i32(wd[3].size()), i32(strides[0]), i32(strides[1]), i32(pads[0]), i32(pads[1]),
+         i32(dilations[0]), i32(dilations[1]), i32(group), i32(wd[1].size()), i32(wd[0].size()),
+         dim(xd[2]), dim(xd[3])},
+        H::Float(32), {H::Var("uw"), H::Var("uh"), H::Var("um"), H::Var("un")},
+        H::NameMangling::C);
+    externs_.push_back(product);
     define(result, [&](const Index &idx) {
       H::Expr e = product(idx[3], idx[2], idx[1], idx[0]);
-      return node.numOperands() > 2 ? e + H::cast(*type, at(node.operand(2), {idx[1]})) : e;
-    });
-    return;
-  }
-  // A grouped 2-D convolution whose groups are big enough to be products
-  // (CondConv's per-example kernels, ResNeXt; not depthwise ones) is a
-  // batch of them over the groups: weights [G, M/G, C/G*kh*kw] times each
-  // group's patches, the batch dims (group, image).
-  if (spatial == 2 && group > 1 && perGroup >= 8 && staticKernel &&
-      node.numOperands() <= 3 && *type == H::Float(32)) {
-    int32_t channels = static_cast<int32_t>(wd[1].size()), kh = static_cast<int32_t>(wd[2].size()),
-            kw = static_cast<int32_t>(wd[3].size()), rows = static_cast<int32_t>(perGroup);
-    int32_t depth = channels * kh * kw;
-    H::Var ow("gw"), oh("gh"), kk("gk"), m("gm"), gv("gg"), n("gn");
-    H::Expr ci = kk / (kh * kw), ki = (kk / kw) % kh, kj = kk % kw;
-    H::Func weights("gweights" + std::to_string(funcs_.size()));
-    weights(kk, m, gv) = at(w, {gv * rows + m, ci, ki, kj});
-    H::Func cols("gcols" + std::to_string(funcs_.size()));
-    cols(ow, oh, kk, gv, n) =
-        padded(ow * static_cast<int32_t>(strides[1]) - static_cast<int32_t>(pads[1]) +
-                   kj * static_cast<int32_t>(dilations[1]),
-               oh * static_cast<int32_t>(strides[0]) - static_cast<int32_t>(pads[0]) +
-                   ki * static_cast<int32_t>(dilations[0]),
-               gv * channels + ci, n);
-    patches_.push_back(cols);
-    externInputs_.push_back(weights);
-    H::Func product = ukernelMatmul(weights, cols, native::kMatmulCollapseColumns, depth, 5);
-    define(result, [&](const Index &idx) {
-      H::Expr g = idx[1] / rows, e = product(idx[3], idx[2], idx[1] % rows, g, idx[0]);
       return node.numOperands() > 2 ? e + H::cast(*type, at(node.operand(2), {idx[1]})) : e;
     });
     return;
@@ -2293,12 +2256,6 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     plain(f);
   for (H::Func f : tapTables_)
     f.compute_root();
-  for (H::Func f : patches_) {
-    std::vector<H::Var> args = f.args(); // (ow, oh, patch row, image)
-    f.compute_root()
-        .vectorize(args[0], lanes, H::TailStrategy::GuardWithIf)
-        .parallel(args[2], 8, H::TailStrategy::GuardWithIf);
-  }
   for (const H::Func &f : convs_)
     special.insert(f.name());
   // A kernel around one conv with one output (the conv with its epilogue):
@@ -2850,13 +2807,27 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
 struct halide_buffer_t;
 typedef int (*dlc_matmul_f32_fn)(void *, struct halide_buffer_t *, struct halide_buffer_t *,
                                  int32_t, int32_t, struct halide_buffer_t *);
-struct dlc_ukernel_table { dlc_matmul_f32_fn matmul_f32; };
+typedef int (*dlc_conv2d_f32_fn)(void *, struct halide_buffer_t *, struct halide_buffer_t *,
+                                 int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
+                                 int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
+                                 struct halide_buffer_t *);
+struct dlc_ukernel_table { dlc_matmul_f32_fn matmul_f32; dlc_conv2d_f32_fn conv2d_f32; };
 static struct dlc_ukernel_table dlc_ukernels;
 void dlc_bind_ukernels(const struct dlc_ukernel_table *table) { dlc_ukernels = *table; }
 int dlc_ukernel_matmul(void *user_context, struct halide_buffer_t *a, struct halide_buffer_t *b,
                        int32_t flags, int32_t depth, struct halide_buffer_t *c) {
   return dlc_ukernels.matmul_f32 ? dlc_ukernels.matmul_f32(user_context, a, b, flags, depth, c)
                                  : -1;
+}
+int dlc_ukernel_conv2d(void *user_context, struct halide_buffer_t *x, struct halide_buffer_t *w,
+                       int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t pt, int32_t pl,
+                       int32_t dh, int32_t dw, int32_t groups, int32_t channels,
+                       int32_t out_channels, int32_t height, int32_t width,
+                       struct halide_buffer_t *c) {
+  return dlc_ukernels.conv2d_f32
+             ? dlc_ukernels.conv2d_f32(user_context, x, w, kh, kw, sh, sw, pt, pl, dh, dw, groups,
+                                       channels, out_channels, height, width, c)
+             : -1;
 }
 )";
   objects.push_back(shim);

@@ -36,9 +36,9 @@ struct Ends {
 
 #define DLRT_AVX512 __attribute__((target("avx512f")))
 
-/// One step of a block: B's row k (4 vectors) times A's R elements of
+/// One step of a block: B's row k (V vectors) times A's R elements of
 /// column k into the accumulators `acc`.
-template <int R, bool Prefetch>
+template <int R, int V, bool Prefetch>
 DLRT_AVX512 __attribute__((always_inline)) inline void step(__m512 (&acc)[R][4], const float *a,
                                                             int64_t lda, const float *b,
                                                             int64_t ldb, const __mmask16 (&mask)[4],
@@ -47,28 +47,29 @@ DLRT_AVX512 __attribute__((always_inline)) inline void step(__m512 (&acc)[R][4],
   if constexpr (Prefetch) {
     const char *ahead = reinterpret_cast<const char *>(row + kAhead * ldb);
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j)
+    for (int j = 0; j < V; ++j)
       _mm_prefetch(ahead + 64 * j, _MM_HINT_T1);
   }
   __m512 v[4];
 #pragma GCC unroll 4
-  for (int j = 0; j < 4; ++j)
+  for (int j = 0; j < V; ++j)
     v[j] = _mm512_maskz_loadu_ps(mask[j], row + 16 * j);
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i) {
     __m512 x = _mm512_set1_ps(a[i * lda + k]);
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j)
+    for (int j = 0; j < V; ++j)
       acc[i][j] = _mm512_fmadd_ps(x, v[j], acc[i][j]);
   }
 }
 
 /// C[0..R) x [0..cols) (+)= A[0..R) x B over `depth` steps, B's rows `ldb`
-/// apart (a panel's kCols, or a matrix read in place): R x 4 accumulators
-/// in registers, A broadcast from its rows in place. With Split (R <= 2),
-/// even and odd steps go to two accumulator sets, so that a long chain of
-/// dependent FMAs does not bound a matrix-vector product.
-template <int R, bool Split, bool Prefetch>
+/// apart (a panel's kCols, or a matrix read in place): R x V accumulators
+/// in registers (V vectors cover the columns: a narrow last panel issues
+/// no FMAs for columns it lacks), A broadcast from its rows in place. With
+/// Split (R <= 2), even and odd steps go to two accumulator sets, so that a
+/// long chain of dependent FMAs does not bound a matrix-vector product.
+template <int R, int V, bool Split, bool Prefetch>
 DLRT_AVX512 void block(int64_t depth, const float *a, int64_t lda, const float *b, int64_t ldb,
                        float *c, int64_t ldc, int cols, Ends ends) {
   __m512 acc[R][4], odd[R][4];
@@ -81,7 +82,7 @@ DLRT_AVX512 void block(int64_t depth, const float *a, int64_t lda, const float *
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) {
+    for (int j = 0; j < V; ++j) {
       acc[i][j] = ends.load ? _mm512_maskz_loadu_ps(mask[j], c + i * ldc + 16 * j)
                             : _mm512_setzero_ps();
       odd[i][j] = _mm512_setzero_ps();
@@ -89,16 +90,16 @@ DLRT_AVX512 void block(int64_t depth, const float *a, int64_t lda, const float *
   int64_t k = 0;
   if constexpr (Split)
     for (; k + 1 < depth; k += 2) {
-      step<R, Prefetch>(acc, a, lda, b, ldb, mask, k);
-      step<R, Prefetch>(odd, a, lda, b, ldb, mask, k + 1);
+      step<R, V, Prefetch>(acc, a, lda, b, ldb, mask, k);
+      step<R, V, Prefetch>(odd, a, lda, b, ldb, mask, k + 1);
     }
   for (; k < depth; ++k)
-    step<R, Prefetch>(acc, a, lda, b, ldb, mask, k);
+    step<R, V, Prefetch>(acc, a, lda, b, ldb, mask, k);
   const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) {
+    for (int j = 0; j < V; ++j) {
       __m512 x = acc[i][j];
       if constexpr (Split)
         x = _mm512_add_ps(x, odd[i][j]);
@@ -112,14 +113,40 @@ DLRT_AVX512 void block(int64_t depth, const float *a, int64_t lda, const float *
 
 using Block = void (*)(int64_t, const float *, int64_t, const float *, int64_t, float *, int64_t,
                        int, Ends);
-/// By rows, without and with prefetching B ahead.
-constexpr Block kBlocks[2][kRows + 1] = {
-    {nullptr, block<1, true, false>, block<2, true, false>, block<3, false, false>,
-     block<4, false, false>, block<5, false, false>, block<6, false, false>},
-    {nullptr, block<1, true, true>, block<2, true, true>, block<3, false, true>,
-     block<4, false, true>, block<5, false, true>, block<6, false, true>}};
+/// The blocks of V vectors, by rows (1..kRows; R <= 2 split the depth).
+template <int V, bool Prefetch> struct BlocksOf {
+  static constexpr Block rows[kRows + 1] = {
+      nullptr,
+      block<1, V, true, Prefetch>,
+      block<2, V, true, Prefetch>,
+      block<3, V, false, Prefetch>,
+      block<4, V, false, Prefetch>,
+      block<5, V, false, Prefetch>,
+      block<6, V, false, Prefetch>};
+};
+/// By prefetching B ahead (no, yes), vectors (1..4), rows.
+constexpr const Block *kBlocks[2][5] = {
+    {nullptr, BlocksOf<1, false>::rows, BlocksOf<2, false>::rows, BlocksOf<3, false>::rows,
+     BlocksOf<4, false>::rows},
+    {nullptr, BlocksOf<1, true>::rows, BlocksOf<2, true>::rows, BlocksOf<3, true>::rows,
+     BlocksOf<4, true>::rows}};
 
-/// This thread's panel buffer (64-byte aligned), grown as needed.
+/// One slice of the depth on one panel: C[0..m) x [0..cols) (+)= A's
+/// columns [0..steps) times the panel's rows [0..steps) (`ldPanel` apart),
+/// block by block of kRows rows; the first block prefetches B ahead (a
+/// panel streamed from memory).
+void slice(int64_t m, int64_t steps, const float *a, int64_t lda, const float *panel,
+           int64_t ldPanel, int cols, float *c, int64_t ldc, Ends ends, bool prefetch) {
+  const int vectors = (cols + 15) / 16;
+  for (int64_t row = 0; row < m; row += kRows) {
+    int rows = static_cast<int>(std::min<int64_t>(kRows, m - row));
+    kBlocks[prefetch && row == 0][vectors][rows](steps, a + row * lda, lda, panel, ldPanel, c + row * ldc,
+                                        ldc, cols, ends);
+  }
+}
+
+} // namespace
+
 float *panelBuffer(int64_t floats) {
   struct Free {
     void operator()(float *p) const { std::free(p); }
@@ -133,6 +160,8 @@ float *panelBuffer(int64_t floats) {
   }
   return buffer.get();
 }
+
+namespace {
 
 /// Copies b's columns [col0, col0 + 64) (zero-padded past n) into `panel`.
 void packPanel(int64_t n, int64_t depth, const float *b, int64_t rowStride, int64_t colStride,
@@ -199,7 +228,7 @@ bool gemmUkernel(const MatmulParams &p) {
     if (!(scratch = panelBuffer(p.depth * kCols)))
       return false;
   }
-  const int64_t panels = (p.n + kCols - 1) / kCols, tiles = (p.m + kRows - 1) / kRows;
+  const int64_t panels = (p.n + kCols - 1) / kCols;
   for (int64_t q = 0; q < panels; ++q) {
     int64_t col0 = q * kCols;
     int cols = static_cast<int>(std::min<int64_t>(kCols, p.n - col0));
@@ -218,16 +247,17 @@ bool gemmUkernel(const MatmulParams &p) {
       Ends ends{k0 > 0 || p.epilogue.accumulate,
                 last && p.epilogue.bias ? p.epilogue.bias + col0 : nullptr,
                 last && p.epilogue.relu};
-      for (int64_t t = 0; t < tiles; ++t) {
-        int64_t row = t * kRows;
-        int rows = static_cast<int>(std::min<int64_t>(kRows, p.m - row));
-        kBlocks[streamed && t == 0][rows](steps, p.a + row * p.lda + k0, p.lda,
-                                          panel + k0 * ldPanel, ldPanel, p.c + row * p.ldc + col0,
-                                          p.ldc, cols, ends);
-      }
+      slice(p.m, steps, p.a + k0, p.lda, panel + k0 * ldPanel, ldPanel, cols, p.c + col0, p.ldc,
+            ends, streamed);
     }
   }
   return true;
+}
+
+void gemmPanel(int64_t m, int64_t steps, const float *a, int64_t lda, const float *panel,
+               int cols, float *c, int64_t ldc, bool accumulate) {
+  slice(m, steps, a, lda, panel, kCols, cols, c, ldc, Ends{accumulate, nullptr, false},
+        /*prefetch=*/false);
 }
 
 void PackedB::Free::operator()(float *p) const { std::free(p); }

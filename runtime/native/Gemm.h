@@ -93,6 +93,19 @@ struct MatmulParams {
 /// or scratch memory for packing cannot be had.
 bool gemmUkernel(const MatmulParams &p);
 
+/// One slice of the depth of a product whose B the caller builds panel by
+/// panel (a convolution's input patches, native/Conv.h): C[0..m) x
+/// [0..cols) = A[0..m) x [0..steps) times `panel`'s `steps` rows of
+/// kPanelColumns (zero past `cols`), added to what C holds where
+/// `accumulate`. a(i, k) = a[i*lda + k], c(i, j) = c[i*ldc + j]. Needs
+/// hasGemmKernel().
+void gemmPanel(int64_t m, int64_t steps, const float *a, int64_t lda, const float *panel,
+               int cols, float *c, int64_t ldc, bool accumulate);
+
+/// This thread's scratch for panels (64-byte aligned, at least `floats`),
+/// kept for the thread's life; null if the memory cannot be had.
+float *panelBuffer(int64_t floats);
+
 } // namespace dlrt::native
 
 #endif // DLRT_NATIVE_GEMM_H

@@ -2,6 +2,7 @@
 
 #include "native/Ukernels.h"
 
+#include "native/Conv.h"
 #include "native/Matmul.h"
 #include "threading/ThreadPool.h"
 
@@ -257,8 +258,93 @@ int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags
   return ok ? 0 : failed(error);
 }
 
+namespace {
+
+/// The offset of `buffer`'s element at `at` (one coordinate per dim), or
+/// false where the buffer does not hold [at[d], at[d] + extent[d]) in
+/// every dim.
+bool holds(const HalideBuffer &buffer, const int64_t *at, const int64_t *extent, int64_t &offset) {
+  offset = 0;
+  for (int d = 0; d < buffer.dimensions; ++d) {
+    const HalideDimension &dim = buffer.dim[d];
+    if (at[d] < dim.min || at[d] + extent[d] > int64_t(dim.min) + dim.extent)
+      return false;
+    offset += (at[d] - dim.min) * int64_t(dim.stride);
+  }
+  return true;
+}
+
+} // namespace
+
+int conv2dF32(void *userContext, HalideBuffer *x, HalideBuffer *w, int32_t kernelH,
+              int32_t kernelW, int32_t strideH, int32_t strideW, int32_t padTop, int32_t padLeft,
+              int32_t dilationH, int32_t dilationW, int32_t groups, int32_t channels,
+              int32_t outChannels,
+              int32_t height, int32_t width,
+              HalideBuffer *c) {
+  if (x->dimensions != 4 || w->dimensions != 4 || c->dimensions != 4)
+    return failed("convolution operands of unexpected ranks");
+  // Halide's dims are innermost first: x (w, h, c, n), w (kw, kh, c, m),
+  // c (ow, oh, m, n).
+  const HalideDimension *cd = c->dim;
+  if (!c->host) { // a bounds query: the whole input and the weights' rows
+    if (!x->host) {
+      int64_t extent[4] = {width, height, int64_t(channels) * groups, cd[3].extent};
+      int64_t min[4] = {0, 0, 0, cd[3].min};
+      for (int d = 0; d < 4; ++d)
+        x->dim[d].min = static_cast<int32_t>(min[d]), x->dim[d].extent = static_cast<int32_t>(extent[d]);
+    }
+    if (!w->host) {
+      w->dim[0].min = w->dim[1].min = w->dim[2].min = 0;
+      w->dim[0].extent = kernelW, w->dim[1].extent = kernelH, w->dim[2].extent = channels;
+      w->dim[3].min = 0, w->dim[3].extent = outChannels;
+    }
+    return 0;
+  }
+  for (const HalideBuffer *b : {x, w, c})
+    if (b->type.code != 2 || b->type.bits != 32)
+      return failed("a convolution operand is not f32");
+  Conv2dShape shape;
+  shape.images = cd[3].extent, shape.groups = groups;
+  shape.channels = channels, shape.height = height, shape.width = width;
+  shape.outChannels = outChannels, shape.channel0 = cd[2].min,
+  shape.channelCount = cd[2].extent;
+  shape.outRow0 = cd[1].min, shape.outCol0 = cd[0].min;
+  shape.outHeight = cd[1].extent, shape.outWidth = cd[0].extent;
+  shape.kernelH = kernelH, shape.kernelW = kernelW, shape.strideH = strideH,
+  shape.strideW = strideW, shape.dilationH = dilationH, shape.dilationW = dilationW;
+  shape.padTop = padTop, shape.padLeft = padLeft;
+  const HalideDimension *wd = w->dim;
+  if (wd[3].min != 0 || wd[3].extent < outChannels || wd[0].min != 0 || wd[1].min != 0 || wd[2].min != 0 ||
+      wd[0].extent != kernelW || wd[1].extent != kernelH || wd[2].extent != channels ||
+      (wd[0].stride != 1 && kernelW > 1) || (wd[1].stride != kernelW && kernelH > 1) ||
+      (wd[2].stride != kernelW * kernelH && wd[2].extent > 1))
+    return failed("convolution weights that are not dense [M, C, kh, kw]");
+  if (cd[0].stride != 1 && cd[0].extent > 1)
+    return failed("a convolution result whose rows are not dense");
+  if (cd[1].stride != cd[0].extent && cd[1].extent > 1)
+    return failed("a convolution result whose positions are not dense");
+  Conv2dOperands operands;
+  int64_t at[4] = {0, 0, 0, cd[3].min}, extent[4] = {width, height, shape.channels * groups,
+                                                     cd[3].extent};
+  int64_t offset = 0;
+  if (!holds(*x, at, extent, offset))
+    return failed("a convolution input that does not hold the region read");
+  operands.x = reinterpret_cast<const float *>(x->host) + offset;
+  operands.colStride = x->dim[0].stride, operands.rowStride = x->dim[1].stride;
+  operands.channelStride = x->dim[2].stride, operands.imageStride = x->dim[3].stride;
+  operands.w = reinterpret_cast<const float *>(w->host);
+  operands.ldw = wd[3].stride;
+  operands.c = reinterpret_cast<float *>(c->host);
+  operands.cChannelStride = cd[2].stride, operands.cImageStride = cd[3].stride;
+  std::string error;
+  if (!native::conv2dF32(shape, operands, static_cast<ThreadPool *>(userContext), error))
+    return failed(error);
+  return 0;
+}
+
 const UkernelTable &ukernels() {
-  static const UkernelTable table = {matmulF32};
+  static const UkernelTable table = {matmulF32, conv2dF32};
   return table;
 }
 

@@ -1,9 +1,9 @@
 //===- Ukernels.h - Library microkernels under generated kernels -*- C++ -*-===//
 //
 // What generated code calls for the work a tuned library does better, as
-// IREE's ukernels: today one, the f32 matmul, an extern stage of the Halide
-// pipelines that contain a matmul, a gemm or a convolution as a matmul
-// over input patches. The generated pipeline computes the operands (patches,
+// IREE's ukernels: the f32 matmul (matmul and gemm nodes) and the f32 2-D
+// convolution (an implicit GEMM over the input's patches), extern stages
+// of the Halide pipelines. The generated pipeline computes the operands (patches,
 // transposes, broadcasts) and the epilogue (bias, activation, residual)
 // around it. This is the thin Halide adapter: it reads the buffers as
 // strided matrices and batches and hands each product to the dispatch
@@ -54,10 +54,26 @@ enum MatmulFlags : int32_t {
 int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags, int32_t depth,
               HalideBuffer *c);
 
+/// c(ow, oh, m, n) = a 2-D convolution of x(w, h, c, n) (NCHW, Halide
+/// order) by the weights w(kw, kh, c/groups, m) (dense [M, C/G, kh, kw]),
+/// computed as an implicit GEMM (native/Conv.h); `height` x `width` is the
+/// input's extent (the window reads zeros outside it). In a bounds query
+/// it states the whole input (images as c's) and the weights' rows.
+int conv2dF32(void *userContext, HalideBuffer *x, HalideBuffer *w, int32_t kernelH,
+              int32_t kernelW, int32_t strideH, int32_t strideW, int32_t padTop, int32_t padLeft,
+              int32_t dilationH, int32_t dilationW, int32_t groups, int32_t channels,
+              int32_t outChannels,
+              int32_t height, int32_t width,
+              HalideBuffer *c);
+
 /// The table handed to a native library's `dlc_bind_ukernels`, in this
-/// order; the generated side declares the same (HalideBackend.cpp).
+/// order (entries are only ever added at the end); the generated side
+/// declares the same (HalideBackend.cpp).
 struct UkernelTable {
   int (*matmulF32)(void *, HalideBuffer *, HalideBuffer *, int32_t, int32_t, HalideBuffer *);
+  int (*conv2dF32)(void *, HalideBuffer *, HalideBuffer *, int32_t, int32_t, int32_t, int32_t,
+                   int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
+                   int32_t, HalideBuffer *);
 };
 const UkernelTable &ukernels();
 

@@ -96,8 +96,10 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
     return;
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  // About four chunks per thread balance uneven chunks without much overhead.
-  int64_t chunks = std::min<int64_t>(count / grain, int64_t(threads()) * 4);
+  // About four chunks per thread balance uneven chunks without much
+  // overhead. (Chunks of at least `grain`, the last one shorter: 49 tasks
+  // at a grain of 25 are 2 chunks, not one.)
+  int64_t chunks = std::min<int64_t>((count + grain - 1) / grain, int64_t(threads()) * 4);
   chunk_ = (count + chunks - 1) / chunks;
   count_ = count;
   next_ = 0;

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <numeric>
 #include <random>
 
@@ -25,6 +27,22 @@ TEST(ThreadPoolTest, CoversTheRangeOnce) {
     for (int64_t i = 0; i < count; ++i)
       ASSERT_EQ(hits[i], 1) << "count " << count << " index " << i;
   }
+}
+
+// A grain that does not divide the count still splits the loop: 49 tasks
+// at a grain of 25 are chunks of 25 and 24 (once one chunk, on one thread).
+TEST(ThreadPoolTest, AnUnevenGrainStillSplits) {
+  ThreadPool pool(2);
+  std::vector<std::pair<int64_t, int64_t>> chunks;
+  std::mutex mutex;
+  pool.parallelFor(49, 25, [&](int64_t begin, int64_t end) {
+    std::lock_guard<std::mutex> lock(mutex);
+    chunks.emplace_back(begin, end);
+  });
+  std::sort(chunks.begin(), chunks.end());
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0], std::make_pair(int64_t(0), int64_t(25)));
+  EXPECT_EQ(chunks[1], std::make_pair(int64_t(25), int64_t(49)));
 }
 
 TEST(ThreadPoolTest, NestedLoopsRunInline) {
