@@ -48,6 +48,7 @@ std::optional<EmittedProgram> compileModule(Module &module, const CompileRequest
   // pass that renames, drops or reorders an input or output is a bug.
   std::vector<std::string> interface = interfaceOf(module);
   PassContext context(diag);
+  context.forcePartition = request.forcePartition;
   for (const auto &[name, value] : request.bindings)
     context.bindings[name] = value;
   std::optional<Pipeline> pipeline = Pipeline::parse(compilePipeline(request), diag);

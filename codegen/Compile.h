@@ -25,6 +25,8 @@ struct CompileRequest {
   std::string passes; ///< empty: kCompilePipeline
   std::map<std::string, int64_t, std::less<>> bindings;
   bool verifyEach = false; ///< verify the module after every pass
+  /// branch-batch partitions whatever its cost model says (for tests).
+  bool forcePartition = false;
   EmitOptions emit;        ///< backend and target
 };
 

@@ -35,6 +35,7 @@
 #include "passes/Passes.h"
 #include "passes/Rowwise.h"
 
+#include <cstdio>
 #include <optional>
 #include <set>
 #include <string>
@@ -63,6 +64,46 @@ bool perSample(const TensorType &cond, const TensorType &type) {
       return false;
   return true;
 }
+
+/// Multiply-adds a contraction does per row of its result (matmul, gemm,
+/// conv; 0 for other ops), or nullopt where a dim it needs is not static.
+std::optional<double> workPerRow(const Node &node) {
+  if (!node.is(OpId::Matmul) && !node.is(OpId::Gemm) && !node.is(OpId::Conv))
+    return 0.0;
+  const TensorType &result = node.result(0)->type();
+  const TensorType &lhs = node.operand(0)->type(), &rhs = node.operand(1)->type();
+  if (!result.hasRank() || result.rank() == 0 || !lhs.hasRank() || !rhs.hasRank() ||
+      lhs.rank() == 0 || rhs.rank() == 0)
+    return std::nullopt;
+  double perRow = 1;
+  for (int64_t i = 1; i < result.rank(); ++i) {
+    if (!result.dim(i).isStatic())
+      return std::nullopt;
+    perRow *= static_cast<double>(result.dim(i).size());
+  }
+  // The contraction's depth: a's last dim, gemm's k, a kernel's taps.
+  std::vector<Dim> depth;
+  if (node.is(OpId::Matmul))
+    depth = {lhs.dim(lhs.rank() - 1)};
+  else if (node.is(OpId::Gemm))
+    depth = {lhs.dim(node.intAttr("trans_a") ? 0 : lhs.rank() - 1)};
+  else
+    for (int64_t i = 1; i < rhs.rank(); ++i)
+      depth.push_back(rhs.dim(i));
+  for (const Dim &d : depth) {
+    if (!d.isStatic())
+      return std::nullopt;
+    perRow *= static_cast<double>(d.size());
+  }
+  return perRow;
+}
+
+/// What a partition costs of its own, in multiply-adds of a contraction:
+/// two nonzero counts read back by the host, gathers, scatters and their
+/// launches (~10-20 us at the kernels' rate of tens of GFLOP/s).
+constexpr double kPartitionCost = double(1 << 20);
+/// Rows assumed for a batch of unknown size.
+constexpr double kAssumedRows = 8;
 
 Branch branchOf(Value *value) {
   Branch branch{value, std::nullopt};
@@ -109,9 +150,35 @@ bool partition(Node &node, PassContext &context, std::set<const Node *> &reporte
   // Where one branch only has work, the partition saves it on the samples
   // that take the other: a profile that saw none take it says it saves
   // nothing.
-  if (std::optional<double> skips = context.profile.zeroFraction(*cond);
-      skips && takenWork != skippedWork && *skips == (takenWork ? 0.0 : 1.0))
+  std::optional<double> skips = context.profile.zeroFraction(*cond);
+  if (skips && takenWork != skippedWork && *skips == (takenWork ? 0.0 : 1.0))
     return missed("the profile saw every sample take the branch with the work");
+  // The cost model: the work saved per run (each branch's contractions on
+  // the rows that do not take it; half the rows each way unless a profile
+  // says otherwise) against what the partition costs of its own.
+  if (!context.forcePartition) {
+    double saved = 0, share = skips ? 1.0 - *skips : 0.5; // rows taking `taken`
+    bool known = true;
+    for (auto [branch, others] : {std::pair{&taken, 1.0 - share}, std::pair{&skipped, share}}) {
+      if (!branch->cone)
+        continue;
+      for (const Node *n : branch->cone->nodes) {
+        std::optional<double> work = workPerRow(*n);
+        known = known && work.has_value();
+        saved += others * work.value_or(0);
+      }
+    }
+    double rows = type.dim(0).isStatic() ? double(type.dim(0).size()) : kAssumedRows;
+    saved *= rows;
+    if (known && saved < kPartitionCost) {
+      char text[160];
+      std::snprintf(text, sizeof(text),
+                    "it would save ~%.3g multiply-adds per run, less than the partition costs "
+                    "(~%.3g); --force-branch-batch partitions anyway",
+                    saved, kPartitionCost);
+      return missed(text);
+    }
+  }
   Builder b(*node.graph(), &context.diag);
   b.setInsertionPointAndLocation(&node);
   Value *takeRows = rowsWhere(b, cond);

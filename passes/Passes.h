@@ -73,6 +73,9 @@ struct PassContext {
   }
   /// Symbol values for `specialize` (`--bind N=8`).
   std::map<std::string, int64_t, std::less<>> bindings;
+  /// branch-batch partitions every select it can, whatever its cost model
+  /// says (`--force-branch-batch`: tests of the rewrite on small models).
+  bool forcePartition = false;
   /// Constant folding leaves results larger than this unfolded.
   int64_t foldLimitBytes = int64_t(1) << 20;
   /// Sample inputs for `profile` (by input name, one map per run) and what

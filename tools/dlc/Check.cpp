@@ -31,6 +31,8 @@ const CommandSpec kCheckSpec = withFlags(
        "the pipeline that compiles (default " + std::string(kCompilePipeline) + ")",
        "PIPELINE"},
       {"backend", 0, true, "halide (default) or reference (see dlc compile)", "NAME"},
+      {"force-branch-batch", 0, false,
+       "partition every per-sample select branch-batch can, whatever its cost model says"},
       {"rtol", 0, true, "relative tolerance (default 1e-4)", "R"},
       {"atol", 0, true, "absolute tolerance (default 1e-5)", "A"}},
      1,
@@ -68,6 +70,7 @@ int runCheck(const ParsedArgs &args) {
   CompileRequest request;
   request.passes = args.get("compile-passes").value_or("");
   request.verifyEach = true;
+  request.forcePartition = args.has("force-branch-batch");
   std::optional<std::string> backend = backendOf(args);
   if (!backend)
     return kExitUser;

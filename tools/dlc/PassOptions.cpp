@@ -45,6 +45,9 @@ std::vector<FlagSpec> passFlags() {
        "static, symbolic, data-dependent or unknown"},
       {"remarks", 0, false,
        "print what the passes rewrote and what they could not (and why)"},
+      {"force-branch-batch", 0, false,
+       "partition every per-sample select branch-batch can, even where its cost model "
+       "says the partition costs more than it saves (for tests)"},
       {"profile-inputs", 0, true,
        "run the model on sample inputs (DIR/NAME.npy, or one folder of them per run) "
        "after canonicalize; the rewrites use what the runs saw (gates mostly zero, "
@@ -170,6 +173,7 @@ LogicalResult runPasses(const ParsedArgs &args, Module &module,
                                 binding + "'");
     context.bindings[name] = value;
   }
+  context.forcePartition = args.has("force-branch-batch");
   if (std::optional<std::string> dir = args.get("profile-inputs")) {
     if (failed(loadProfileInputs(*dir, context)))
       return failure();
