@@ -9,10 +9,10 @@
 // the result's index; anything else (a symbol that may or may not be 1) is
 // not lowered.
 //
-// f32 matmuls, gemms and 2-D convolutions are extern stages calling the
-// runtime's matmul ukernel (runtime/native/Ukernels.h): the pipeline
-// computes their operands (patches, transposed or broadcast operands) and
-// epilogues. 16-bit floats are read widened to f32 and stored narrowed.
+// f32 matmuls and gemms are extern stages calling the runtime's matmul
+// ukernel, 2-D convolutions with groups of 8+ outputs its conv ukernel (an
+// implicit GEMM; runtime/native/Ukernels.h): the pipeline computes their
+// operands (transposed or broadcast operands) and epilogues. 16-bit floats are read widened to f32 and stored narrowed.
 // Indices read at run time (gathers, scatters) and integer divisors are
 // checked in the kernel (Halide's require): a bad one fails the kernel
 // with the reference's reason.
@@ -52,8 +52,11 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
 #include <functional>
+#include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <spawn.h>
@@ -466,7 +469,8 @@ private:
     if (auto p = params_.find(value); p != params_.end())
       return H::ExternFuncArgument(p->second);
     size_t rank = value->type().dims().size();
-    if (auto f = funcs_.find(value); f != funcs_.end() && f->second.dimensions() == static_cast<int>(rank)) {
+    if (auto f = funcs_.find(value);
+        f != funcs_.end() && f->second.dimensions() == static_cast<int>(rank)) {
       externInputs_.push_back(f->second);
       return H::ExternFuncArgument(f->second);
     }
@@ -2472,16 +2476,26 @@ struct HalideBackend::Impl {
   std::string autoscheduler; ///< empty: manual schedules
   int64_t estimate = 128;
   std::map<std::string, H::Param<int32_t>> symbols;
+  /// Code generations in flight (declared before `kernels`, whose futures
+  /// wait for them when destroyed).
+  std::mutex mutex;
+  std::condition_variable slotFree;
+  int running = 0;
   struct Compiled {
     std::string name;
-    std::string object; ///< the compiled object file's bytes
+    /// The compiled object file's bytes (LLVM's code generation may still
+    /// be running on another thread).
+    std::shared_future<std::string> object;
   };
   std::vector<Compiled> kernels;
 
   /// The object of `pipeline` as kernel `name`: from the kernel cache when
-  /// it holds `key`, else compiled (and cached). Throws Halide's errors.
-  std::string compile(H::Pipeline pipeline, const std::vector<H::Argument> &arguments,
-                      const std::string &name, const std::string &key);
+  /// it holds `key`, else lowered here (Halide's errors thrown now: the
+  /// kernel stays on the reference) and turned into machine code on a
+  /// thread of its own (and cached), at most one per core at a time.
+  std::shared_future<std::string> compile(H::Pipeline pipeline,
+                                          const std::vector<H::Argument> &arguments,
+                                          const std::string &name, const std::string &key);
   std::map<std::string, Kernel> byContent; ///< identical kernels compile once
   std::map<std::string, std::vector<const Value *>> ordered; ///< their values, numbered
 };
@@ -2681,9 +2695,9 @@ std::error_code ignored_;
 
 } // namespace
 
-std::string HalideBackend::Impl::compile(H::Pipeline pipeline,
-                                        const std::vector<H::Argument> &arguments,
-                                        const std::string &name, const std::string &key) {
+std::shared_future<std::string>
+HalideBackend::Impl::compile(H::Pipeline pipeline, const std::vector<H::Argument> &arguments,
+                             const std::string &name, const std::string &key) {
   std::string cache = native::cacheDirectory();
   std::string cached = cache.empty() ? "" : cache + "/halide/" + name + ".o";
   std::string cachedKey = cached.empty() ? "" : cached + ".key";
@@ -2692,32 +2706,54 @@ std::string HalideBackend::Impl::compile(H::Pipeline pipeline,
     if (!object.empty()) {
       std::error_code ec; // used now: the last to be trimmed
       std::filesystem::last_write_time(cached, std::filesystem::file_time_type::clock::now(), ec);
-      return object;
+      std::promise<std::string> ready;
+      ready.set_value(std::move(object));
+      return ready.get_future().share();
     }
   }
-  char dirTemplate[] = "/tmp/dlc-halide-XXXXXX";
-  if (!mkdtemp(dirTemplate))
-    throw NotLowered{"cannot create a temporary folder"};
-  std::string path = std::string(dirTemplate) + "/" + name + ".o";
-  try {
-    pipeline.compile_to_object(path, arguments, name, target);
-  } catch (...) {
-    std::filesystem::remove_all(dirTemplate, ignored_);
-    throw;
+  // Lowering (where Halide reports what it cannot compile) here; LLVM's
+  // code generation, most of the time, on its own thread.
+  H::Module module = pipeline.compile_to_module(arguments, name, target);
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    slotFree.wait(lock, [&] { return running < cores; });
+    ++running;
   }
-  std::string object = readText(path);
-  std::filesystem::remove_all(dirTemplate, ignored_);
-  if (object.empty())
-    throw NotLowered{"Halide wrote no object"};
-  if (!cached.empty()) { // write then rename: readers never see half a file
-    std::filesystem::create_directories(cache + "/halide", ignored_);
-    std::string suffix = ".tmp" + std::to_string(getpid());
-    std::ofstream(cached + suffix, std::ios::binary) << object;
-    std::ofstream(cachedKey + suffix) << key;
-    std::filesystem::rename(cachedKey + suffix, cachedKey, ignored_);
-    std::filesystem::rename(cached + suffix, cached, ignored_);
-  }
-  return object;
+  return std::async(std::launch::async, [this, module, name, key, cache, cached, cachedKey] {
+           struct Release {
+             Impl *impl;
+             ~Release() {
+               std::lock_guard<std::mutex> lock(impl->mutex);
+               --impl->running;
+               impl->slotFree.notify_one();
+             }
+           } release{this};
+           char dirTemplate[] = "/tmp/dlc-halide-XXXXXX";
+           if (!mkdtemp(dirTemplate))
+             throw NotLowered{"cannot create a temporary folder"};
+           std::string path = std::string(dirTemplate) + "/" + name + ".o";
+           try {
+             module.compile({{H::OutputFileType::object, path}});
+           } catch (...) {
+             std::filesystem::remove_all(dirTemplate, ignored_);
+             throw;
+           }
+           std::string object = readText(path);
+           std::filesystem::remove_all(dirTemplate, ignored_);
+           if (object.empty())
+             throw NotLowered{"Halide wrote no object"};
+           if (!cached.empty()) { // write then rename: readers never see half a file
+             std::filesystem::create_directories(cache + "/halide", ignored_);
+             std::string suffix = ".tmp" + std::to_string(getpid()) + "." + name;
+             std::ofstream(cached + suffix, std::ios::binary) << object;
+             std::ofstream(cachedKey + suffix) << key;
+             std::filesystem::rename(cachedKey + suffix, cachedKey, ignored_);
+             std::filesystem::rename(cached + suffix, cached, ignored_);
+           }
+           return object;
+         })
+      .share();
 }
 
 /// Keeps the kernel cache under DLC_CACHE_MAX_MB (default 1024): the
@@ -2767,7 +2803,7 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
   try {
     for (const Impl::Compiled &kernel : impl_->kernels) {
       std::string object = dir + "/" + kernel.name + ".o";
-      std::ofstream(object, std::ios::binary) << kernel.object;
+      std::ofstream(object, std::ios::binary) << kernel.object.get();
       objects.push_back(object);
     }
     // One Halide runtime per target, cached like the kernels.
@@ -2797,6 +2833,10 @@ std::vector<uint8_t> HalideBackend::link(std::string &error) {
     objects.push_back(runtime);
   } catch (const H::Error &e) {
     error = std::string("Halide: ") + e.what();
+    std::filesystem::remove_all(dir, ignored_);
+    return {};
+  } catch (const NotLowered &e) {
+    error = "Halide: " + e.why;
     std::filesystem::remove_all(dir, ignored_);
     return {};
   }

@@ -140,8 +140,8 @@ void slice(int64_t m, int64_t steps, const float *a, int64_t lda, const float *p
   const int vectors = (cols + 15) / 16;
   for (int64_t row = 0; row < m; row += kRows) {
     int rows = static_cast<int>(std::min<int64_t>(kRows, m - row));
-    kBlocks[prefetch && row == 0][vectors][rows](steps, a + row * lda, lda, panel, ldPanel, c + row * ldc,
-                                        ldc, cols, ends);
+    kBlocks[prefetch && row == 0][vectors][rows](steps, a + row * lda, lda, panel, ldPanel,
+                                                 c + row * ldc, ldc, cols, ends);
   }
 }
 

@@ -279,9 +279,7 @@ bool holds(const HalideBuffer &buffer, const int64_t *at, const int64_t *extent,
 int conv2dF32(void *userContext, HalideBuffer *x, HalideBuffer *w, int32_t kernelH,
               int32_t kernelW, int32_t strideH, int32_t strideW, int32_t padTop, int32_t padLeft,
               int32_t dilationH, int32_t dilationW, int32_t groups, int32_t channels,
-              int32_t outChannels,
-              int32_t height, int32_t width,
-              HalideBuffer *c) {
+              int32_t outChannels, int32_t height, int32_t width, HalideBuffer *c) {
   if (x->dimensions != 4 || w->dimensions != 4 || c->dimensions != 4)
     return failed("convolution operands of unexpected ranks");
   // Halide's dims are innermost first: x (w, h, c, n), w (kw, kh, c, m),
@@ -291,8 +289,10 @@ int conv2dF32(void *userContext, HalideBuffer *x, HalideBuffer *w, int32_t kerne
     if (!x->host) {
       int64_t extent[4] = {width, height, int64_t(channels) * groups, cd[3].extent};
       int64_t min[4] = {0, 0, 0, cd[3].min};
-      for (int d = 0; d < 4; ++d)
-        x->dim[d].min = static_cast<int32_t>(min[d]), x->dim[d].extent = static_cast<int32_t>(extent[d]);
+      for (int d = 0; d < 4; ++d) {
+        x->dim[d].min = static_cast<int32_t>(min[d]);
+        x->dim[d].extent = static_cast<int32_t>(extent[d]);
+      }
     }
     if (!w->host) {
       w->dim[0].min = w->dim[1].min = w->dim[2].min = 0;
@@ -315,8 +315,8 @@ int conv2dF32(void *userContext, HalideBuffer *x, HalideBuffer *w, int32_t kerne
   shape.strideW = strideW, shape.dilationH = dilationH, shape.dilationW = dilationW;
   shape.padTop = padTop, shape.padLeft = padLeft;
   const HalideDimension *wd = w->dim;
-  if (wd[3].min != 0 || wd[3].extent < outChannels || wd[0].min != 0 || wd[1].min != 0 || wd[2].min != 0 ||
-      wd[0].extent != kernelW || wd[1].extent != kernelH || wd[2].extent != channels ||
+  if (wd[3].min != 0 || wd[3].extent < outChannels || wd[0].min != 0 || wd[1].min != 0 ||
+      wd[2].min != 0 || wd[0].extent != kernelW || wd[1].extent != kernelH || wd[2].extent != channels ||
       (wd[0].stride != 1 && kernelW > 1) || (wd[1].stride != kernelW && kernelH > 1) ||
       (wd[2].stride != kernelW * kernelH && wd[2].extent > 1))
     return failed("convolution weights that are not dense [M, C, kh, kw]");

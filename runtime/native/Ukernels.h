@@ -55,16 +55,15 @@ int matmulF32(void *userContext, HalideBuffer *a, HalideBuffer *b, int32_t flags
               HalideBuffer *c);
 
 /// c(ow, oh, m, n) = a 2-D convolution of x(w, h, c, n) (NCHW, Halide
-/// order) by the weights w(kw, kh, c/groups, m) (dense [M, C/G, kh, kw]),
+/// order) by the weights w(kw, kh, c/groups, m) (dense [M, C/G, kh, kw]:
+/// `channels` = C/G, `outChannels` = M),
 /// computed as an implicit GEMM (native/Conv.h); `height` x `width` is the
 /// input's extent (the window reads zeros outside it). In a bounds query
 /// it states the whole input (images as c's) and the weights' rows.
 int conv2dF32(void *userContext, HalideBuffer *x, HalideBuffer *w, int32_t kernelH,
               int32_t kernelW, int32_t strideH, int32_t strideW, int32_t padTop, int32_t padLeft,
               int32_t dilationH, int32_t dilationW, int32_t groups, int32_t channels,
-              int32_t outChannels,
-              int32_t height, int32_t width,
-              HalideBuffer *c);
+              int32_t outChannels, int32_t height, int32_t width, HalideBuffer *c);
 
 /// The table handed to a native library's `dlc_bind_ukernels`, in this
 /// order (entries are only ever added at the end); the generated side
