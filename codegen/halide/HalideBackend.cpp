@@ -1067,8 +1067,9 @@ void Lowering::matmul(const Node &node) {
   packs_.push_back(pack);
 }
 
-// conv(x[N,C,spatial...], w[M,C/group,k...], [bias]): an explicit sum over
-// (input channel of the group, kernel offsets) into a zero-padded copy of x.
+// conv(x[N,C,spatial...], w[M,C/group,k...], [bias]): the conv ukernel
+// (2-D, f32, groups of 8+ outputs), else an explicit sum over (input
+// channel of the group, kernel offsets) of a zero-padded x.
 void Lowering::conv(const Node &node) {
   const Value *x = node.operand(0), *w = node.operand(1), *result = node.result(0);
   std::vector<Dim> xd = dimsOf(x), wd = dimsOf(w), out = dimsOf(result);
@@ -1083,21 +1084,6 @@ void Lowering::conv(const Node &node) {
   if (!wd[0].isStatic() || wd[0].size() % group != 0)
     reject("conv with a symbolic or uneven channel count");
   int64_t perGroup = wd[0].size() / group;
-  // The zero-padded input, indexed in unpadded coordinates.
-  std::vector<H::Var> pv;
-  for (size_t d = 0; d < xd.size(); ++d)
-    pv.emplace_back("p" + std::to_string(d));
-  Index pidx(pv.begin(), pv.end());
-  H::Expr inside = H::Internal::const_true();
-  Index clamped = pidx;
-  for (size_t d = 2; d < xd.size(); ++d) {
-    H::Expr size = dim(xd[d]);
-    inside = inside && pidx[d] >= 0 && pidx[d] < size;
-    clamped[d] = H::clamp(pidx[d], 0, H::max(size - 1, 0));
-  }
-  H::Func padded("padded" + std::to_string(funcs_.size()));
-  padded(std::vector<H::Var>(pv.rbegin(), pv.rend())) =
-      H::select(inside, at(x, clamped), H::Internal::make_zero(computeType(*type)));
   bool staticKernel = std::all_of(wd.begin() + 1, wd.end(), [](const Dim &d) { return d.isStatic(); });
   if (spatial == 2 && (group == 1 || perGroup >= 8) && staticKernel && node.numOperands() <= 3 &&
       *type == H::Float(32)) {
@@ -1124,6 +1110,21 @@ void Lowering::conv(const Node &node) {
     return;
   }
   // Otherwise (depthwise, 1-D/3-D, f64) directly, over the padded input.
+  // The zero-padded input, indexed in unpadded coordinates.
+  std::vector<H::Var> pv;
+  for (size_t d = 0; d < xd.size(); ++d)
+    pv.emplace_back("p" + std::to_string(d));
+  Index pidx(pv.begin(), pv.end());
+  H::Expr inside = H::Internal::const_true();
+  Index clamped = pidx;
+  for (size_t d = 2; d < xd.size(); ++d) {
+    H::Expr size = dim(xd[d]);
+    inside = inside && pidx[d] >= 0 && pidx[d] < size;
+    clamped[d] = H::clamp(pidx[d], 0, H::max(size - 1, 0));
+  }
+  H::Func padded("padded" + std::to_string(funcs_.size()));
+  padded(std::vector<H::Var>(pv.rbegin(), pv.rend())) =
+      H::select(inside, at(x, clamped), H::Internal::make_zero(computeType(*type)));
   bool tapsOnly = staticKernel && wd[1].size() == 1;
   if (!tapsOnly)
     atRoot_.push_back(padded);

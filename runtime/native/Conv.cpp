@@ -23,8 +23,6 @@ namespace {
 constexpr int64_t kSliceDepth = 256;
 /// Output channels per block of the microkernel (its rows).
 constexpr int64_t kBlockRows = 6;
-/// Convolutions of fewer multiply-adds run on the calling thread.
-constexpr int64_t kParallelWork = int64_t(1) << 20;
 
 /// Output positions of one panel along one output row: `count` positions
 /// from (row, col0), panel columns from `column`.
@@ -102,10 +100,10 @@ void planPanel(const Conv2dShape &s, const Run *runs, int nruns, PanelPlan &plan
 /// Gathers rows [k0, k0 + steps) of the panel `plan` describes into
 /// `panel` (kPanelColumns apart): the lanes inside the input loaded
 /// (contiguous rows with masked loads, other strides with gathers), the
-/// others zero. Whole vectors are stored (masked stores are slow on AMD):
-/// a run's last vector spills into the columns after it, which the next
-/// run or the next row overwrites, or which lie past the panel's columns
-/// (the microkernel masks them); the panel has 16 floats of slack.
+/// others zero. Whole vectors are stored: a run's last vector spills into
+/// the columns after it, which the next run or the next row overwrites,
+/// or which lie past the panel's columns (the microkernel masks them); the
+/// panel has 16 floats of slack.
 DLRT_AVX512 void gatherSlice(const Conv2dShape &s, const Conv2dOperands &o, const float *x,
                              const Run *runs, const PanelPlan &plan, int64_t k0, int64_t steps,
                              float *panel) {
@@ -245,7 +243,7 @@ bool conv2dF32(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool,
     Run runs[kPanelColumns];
     PanelPlan plan;
     for (int64_t task = begin; task < end; ++task) {
-      // Rows innermost: consecutive tasks of a thread share the panel's input.
+      // Row blocks innermost: consecutive tasks read the same input positions.
       const Rows &r = rows[task % rows.size()];
       int64_t q = task / rows.size() % panels, n = task / rows.size() / panels;
       int64_t p0 = q * kPanelColumns;

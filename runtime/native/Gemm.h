@@ -32,6 +32,9 @@ bool hasGemmKernel();
 /// Columns per panel of B (and the alignment of column splits of a packed
 /// operand).
 constexpr int64_t kPanelColumns = 64;
+/// Products (and convolutions) of fewer multiply-adds than this (~10 us)
+/// run on the calling thread: waking the pool costs more than it saves.
+constexpr int64_t kParallelWork = int64_t(1) << 20;
 /// Products with at most this many rows read an unpacked B in place.
 constexpr int64_t kSmallRows = 16;
 

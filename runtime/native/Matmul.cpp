@@ -76,10 +76,6 @@ bool blasLayout(int64_t rowStride, int64_t colStride, int64_t rows, int64_t cols
   return true;
 }
 
-/// Products smaller than this (multiply-adds, ~10 us) run on the calling
-/// thread: waking the pool costs more than it saves.
-constexpr int64_t kParallelWork = int64_t(1) << 20;
-
 /// `p` over the pool with dlc's kernel: tasks of one 64-column panel and a
 /// range of row blocks (rows split only when there are fewer panels than
 /// threads).
