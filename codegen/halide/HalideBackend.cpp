@@ -38,6 +38,7 @@
 #include "kernels/Linalg.h"
 #include "kernels/Normalization.h"
 #include "native/KernelChoice.h"
+#include "native/Reduce.h"
 #include "native/Ukernels.h"
 #include "ops/Ops.h"
 #include "ops/Params.h"
@@ -208,6 +209,23 @@ void tileMatmul(H::Func out, H::Func prod, H::Func pack, int lanes) {
       .unroll(pargs[1]);
 }
 
+/// Unrolls the reduction of `update`, a window's taps, where they are few
+/// and known (a 60x80 window unrolled takes minutes to compile).
+void unrollTaps(H::Stage update) {
+  const std::vector<H::Internal::ReductionVariable> &rvars = update.get_schedule().rvars();
+  int64_t taps = 1;
+  for (const H::Internal::ReductionVariable &rv : rvars) {
+    const int64_t *extent = H::Internal::as_const_int(rv.extent);
+    if (!extent)
+      return;
+    taps *= *extent;
+  }
+  if (taps > 64)
+    return;
+  for (const H::Internal::ReductionVariable &rv : rvars)
+    update.unroll(H::RVar(rv.var));
+}
+
 class Lowering {
 public:
   Lowering(const H::Target &target, std::map<std::string, H::Param<int32_t>> &symbols)
@@ -320,6 +338,38 @@ private:
     if (auto f = funcs_.find(value); f != funcs_.end())
       return widened(f->second(args));
     reject("a value defined outside the kernel");
+  }
+
+  /// `x` (N, C, spatial...) with `value` outside its spatial extent, in
+  /// Halide order, for windows to read without a bound check: `value`
+  /// everywhere, then x copied over its extent (both stages vectorized by
+  /// vectorizePadded; a clamped index reads with gathers instead).
+  H::Func exterior(const Value *x, H::Expr value) {
+    std::vector<Dim> xd = dimsOf(x);
+    std::vector<H::Var> vars;
+    for (size_t d = 0; d < xd.size(); ++d)
+      vars.emplace_back("x" + std::to_string(d));
+    H::Func padded("padded" + std::to_string(funcs_.size()) + "_" + std::to_string(padded_.size()));
+    padded(std::vector<H::Var>(vars.rbegin(), vars.rend())) = value;
+    H::Region interior;
+    for (size_t d = xd.size(); d-- > 2;) // innermost first
+      interior.push_back(H::Range(0, dim(xd[d])));
+    H::RDom r(interior);
+    Index index = {vars[0], vars[1]}; // row-major: n, c, then spatial
+    for (size_t d = 2; d < xd.size(); ++d)
+      index.push_back(r[static_cast<int>(xd.size() - 1 - d)]);
+    std::vector<H::Expr> args(index.rbegin(), index.rend());
+    padded(args) = at(x, index);
+    padded_.insert(padded.name());
+    return padded;
+  }
+
+  /// A Func of exterior()'s, its value and its copy along the innermost dim.
+  static void vectorizePadded(H::Func padded, int lanes) {
+    const auto guard = H::TailStrategy::GuardWithIf;
+    padded.vectorize(padded.args()[0], lanes, guard);
+    H::Stage copy = padded.update();
+    copy.vectorize(H::RVar(copy.get_schedule().rvars().at(0).var), lanes, guard);
   }
 
   /// `operand` read at the result index `idx` of dims `out`, broadcast.
@@ -463,6 +513,30 @@ private:
     return std::nullopt;
   }
 
+  /// The sum (or max) of f32 `x` over its `reduced` innermost dims (1 to
+  /// 3; row-major order's trailing ones) by the reduce ukernel
+  /// (runtime/native/Reduce.h): a Func over x's other dims (Halide order).
+  /// Undefined where the ukernel does not apply.
+  std::optional<H::Func> ukernelReduce(const Value *x, size_t reduced, bool isMax) {
+    std::vector<Dim> xd = dimsOf(x);
+    if (x->type().dtype() != DType::F32 || reduced < 1 || reduced > 3 || reduced >= xd.size())
+      return std::nullopt;
+    std::vector<H::ExternFuncArgument> args = {
+        H::user_context_value(), externOperand(x),
+        H::Expr(static_cast<int32_t>(isMax ? native::RunReduction::Max : native::RunReduction::Sum)),
+        H::Expr(static_cast<int32_t>(reduced))};
+    for (size_t d = 0; d < 3; ++d)
+      args.push_back(d < reduced ? dim(xd[xd.size() - 1 - d]) : H::Expr(1));
+    std::vector<H::Var> vars;
+    for (size_t d = reduced; d < xd.size(); ++d)
+      vars.emplace_back("rd" + std::to_string(d));
+    H::Func f("ukernel_reduce" + std::to_string(funcs_.size()) + "_" +
+              std::to_string(externs_.size()));
+    f.define_extern("dlc_ukernel_reduce", args, H::Float(32), vars, H::NameMangling::C);
+    externs_.push_back(f);
+    return f;
+  }
+
   /// `value` as a ukernel operand read whole: the kernel input itself, or
   /// the Func computing it (at root, dense).
   H::ExternFuncArgument externOperand(const Value *value) {
@@ -511,6 +585,14 @@ private:
   std::vector<H::Func> updates_;     ///< other Funcs with an update, at root
   std::vector<std::pair<H::Func, int>> scans_; ///< scans, their axis (Halide dim)
   std::vector<H::Func> scatters_;    ///< a copy, then a serial scatter update
+  /// Pools: the result, the padded input it reads (exterior()), its
+  /// window's reduction.
+  struct Pool {
+    const Value *result;
+    H::Func padded, window;
+  };
+  std::vector<Pool> pools_;
+  std::set<std::string> padded_; ///< names of exterior()'s Funcs
 };
 
 namespace {
@@ -906,6 +988,26 @@ void Lowering::reduce(const Node &node) {
     roots_.insert(result);
     return;
   }
+  bool trailing = axes.size() >= 2 && axes.front() == rank - static_cast<int64_t>(axes.size()) &&
+                  std::adjacent_find(axes.begin(), axes.end(),
+                                     [](int64_t a, int64_t b) { return b != a + 1; }) == axes.end();
+  if (trailing && (kind == OpId::ReduceSum || kind == OpId::ReduceMean || kind == OpId::ReduceMax)) {
+    // Over trailing dims (a global pool written as a reduce): dense runs.
+    if (std::optional<H::Func> runs = ukernelReduce(x, axes.size(), kind == OpId::ReduceMax)) {
+      H::Expr count = H::Expr(1);
+      for (int64_t axis : axes)
+        count = count * dim(in[axis]);
+      size_t kept = in.size() - axes.size();
+      define(result, [&](const Index &idx) -> H::Expr {
+        std::vector<H::Expr> at(idx.begin(), idx.begin() + kept);
+        std::reverse(at.begin(), at.end());
+        H::Expr e = (*runs)(at);
+        return kind == OpId::ReduceMean ? e / H::cast(e.type(), count) : e;
+      });
+      roots_.insert(result);
+      return;
+    }
+  }
   H::Region region;
   for (int64_t axis : axes)
     region.push_back(H::Range(0, dim(in[axis])));
@@ -1111,20 +1213,7 @@ void Lowering::conv(const Node &node) {
   }
   // Otherwise (depthwise, 1-D/3-D, f64) directly, over the padded input.
   // The zero-padded input, indexed in unpadded coordinates.
-  std::vector<H::Var> pv;
-  for (size_t d = 0; d < xd.size(); ++d)
-    pv.emplace_back("p" + std::to_string(d));
-  Index pidx(pv.begin(), pv.end());
-  H::Expr inside = H::Internal::const_true();
-  Index clamped = pidx;
-  for (size_t d = 2; d < xd.size(); ++d) {
-    H::Expr size = dim(xd[d]);
-    inside = inside && pidx[d] >= 0 && pidx[d] < size;
-    clamped[d] = H::clamp(pidx[d], 0, H::max(size - 1, 0));
-  }
-  H::Func padded("padded" + std::to_string(funcs_.size()));
-  padded(std::vector<H::Var>(pv.rbegin(), pv.rend())) =
-      H::select(inside, at(x, clamped), H::Internal::make_zero(computeType(*type)));
+  H::Func padded = exterior(x, H::Internal::make_zero(computeType(*type)));
   bool tapsOnly = staticKernel && wd[1].size() == 1;
   if (!tapsOnly)
     atRoot_.push_back(padded);
@@ -1200,23 +1289,32 @@ void Lowering::pool(const Node &node) {
         H::max(H::sum(H::select(counted, 1, 0)), 1);
     statistics_.push_back(count);
   }
+  // The window reads the input padded with the reduction's identity, one
+  // (image, channel) plane at a time (see schedule): a clamped index in
+  // every tap read with gathers (2-3 ms per 3x3 pool in GoogLeNet).
+  H::Type type = at(x, Index(xd.size(), H::Expr(0))).type();
+  H::Func bounded = exterior(x, isMax ? type.min() : H::Internal::make_zero(type));
+  // The window's reduction as a Func of its own (its taps unrolled over a
+  // vector of accumulators, see schedule); max keeps a NaN it meets.
+  std::vector<H::Var> vars;
+  for (size_t d = 0; d < xd.size(); ++d)
+    vars.emplace_back("w" + std::to_string(d));
+  std::vector<H::Var> args(vars.rbegin(), vars.rend());
+  Index index = {vars[0], vars[1]};
+  for (size_t d = 0; d < spatial; ++d)
+    index.push_back(position(d, vars[2 + d]));
+  H::Expr v = bounded(std::vector<H::Expr>(index.rbegin(), index.rend()));
+  H::Func window("window" + std::to_string(funcs_.size()));
+  window(args) = isMax ? type.min() : H::Internal::make_zero(type);
+  window(args) = isMax ? H::select(v > window(args) || isNaN(v), v, window(args)) : window(args) + v;
   define(result, [&](const Index &idx) -> H::Expr {
-    Index index = {idx[0], idx[1]};
-    H::Expr inside = H::Internal::const_true();
-    std::vector<H::Expr> at_;
-    for (size_t d = 0; d < spatial; ++d) {
-      H::Expr pos = position(d, idx[2 + d]), size = dim(xd[2 + d]);
-      inside = inside && pos >= 0 && pos < size;
-      index.push_back(H::clamp(pos, 0, H::max(size - 1, 0)));
-      at_.push_back(idx[2 + d]);
-    }
-    H::Expr v = at(x, index);
+    std::vector<H::Expr> at_(idx.rbegin(), idx.rend());
     if (isMax)
-      return extremum(true, H::select(inside, v, v.type().min()));
-    H::Expr sum = H::sum(H::select(inside, v, H::Internal::make_zero(v.type())));
-    return sum / H::cast(v.type(), count(std::vector<H::Expr>(at_.rbegin(), at_.rend())));
+      return window(at_);
+    return window(at_) / H::cast(type, count(std::vector<H::Expr>(at_.begin(), at_.begin() + spatial)));
   });
   roots_.insert(result);
+  pools_.push_back({result, bounded, window});
 }
 
 // argmax / argmin along an axis: the first (or, select_last_index, the
@@ -1925,6 +2023,17 @@ void Lowering::globalPool(const Node &node) {
   bool isMax = node.is(OpId::GlobalMaxPool);
   if (!isMax && !isFloat(x->type().dtype()))
     reject("global_avg_pool of integers");
+  H::Expr count = dim(xd[rank - 1]);
+  for (size_t d = 2; d + 1 < rank; ++d)
+    count = count * dim(xd[d]);
+  if (std::optional<H::Func> runs = ukernelReduce(x, rank - 2, isMax)) {
+    define(result, [&](const Index &idx) -> H::Expr {
+      H::Expr e = (*runs)(idx[1], idx[0]);
+      return isMax ? e : e / H::cast(e.type(), count);
+    });
+    roots_.insert(result);
+    return;
+  }
   std::vector<H::Var> vars; // dims 0 .. rank-2, row-major
   for (size_t d = 0; d + 1 < rank; ++d)
     vars.emplace_back("gp" + std::to_string(d));
@@ -1937,11 +2046,8 @@ void Lowering::globalPool(const Node &node) {
   });
   atRoot_.push_back(rows);
   H::Region region;
-  H::Expr count = dim(xd[rank - 1]);
-  for (size_t d = 2; d + 1 < rank; ++d) {
+  for (size_t d = 2; d + 1 < rank; ++d)
     region.push_back(H::Range(0, dim(xd[d])));
-    count = count * dim(xd[d]);
-  }
   define(result, [&](const Index &idx) -> H::Expr {
     std::vector<H::Expr> at = {idx[1], idx[0]}; // (c, n), innermost first
     H::Expr e;
@@ -2212,6 +2318,13 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
     } else if (args.size() == 2) {
       f.parallel(args.back());
     }
+    if (padded_.count(f.name())) { // exterior()'s copy
+      H::Stage copy = f.update();
+      copy.vectorize(H::RVar(copy.get_schedule().rvars().at(0).var), lanes,
+                     H::TailStrategy::GuardWithIf);
+      if (args.size() >= 2)
+        copy.parallel(args.back());
+    }
   };
   bool tiled = (matmuls_.size() == 1 && convs_.empty() && outputs.size() == 1 &&
                 outputs[0]->type().hasRank() && outputs[0]->type().rank() >= 2) ||
@@ -2226,6 +2339,32 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   }
   for (H::Func f : statistics_)
     plain(f);
+  // A pool pads one plane of its input at a time (in cache), just before
+  // its windows read it; per vector of the result, the window's taps
+  // unrolled over a vector of accumulators (whole vectors: a row's tail
+  // reads the padded plane's slack, never stored).
+  for (Pool &p : pools_) {
+    H::Func pool = funcs_.at(p.result);
+    std::vector<H::Var> wargs = p.window.args();
+    if (scheduled.count(pool.name()) && pool.args().size() >= 3) {
+      p.padded.compute_at(pool, H::Var("outer"));
+      vectorizePadded(p.padded, lanes);
+      scheduled.insert(p.padded.name());
+      const auto whole = H::TailStrategy::RoundUp;
+      p.window.compute_at(pool, pool.args()[0])
+          .bound_extent(wargs[0], lanes)
+          .vectorize(wargs[0], lanes, whole);
+      H::Stage update = p.window.update();
+      std::vector<H::VarOrRVar> order = {wargs[0]};
+      for (const H::Internal::ReductionVariable &rv : update.get_schedule().rvars())
+        order.push_back(H::RVar(rv.var));
+      update.reorder(order).vectorize(wargs[0], lanes, whole);
+      unrollTaps(update);
+    } else {
+      plain(p.padded);
+      p.window.compute_at(pool, pool.args()[0]);
+    }
+  }
   for (H::Func f : atRoot_)
     plain(f);
   // The matmul ukernel's stages and what they read, at root; a conv's
@@ -2298,7 +2437,8 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
       // The task's channels of the input, zero-padded, just before they
       // are read (in cache), not the whole input in a pass of its own.
       H::Func padded = tapsOnly_.at(c.name());
-      padded.compute_at(out, task).vectorize(padded.args()[0], lanes, guard);
+      padded.compute_at(out, task);
+      vectorizePadded(padded, lanes);
       // (Whole vectors of accumulators, no masks: a row's tail computes
       // lanes past its end from the zero-padded input, never stored.)
       const auto whole = H::TailStrategy::RoundUp;
@@ -2312,8 +2452,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
       for (const H::Internal::ReductionVariable &rv : update.get_schedule().rvars())
         order.push_back(H::RVar(rv.var));
       update.reorder(order).vectorize(cargs[0], lanes, whole).unroll(cargs[rank - 2]);
-      for (const H::Internal::ReductionVariable &rv : update.get_schedule().rvars())
-        update.unroll(H::RVar(rv.var));
+      unrollTaps(update);
     } else {
       if (rank >= 4)
         out.reorder(args[0], mi, row, mo, n);
@@ -2852,7 +2991,13 @@ typedef int (*dlc_conv2d_f32_fn)(void *, struct halide_buffer_t *, struct halide
                                  int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
                                  int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
                                  struct halide_buffer_t *);
-struct dlc_ukernel_table { dlc_matmul_f32_fn matmul_f32; dlc_conv2d_f32_fn conv2d_f32; };
+typedef int (*dlc_reduce_f32_fn)(void *, struct halide_buffer_t *, int32_t, int32_t, int32_t,
+                                 int32_t, int32_t, struct halide_buffer_t *);
+struct dlc_ukernel_table {
+  dlc_matmul_f32_fn matmul_f32;
+  dlc_conv2d_f32_fn conv2d_f32;
+  dlc_reduce_f32_fn reduce_f32;
+};
 static struct dlc_ukernel_table dlc_ukernels;
 void dlc_bind_ukernels(const struct dlc_ukernel_table *table) { dlc_ukernels = *table; }
 int dlc_ukernel_matmul(void *user_context, struct halide_buffer_t *a, struct halide_buffer_t *b,
@@ -2868,6 +3013,13 @@ int dlc_ukernel_conv2d(void *user_context, struct halide_buffer_t *x, struct hal
   return dlc_ukernels.conv2d_f32
              ? dlc_ukernels.conv2d_f32(user_context, x, w, kh, kw, sh, sw, pt, pl, dh, dw, groups,
                                        channels, out_channels, height, width, c)
+             : -1;
+}
+int dlc_ukernel_reduce(void *user_context, struct halide_buffer_t *x, int32_t kind,
+                       int32_t reduced, int32_t e0, int32_t e1, int32_t e2,
+                       struct halide_buffer_t *c) {
+  return dlc_ukernels.reduce_f32
+             ? dlc_ukernels.reduce_f32(user_context, x, kind, reduced, e0, e1, e2, c)
              : -1;
 }
 )";

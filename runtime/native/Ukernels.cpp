@@ -4,6 +4,7 @@
 
 #include "native/Conv.h"
 #include "native/Matmul.h"
+#include "native/Reduce.h"
 #include "threading/ThreadPool.h"
 
 #include <algorithm>
@@ -41,7 +42,7 @@ struct Layout {
 
 /// Records `message` as the kernel's error; false (for matrix()).
 bool fail(const std::string &message) {
-  reportError("matmul ukernel: " + message);
+  reportError("ukernel: " + message);
   return false;
 }
 
@@ -343,8 +344,64 @@ int conv2dF32(void *userContext, HalideBuffer *x, HalideBuffer *w, int32_t kerne
   return 0;
 }
 
+int reduceF32(void *userContext, HalideBuffer *x, int32_t kind, int32_t reduced, int32_t e0,
+              int32_t e1, int32_t e2, HalideBuffer *c) {
+  const int32_t extents[3] = {e0, e1, e2};
+  if (reduced < 1 || reduced > 3 || c->dimensions < 1 || x->dimensions != c->dimensions + reduced)
+    return failed("reduction operands of unexpected ranks");
+  if (kind != static_cast<int32_t>(RunReduction::Sum) && kind != static_cast<int32_t>(RunReduction::Max))
+    return failed("an unknown reduction");
+  if (!c->host) { // a bounds query: the reduced dims whole, the others c's
+    if (!x->host)
+      for (int d = 0; d < x->dimensions; ++d) {
+        x->dim[d].min = d < reduced ? 0 : c->dim[d - reduced].min;
+        x->dim[d].extent = d < reduced ? extents[d] : c->dim[d - reduced].extent;
+      }
+    return 0;
+  }
+  if (x->type.code != 2 || x->type.bits != 32 || c->type.code != 2 || c->type.bits != 32)
+    return failed("a reduction operand is not f32");
+  // The reduced dims are one dense run.
+  int64_t length = 1;
+  for (int d = 0; d < reduced; ++d) {
+    if (extents[d] > 1 && x->dim[d].stride != length)
+      return failed("a reduction over dims that are not dense");
+    length *= extents[d];
+  }
+  std::vector<int64_t> at(x->dimensions, 0), extent(x->dimensions);
+  for (int d = 0; d < x->dimensions; ++d) {
+    at[d] = d < reduced ? 0 : c->dim[d - reduced].min;
+    extent[d] = d < reduced ? extents[d] : c->dim[d - reduced].extent;
+  }
+  int64_t offset = 0;
+  if (!holds(*x, at.data(), extent.data(), offset))
+    return failed("a reduction input that does not hold the region read");
+  if (c->dim[0].stride != 1 && c->dim[0].extent > 1)
+    return failed("a reduction result whose rows are not dense");
+  // c's innermost dim is one call's rows; its outer dims are walked here.
+  const float *in = reinterpret_cast<const float *>(x->host) + offset;
+  float *out = reinterpret_cast<float *>(c->host);
+  int outer = c->dimensions - 1;
+  std::vector<int64_t> index(outer, 0);
+  for (;;) {
+    int64_t inOffset = 0, outOffset = 0;
+    for (int d = 0; d < outer; ++d) {
+      inOffset += index[d] * x->dim[reduced + 1 + d].stride;
+      outOffset += index[d] * c->dim[1 + d].stride;
+    }
+    native::reduceRunsF32(in + inOffset, c->dim[0].extent, x->dim[reduced].stride, length,
+                          static_cast<RunReduction>(kind), out + outOffset,
+                          static_cast<ThreadPool *>(userContext));
+    int d = 0;
+    for (; d < outer && ++index[d] == c->dim[1 + d].extent; ++d)
+      index[d] = 0;
+    if (d == outer)
+      return 0;
+  }
+}
+
 const UkernelTable &ukernels() {
-  static const UkernelTable table = {matmulF32, conv2dF32};
+  static const UkernelTable table = {matmulF32, conv2dF32, reduceF32};
   return table;
 }
 

@@ -65,6 +65,14 @@ int conv2dF32(void *userContext, HalideBuffer *x, HalideBuffer *w, int32_t kerne
               int32_t dilationH, int32_t dilationW, int32_t groups, int32_t channels,
               int32_t outChannels, int32_t height, int32_t width, HalideBuffer *c);
 
+/// c(o...) = the sum (kind 0) or max (kind 1) of x(i..., o...) over its
+/// `reduced` innermost dims (Halide order; 1 to 3, extents `e0`, `e1`,
+/// `e2`, dense), o... being c's dims: a global pool, or a reduce over
+/// trailing axes (native/Reduce.h). In a bounds query it states x's region:
+/// the reduced dims whole, the others c's.
+int reduceF32(void *userContext, HalideBuffer *x, int32_t kind, int32_t reduced, int32_t e0,
+              int32_t e1, int32_t e2, HalideBuffer *c);
+
 /// The table handed to a native library's `dlc_bind_ukernels`, in this
 /// order (entries are only ever added at the end); the generated side
 /// declares the same (HalideBackend.cpp).
@@ -73,6 +81,8 @@ struct UkernelTable {
   int (*conv2dF32)(void *, HalideBuffer *, HalideBuffer *, int32_t, int32_t, int32_t, int32_t,
                    int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
                    int32_t, HalideBuffer *);
+  int (*reduceF32)(void *, HalideBuffer *, int32_t, int32_t, int32_t, int32_t, int32_t,
+                   HalideBuffer *);
 };
 const UkernelTable &ukernels();
 
