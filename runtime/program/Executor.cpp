@@ -879,6 +879,30 @@ private:
         frame.registers[instr.results[i]] = std::move(outs[i]);
       return Status::ok();
     }
+    // The kernel was compiled for its operands' types and reads them
+    // unchecked (its own buffer assertions are compiled out): each operand
+    // holds its register's type.
+    for (size_t i = 0; i < instr.operands.size(); ++i) {
+      const RegisterType &type = fn.registers[instr.operands[i]];
+      const Buffer &buffer = *frame.registers[instr.operands[i]];
+      if (!type.ranked)
+        continue;
+      auto wrong = [&](const std::string &what) {
+        return Status::error(where(fn, instr) + ": operand " + std::to_string(i) + " " + what +
+                             " (its kernel's type)");
+      };
+      if (buffer.type() != type.type || buffer.dims().size() != type.dims.size())
+        return wrong("has rank " + std::to_string(buffer.dims().size()) + " or its element type, "
+                     "not rank " + std::to_string(type.dims.size()));
+      for (size_t d = 0; d < type.dims.size(); ++d) {
+        int64_t expected = 0;
+        if (type.dims[d] != kAnyDim &&
+            evaluate(program_.exprs[type.dims[d]], symbols_, bound_, expected) &&
+            expected != buffer.dims()[d])
+          return wrong("has dim " + std::to_string(d) + " = " + std::to_string(buffer.dims()[d]) +
+                       ", not " + std::to_string(expected));
+      }
+    }
     // Halide's order: user_context, input buffers, symbols, output buffers.
     size_t inputs = instr.operands.size(), count = inputs + outs.size();
     std::vector<native::HalideBuffer> buffers(count);
