@@ -2798,7 +2798,7 @@ HalideBackend::add(const std::vector<const Value *> &inputs, const std::vector<c
     // call) and, where the kernel has them, values: only those are kept.
     // They are half of LLVM's work otherwise (densenet121 cold: 36 -> 18 s).
     H::Target target = lowering.checksValues ? impl_->target
-                                             : impl_->target.with_feature(H::Target::NoAsserts);
+                                             : impl_->target.with_feature(H::Target::NoAsserts).with_feature(H::Target::NoBoundsQuery);
     // The key: target, this lowering (its build: a rebuilt backend never
     // reuses an older one's objects), the kernel and its signature.
     std::string key = target.to_string() + "\nhalide14 " __DATE__ " " __TIME__ "\n" + content;

@@ -10,19 +10,33 @@
 namespace dlrt::artifact {
 
 uint32_t crc32(const uint8_t *data, size_t size, uint32_t crc) {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
+  // Slicing by 8 (eight bytes per step through eight tables: ~6x a table
+  // lookup per byte; a 330 MB artifact is checked at every load).
+  static const std::array<std::array<uint32_t, 256>, 8> tables = [] {
+    std::array<std::array<uint32_t, 256>, 8> t{};
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t c = i;
       for (int k = 0; k < 8; ++k)
         c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
+      t[0][i] = c;
     }
+    for (size_t k = 1; k < 8; ++k)
+      for (uint32_t i = 0; i < 256; ++i)
+        t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
     return t;
   }();
   crc ^= 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i)
-    crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+  for (; size >= 8; data += 8, size -= 8) {
+    uint32_t one, two; // (little-endian words)
+    std::memcpy(&one, data, 4);
+    std::memcpy(&two, data + 4, 4);
+    one ^= crc;
+    crc = tables[7][one & 0xFF] ^ tables[6][(one >> 8) & 0xFF] ^ tables[5][(one >> 16) & 0xFF] ^
+          tables[4][one >> 24] ^ tables[3][two & 0xFF] ^ tables[2][(two >> 8) & 0xFF] ^
+          tables[1][(two >> 16) & 0xFF] ^ tables[0][two >> 24];
+  }
+  for (; size > 0; ++data, --size)
+    crc = tables[0][(crc ^ *data) & 0xFF] ^ (crc >> 8);
   return crc ^ 0xFFFFFFFFu;
 }
 
@@ -62,7 +76,16 @@ std::vector<uint8_t> ArtifactWriter::finish() const {
     offsets.push_back(offset);
     offset = alignUp(offset + section.payload.size());
   }
-  std::vector<uint8_t> out(offset, 0);
+  // The header and table zeroed, then each section after zero padding (not
+  // the whole file zeroed first: a model's weights are hundreds of MB).
+  std::vector<uint8_t> out;
+  out.reserve(offset);
+  out.resize(kHeaderSize + kSectionEntrySize * sections_.size(), 0);
+  for (size_t i = 0; i < sections_.size(); ++i) {
+    out.resize(offsets[i], 0);
+    out.insert(out.end(), sections_[i].payload.begin(), sections_[i].payload.end());
+  }
+  out.resize(offset, 0);
   std::memcpy(out.data(), kMagic, sizeof(kMagic));
   put<uint32_t>(out, 8, kFormatVersion);
   put<uint32_t>(out, 12, static_cast<uint32_t>(sections_.size()));
@@ -73,8 +96,6 @@ std::vector<uint8_t> ArtifactWriter::finish() const {
     put<uint32_t>(out, entry + 4, sections_[i].flags);
     put<uint64_t>(out, entry + 8, offsets[i]);
     put<uint64_t>(out, entry + 16, sections_[i].payload.size());
-    std::copy(sections_[i].payload.begin(), sections_[i].payload.end(),
-              out.begin() + static_cast<std::ptrdiff_t>(offsets[i]));
   }
   put<uint32_t>(out, 24, fileChecksum(out.data(), out.size()));
   return out;

@@ -33,19 +33,24 @@ template <typename T> struct IsVector<std::vector<T>> : std::true_type {};
 
 class ParamWriter {
 public:
+  /// A writer that only counts the bytes it would write (see encodeParams).
+  static ParamWriter counter() {
+    ParamWriter w;
+    w.counting_ = true;
+    return w;
+  }
+
   template <typename T> ParamWriter &operator()(const T &value) {
     if constexpr (std::is_enum_v<T> || std::is_same_v<T, bool>) {
-      bytes_.push_back(static_cast<uint8_t>(value));
+      uint8_t byte = static_cast<uint8_t>(value);
+      append(&byte, 1);
     } else if constexpr (std::is_integral_v<T>) {
       raw(static_cast<int64_t>(value));
     } else if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>) {
       raw(static_cast<double>(value));
-    } else if constexpr (std::is_same_v<T, std::string>) {
+    } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<uint8_t>>) {
       raw(static_cast<uint64_t>(value.size()));
-      bytes_.insert(bytes_.end(), value.begin(), value.end());
-    } else if constexpr (std::is_same_v<T, std::vector<uint8_t>>) {
-      raw(static_cast<uint64_t>(value.size()));
-      bytes_.insert(bytes_.end(), value.begin(), value.end());
+      append(value.data(), value.size());
     } else if constexpr (IsVector<T>::value) {
       raw(static_cast<uint64_t>(value.size()));
       for (const auto &element : value)
@@ -56,15 +61,28 @@ public:
     return *this;
   }
 
+  /// Bytes written (or counted).
+  size_t size() const { return counting_ ? counted_ : bytes_.size(); }
+  void reserve(size_t bytes) { bytes_.reserve(bytes); }
   std::vector<uint8_t> take() { return std::move(bytes_); }
 
 private:
   template <typename T> void raw(T value) {
     uint8_t buffer[sizeof(T)];
     std::memcpy(buffer, &value, sizeof(T));
-    bytes_.insert(bytes_.end(), buffer, buffer + sizeof(T));
+    append(buffer, sizeof(T));
+  }
+  void append(const void *data, size_t size) {
+    if (counting_) {
+      counted_ += size;
+    } else {
+      const uint8_t *from = static_cast<const uint8_t *>(data);
+      bytes_.insert(bytes_.end(), from, from + size);
+    }
   }
   std::vector<uint8_t> bytes_;
+  bool counting_ = false;
+  size_t counted_ = 0;
 };
 
 class ParamReader {
@@ -141,7 +159,11 @@ private:
 };
 
 template <typename P> std::vector<uint8_t> encodeParams(const P &params) {
-  ParamWriter writer;
+  // Counted first: a model's weights (hundreds of MB) are copied once, not
+  // again at each doubling of the buffer.
+  ParamWriter counter = ParamWriter::counter(), writer;
+  counter(params);
+  writer.reserve(counter.size());
   writer(params);
   return writer.take();
 }

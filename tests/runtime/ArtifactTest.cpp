@@ -12,6 +12,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace dlrt::artifact {
 namespace {
@@ -98,6 +100,15 @@ TEST(ArtifactTest, OpensFiles) {
 TEST(ArtifactTest, Crc32MatchesZlib) {
   const char *text = "123456789";
   EXPECT_EQ(crc32(reinterpret_cast<const uint8_t *>(text), 9), 0xCBF43926u);
+  // Many 8-byte steps and a tail, whole or in pieces (zlib.crc32 of
+  // bytes(range(256)) * 4 + b'xyz').
+  std::vector<uint8_t> bytes;
+  for (int i = 0; i < 1024; ++i)
+    bytes.push_back(static_cast<uint8_t>(i));
+  for (char c : std::string("xyz"))
+    bytes.push_back(static_cast<uint8_t>(c));
+  EXPECT_EQ(crc32(bytes.data(), bytes.size()), 0x1c505903u);
+  EXPECT_EQ(crc32(bytes.data() + 13, bytes.size() - 13, crc32(bytes.data(), 13)), 0x1c505903u);
 }
 
 } // namespace
