@@ -374,12 +374,18 @@ private:
     return padded;
   }
 
+  /// The copy stage of a Func of exterior()'s, vectorized along the
+  /// innermost dim.
+  static H::Stage vectorizeCopy(H::Func padded, int lanes) {
+    H::Stage copy = padded.update();
+    return copy.vectorize(H::RVar(copy.get_schedule().rvars().at(0).var), lanes,
+                          H::TailStrategy::GuardWithIf);
+  }
+
   /// A Func of exterior()'s, its value and its copy along the innermost dim.
   static void vectorizePadded(H::Func padded, int lanes) {
-    const auto guard = H::TailStrategy::GuardWithIf;
-    padded.vectorize(padded.args()[0], lanes, guard);
-    H::Stage copy = padded.update();
-    copy.vectorize(H::RVar(copy.get_schedule().rvars().at(0).var), lanes, guard);
+    padded.vectorize(padded.args()[0], lanes, H::TailStrategy::GuardWithIf);
+    vectorizeCopy(padded, lanes);
   }
 
   /// `operand` read at the result index `idx` of dims `out`, broadcast.
@@ -2329,9 +2335,7 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
       f.parallel(args.back());
     }
     if (padded_.count(f.name())) { // exterior()'s copy
-      H::Stage copy = f.update();
-      copy.vectorize(H::RVar(copy.get_schedule().rvars().at(0).var), lanes,
-                     H::TailStrategy::GuardWithIf);
+      H::Stage copy = vectorizeCopy(f, lanes);
       if (args.size() >= 2)
         copy.parallel(args.back());
     }

@@ -10,8 +10,8 @@
 namespace dlrt::artifact {
 
 uint32_t crc32(const uint8_t *data, size_t size, uint32_t crc) {
-  // Slicing by 8 (eight bytes per step through eight tables: ~6x a table
-  // lookup per byte; a 330 MB artifact is checked at every load).
+  // Slicing by 8: eight bytes per step through eight tables, not a table
+  // lookup per byte (a 330 MB artifact is checked at every load).
   static const std::array<std::array<uint32_t, 256>, 8> tables = [] {
     std::array<std::array<uint32_t, 256>, 8> t{};
     for (uint32_t i = 0; i < 256; ++i) {

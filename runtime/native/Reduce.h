@@ -5,7 +5,7 @@
 // of a reduce over trailing dims: vector loads along the run, a masked
 // last vector, one horizontal combine per row. (Generated code reduces
 // along the run in vector lanes too, but a run shorter than a vector,
-// 7x7 or 14x14, read with gathers there: 40x slower.)
+// 7x7 or 14x14, read with gathers there: 1280x7x7 took 200 us, 13 us here.)
 //
 // Like the conv ukernel it knows no Halide buffer (native/Ukernels.cpp
 // decodes them) and spreads a large call over the session's pool.
