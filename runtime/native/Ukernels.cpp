@@ -361,6 +361,9 @@ int reduceF32(void *userContext, HalideBuffer *x, int32_t kind, int32_t reduced,
   }
   if (x->type.code != 2 || x->type.bits != 32 || c->type.code != 2 || c->type.bits != 32)
     return failed("a reduction operand is not f32");
+  for (int d = 0; d < c->dimensions; ++d)
+    if (c->dim[d].extent <= 0)
+      return 0; // (no result to compute)
   // The reduced dims are one dense run.
   int64_t length = 1;
   for (int d = 0; d < reduced; ++d) {
