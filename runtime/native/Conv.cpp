@@ -11,6 +11,7 @@
 #include <atomic>
 #include <climits>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 namespace dlrt::native {
@@ -66,6 +67,11 @@ struct Piece {
   /// For stride 2: the elements read of the 32 from `first` (those of the
   /// lanes inside, the even ones), in two 16-element halves.
   uint16_t evenLow, evenHigh;
+  /// Every element a load of the piece touches lies inside the row (for
+  /// stride 2, all 32 from `first`): loads without masks. (A masked load
+  /// that crosses a cache line runs at half the rate of a plain one on
+  /// AMD's Zen 5, and most of a row's loads cross one.)
+  bool whole;
 };
 struct PanelPlan {
   std::vector<Piece> pieces;
@@ -94,9 +100,11 @@ void planPanel(const Conv2dShape &s, const Run *runs, int nruns, PanelPlan &plan
         for (int l = 0; l < 16; ++l)
           if (inside >> l & 1)
             even |= 1u << (2 * l);
+        bool whole = inside == 0xffff && (s.strideW != 2 || first + 32 <= s.width);
         plan.pieces.push_back({static_cast<int32_t>(run.column + t),
                                static_cast<int32_t>(first), inside,
-                               static_cast<uint16_t>(even), static_cast<uint16_t>(even >> 16)});
+                               static_cast<uint16_t>(even), static_cast<uint16_t>(even >> 16),
+                               whole});
       }
     }
     plan.start.push_back(static_cast<int32_t>(plan.pieces.size()));
@@ -105,23 +113,55 @@ void planPanel(const Conv2dShape &s, const Run *runs, int nruns, PanelPlan &plan
 
 #define DLRT_AVX512 __attribute__((target("avx512f")))
 
+/// How a piece's lanes are read: contiguous columns (masked loads),
+/// stride 2 (two masked loads and a permute of their even elements: than
+/// gathers, a 7x7 s2 stem 2.03 -> 1.67 ms), other strides (gathers); the
+/// lanes outside the input zero.
+enum class Load { Contiguous, Stride2, Gather };
+
+template <Load kind>
+DLRT_AVX512 inline __m512 loadPiece(const Piece &p, const float *in, __m512i offsets,
+                                    int64_t colStride) {
+  if constexpr (kind == Load::Contiguous) {
+    return p.whole ? _mm512_loadu_ps(in + p.first) : _mm512_maskz_loadu_ps(p.inside, in + p.first);
+  } else if constexpr (kind == Load::Stride2) {
+    const __m512i evens =
+        _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    if (p.whole)
+      return _mm512_permutex2var_ps(_mm512_loadu_ps(in + p.first), evens,
+                                    _mm512_loadu_ps(in + p.first + 16));
+    __m512 low = _mm512_maskz_loadu_ps(p.evenLow, in + p.first);
+    __m512 high = _mm512_maskz_loadu_ps(p.evenHigh, in + p.first + 16);
+    return _mm512_permutex2var_ps(low, evens, high);
+  } else {
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), p.inside, offsets,
+                                    in + int64_t(p.first) * colStride, 4);
+  }
+}
+
+/// How `s` reads its input's rows.
+Load loadOf(const Conv2dShape &s, const Conv2dOperands &o) {
+  if (o.colStride == 1 && s.strideW <= 2)
+    return s.strideW == 1 ? Load::Contiguous : Load::Stride2;
+  return Load::Gather;
+}
+
+/// The gather's lane offsets (elements) for Load::Gather.
+DLRT_AVX512 inline __m512i gatherOffsets(const Conv2dShape &s, const Conv2dOperands &o) {
+  return _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                            _mm512_set1_epi32(static_cast<int>(s.strideW * o.colStride)));
+}
+
 /// Gathers rows [k0, k0 + steps) of the panel `plan` describes into
-/// `panel` (kPanelColumns apart): the lanes inside the input loaded
-/// (contiguous rows with masked loads, stride 2 with two masked loads
-/// and a permute of their even elements, other strides with gathers), the
-/// others zero. Whole vectors are stored: a run's last vector spills into
+/// `panel` (kPanelColumns apart), read as `kind` says. Whole vectors are stored: a run's last vector spills into
 /// the columns after it, which the next run or the next row overwrites,
 /// or which lie past the panel's columns (the microkernel masks them); the
 /// panel has 16 floats of slack.
+template <Load kind>
 DLRT_AVX512 void gatherSlice(const Conv2dShape &s, const Conv2dOperands &o, const float *x,
                              const Run *runs, const PanelPlan &plan, int64_t k0, int64_t steps,
                              float *panel) {
-  const bool contiguous = s.strideW == 1 && o.colStride == 1;
-  const bool strided2 = s.strideW == 2 && o.colStride == 1;
-  const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i offsets = _mm512_mullo_epi32(
-      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-      _mm512_set1_epi32(static_cast<int>(s.strideW * o.colStride)));
+  const __m512i offsets = gatherOffsets(s, o);
   const __m512 zero = _mm512_setzero_ps();
   const Piece *pieces = plan.pieces.data();
   for (int64_t k = k0; k < k0 + steps; ++k) {
@@ -136,28 +176,8 @@ DLRT_AVX512 void gatherSlice(const Conv2dShape &s, const Conv2dOperands &o, cons
         continue;
       }
       const float *in = tap.channel + ih * o.rowStride;
-      if (contiguous) {
-        for (int32_t p = start[r]; p < start[r + 1]; ++p) {
-          const Piece &piece = pieces[p];
-          _mm512_storeu_ps(to + piece.column,
-                           piece.inside == 0xffff
-                               ? _mm512_loadu_ps(in + piece.first)
-                               : _mm512_maskz_loadu_ps(piece.inside, in + piece.first));
-        }
-      } else if (strided2) { // (than gathers: a 7x7 s2 stem 2.03 -> 1.67 ms)
-        for (int32_t p = start[r]; p < start[r + 1]; ++p) {
-          const Piece &piece = pieces[p];
-          __m512 low = _mm512_maskz_loadu_ps(piece.evenLow, in + piece.first);
-          __m512 high = _mm512_maskz_loadu_ps(piece.evenHigh, in + piece.first + 16);
-          _mm512_storeu_ps(to + piece.column, _mm512_permutex2var_ps(low, evens, high));
-        }
-      } else {
-        for (int32_t p = start[r]; p < start[r + 1]; ++p)
-          _mm512_storeu_ps(to + pieces[p].column,
-                           _mm512_mask_i32gather_ps(zero, pieces[p].inside, offsets,
-                                                    in + int64_t(pieces[p].first) * o.colStride,
-                                                    4));
-      }
+      for (int32_t p = start[r]; p < start[r + 1]; ++p)
+        _mm512_storeu_ps(to + pieces[p].column, loadPiece<kind>(pieces[p], in, offsets, o.colStride));
     }
   }
 }
@@ -198,6 +218,170 @@ struct Rows {
   int64_t group, begin, end;
 };
 
+/// Depthwise convolutions (one input channel per group, any multiplier):
+/// per output channel, blocks of R output rows x V vectors of a row (R x
+/// V accumulators, 8 to 16: enough independent chains to hide the FMA's
+/// latency behind its throughput), each tap a broadcast weight times the
+/// input row's vector of that kernel column: the panel plan's pieces,
+/// whose column and mask every row of the block shares (masked loads;
+/// stride 2's even elements; gathers otherwise); rows that leave the input
+/// skipped. The input is read in place, with no padded copy, and each
+/// output element written once.
+constexpr int kDepthwiseVectors = 8;
+
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+
+/// f(std::integral_constant<int, v>()) for v = 0..V-1, unrolled: arrays of
+/// vectors indexed by constants stay in registers.
+template <int V, class F> inline void unrolled(F &&f) {
+  [&]<int... v>(std::integer_sequence<int, v...>) {
+    (f(std::integral_constant<int, v>()), ...);
+  }(std::make_integer_sequence<int, V>());
+}
+
+/// Rows per block for blocks of V vectors.
+constexpr int depthwiseRowsFor(int V) { return V == 1 || V == 2 ? 8 : V <= 4 ? 4 : 2; }
+
+/// Output rows [oh, oh + rows) (rows <= R), vectors [v0, v0 + V) of one
+/// channel.
+template <int V, int R, Load kind>
+void depthwiseBlock(const Conv2dShape &s, const Conv2dOperands &o, const float *x,
+                    const float *w, const Piece *pieces, int64_t perColumn, int64_t oh,
+                    int64_t rows, int64_t v0, float *c) {
+  const __m512i offsets = gatherOffsets(s, o);
+  __m512 acc[R][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < s.kernelH; ++i) {
+    const float *in[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      int64_t ih = (oh + r) * s.strideH - s.padTop + i * s.dilationH;
+      in[r] = r < rows && ih >= 0 && ih < s.height ? x + ih * o.rowStride : nullptr;
+    }
+    for (int64_t j = 0; j < s.kernelW; ++j) {
+      const __m512 weight = _mm512_set1_ps(w[i * s.kernelW + j]);
+      // (The pieces copied once for the block's rows: read through the
+      // pointer, they were read again for every row.)
+      Piece p[V];
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v)
+        p[v] = pieces[j * perColumn + v0 + v];
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r)
+        if (in[r]) {
+#pragma GCC unroll 8
+          for (int v = 0; v < V; ++v)
+            acc[r][v] = _mm512_fmadd_ps(loadPiece<kind>(p[v], in[r], offsets, o.colStride), weight,
+                                        acc[r][v]);
+        }
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    if (r < rows) {
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v) {
+        int64_t column = pieces[v0 + v].column, count = s.outWidth - column;
+        float *to = c + (oh + r - s.outRow0) * s.outWidth + column;
+        // (Masked stores only where needed: on AMD's Zen they cost ~10x a
+        // store, and this kernel stores every output element once.)
+        if (count >= 16)
+          _mm512_storeu_ps(to, acc[r][v]);
+        else
+          _mm512_mask_storeu_ps(to, static_cast<__mmask16>((1u << count) - 1), acc[r][v]);
+      }
+    }
+}
+
+/// The region's rows of one channel, blocks of up to kDepthwiseVectors
+/// vectors.
+template <Load kind>
+void depthwiseRows(const Conv2dShape &s, const Conv2dOperands &o, const float *x,
+                   const float *w, const PanelPlan &plan, float *c) {
+  const int64_t perColumn = plan.start[1] - plan.start[0];
+  const Piece *pieces = plan.pieces.data();
+  for (int64_t v0 = 0; v0 < perColumn; v0 += kDepthwiseVectors) {
+    switch (std::min<int64_t>(kDepthwiseVectors, perColumn - v0)) {
+#define DLRT_DEPTHWISE_CASE(V)                                                                  \
+  case V:                                                                                       \
+    for (int64_t r = 0; r < s.outHeight; r += depthwiseRowsFor(V))                             \
+      depthwiseBlock<V, depthwiseRowsFor(V), kind>(                                             \
+          s, o, x, w, pieces, perColumn, s.outRow0 + r,                                         \
+          std::min<int64_t>(depthwiseRowsFor(V), s.outHeight - r), v0, c);                      \
+    break;
+      DLRT_DEPTHWISE_CASE(1)
+      DLRT_DEPTHWISE_CASE(2)
+      DLRT_DEPTHWISE_CASE(3)
+      DLRT_DEPTHWISE_CASE(4)
+      DLRT_DEPTHWISE_CASE(5)
+      DLRT_DEPTHWISE_CASE(6)
+      DLRT_DEPTHWISE_CASE(7)
+      DLRT_DEPTHWISE_CASE(8)
+#undef DLRT_DEPTHWISE_CASE
+    }
+  }
+}
+
+#pragma GCC pop_options
+
+/// depthwiseRows without AVX-512.
+void depthwiseRowsPortable(const Conv2dShape &s, const Conv2dOperands &o, const float *x,
+                           const float *w, float *c) {
+  for (int64_t r = 0; r < s.outHeight; ++r)
+    for (int64_t q = 0; q < s.outWidth; ++q) {
+      float sum = 0;
+      for (int64_t i = 0; i < s.kernelH; ++i) {
+        int64_t ih = (s.outRow0 + r) * s.strideH - s.padTop + i * s.dilationH;
+        for (int64_t j = 0; ih >= 0 && ih < s.height && j < s.kernelW; ++j) {
+          int64_t iw = (s.outCol0 + q) * s.strideW - s.padLeft + j * s.dilationW;
+          if (iw >= 0 && iw < s.width)
+            sum += w[i * s.kernelW + j] * x[ih * o.rowStride + iw * o.colStride];
+        }
+      }
+      c[r * s.outWidth + q] = sum;
+    }
+}
+
+/// A depthwise convolution's region: one task per (image, output channel).
+void depthwise(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool) {
+  const int64_t perGroup = s.outChannels / s.groups;
+  const bool vectorized = hasGemmKernel();
+  PanelPlan plan;
+  Run run{0, s.outCol0, s.outWidth, 0};
+  if (vectorized)
+    planPanel(s, &run, 1, plan);
+  const Load load = loadOf(s, o);
+  auto body = [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t m = s.channel0 + task % s.channelCount, n = task / s.channelCount;
+      const float *x = o.x + n * o.imageStride + m / perGroup * o.channelStride;
+      const float *w = o.w + m * o.ldw;
+      float *c = o.c + n * o.cImageStride + (m - s.channel0) * o.cChannelStride;
+      if (!vectorized)
+        depthwiseRowsPortable(s, o, x, w, c);
+      else if (load == Load::Contiguous)
+        depthwiseRows<Load::Contiguous>(s, o, x, w, plan, c);
+      else if (load == Load::Stride2)
+        depthwiseRows<Load::Stride2>(s, o, x, w, plan, c);
+      else
+        depthwiseRows<Load::Gather>(s, o, x, w, plan, c);
+    }
+  };
+  const int64_t tasks = s.images * s.channelCount;
+  int threads = pool ? pool->threads() : 1;
+  if (tasks * s.outHeight * s.outWidth * s.kernelH * s.kernelW < kParallelWork)
+    threads = 1;
+  if (threads > 1 && tasks > 1)
+    pool->parallelFor(tasks, (tasks + threads - 1) / threads, body);
+  else
+    body(0, tasks);
+}
+
 } // namespace
 
 bool conv2dF32(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool,
@@ -221,6 +405,10 @@ bool conv2dF32(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool,
   if (o.ldw < depth) {
     error = "convolution weights that overlap";
     return false;
+  }
+  if (s.channels == 1 && s.groups > 1) {
+    depthwise(s, o, pool);
+    return true;
   }
   // Row blocks: the region's channels cut at group boundaries, then into
   // chunks so that every thread has work.
@@ -251,6 +439,7 @@ bool conv2dF32(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool,
   }
   const int64_t tasks = s.images * panels * static_cast<int64_t>(rows.size());
   const bool vectorized = hasGemmKernel();
+  const Load load = loadOf(s, o);
   std::atomic<bool> ok{true};
   auto run = [&](int64_t begin, int64_t end) {
     float *panel = panelBuffer(kSliceDepth * kPanelColumns + 16);
@@ -274,10 +463,14 @@ bool conv2dF32(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool,
       float *c = o.c + n * o.cImageStride + (r.begin - s.channel0) * o.cChannelStride + p0;
       for (int64_t k0 = 0; k0 < depth; k0 += kSliceDepth) {
         int64_t steps = std::min(kSliceDepth, depth - k0);
-        if (vectorized)
-          gatherSlice(s, o, x, runs, plan, k0, steps, panel);
-        else
+        if (!vectorized)
           gatherSlicePortable(s, o, x, runs, nruns, k0, steps, panel);
+        else if (load == Load::Contiguous)
+          gatherSlice<Load::Contiguous>(s, o, x, runs, plan, k0, steps, panel);
+        else if (load == Load::Stride2)
+          gatherSlice<Load::Stride2>(s, o, x, runs, plan, k0, steps, panel);
+        else
+          gatherSlice<Load::Gather>(s, o, x, runs, plan, k0, steps, panel);
         (vectorized ? gemmPanel : portablePanel)(r.end - r.begin, steps, w + k0, o.ldw, panel,
                                                  cols, c, o.cChannelStride, k0 > 0);
       }

@@ -100,6 +100,15 @@ const Geometry kGeometries[] = {
     {1, 2, 40, 6, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    // depth across slices
     {1, 1, 70, 5, 5, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    // depth 630: 3 slices
     {1, 1, 2, 4, 3, 3, 3, 3, 3, 3, 1, 1, 5, 5, 5, 5},      // window mostly padding
+    // depthwise (one input channel per group): the kernel of its own
+    {1, 6, 1, 13, 37, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    // 3x3, rows of 2+ vectors
+    {2, 5, 1, 20, 150, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   // rows past 8 vectors
+    {1, 4, 1, 17, 35, 4, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0},    // stride 2, asymmetric
+    {1, 3, 1, 14, 40, 3, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2},    // 5x5 stride 2
+    {1, 2, 1, 12, 19, 2, 7, 7, 1, 1, 2, 2, 6, 6, 6, 6},    // 7x7 dilated
+    {1, 3, 1, 11, 50, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1},    // stride 3 (gathers)
+    {1, 4, 1, 9, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     // channel multiplier 3
+    {1, 2, 1, 3, 3, 2, 5, 5, 1, 1, 1, 1, 4, 4, 4, 4},      // window mostly padding
 };
 
 TEST(ConvTest, MatchesAPlainLoopOnOneThread) {
@@ -118,6 +127,9 @@ TEST(ConvTest, ComputesARegionOfTheResult) {
   Geometry g{1, 2, 6, 11, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
   check(g, &pool, /*c0=*/5, /*cc=*/9);                    // channels across groups
   check(g, nullptr, 0, -1, /*row0=*/2, /*rows=*/5, /*col0=*/3, /*cols=*/14); // past the output
+  Geometry dw{1, 8, 1, 11, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}; // depthwise, multiplier 2
+  check(dw, &pool, 3, 7);
+  check(dw, nullptr, 0, -1, 4, 9, 5, 41);
 }
 
 TEST(ConvTest, RefusesAMalformedShape) {
