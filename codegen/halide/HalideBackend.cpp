@@ -1207,11 +1207,7 @@ void Lowering::conv(const Node &node) {
     reject("conv with a symbolic or uneven channel count");
   int64_t perGroup = wd[0].size() / group;
   bool staticKernel = std::all_of(wd.begin() + 1, wd.end(), [](const Dim &d) { return d.isStatic(); });
-  // (Depthwise with a row stride of 1 only: at stride 2 the ukernel's
-  // masked loads of even elements lost to the schedule below inside
-  // mobilenet_v2, 612 -> 727 us for its 96-channel 112^2 layer, though
-  // faster alone.)
-  bool depthwise = staticKernel && wd[1].size() == 1 && group > 1 && strides[1] == 1;
+  bool depthwise = staticKernel && wd[1].size() == 1 && group > 1;
   if (spatial == 2 && (group == 1 || perGroup >= 8 || depthwise) && staticKernel &&
       node.numOperands() <= 3 && *type == H::Float(32)) {
     // A 2-D convolution is the conv ukernel's (runtime/native/Conv.h):
