@@ -27,7 +27,8 @@ struct Geometry {
 /// Runs `g` (whole output, or the region [c0, c0+cc) x rows/cols given)
 /// and compares with a direct loop; the input is strided (row padding).
 void check(const Geometry &g, ThreadPool *pool, int64_t c0 = 0, int64_t cc = -1,
-           int64_t row0 = 0, int64_t rows = -1, int64_t col0 = 0, int64_t cols = -1) {
+           int64_t row0 = 0, int64_t rows = -1, int64_t col0 = 0, int64_t cols = -1,
+           int64_t rowPadding = 3) {
   std::mt19937 random(static_cast<unsigned>(g.channels * 131 + g.kh * 7 + g.sw));
   std::uniform_real_distribution<float> value(-1, 1);
   const int64_t oh = (g.height + g.top + g.bottom - g.dh * (g.kh - 1) - 1) / g.sh + 1;
@@ -38,7 +39,7 @@ void check(const Geometry &g, ThreadPool *pool, int64_t c0 = 0, int64_t cc = -1,
     rows = oh;
   if (cols < 0)
     cols = ow;
-  const int64_t rowStride = g.width + 3, channelStride = g.height * rowStride,
+  const int64_t rowStride = g.width + rowPadding, channelStride = g.height * rowStride,
                 imageStride = g.channels * g.groups * channelStride + 5;
   std::vector<float> x(g.images * imageStride);
   for (float &v : x)
@@ -130,6 +131,24 @@ TEST(ConvTest, ComputesARegionOfTheResult) {
   Geometry dw{1, 8, 1, 11, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}; // depthwise, multiplier 2
   check(dw, &pool, 3, 7);
   check(dw, nullptr, 0, -1, 4, 9, 5, 41);
+}
+
+// Depthwise over narrow planes of dense rows, computed flat (positions
+// across rows in one vector): same padding, dilation, 5x5, a region of rows.
+TEST(ConvTest, DepthwiseOverNarrowPlanes) {
+  ThreadPool pool(2);
+  const Geometry narrow[] = {
+      {2, 6, 1, 14, 14, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+      {1, 5, 1, 7, 7, 5, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
+      {1, 4, 1, 9, 10, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},
+      {1, 3, 1, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+      {1, 3, 1, 16, 16, 3, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3},
+  };
+  for (const Geometry &g : narrow) {
+    check(g, nullptr, 0, -1, 0, -1, 0, -1, /*rowPadding=*/0);
+    check(g, &pool, 0, -1, 0, -1, 0, -1, 0);
+  }
+  check(narrow[0], nullptr, 1, 4, /*row0=*/3, /*rows=*/6, 0, -1, 0);
 }
 
 TEST(ConvTest, RefusesAMalformedShape) {
