@@ -596,10 +596,14 @@ private:
   std::map<std::string, H::Func> tapsOnly_;
   std::vector<H::Func> packs_;       ///< a matmul's packed B, per matmul
   std::vector<H::Func> externs_;     ///< ukernel stages (at root unless below)
-  /// Ukernel stages whose every output channel reads one input channel
-  /// (depthwise convs), by name: their result, which they can be computed
-  /// with a block of channels at a time.
-  std::map<std::string, const Value *> channelLocal_;
+  /// The conv ukernel's stages, by name: their result, and whether every
+  /// output channel reads one input channel (depthwise). Either computes
+  /// any region of its result (see schedule).
+  struct ConvStage {
+    const Value *result;
+    bool depthwise;
+  };
+  std::map<std::string, ConvStage> convStages_;
   std::vector<H::Func> externInputs_; ///< Funcs a ukernel reads, at root
   std::vector<H::Func> tapTables_;   ///< resize taps computed per kernel run, at root
   std::vector<H::Func> updates_;     ///< other Funcs with an update, at root
@@ -1226,8 +1230,7 @@ void Lowering::conv(const Node &node) {
         H::Float(32), {H::Var("uw"), H::Var("uh"), H::Var("um"), H::Var("un")},
         H::NameMangling::C);
     externs_.push_back(product);
-    if (depthwise)
-      channelLocal_.emplace(product.name(), result);
+    convStages_.emplace(product.name(), ConvStage{result, depthwise});
     define(result, [&](const Index &idx) {
       H::Expr e = product(idx[3], idx[2], idx[1], idx[0]);
       return node.numOperands() > 2 ? e + H::cast(*type, at(node.operand(2), {idx[1]})) : e;
@@ -2347,32 +2350,47 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
         copy.parallel(args.back());
     }
   };
-  // A kernel around one depthwise ukernel stage with one output of the
-  // stage's type (the conv with an elementwise epilogue): tasks of (image,
-  // a block of channels), each computing its channels' product just before
-  // the epilogue reads it, from L2 (the product written to memory and read
-  // back by the epilogue was two more passes over the result).
+  // A kernel around one conv ukernel stage with one output of the stage's
+  // type (the conv with an elementwise epilogue): tasks that each compute
+  // a region of the product just before the epilogue reads it, from L2
+  // (the product written to memory and read back by the epilogue was two
+  // more passes over the result). Depthwise: (image, a block of channels);
+  // otherwise, when the product outgrows L2, (image, a tile of rows) of
+  // every channel, whose patches the ukernel gathers once. (Products that
+  // fit the L2 of a core, 1 MiB, stay at root: the ukernel's own split
+  // balances better, and tiles cost resnet18's 56^2 layers 3-9%.)
   std::optional<H::Func> blockedStage;
-  int32_t channelBlock = 1;
-  if (externs_.size() == 1 && channelLocal_.count(externs_[0].name()) && convs_.empty() &&
+  int32_t channelBlock = 0, rowTile = 0;
+  if (externs_.size() == 1 && convStages_.count(externs_[0].name()) && convs_.empty() &&
       matmuls_.empty() && outputs.size() == 1 &&
-      outputs[0]->type() == channelLocal_.at(externs_[0].name())->type()) {
+      outputs[0]->type() == convStages_.at(externs_[0].name()).result->type()) {
     const std::vector<Dim> &dims = outputs[0]->type().dims();
-    if (dims.size() == 4 && dims[1].isStatic()) {
-      blockedStage = externs_[0];
+    bool staticDims = dims.size() == 4 && dims[1].isStatic() && dims[2].isStatic() &&
+                      dims[3].isStatic();
+    constexpr int64_t kTileFloats = int64_t(1) << 15; // 128 KiB
+    if (convStages_.at(externs_[0].name()).depthwise && dims.size() == 4 && dims[1].isStatic()) {
       // Blocks of up to 128 KiB of product, at least 4 per image, dividing
       // the channels (a block past them would ask the ukernel for channels
       // the conv does not have).
       int64_t channels = dims[1].size();
-      int64_t plane = dims[2].isStatic() && dims[3].isStatic() ? dims[2].size() * dims[3].size()
-                                                               : int64_t(1) << 15;
-      int64_t most = std::max<int64_t>(1, std::min((int64_t(1) << 15) / std::max<int64_t>(plane, 1),
-                                                   channels / 4));
+      int64_t plane = staticDims ? dims[2].size() * dims[3].size() : kTileFloats;
+      int64_t most = std::max<int64_t>(
+          1, std::min(kTileFloats / std::max<int64_t>(plane, 1), channels / 4));
       for (int64_t b = most; b >= 1; --b)
         if (channels % b == 0) {
           channelBlock = static_cast<int32_t>(b);
           break;
         }
+      blockedStage = externs_[0];
+    } else if (staticDims && dims[1].size() * dims[2].size() * dims[3].size() > 8 * kTileFloats) {
+      // Tiles of ~128 KiB of product and at least 256 positions (4 of the
+      // ukernel's panels), but 8 or more per image: the tiles are the
+      // threads' work (7 tiles of resnet18's 56^2 layers on 2 threads ran
+      // 7% slower than the ukernel's own split).
+      int64_t rowFloats = std::max<int64_t>(dims[1].size() * dims[3].size(), 1);
+      int64_t rows = std::max(kTileFloats / rowFloats, (256 + dims[3].size() - 1) / dims[3].size());
+      rowTile = static_cast<int32_t>(std::max<int64_t>(1, std::min(rows, dims[2].size() / 8)));
+      blockedStage = externs_[0];
     }
   }
   bool tiled = blockedStage ||
@@ -2425,12 +2443,14 @@ void Lowering::schedule(const std::vector<const Value *> &outputs) {
   if (blockedStage) {
     H::Func out = funcs_.at(outputs[0]);
     std::vector<H::Var> args = out.args(); // (w, h, c, n)
-    H::Var co("co"), ci("ci"), task("task");
-    out.compute_root()
-        .split(args[2], co, ci, channelBlock, H::TailStrategy::GuardWithIf)
-        .vectorize(args[0], lanes, H::TailStrategy::GuardWithIf)
-        .fuse(co, args[3], task)
-        .parallel(task);
+    H::Var outer("outer"), inner("inner"), task("task");
+    const auto guard = H::TailStrategy::GuardWithIf;
+    out.compute_root();
+    if (channelBlock > 0)
+      out.split(args[2], outer, inner, channelBlock, guard);
+    else
+      out.split(args[1], outer, inner, rowTile, guard).reorder(args[0], inner, args[2], outer);
+    out.vectorize(args[0], lanes, guard).fuse(outer, args[3], task).parallel(task);
     blockedStage->compute_at(out, task);
   }
   for (H::Func f : updates_) {
