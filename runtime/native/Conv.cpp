@@ -203,12 +203,12 @@ void gatherSlicePortable(const Conv2dShape &s, const Conv2dOperands &o, const fl
 
 /// c (+)= a x panel without the microkernel (a CPU without AVX-512).
 void portablePanel(int64_t m, int64_t steps, const float *a, int64_t lda, const float *panel,
-                   int cols, float *c, int64_t ldc, bool accumulate) {
+                   int64_t ldPanel, int cols, float *c, int64_t ldc, bool accumulate) {
   for (int64_t i = 0; i < m; ++i)
     for (int j = 0; j < cols; ++j) {
       float sum = accumulate ? c[i * ldc + j] : 0.0f;
       for (int64_t k = 0; k < steps; ++k)
-        sum += a[i * lda + k] * panel[k * kPanelColumns + j];
+        sum += a[i * lda + k] * panel[k * ldPanel + j];
       c[i * ldc + j] = sum;
     }
 }
@@ -361,10 +361,13 @@ void planFlat(const Conv2dShape &s, FlatPlan &plan) {
       plan.offsets[t] = static_cast<int32_t>(di * s.width + dj);
       plan.lowest = std::min<int64_t>(plan.lowest, plan.offsets[t]);
       plan.highest = std::max<int64_t>(plan.highest, plan.offsets[t]);
-      for (int64_t p = 0; p < plan.positions; ++p) {
-        int64_t ih = s.outRow0 + p / s.outWidth + di, iw = p % s.outWidth + dj;
+      // (Rows and columns counted, not divided: the plan is made per call.)
+      for (int64_t p = 0, row = 0, col = 0; p < plan.positions; ++p) {
+        int64_t ih = s.outRow0 + row + di, iw = col + dj;
         if (ih >= 0 && ih < s.height && iw >= 0 && iw < s.width)
           plan.masks[t * plan.vectors + p / 16] |= uint16_t(1u << (p % 16));
+        if (++col == s.outWidth)
+          col = 0, ++row;
       }
     }
 }
@@ -557,6 +560,13 @@ bool conv2dF32(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool,
   const int64_t tasks = s.images * panels * static_cast<int64_t>(rows.size());
   const bool vectorized = hasGemmKernel();
   const Load load = loadOf(s, o);
+  // A 1x1 convolution of stride 1 over dense planes, its region whole rows
+  // inside the input: the positions are the input's own columns, read in
+  // place as the panels (no copy).
+  const bool direct = s.kernelH == 1 && s.kernelW == 1 && s.strideH == 1 && s.strideW == 1 &&
+                      s.padTop == 0 && s.padLeft == 0 && o.colStride == 1 &&
+                      o.rowStride == s.width && s.outCol0 == 0 && s.outWidth == s.width &&
+                      s.outRow0 >= 0 && s.outRow0 + s.outHeight <= s.height;
   std::atomic<bool> ok{true};
   auto run = [&](int64_t begin, int64_t end) {
     float *panel = panelBuffer(kSliceDepth * kPanelColumns + 16);
@@ -572,14 +582,21 @@ bool conv2dF32(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool,
       int64_t q = task / rows.size() % panels, n = task / rows.size() / panels;
       int64_t p0 = q * kPanelColumns;
       int cols = static_cast<int>(std::min(kPanelColumns, positions - p0));
-      int nruns = runsOf(s, p0, cols, runs);
-      if (vectorized)
+      int nruns = direct ? 0 : runsOf(s, p0, cols, runs);
+      if (vectorized && !direct)
         planPanel(s, runs, nruns, plan);
       const float *x = o.x + n * o.imageStride + r.group * s.channels * o.channelStride;
       const float *w = o.w + r.begin * o.ldw;
       float *c = o.c + n * o.cImageStride + (r.begin - s.channel0) * o.cChannelStride + p0;
       for (int64_t k0 = 0; k0 < depth; k0 += kSliceDepth) {
         int64_t steps = std::min(kSliceDepth, depth - k0);
+        if (direct) { // (the input's channels are the panel's rows)
+          (vectorized ? gemmPanel : portablePanel)(
+              r.end - r.begin, steps, w + k0, o.ldw,
+              x + k0 * o.channelStride + s.outRow0 * s.width + p0, o.channelStride, cols, c,
+              o.cChannelStride, k0 > 0);
+          continue;
+        }
         if (!vectorized)
           gatherSlicePortable(s, o, x, runs, nruns, k0, steps, panel);
         else if (load == Load::Contiguous)
@@ -589,7 +606,8 @@ bool conv2dF32(const Conv2dShape &s, const Conv2dOperands &o, ThreadPool *pool,
         else
           gatherSlice<Load::Gather>(s, o, x, runs, plan, k0, steps, panel);
         (vectorized ? gemmPanel : portablePanel)(r.end - r.begin, steps, w + k0, o.ldw, panel,
-                                                 cols, c, o.cChannelStride, k0 > 0);
+                                                 kPanelColumns, cols, c, o.cChannelStride,
+                                                 k0 > 0);
       }
     }
   };

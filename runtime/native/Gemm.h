@@ -97,13 +97,13 @@ struct MatmulParams {
 bool gemmUkernel(const MatmulParams &p);
 
 /// One slice of the depth of a product whose B the caller builds panel by
-/// panel (a convolution's input patches, native/Conv.h): C[0..m) x
-/// [0..cols) = A[0..m) x [0..steps) times `panel`'s `steps` rows of
-/// kPanelColumns (zero past `cols`), added to what C holds where
-/// `accumulate`. a(i, k) = a[i*lda + k], c(i, j) = c[i*ldc + j]. Needs
-/// hasGemmKernel().
+/// panel (a convolution's input patches, native/Conv.h) or reads in place:
+/// C[0..m) x [0..cols) = A[0..m) x [0..steps) times `panel`'s `steps` rows
+/// (`ldPanel` apart; only their first `cols` columns are read), added to
+/// what C holds where `accumulate`. a(i, k) = a[i*lda + k], c(i, j) =
+/// c[i*ldc + j]. Needs hasGemmKernel().
 void gemmPanel(int64_t m, int64_t steps, const float *a, int64_t lda, const float *panel,
-               int cols, float *c, int64_t ldc, bool accumulate);
+               int64_t ldPanel, int cols, float *c, int64_t ldc, bool accumulate);
 
 /// This thread's scratch for panels (64-byte aligned, at least `floats`),
 /// kept for the thread's life; null if the memory cannot be had.

@@ -151,6 +151,24 @@ TEST(ConvTest, DepthwiseOverNarrowPlanes) {
   check(narrow[0], nullptr, 1, 4, /*row0=*/3, /*rows=*/6, 0, -1, 0);
 }
 
+// 1x1 convolutions of stride 1 over dense planes read the input's channels
+// in place as the panels: positions across panels, depth across slices,
+// groups, a region of rows inside the input and one past it.
+TEST(ConvTest, OneByOneReadsTheInputInPlace) {
+  ThreadPool pool(2);
+  const Geometry dense[] = {
+      {2, 1, 20, 9, 13, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+      {1, 1, 300, 5, 7, 10, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+      {1, 2, 8, 12, 12, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+  };
+  for (const Geometry &g : dense) {
+    check(g, nullptr, 0, -1, 0, -1, 0, -1, /*rowPadding=*/0);
+    check(g, &pool, 0, -1, 0, -1, 0, -1, 0);
+  }
+  check(dense[0], nullptr, 3, 17, /*row0=*/2, /*rows=*/5, 0, 13, 0);
+  check(dense[0], nullptr, 0, -1, /*row0=*/4, /*rows=*/7, 0, 13, 0);
+}
+
 TEST(ConvTest, RefusesAMalformedShape) {
   Conv2dShape s;
   s.channels = 1, s.height = s.width = 1, s.outChannels = 3, s.groups = 2, s.channelCount = 3,
