@@ -10,9 +10,10 @@
 // not lowered.
 //
 // f32 matmuls and gemms are extern stages calling the runtime's matmul
-// ukernel, 2-D convolutions with groups of 8+ outputs its conv ukernel (an
-// implicit GEMM; runtime/native/Ukernels.h): the pipeline computes their
-// operands (transposed or broadcast operands) and epilogues. 16-bit floats are read widened to f32 and stored narrowed.
+// ukernel, 2-D convolutions with groups of 8+ outputs or depthwise its conv
+// ukernel (an implicit GEMM or a depthwise row kernel;
+// runtime/native/Ukernels.h): the pipeline computes their operands
+// (transposed or broadcast operands) and epilogues. 16-bit floats are read widened to f32 and stored narrowed.
 // Indices read at run time (gathers, scatters) and integer divisors are
 // checked in the kernel (Halide's require): a bad one fails the kernel
 // with the reference's reason.
