@@ -244,6 +244,21 @@ template <int V, class F> inline void unrolled(F &&f) {
 /// Rows per block for blocks of V vectors.
 constexpr int depthwiseRowsFor(int V) { return V == 1 || V == 2 ? 8 : V <= 4 ? 4 : 2; }
 
+/// f(std::integral_constant<int, V>()) for V = n, 1 <= n <= kDepthwiseVectors:
+/// a block's vector count as a constant (its accumulators in registers).
+template <class F> void withVectors(int64_t n, F &&f) {
+  switch (n) {
+  case 1: f(std::integral_constant<int, 1>()); break;
+  case 2: f(std::integral_constant<int, 2>()); break;
+  case 3: f(std::integral_constant<int, 3>()); break;
+  case 4: f(std::integral_constant<int, 4>()); break;
+  case 5: f(std::integral_constant<int, 5>()); break;
+  case 6: f(std::integral_constant<int, 6>()); break;
+  case 7: f(std::integral_constant<int, 7>()); break;
+  case 8: f(std::integral_constant<int, 8>()); break;
+  }
+}
+
 /// Output rows [oh, oh + rows) (rows <= R), vectors [v0, v0 + V) of one
 /// channel.
 template <int V, int R, Load kind>
@@ -306,26 +321,13 @@ void depthwiseRows(const Conv2dShape &s, const Conv2dOperands &o, const float *x
                    const float *w, const PanelPlan &plan, float *c) {
   const int64_t perColumn = plan.start[1] - plan.start[0];
   const Piece *pieces = plan.pieces.data();
-  for (int64_t v0 = 0; v0 < perColumn; v0 += kDepthwiseVectors) {
-    switch (std::min<int64_t>(kDepthwiseVectors, perColumn - v0)) {
-#define DLRT_DEPTHWISE_CASE(V)                                                                  \
-  case V:                                                                                       \
-    for (int64_t r = 0; r < s.outHeight; r += depthwiseRowsFor(V))                             \
-      depthwiseBlock<V, depthwiseRowsFor(V), kind>(                                             \
-          s, o, x, w, pieces, perColumn, s.outRow0 + r,                                         \
-          std::min<int64_t>(depthwiseRowsFor(V), s.outHeight - r), v0, c);                      \
-    break;
-      DLRT_DEPTHWISE_CASE(1)
-      DLRT_DEPTHWISE_CASE(2)
-      DLRT_DEPTHWISE_CASE(3)
-      DLRT_DEPTHWISE_CASE(4)
-      DLRT_DEPTHWISE_CASE(5)
-      DLRT_DEPTHWISE_CASE(6)
-      DLRT_DEPTHWISE_CASE(7)
-      DLRT_DEPTHWISE_CASE(8)
-#undef DLRT_DEPTHWISE_CASE
-    }
-  }
+  for (int64_t v0 = 0; v0 < perColumn; v0 += kDepthwiseVectors)
+    withVectors(std::min<int64_t>(kDepthwiseVectors, perColumn - v0), [&](auto vectors) {
+      constexpr int V = decltype(vectors)::value, R = depthwiseRowsFor(V);
+      for (int64_t r = 0; r < s.outHeight; r += R)
+        depthwiseBlock<V, R, kind>(s, o, x, w, pieces, perColumn, s.outRow0 + r,
+                                   std::min<int64_t>(R, s.outHeight - r), v0, c);
+    });
 }
 
 /// Narrow planes (rows of one vector or less, stride 1, the output as wide
@@ -415,26 +417,14 @@ void depthwiseFlat(const Conv2dShape &s, const FlatPlan &plan, const float *x, c
   // 16 past the last vector's first.)
   const bool unmasked =
       in + plan.lowest >= lo && in + (plan.vectors - 1) * 16 + plan.highest + 16 <= hi;
-  for (int64_t q0 = 0; q0 < plan.vectors; q0 += kDepthwiseVectors) {
-    switch (std::min<int64_t>(kDepthwiseVectors, plan.vectors - q0)) {
-#define DLRT_DEPTHWISE_CASE(V)                                                                  \
-  case V:                                                                                       \
-    if (unmasked)                                                                               \
-      depthwiseFlatBlock<V, true>(plan, taps, in, w, q0, c);                                    \
-    else                                                                                        \
-      depthwiseFlatBlock<V, false>(plan, taps, in, w, q0, c);                                   \
-    break;
-      DLRT_DEPTHWISE_CASE(1)
-      DLRT_DEPTHWISE_CASE(2)
-      DLRT_DEPTHWISE_CASE(3)
-      DLRT_DEPTHWISE_CASE(4)
-      DLRT_DEPTHWISE_CASE(5)
-      DLRT_DEPTHWISE_CASE(6)
-      DLRT_DEPTHWISE_CASE(7)
-      DLRT_DEPTHWISE_CASE(8)
-#undef DLRT_DEPTHWISE_CASE
-    }
-  }
+  for (int64_t q0 = 0; q0 < plan.vectors; q0 += kDepthwiseVectors)
+    withVectors(std::min<int64_t>(kDepthwiseVectors, plan.vectors - q0), [&](auto vectors) {
+      constexpr int V = decltype(vectors)::value;
+      if (unmasked)
+        depthwiseFlatBlock<V, true>(plan, taps, in, w, q0, c);
+      else
+        depthwiseFlatBlock<V, false>(plan, taps, in, w, q0, c);
+    });
 }
 
 #pragma GCC pop_options

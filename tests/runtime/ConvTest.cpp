@@ -133,6 +133,12 @@ TEST(ConvTest, ComputesARegionOfTheResult) {
   check(dw, nullptr, 0, -1, 4, 9, 5, 41);
 }
 
+/// The whole of `g` over an input of dense rows, on this thread and a pool.
+void checkDenseRows(const Geometry &g, ThreadPool &pool) {
+  check(g, nullptr, 0, -1, 0, -1, 0, -1, /*rowPadding=*/0);
+  check(g, &pool, 0, -1, 0, -1, 0, -1, /*rowPadding=*/0);
+}
+
 // Depthwise over narrow planes of dense rows, computed flat (positions
 // across rows in one vector): same padding, dilation, 5x5, a region of rows.
 TEST(ConvTest, DepthwiseOverNarrowPlanes) {
@@ -144,10 +150,8 @@ TEST(ConvTest, DepthwiseOverNarrowPlanes) {
       {1, 3, 1, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
       {1, 3, 1, 16, 16, 3, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3},
   };
-  for (const Geometry &g : narrow) {
-    check(g, nullptr, 0, -1, 0, -1, 0, -1, /*rowPadding=*/0);
-    check(g, &pool, 0, -1, 0, -1, 0, -1, 0);
-  }
+  for (const Geometry &g : narrow)
+    checkDenseRows(g, pool);
   check(narrow[0], nullptr, 1, 4, /*row0=*/3, /*rows=*/6, 0, -1, 0);
 }
 
@@ -161,10 +165,8 @@ TEST(ConvTest, OneByOneReadsTheInputInPlace) {
       {1, 1, 300, 5, 7, 10, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
       {1, 2, 8, 12, 12, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
   };
-  for (const Geometry &g : dense) {
-    check(g, nullptr, 0, -1, 0, -1, 0, -1, /*rowPadding=*/0);
-    check(g, &pool, 0, -1, 0, -1, 0, -1, 0);
-  }
+  for (const Geometry &g : dense)
+    checkDenseRows(g, pool);
   check(dense[0], nullptr, 3, 17, /*row0=*/2, /*rows=*/5, 0, 13, 0);
   check(dense[0], nullptr, 0, -1, /*row0=*/4, /*rows=*/7, 0, 13, 0);
 }
