@@ -230,9 +230,6 @@ struct Rows {
 /// output element written once.
 constexpr int kDepthwiseVectors = 8;
 
-#pragma GCC push_options
-#pragma GCC target("avx512f")
-
 /// f(std::integral_constant<int, v>()) for v = 0..V-1, unrolled: arrays of
 /// vectors indexed by constants stay in registers.
 template <int V, class F> inline void unrolled(F &&f) {
@@ -262,7 +259,7 @@ template <class F> void withVectors(int64_t n, F &&f) {
 /// Output rows [oh, oh + rows) (rows <= R), vectors [v0, v0 + V) of one
 /// channel.
 template <int V, int R, Load kind>
-void depthwiseBlock(const Conv2dShape &s, const Conv2dOperands &o, const float *x,
+DLRT_AVX512 void depthwiseBlock(const Conv2dShape &s, const Conv2dOperands &o, const float *x,
                     const float *w, const Piece *pieces, int64_t perColumn, int64_t oh,
                     int64_t rows, int64_t v0, float *c) {
   const __m512i offsets = gatherOffsets(s, o);
@@ -380,7 +377,7 @@ void planFlat(const Conv2dShape &s, FlatPlan &plan) {
 /// lanes it uses (inside the input's buffer), so it loads without a mask
 /// and masks the FMA (a masked load that crosses a cache line is slow).
 template <int V, bool unmasked>
-void depthwiseFlatBlock(const FlatPlan &plan, int64_t taps, const float *in, const float *w,
+DLRT_AVX512 void depthwiseFlatBlock(const FlatPlan &plan, int64_t taps, const float *in, const float *w,
                         int64_t q0, float *c) {
   __m512 acc[V];
 #pragma GCC unroll 8
@@ -426,8 +423,6 @@ void depthwiseFlat(const Conv2dShape &s, const FlatPlan &plan, const float *x, c
         depthwiseFlatBlock<V, false>(plan, taps, in, w, q0, c);
     });
 }
-
-#pragma GCC pop_options
 
 /// depthwiseRows without AVX-512.
 void depthwiseRowsPortable(const Conv2dShape &s, const Conv2dOperands &o, const float *x,
